@@ -1,0 +1,86 @@
+"""Typed errors raised by evimap's core. The core never prints; the shells word these."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class EvimapError(Exception):
+    """Base of every error evimap raises on purpose."""
+
+
+@dataclass
+class Problem:
+    """One thing wrong with an input: where it is and what was expected."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file or ""
+        if self.line is not None:
+            where += f":{self.line}" if where else f"line {self.line}"
+        if self.field:
+            where += f" [{self.field}]"
+        return f"{where}: {self.message}" if where else self.message
+
+
+class ProtocolError(EvimapError):
+    """The review protocol (review.toml) is missing or invalid; lists every problem at once."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class ImportFormatError(EvimapError):
+    """A file could not be read as any known export format, or one of its records is broken."""
+
+    def __init__(
+        self,
+        message: str,
+        file: str | Path | None = None,
+        line: int | None = None,
+        field: str | None = None,
+    ):
+        self.problem = Problem(message, str(file) if file else None, line, field)
+        super().__init__(str(self.problem))
+
+    @property
+    def file(self) -> str | None:
+        return self.problem.file
+
+    @property
+    def line(self) -> int | None:
+        return self.problem.line
+
+    @property
+    def field(self) -> str | None:
+        return self.problem.field
+
+
+class UnknownFormat(ImportFormatError):
+    """No importer recognises the file's content."""
+
+
+class NoReview(EvimapError):
+    """The folder holds no review.toml; `evimap init DIR` creates one."""
+
+
+class StoreError(EvimapError):
+    """The store cannot be opened or is at a schema version this evimap does not know."""
+
+
+@dataclass
+class SkippedRecord:
+    """A record left out by --skip-bad, with where it was and why."""
+
+    file: str
+    line: int
+    reason: str
+    field: str | None = None
+    extra: dict = dataclasses.field(default_factory=dict)

@@ -1,0 +1,74 @@
+"""The reader protocol every import format implements, and the entry it yields.
+
+A reader does two things (as ASReview's ``BaseReader`` does): it *splits* a text stream into
+raw entries (each with its first line and verbatim text), and it *converts* one entry into a
+:class:`~evimap.records.Record`. Splitting streams, so a file of any size is read in constant
+memory. Detection, decoding, database recognition and storing are shared and live elsewhere.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from evimap.records import Record
+
+
+@dataclass(slots=True)
+class Entry:
+    """One record as the file holds it.
+
+    :param line: 1-based line where the entry starts.
+    :param raw: the entry's text verbatim.
+    :param fields: the entry parsed into tags or columns (tag -> list of values for tagged
+        formats; column -> value for delimited ones).
+    :param error: set when the entry is structurally broken; the import stops there, or skips it
+        with ``--skip-bad``.
+    :param error_line: the line of the problem when it is not the entry's first line.
+    """
+
+    line: int
+    raw: str
+    fields: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    error_line: int | None = None
+    error_field: str | None = None
+
+
+class Reader(ABC):
+    """An import format. Subclasses set the class attributes and implement two methods.
+
+    :cvar name: short name used by ``--format`` and stored with the import (``ris``).
+    :cvar label: a human label (``RIS (Scopus, WoS, EBSCOhost, Ovid, ...)``).
+    """
+
+    name: ClassVar[str]
+    label: ClassVar[str]
+
+    def __init__(self, file_name: str = "", options: dict[str, Any] | None = None):
+        self.file_name = file_name
+        self.options = options or {}
+
+    @classmethod
+    @abstractmethod
+    def sniff(cls, head: str) -> int:
+        """How sure (0-100) this reader is that a file starting with ``head`` is its format.
+
+        ``head`` is the first 64 KiB of the decoded text, BOM removed.
+        """
+
+    @abstractmethod
+    def split(self, lines: Iterable[str]) -> Iterator[Entry]:
+        """Yield the file's entries in order from its lines (each with its line ending)."""
+
+    @abstractmethod
+    def convert(self, entry: Entry) -> Record:
+        """Turn one entry into a record; raise :class:`ImportFormatError` naming the field."""
+
+    def database(self, head: str) -> str:
+        """The source database the whole file says it came from, or ``""`` (see databases.py)."""
+        from evimap.importers.databases import database_from_text
+
+        return database_from_text(head)

@@ -1,0 +1,132 @@
+"""Open an export, decode it, and pick its format from its content (never its extension)."""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from evimap.errors import ImportFormatError, UnknownFormat
+from evimap.importers.base import Reader
+from evimap.importers.registry import all_readers, reader_class
+
+HEAD_BYTES = 64 * 1024
+
+
+@dataclass
+class Detected:
+    """The reader chosen for a file, and how sure it was."""
+
+    reader: type[Reader]
+    score: int
+
+
+def decode_head(path: Path, encoding: str = "utf-8") -> str:
+    """The first 64 KiB of the file as text, BOM removed; a bad byte raises with its line."""
+    with open(path, "rb") as handle:
+        data = handle.read(HEAD_BYTES)
+    decoder = codecs.getincrementaldecoder(_codec(encoding, data))(errors="strict")
+    try:
+        text = decoder.decode(data, final=False)
+    except UnicodeDecodeError as exc:
+        raise _decode_error(path, data, exc, encoding) from None
+    return text.lstrip("\ufeff")
+
+
+def _codec(encoding: str, data: bytes) -> str:
+    if encoding.lower().replace("-", "") in ("utf8", "utf8sig"):
+        if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
+            return "utf-16"
+        return "utf-8-sig"
+    return encoding
+
+
+def _decode_error(path: Path, data: bytes, exc: UnicodeDecodeError, encoding: str) -> Exception:
+    line = data[: exc.start].count(b"\n") + 1
+    return ImportFormatError(
+        f"byte 0x{data[exc.start]:02x} is not valid {encoding}; the file is in another "
+        "encoding (try --encoding latin-1 or cp1252)",
+        file=path,
+        line=line,
+    )
+
+
+def iter_lines(path: Path, encoding: str = "utf-8") -> Iterator[str]:
+    """The file's lines, decoded, streaming; ``\\r\\n`` and lone ``\\r`` become ``\\n``.
+
+    A byte that cannot be decoded raises :class:`ImportFormatError` naming the line.
+    """
+    with open(path, "rb") as handle:
+        first = handle.read(4)
+        handle.seek(0)
+        decoder = codecs.getincrementaldecoder(_codec(encoding, first))(errors="strict")
+        line_no = 0
+        pending = ""
+        started = False
+        while True:
+            chunk = handle.read(1 << 20)
+            final = not chunk
+            try:
+                text = decoder.decode(chunk, final=final)
+            except UnicodeDecodeError as exc:
+                bad = chunk[exc.start] if exc.start < len(chunk) else 0
+                line = line_no + pending.count("\n") + chunk[: exc.start].count(b"\n") + 1
+                raise ImportFormatError(
+                    f"byte 0x{bad:02x} is not valid {encoding}; the file is in another "
+                    "encoding (try --encoding latin-1 or cp1252)",
+                    file=path,
+                    line=line,
+                ) from None
+            if not started and text:
+                text = text.lstrip("\ufeff")
+                started = True
+            text = pending + text
+            if "\r" in text:
+                if text.endswith("\r") and not final:
+                    text, pending = text[:-1], "\r"
+                else:
+                    pending = ""
+                text = text.replace("\r\n", "\n").replace("\r", "\n")
+            else:
+                pending = ""
+            if final:
+                pieces = text.split("\n")
+                for piece in pieces[:-1]:
+                    line_no += 1
+                    yield piece + "\n"
+                if pieces[-1]:
+                    line_no += 1
+                    yield pieces[-1] + "\n"
+                return
+            pieces = text.split("\n")
+            # The last piece is incomplete: keep it for the next chunk.
+            for piece in pieces[:-1]:
+                line_no += 1
+                yield piece + "\n"
+            pending = pieces[-1] + pending if pending else pieces[-1]
+
+
+def detect(path: Path, head: str | None = None, format_name: str | None = None) -> Detected:
+    """Choose the reader for a file: the one named, else the one most sure of the content."""
+    if format_name:
+        return Detected(reader_class(format_name), 100)
+    if head is None:
+        head = decode_head(path)
+    if not head.strip():
+        raise UnknownFormat("the file is empty", file=path)
+    best: Detected | None = None
+    for reader in all_readers():
+        score = reader.sniff(head)
+        if score > 0 and (best is None or score > best.score):
+            best = Detected(reader, score)
+    if best is None:
+        first = head.strip().splitlines()[0][:60]
+        raise UnknownFormat(
+            f"unknown export format (first line: {first!r}); known formats: "
+            + ", ".join(r.name for r in all_readers())
+            + "; name one with --format",
+            file=path,
+            line=1,
+        )
+    return best

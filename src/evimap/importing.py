@@ -1,0 +1,192 @@
+"""Import export files into a review's store: detect, decode, parse, normalise, store, log.
+
+Each file is one transaction: a broken record stops the import of its file and nothing of that
+file is written, unless ``skip_bad`` is set, in which case the broken record is left out and
+logged with its line and reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from evimap.errors import ImportFormatError, SkippedRecord
+from evimap.importers.databases import canonical_database
+from evimap.importers.detect import decode_head, detect, iter_lines
+from evimap.store import EventLog, Store
+from evimap.store.models import SourceFile
+from evimap.store.records import insert_rows, record_to_row
+
+BATCH = 2000
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class FileImport:
+    """What importing one file did.
+
+    :param already_imported: the same content was imported before; nothing was added.
+    """
+
+    path: str
+    name: str
+    format: str = ""
+    database: str = ""
+    added: int = 0
+    by_database: dict[str, int] = field(default_factory=dict)
+    skipped: list[SkippedRecord] = field(default_factory=list)
+    already_imported: bool = False
+    source_file_id: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary."""
+        return {
+            "path": self.path,
+            "name": self.name,
+            "format": self.format,
+            "database": self.database,
+            "added": self.added,
+            "by_database": self.by_database,
+            "skipped": [s.__dict__ for s in self.skipped],
+            "already_imported": self.already_imported,
+        }
+
+
+def file_sha256(path: Path) -> str:
+    """Content hash of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def import_file(
+    store: Store,
+    path: str | Path,
+    *,
+    database: str | None = None,
+    format_name: str | None = None,
+    encoding: str = "utf-8",
+    skip_bad: bool = False,
+    actor: str = "",
+    options: dict[str, Any] | None = None,
+    progress: Progress | None = None,
+) -> FileImport:
+    """Import one export file in one transaction.
+
+    :param store: the review's store.
+    :param path: the export file.
+    :param database: the source database, overriding what the file says.
+    :param format_name: a reader name, overriding detection.
+    :param encoding: the file's text encoding.
+    :param skip_bad: leave broken records out (logged) instead of failing the file.
+    :param actor: who imports (for the event log).
+    :param options: reader options (e.g. ``{"columns": {...}}`` for generic CSV).
+    :param progress: called with the number of characters read since the last call.
+    :raises ImportFormatError: naming file, line and field, when the file or a record is bad.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ImportFormatError("no such file", file=path)
+    sha = file_sha256(path)
+    result = FileImport(path=str(path), name=path.name)
+    with store.read() as session:
+        existing = session.scalar(select(SourceFile).where(SourceFile.sha256 == sha))
+    if existing is not None:
+        result.already_imported = True
+        result.format = existing.format
+        result.database = existing.database
+        result.source_file_id = existing.id
+        return result
+
+    head = decode_head(path, encoding)
+    reader_cls = detect(path, head, format_name).reader
+    reader = reader_cls(path.name, options)
+    forced = canonical_database(database) if database else ""
+    file_database = forced or reader.database(head)
+    result.format = reader_cls.name
+    result.database = file_database
+    counts: Counter[str] = Counter()
+
+    with store.transaction() as session:
+        source = SourceFile(
+            name=path.name, path=str(path), sha256=sha, format=reader_cls.name,
+            database=file_database, record_count=0, skipped_count=0, imported_by=actor,
+        )
+        session.add(source)
+        session.flush()
+        rows: list[dict[str, Any]] = []
+        for entry in reader.split(_counted(iter_lines(path, encoding), progress)):
+            try:
+                if entry.error:
+                    raise ImportFormatError(
+                        entry.error, file=path, line=entry.error_line or entry.line,
+                        field=entry.error_field,
+                    )
+                record = reader.convert(entry)
+            except ImportFormatError as exc:
+                problem = ImportFormatError(
+                    exc.problem.message, file=path, line=exc.line or entry.line, field=exc.field
+                )
+                if not skip_bad:
+                    raise problem from None
+                result.skipped.append(
+                    SkippedRecord(str(path), problem.line or entry.line, problem.problem.message,
+                                  problem.field)
+                )
+                continue
+            record.source_file = path.name
+            record.line = record.line or entry.line
+            if not record.raw:
+                record.raw = entry.raw
+            if forced or not record.source_database:
+                record.source_database = file_database
+            counts[record.source_database] += 1
+            rows.append(record_to_row(record, source.id))
+            if len(rows) >= BATCH:
+                insert_rows(session, rows)
+                rows = []
+        insert_rows(session, rows)
+        result.added = sum(counts.values())
+        result.by_database = dict(counts)
+        result.source_file_id = source.id
+        source.record_count = result.added
+        source.skipped_count = len(result.skipped)
+        if result.added == 0 and not result.skipped:
+            raise ImportFormatError(f"no records found (read as {reader_cls.name})", file=path)
+        EventLog.append(
+            session,
+            "import.file",
+            actor=actor,
+            subject=path.name,
+            counts={"records": result.added, "skipped": len(result.skipped),
+                    "by_database": result.by_database},
+            details={
+                "path": str(path), "sha256": sha, "format": reader_cls.name,
+                "database": file_database,
+                "skipped": [s.__dict__ for s in result.skipped],
+            },
+        )
+    return result
+
+
+def _counted(lines, progress: Progress | None):
+    if progress is None:
+        yield from lines
+        return
+    pending = 0
+    for line in lines:
+        pending += len(line)
+        if pending > 1 << 18:
+            progress(pending)
+            pending = 0
+        yield line
+    progress(pending)

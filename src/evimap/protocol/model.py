@@ -1,0 +1,96 @@
+"""What review.toml holds, as pydantic models. Unknown keys are errors (they are typos)."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Question(_Strict):
+    """The review question as Population-Concept-Context (JBI)."""
+
+    population: str = Field(min_length=1)
+    concept: str = Field(min_length=1)
+    context: str = Field(min_length=1)
+
+
+class Search(_Strict):
+    """Where and how the search was run."""
+
+    databases: list[str] = Field(min_length=1)
+    equation: str = Field(min_length=1)
+    date: str = Field(description="date of search, YYYY, YYYY-MM or YYYY-MM-DD")
+    fields: list[str] = Field(default_factory=lambda: ["title", "abstract", "keywords"])
+    languages: list[str] = Field(default_factory=list)
+    notes: str = ""
+
+    @field_validator("date")
+    @classmethod
+    def _date(cls, value: str) -> str:
+        if not re.fullmatch(r"\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?", value):
+            raise ValueError("expected a date as YYYY, YYYY-MM or YYYY-MM-DD")
+        return value
+
+
+class Criterion(_Strict):
+    """One eligibility criterion; its code doubles as an exclusion reason."""
+
+    code: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$")
+    kind: Literal["inclusion", "exclusion"]
+    text: str = Field(min_length=1)
+
+
+class StoreSettings(_Strict):
+    """Where the review's data lives: a SQLite file in the folder, or a database URL."""
+
+    url: str = ""
+
+
+class Protocol(_Strict):
+    """A scoping review protocol.
+
+    :param title: the review's title.
+    :param authors: the review team, in order.
+    :param question: Population, Concept, Context.
+    :param search: databases, search equation, date of search.
+    :param criteria: eligibility criteria, inclusion and exclusion, each with a code.
+    :param codebook: path of the charting codebook, relative to the review folder.
+    :param store: where the data is kept.
+    """
+
+    title: str = Field(min_length=1)
+    authors: list[str] = Field(default_factory=list)
+    question: Question
+    search: Search
+    criteria: list[Criterion] = Field(min_length=1)
+    codebook: str = "codebook.toml"
+    store: StoreSettings = Field(default_factory=StoreSettings)
+
+    @model_validator(mode="after")
+    def _unique_codes(self) -> Protocol:
+        seen: set[str] = set()
+        for criterion in self.criteria:
+            if criterion.code in seen:
+                raise ValueError(f"criterion code {criterion.code!r} is used twice")
+            seen.add(criterion.code)
+        return self
+
+    def criterion(self, code: str) -> Criterion:
+        """The criterion with this code; unknown codes list the valid ones."""
+        for criterion in self.criteria:
+            if criterion.code == code:
+                return criterion
+        valid = ", ".join(c.code for c in self.criteria)
+        raise KeyError(f"no criterion {code!r}; the protocol has {valid}")
+
+    @property
+    def exclusion_reasons(self) -> list[Criterion]:
+        """Criteria usable as exclusion reasons: every criterion (an unmet inclusion
+        criterion or a met exclusion criterion both exclude)."""
+        return list(self.criteria)

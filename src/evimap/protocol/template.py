@@ -1,0 +1,49 @@
+"""The review.toml that `evimap init` writes: every key, commented, ready to fill in."""
+
+from __future__ import annotations
+
+from datetime import date
+
+TEMPLATE = '''# evimap review protocol. Every step of the review reads this file; keep it under version
+# control. Criteria codes double as exclusion reasons when screening.
+
+title = "{title}"
+authors = []
+# Charting fields, relative to this folder.
+codebook = "codebook.toml"
+
+# The question as Population - Concept - Context (JBI scoping reviews).
+[question]
+population = "Who the evidence is about"
+concept = "What is mapped"
+context = "Where or in which setting"
+
+[search]
+databases = ["Web of Science", "Scopus", "PsycINFO"]
+# The Boolean equation as run in the databases (phrases in quotes, * truncation).
+equation = '("term one" OR term*) AND (other OR "another phrase")'
+date = "{today}"   # date of search: YYYY, YYYY-MM or YYYY-MM-DD
+fields = ["title", "abstract", "keywords"]
+languages = ["English"]
+
+[[criteria]]
+code = "I1"
+kind = "inclusion"
+text = "Describe the first inclusion criterion"
+
+[[criteria]]
+code = "E1"
+kind = "exclusion"
+text = "Describe the first exclusion criterion"
+
+# Where the data lives: leave url empty for review.db (SQLite) in this folder, or give a
+# PostgreSQL URL such as postgresql://user@host/dbname
+[store]
+url = ""
+'''
+
+
+def render_template(title: str) -> str:
+    """The protocol template with the title and today's date filled in."""
+    safe = title.replace("\\", "\\\\").replace('"', '\\"')
+    return TEMPLATE.format(title=safe, today=date.today().isoformat())

@@ -1,0 +1,98 @@
+"""Tables of the review store (SQLAlchemy 2 declarative models)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now, the one clock of the store."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every evimap table."""
+
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class SourceFile(Base):
+    """One imported export file, kept by content hash so a re-import adds nothing."""
+
+    __tablename__ = "source_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(500))
+    path: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    format: Mapped[str] = mapped_column(String(40))
+    database: Mapped[str] = mapped_column(String(100), default="")
+    record_count: Mapped[int] = mapped_column(Integer, default=0)
+    skipped_count: Mapped[int] = mapped_column(Integer, default=0)
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    imported_by: Mapped[str] = mapped_column(String(200), default="")
+
+
+class RecordRow(Base):
+    """A record as imported from one file: normalised fields plus the raw text verbatim."""
+
+    __tablename__ = "records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_file_id: Mapped[int] = mapped_column(ForeignKey("source_files.id"), index=True)
+    source_database: Mapped[str] = mapped_column(String(100), default="", index=True)
+    source_record_id: Mapped[str] = mapped_column(String(200), default="")
+    line: Mapped[int] = mapped_column(Integer, default=0)
+    title: Mapped[str] = mapped_column(Text, default="")
+    abstract: Mapped[str] = mapped_column(Text, default="")
+    authors: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    year: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    source_title: Mapped[str] = mapped_column(Text, default="")
+    volume: Mapped[str] = mapped_column(String(100), default="")
+    issue: Mapped[str] = mapped_column(String(100), default="")
+    pages: Mapped[str] = mapped_column(String(100), default="")
+    doi: Mapped[str] = mapped_column(String(300), default="", index=True)
+    issn: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    keywords: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    indexed_keywords: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    language: Mapped[str] = mapped_column(String(100), default="")
+    document_type: Mapped[str] = mapped_column(String(200), default="")
+    subject_areas: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    cited_references: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    publisher: Mapped[str] = mapped_column(Text, default="")
+    url: Mapped[str] = mapped_column(Text, default="")
+    raw: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_records_file_position", "source_file_id", "line"),)
+
+
+class EventRow(Base):
+    """One step of the review: who did what, when, why, with counts. Append-only."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(200), default="")
+    kind: Mapped[str] = mapped_column(String(100), index=True)
+    subject: Mapped[str] = mapped_column(Text, default="")
+    why: Mapped[str] = mapped_column(Text, default="")
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+RECORD_COLUMNS: tuple[str, ...] = tuple(
+    c.name for c in RecordRow.__table__.columns if c.name not in ("id", "source_file_id")
+)
