@@ -1,0 +1,46 @@
+"""Every real export in ../shared/data/exports imports with the record count SOURCES.tsv gives."""
+
+from __future__ import annotations
+
+import csv
+import re
+
+import pytest
+
+from evimap.importing import import_file
+from evimap.store.records import iter_records
+from tests.conftest import SHARED_DATA, shared_data
+
+
+def _export_rows() -> list[dict[str, str]]:
+    sources = SHARED_DATA / "SOURCES.tsv"
+    if not sources.exists():
+        return []
+    with open(sources, encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    return [r for r in rows if r["path"].startswith("data/exports/")]
+
+
+ROWS = _export_rows()
+
+# What in a file's text shows that it carries DOIs / cited references.
+_HAS_DOI = re.compile(r"^(?:DO  - |DI |LID - .*\[doi\]|AID - .*\[doi\])|doi=\{|\b10\.\d{4,9}/", re.M)
+_HAS_REFS = re.compile(r"^CR |^\"?References\"?[,;]|,\"?References\"?[,\n]", re.M)
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[r["path"].split("/")[-1] for r in ROWS])
+def test_real_export_imports_with_its_documented_count(row, sqlite_store):
+    path = shared_data(*row["path"].split("/")[1:])
+    result = import_file(sqlite_store, path)
+    assert result.added == int(row["records"]), (row["format"], result.format)
+    with sqlite_store.read() as session:
+        records = [r for _, r in iter_records(session)]
+    assert len(records) == int(row["records"])
+    missing_title = [r.line for r in records if not r.title]
+    assert not missing_title, f"records without a title at lines {missing_title[:10]}"
+    text = path.read_text(encoding="utf-8-sig", errors="replace")
+    if _HAS_DOI.search(text):
+        assert any(r.doi for r in records), "the file has DOIs but none was read"
+        assert all(r.doi == r.doi.lower() and r.doi.startswith("10.") for r in records if r.doi)
+    if _HAS_REFS.search(text):
+        assert any(r.cited_references for r in records), "cited references not parsed"
