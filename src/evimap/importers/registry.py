@@ -7,8 +7,7 @@ from importlib import import_module
 from evimap.importers.base import Reader
 
 # name -> "module:Class"; loaded on first use so `evimap --help` stays fast.
-FORMATS: dict[str, str] = {
-}
+FORMATS: dict[str, str] = {}
 
 
 def reader_class(name: str) -> type[Reader]:
