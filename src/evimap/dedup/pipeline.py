@@ -1,0 +1,129 @@
+"""The dedup pipeline on records in memory: exact passes, linkage, clusters, review queue.
+
+Knows no store: :mod:`evimap.dedup.component` feeds it the review's records and keeps the
+result; the benchmarks feed it gold sets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from evimap.dedup import linkage
+from evimap.dedup.clusters import DisjointSets
+from evimap.dedup.engine import Engine, get_engine
+from evimap.dedup.exact import Pair, exact_pairs
+from evimap.dedup.normalise import keys_table
+from evimap.records import Record
+
+DEFAULT_THRESHOLD = 0.9
+"""Pairs at or above this match probability merge."""
+DEFAULT_REVIEW_FROM = 0.5
+"""Pairs from this probability up to the threshold go to the review queue."""
+
+Step = Callable[[str], None]
+
+
+@dataclass
+class Outcome:
+    """What one pipeline run found.
+
+    :param record_ids: every record considered.
+    :param accepted: pairs that merge (exact passes first, then linkage above the threshold).
+    :param queued: pairs in the review band whose records did not end up in one cluster.
+    :param groups: the clusters (sorted lists of record ids, singletons included).
+    :param threshold: the match threshold used.
+    :param review_from: the bottom of the review band.
+    :param engine: the engine's name.
+    :param model: the model used (as saved).
+    """
+
+    record_ids: list[int]
+    accepted: list[Pair]
+    queued: list[Pair]
+    groups: list[list[int]]
+    threshold: float
+    review_from: float
+    engine: str
+    model: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def duplicates(self) -> int:
+        """Records folded into another: records minus clusters."""
+        return len(self.record_ids) - len(self.groups)
+
+
+def deduplicate(
+    records: Iterable[tuple[int, Record]],
+    *,
+    engine: str | Engine | None = None,
+    model: dict[str, Any] | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+    review_from: float = DEFAULT_REVIEW_FROM,
+    confirmed: Iterable[tuple[int, int]] = (),
+    rejected: Iterable[tuple[int, int]] = (),
+    step: Step | None = None,
+) -> Outcome:
+    """Find duplicate records: exact passes, Splink linkage, connected components.
+
+    :param records: ``(id, record)`` pairs.
+    :param engine: an engine or its name (default DuckDB); a named engine is closed after.
+    :param model: a linkage model (default: the shipped one).
+    :param threshold: match probability at or above which a pair merges.
+    :param review_from: match probability from which a pair below the threshold is queued.
+    :param confirmed: pairs a reviewer confirmed: they merge whatever their score.
+    :param rejected: pairs a reviewer rejected: they never merge directly nor queue again.
+    :param step: called with a short description as each stage starts (for progress).
+    """
+    if not 0 < review_from <= threshold <= 1:
+        raise ValueError("expected 0 < review_from <= threshold <= 1")
+    say = step or (lambda _text: None)
+    model = model or linkage.load_model()
+    say("normalising")
+    keys = keys_table(records)
+    ids = [k.unique_id for k in keys]
+    say("exact passes")
+    exact = exact_pairs(keys)
+    owned = not isinstance(engine, Engine)
+    runner = get_engine(engine)
+    try:
+        say(f"linkage on {runner.label}")
+        scored = linkage.predict(keys, runner, model, min_probability=review_from)
+    finally:
+        if owned:
+            runner.close()
+    say("clustering")
+    blocked = {tuple(sorted(p)) for p in rejected}
+    sets = DisjointSets(ids)
+    accepted: list[Pair] = []
+    seen: set[tuple[int, int]] = set()
+    for a, b in confirmed:
+        pair = Pair(a, b, "reviewer")
+        seen.add(pair.key)
+        accepted.append(pair)
+        sets.union(a, b)
+    for pair in exact + [p for p in scored if p.probability >= threshold]:
+        if pair.key in blocked or pair.key in seen:
+            continue
+        seen.add(pair.key)
+        accepted.append(pair)
+        sets.union(pair.a, pair.b)
+    queued = [
+        p
+        for p in scored
+        if p.probability < threshold
+        and p.key not in blocked
+        and p.key not in seen
+        and sets.find(p.a) != sets.find(p.b)
+    ]
+    return Outcome(
+        record_ids=ids,
+        accepted=accepted,
+        queued=queued,
+        groups=sets.groups(),
+        threshold=threshold,
+        review_from=review_from,
+        engine=runner.name,
+        model=model,
+    )
