@@ -271,7 +271,9 @@ def predict(
     linker = _linker(keys, splink_settings, engine)
     scored = linker.inference.predict(threshold_match_probability=min_probability)
     pairs = [
-        Pair(int(r["unique_id_l"]), int(r["unique_id_r"]), SPLINK_RULE, float(r["match_probability"]))
+        Pair(
+            int(r["unique_id_l"]), int(r["unique_id_r"]), SPLINK_RULE, float(r["match_probability"])
+        )
         for r in engine.rows(scored)
     ]
     pairs.sort(key=lambda p: (p.key, -p.probability))
@@ -319,7 +321,7 @@ def estimate(
             "records": len(keys),
             "duplicate_pairs": pairs,
             "duplicate_pairs_per_record": pairs / max(1, len(keys)),
-            "recipe": "m from gold labels, u from random pairs (seed %d)" % seed,
+            "recipe": f"m from gold labels, u from random pairs (seed {seed})",
         },
         "splink": splink_model,
     }
@@ -349,5 +351,5 @@ def reestimate(
     splink_model.pop("linker_uid", None)
     out = json.loads(json.dumps(model))
     out["splink"] = splink_model
-    out["evimap"]["recipe"] += "; m re-estimated by EM on %d records" % len(keys)
+    out["evimap"]["recipe"] += f"; m re-estimated by EM on {len(keys)} records"
     return out

@@ -52,6 +52,67 @@ class StoreSettings(_Strict):
     url: str = ""
 
 
+class DedupSettings(_Strict):
+    """How duplicates are found (``[dedup]``); every key has a default."""
+
+    engine: Literal["duckdb", "spark"] = "duckdb"
+    threshold: float = Field(0.9, gt=0, le=1, description="match probability that merges")
+    review_from: float = Field(
+        0.5, gt=0, le=1, description="match probability from which a pair goes to review"
+    )
+    model: str = Field("", description="a model JSON file (relative to the review folder)")
+
+    @model_validator(mode="after")
+    def _band(self) -> DedupSettings:
+        if self.review_from > self.threshold:
+            raise ValueError("review_from must not be above threshold")
+        return self
+
+
+RemovalField = Literal[
+    "subject_areas", "source_title", "year", "language", "document_type", "id"
+]
+
+
+class RemovalRule(_Strict):
+    """One reason to remove records before screening (``[[removals.rules]]``).
+
+    Give ``exclude`` (remove records whose value is listed), ``keep`` (remove records whose
+    value is not listed), or for ``year`` a ``from``/``to`` range. Values compare without case.
+    Records with no value for the field are never removed by the rule.
+    """
+
+    reason: str = Field(min_length=1)
+    field: RemovalField
+    exclude: list[str] = Field(default_factory=list)
+    keep: list[str] = Field(default_factory=list)
+    year_from: int | None = Field(None, alias="from")
+    year_to: int | None = Field(None, alias="to")
+    match: Literal["all", "any"] = Field(
+        "all",
+        description="for list fields (subject areas) with exclude: remove when all (or any) "
+        "of the record's values are excluded",
+    )
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _one_test(self) -> RemovalRule:
+        ranged = self.year_from is not None or self.year_to is not None
+        given = sum([bool(self.exclude), bool(self.keep), ranged])
+        if given != 1:
+            raise ValueError("give exactly one of exclude, keep, or from/to (years)")
+        if ranged and self.field != "year":
+            raise ValueError("from/to only apply to field = \"year\"")
+        return self
+
+
+class Removals(_Strict):
+    """Removals before screening (``[removals]``), each rule with its reason."""
+
+    rules: list[RemovalRule] = Field(default_factory=list)
+
+
 class Protocol(_Strict):
     """A scoping review protocol.
 
@@ -62,6 +123,8 @@ class Protocol(_Strict):
     :param criteria: eligibility criteria, inclusion and exclusion, each with a code.
     :param codebook: path of the charting codebook, relative to the review folder.
     :param store: where the data is kept.
+    :param dedup: how duplicates are found.
+    :param removals: removals before screening.
     """
 
     title: str = Field(min_length=1)
@@ -71,6 +134,8 @@ class Protocol(_Strict):
     criteria: list[Criterion] = Field(min_length=1)
     codebook: str = "codebook.toml"
     store: StoreSettings = Field(default_factory=StoreSettings)
+    dedup: DedupSettings = Field(default_factory=DedupSettings)
+    removals: Removals = Field(default_factory=Removals)
 
     @model_validator(mode="after")
     def _unique_codes(self) -> Protocol:
