@@ -1,0 +1,206 @@
+"""`evimap dedup ...` and `evimap remove`: deduplication, its review queue, removals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.status import Status
+from typer.core import TyperGroup
+
+from evimap.cli import app
+from evimap.cli.output import (
+    FormatOption,
+    OutputFormat,
+    cli_errors,
+    console,
+    emit_object,
+    emit_rows,
+    err_console,
+)
+from evimap.numbers import n_of
+from evimap.review import Review
+
+
+class _RunByDefault(TyperGroup):
+    """`evimap dedup REVIEW ...` means `evimap dedup run REVIEW ...`."""
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+dedup_app = typer.Typer(
+    cls=_RunByDefault,
+    help="Find duplicate records across databases (exact passes, then Splink linkage); review "
+    "uncertain pairs; undo; export clusters. `evimap dedup REVIEW` runs it.",
+    no_args_is_help=True,
+)
+app.add_typer(dedup_app, name="dedup")
+
+DbOption = typer.Option(None, "--db", help="Database URL or SQLite path overriding review.toml.")
+ActorOption = typer.Option("", "--as", help="Who is doing this (for the event log).")
+
+
+def _run(review_dir: Path, engine: str | None, threshold: float | None,
+         review_from: float | None, reestimate: bool, actor: str, db: str | None,
+         fmt: OutputFormat) -> None:
+    with (
+        cli_errors(),
+        Review.open(review_dir, db=db) as review,
+        Status("deduplicating", console=err_console) as status,
+    ):
+        summary = review.dedup.run(
+            engine=engine, threshold=threshold, review_from=review_from,
+            reestimate=reestimate, actor=actor,
+            step=(lambda text: status.update(f"dedup: {text}"))
+            if fmt is OutputFormat.table else None,
+        )
+    if fmt is not OutputFormat.table:
+        emit_object(summary.to_dict(), fmt)
+        return
+    counts = summary.counts
+    total = counts["records"]
+    console.print(
+        f"{total} records -> {counts['clusters']} unique records "
+        f"({counts['duplicates_removed']} duplicates removed; engine {summary.engine}, "
+        f"threshold {summary.threshold})"
+    )
+    removed = counts["duplicates_removed"]
+    rows = [{"database": db or "(unknown)", "duplicates removed": n_of(n, removed)}
+            for db, n in counts["duplicates_removed_by_database"].items()]
+    if rows:
+        emit_rows(rows, fmt, title="Duplicates removed by database")
+    console.print(
+        f"pairs merged: {summary.exact_pairs} exact, {summary.linked_pairs} by linkage; "
+        f"pairs awaiting review: {summary.queued}"
+        + (" (run `evimap dedup review REVIEW`)" if summary.queued else "")
+    )
+
+
+@dedup_app.command("run")
+def run_cmd(
+    review_dir: Path = typer.Argument(..., metavar="REVIEW", help="The review folder."),
+    engine: str = typer.Option(None, "--engine", help="duckdb (default) or spark."),
+    threshold: float = typer.Option(None, "--threshold", help="Match probability that merges."),
+    review_from: float = typer.Option(
+        None, "--review-from", help="Match probability from which pairs go to review."
+    ),
+    reestimate: bool = typer.Option(
+        False, "--reestimate", help="Re-estimate the model by EM on this review (large reviews)."
+    ),
+    actor: str = ActorOption,
+    db: str = DbOption,
+    fmt: OutputFormat = FormatOption,
+) -> None:
+    """Deduplicate REVIEW: DOI and title passes, then Splink linkage; prints a summary
+    (`evimap dedup REVIEW` is the same)."""
+    _run(review_dir, engine, threshold, review_from, reestimate, actor, db, fmt)
+
+
+@dedup_app.command("review")
+def review_cmd(
+    review_dir: Path = typer.Argument(..., metavar="REVIEW", help="The review folder."),
+    accept: list[int] = typer.Option([], "--accept", help="Confirm pair ID (repeatable)."),
+    reject: list[int] = typer.Option([], "--reject", help="Reject pair ID (repeatable)."),
+    list_only: bool = typer.Option(False, "--list", help="List the queue and stop."),
+    why: str = typer.Option("", "--why", help="A note kept with each decision."),
+    actor: str = ActorOption,
+    db: str = DbOption,
+    fmt: OutputFormat = FormatOption,
+) -> None:
+    """The review queue: uncertain pairs to confirm (merge) or reject, one at a time, or with
+    --accept/--reject ID for scripts."""
+    with cli_errors(), Review.open(review_dir, db=db) as review:
+        for pair_id in accept:
+            review.dedup.decide(pair_id, "confirm", actor=actor, why=why)
+        for pair_id in reject:
+            review.dedup.decide(pair_id, "reject", actor=actor, why=why)
+        items = review.dedup.queue()
+        if accept or reject or list_only or fmt is not OutputFormat.table:
+            rows = [
+                {"pair_id": i.pair_id, "probability": round(i.probability, 3),
+                 "a": f"[{i.a[1].source_database}] {i.a[1].title} ({i.a[1].year})",
+                 "b": f"[{i.b[1].source_database}] {i.b[1].title} ({i.b[1].year})"}
+                for i in items
+            ]
+            if fmt is OutputFormat.json:
+                emit_object({"pending": [i.to_dict() for i in items]}, fmt)
+            else:
+                emit_rows(rows, fmt, columns=["pair_id", "probability", "a", "b"],
+                          title=f"Pairs awaiting review: {len(items)}")
+            return
+        if not items:
+            console.print("No pairs await review.")
+            return
+        for n, item in enumerate(items, start=1):
+            data = item.to_dict()
+            console.print(f"\nPair {item.pair_id} ({n} of {len(items)}), "
+                          f"match probability {data['probability']}")
+            for key in ("database", "title", "authors", "year", "source_title", "volume",
+                        "pages", "doi"):
+                console.print(f"  {key:<12} A: {data['a'][key]}", markup=False, highlight=False)
+                console.print(f"  {'':<12} B: {data['b'][key]}", markup=False, highlight=False)
+            answer = typer.prompt("Same record? [y]es / [n]o / [s]kip / [q]uit", default="s")
+            choice = answer.strip().lower()[:1]
+            if choice == "q":
+                break
+            if choice in ("y", "n"):
+                review.dedup.decide(item.pair_id, "confirm" if choice == "y" else "reject",
+                                    actor=actor, why=why)
+        console.print(f"{len(review.dedup.queue())} pairs still await review.")
+
+
+@dedup_app.command("undo")
+def undo_cmd(
+    review_dir: Path = typer.Argument(..., metavar="REVIEW", help="The review folder."),
+    cluster: int = typer.Option(None, "--cluster", help="Split this cluster; default: undo "
+                                "the latest run."),
+    why: str = typer.Option("", "--why", help="The reason, for the event log."),
+    actor: str = ActorOption,
+    db: str = DbOption,
+    fmt: OutputFormat = FormatOption,
+) -> None:
+    """Undo a merge (split one cluster) or the latest dedup run."""
+    with cli_errors(), Review.open(review_dir, db=db) as review:
+        counts = review.dedup.undo(cluster, actor=actor, why=why)
+    if fmt is OutputFormat.table:
+        console.print(f"Undone. {counts['records']} records -> {counts['clusters']} unique "
+                      "records.")
+    else:
+        emit_object(counts, fmt)
+
+
+@dedup_app.command("export")
+def export_cmd(
+    review_dir: Path = typer.Argument(..., metavar="REVIEW", help="The review folder."),
+    clusters: Path = typer.Option(..., "--clusters", help="CSV file to write."),
+    db: str = DbOption,
+) -> None:
+    """Write record_id,cluster_id for every record, with the IDs from the source files."""
+    with cli_errors(), Review.open(review_dir, db=db) as review:
+        n = review.dedup.export_clusters(clusters)
+    console.print(f"Wrote {n} rows to {clusters}")
+
+
+@app.command("remove")
+def remove_cmd(
+    review_dir: Path = typer.Argument(..., metavar="REVIEW", help="The review folder."),
+    actor: str = ActorOption,
+    db: str = DbOption,
+    fmt: OutputFormat = FormatOption,
+) -> None:
+    """Remove records before screening by the protocol's [removals] rules, a reason each."""
+    with cli_errors(), Review.open(review_dir, db=db) as review:
+        summary = review.dedup.remove(actor=actor)
+    if fmt is OutputFormat.json:
+        emit_object(summary.to_dict(), fmt)
+        return
+    rows = [{"reason": reason, "records removed": n_of(n, summary.considered)}
+            for reason, n in summary.by_reason.items()]
+    rows.append({"reason": "all reasons", "records removed": n_of(summary.removed,
+                                                                   summary.considered)})
+    emit_rows(rows, fmt, title="Records removed before screening")
+    if fmt is OutputFormat.table:
+        console.print(f"{summary.considered - summary.removed} records left to screen.")

@@ -1,0 +1,71 @@
+"""`evimap dedup` and `evimap remove` through the CLI (a review folder on SQLite)."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from typer.testing import CliRunner
+
+from evimap.cli import app
+from evimap.review import Review
+from tests.test_dedup_store import PROTOCOL_EXTRA, _seed
+
+runner = CliRunner()
+
+
+def _folder(tmp_path):
+    review = Review.init(tmp_path / "rev", title="CLI test")
+    protocol = tmp_path / "rev" / "review.toml"
+    protocol.write_text(protocol.read_text() + PROTOCOL_EXTRA)
+    _seed(review.store)
+    review.close()
+    return tmp_path / "rev"
+
+
+def test_dedup_review_runs_and_prints_a_summary_per_database(tmp_path):
+    folder = _folder(tmp_path)
+    result = runner.invoke(app, ["dedup", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "8 records -> 5 unique records (3 duplicates removed" in result.output
+    assert "pairs awaiting review: 0" in result.output
+
+
+def test_dedup_run_json_export_and_undo(tmp_path):
+    folder = _folder(tmp_path)
+    result = runner.invoke(app, ["dedup", "run", str(folder), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["counts"]["duplicates_removed"] == 3
+    out = tmp_path / "clusters.csv"
+    result = runner.invoke(app, ["dedup", "export", str(folder), "--clusters", str(out)])
+    assert result.exit_code == 0, result.output
+    with out.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 8 and set(rows[0]) == {"record_id", "cluster_id"}
+    result = runner.invoke(app, ["dedup", "undo", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "8 records -> 8 unique records" in result.output
+    result = runner.invoke(app, ["dedup", "undo", str(folder)])
+    assert result.exit_code == 1
+    assert "nothing to undo" in result.output
+
+
+def test_dedup_review_lists_and_rejects_unknown_pairs(tmp_path):
+    folder = _folder(tmp_path)
+    runner.invoke(app, ["dedup", str(folder)])
+    result = runner.invoke(app, ["dedup", "review", str(folder), "--list"])
+    assert result.exit_code == 0, result.output
+    assert "Pairs awaiting review: 0" in result.output
+    result = runner.invoke(app, ["dedup", "review", str(folder), "--accept", "999"])
+    assert result.exit_code == 1
+    assert "no pair 999 in the review queue" in result.output
+
+
+def test_remove_prints_counts_per_reason(tmp_path):
+    folder = _folder(tmp_path)
+    runner.invoke(app, ["dedup", str(folder)])
+    result = runner.invoke(app, ["remove", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "wrong field of study" in result.output
+    assert "1/5 (20.0%)" in result.output
+    assert "2 records left to screen." in result.output
