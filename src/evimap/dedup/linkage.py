@@ -243,11 +243,31 @@ def _rows(keys: Sequence[Keys]) -> list[dict[str, Any]]:
     return [k.to_dict() for k in keys]
 
 
-def _linker(keys: Sequence[Keys], splink_settings: Any, engine: Engine) -> Any:
+def settings_for(model: dict[str, Any], dialect: str, prior: float) -> dict[str, Any]:
+    """Splink settings for one engine's SQL dialect, with the model's m and u probabilities.
+
+    The comparisons and blocking rules are always built from code for the engine at hand (so
+    DuckDB SQL never reaches Spark); the saved model contributes its parameters, level by level.
+    """
+    built = settings(prior).create_settings_dict(dialect)
+    saved = model["splink"]["comparisons"]
+    for comparison, trained in zip(built["comparisons"], saved, strict=True):
+        levels = comparison["comparison_levels"]
+        for level, known in zip(levels, trained["comparison_levels"], strict=True):
+            for key in ("m_probability", "u_probability"):
+                if known.get(key) is not None:
+                    level[key] = known[key]
+    built["probability_two_random_records_match"] = prior
+    return built
+
+
+def _linker(keys: Sequence[Keys], model: dict[str, Any], engine: Engine) -> Any:
     from splink import Linker
 
     frame = engine.register(_rows(keys), SCHEMA)
-    return Linker(frame, splink_settings, log_level=None)
+    dialect = engine.api.sql_dialect.sql_dialect_str
+    return Linker(frame, settings_for(model, dialect, prior_for(model, len(keys))),
+                  log_level=None)
 
 
 def predict(
@@ -266,9 +286,7 @@ def predict(
     if len(keys) < 2:
         return []
     model = model or load_model()
-    splink_settings = json.loads(json.dumps(model["splink"]))
-    splink_settings["probability_two_random_records_match"] = prior_for(model, len(keys))
-    linker = _linker(keys, splink_settings, engine)
+    linker = _linker(keys, model, engine)
     scored = linker.inference.predict(threshold_match_probability=min_probability)
     pairs = [
         Pair(
@@ -339,9 +357,7 @@ def reestimate(
     from splink import block_on
 
     model = model or load_model()
-    splink_settings = json.loads(json.dumps(model["splink"]))
-    splink_settings["probability_two_random_records_match"] = prior_for(model, len(keys))
-    linker = _linker(keys, splink_settings, engine)
+    linker = _linker(keys, model, engine)
     linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=42)
     for rule in (block_on("title_start"), block_on("first_author", "year", "page_start")):
         linker.training.estimate_parameters_using_expectation_maximisation(
