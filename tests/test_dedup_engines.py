@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from benchmarks.gold import available, load_gold
+
 from evimap.dedup.pipeline import deduplicate
 
 
