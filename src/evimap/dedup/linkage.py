@@ -24,6 +24,8 @@ from evimap.dedup.normalise import COLUMNS, Keys
 from evimap.errors import EvimapError
 
 SPLINK_RULE = "splink"
+MIN_PRIOR_RECORDS = 1000
+"""The prior of smaller reviews is that of a review of this many records."""
 MODEL_FILE = "model.json"
 
 SCHEMA = pa.schema(
@@ -110,6 +112,10 @@ def comparisons() -> list[Any]:
         [
             cll.NullLevel("year"),
             cll.ExactMatchLevel("year"),
+            _custom(
+                "abs(year_l - year_r) <= 1 AND (doi_l <> doi_r OR doc_type_l <> doc_type_r)",
+                "year within 1, but DOI or document type differ",
+            ),
             _custom("abs(year_l - year_r) <= 1", "year within 1"),
             cll.ElseLevel(),
         ],
@@ -148,6 +154,7 @@ def comparisons() -> list[Any]:
             cll.NullLevel("page_start"),
             cll.ExactMatchLevel("page_start"),
             _custom("page_digits_l = page_digits_r", "same first page digits"),
+            _custom("title_l <> title_r", "first pages differ, and titles too"),
             cll.ElseLevel(),
         ],
         output_column_name="page_start",
@@ -231,12 +238,13 @@ def load_model(path: str | Path | None = None) -> dict[str, Any]:
 def prior_for(model: dict[str, Any], n_records: int) -> float:
     """The chance two random records match, for a review of ``n_records``.
 
-    Keeps the training data's duplicate pairs per record: ``2 r / (n - 1)``, capped at 0.5.
+    Keeps the training data's duplicate pairs per record: ``2 r / (n - 1)``. Reviews smaller
+    than :data:`MIN_PRIOR_RECORDS` are scored as if they had that many records: a cautious
+    prior, so that a handful of records never merge on weak evidence.
     """
     rate = float(model["evimap"]["duplicate_pairs_per_record"])
-    if n_records < 2:
-        return 0.5
-    return min(0.5, 2 * rate / (n_records - 1))
+    n = max(n_records, MIN_PRIOR_RECORDS)
+    return 2 * rate / (n - 1)
 
 
 def _rows(keys: Sequence[Keys]) -> list[dict[str, Any]]:

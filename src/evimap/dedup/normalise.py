@@ -19,10 +19,10 @@ _NON_ALPHA = re.compile(r"[^a-z]+")
 _TITLE_TAG = re.compile(r"\s*[\[(](?:article in [a-z ]+|[a-z]+|author'?s transl)[\])]\s*\.?$")
 _DIGITS = re.compile(r"\d+")
 _NOTICES = [
-    ("erratum", re.compile(r"^(?:erratum|errata|corrigendum|correction)\b|\berratum\b")),
+    ("erratum", re.compile(r"^(?:erratum|errata|corrigendum|correction to)\b")),
     ("retraction", re.compile(r"^(?:retraction|retracted|notice of retraction)\b")),
-    ("reply", re.compile(r"^(?:reply|response|author s reply|authors reply)\b|\breply to\b")),
-    ("comment", re.compile(r"^(?:comment|commentary|letter|re)\b")),
+    ("reply", re.compile(r"^reply\b|\bauthors? s? ?reply\b|\breply to\b|\breply$")),
+    ("comment", re.compile(r"^(?:comment|commentary) on\b|^letter to the editor\b")),
 ]
 _STOP = {"the", "of", "and", "in", "for", "on", "a", "an", "de", "la", "le", "der", "und"}
 

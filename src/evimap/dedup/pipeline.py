@@ -14,7 +14,7 @@ from evimap.dedup import linkage
 from evimap.dedup.clusters import DisjointSets
 from evimap.dedup.engine import Engine, get_engine
 from evimap.dedup.exact import Pair, exact_pairs
-from evimap.dedup.normalise import keys_table
+from evimap.dedup.normalise import Keys, keys_table
 from evimap.records import Record
 
 DEFAULT_THRESHOLD = 0.9
@@ -23,6 +23,36 @@ DEFAULT_REVIEW_FROM = 0.5
 """Pairs from this probability up to the threshold go to the review queue."""
 
 Step = Callable[[str], None]
+
+
+class ClusterGuard:
+    """What each cluster holds that another cluster must not contradict.
+
+    Pairs join clusters strongest first; two clusters are not joined (the pair is left out)
+    when that would put two different DOIs, a notice (erratum, reply ...) and its article, or
+    two different first pages in one cluster. Links are pairwise, clusters are transitive:
+    this keeps one doubtful link from chaining distinct works together. A reviewer's
+    confirmation is never refused.
+    """
+
+    _FIELDS = ("doi",)
+
+    def __init__(self, keys: Iterable[Keys]):
+        self._values: dict[int, dict[str, set[str]]] = {}
+        for k in keys:
+            self._values[k.unique_id] = {
+                name: ({getattr(k, name)} if getattr(k, name) else set()) for name in self._FIELDS
+            }
+
+    def compatible(self, root_a: int, root_b: int) -> bool:
+        """Whether the clusters named by their roots may join."""
+        va, vb = self._values[root_a], self._values[root_b]
+        return all(not (va[n] and vb[n]) or va[n] == vb[n] for n in self._FIELDS)
+
+    def join(self, root_a: int, root_b: int, new_root: int, _member: int) -> None:
+        """Record that the clusters of ``root_a`` and ``root_b`` became ``new_root``."""
+        merged = {n: self._values[root_a][n] | self._values[root_b][n] for n in self._FIELDS}
+        self._values[new_root] = merged
 
 
 @dataclass
@@ -98,17 +128,28 @@ def deduplicate(
     sets = DisjointSets(ids)
     accepted: list[Pair] = []
     seen: set[tuple[int, int]] = set()
+    guard = ClusterGuard(keys)
     for a, b in confirmed:
         pair = Pair(a, b, "reviewer")
         seen.add(pair.key)
         accepted.append(pair)
-        sets.union(a, b)
-    for pair in exact + [p for p in scored if p.probability >= threshold]:
+        ra, rb = sets.find(a), sets.find(b)
+        if ra != rb:
+            sets.union(a, b)
+            guard.join(ra, rb, sets.find(a), a)
+    candidates = exact + [p for p in scored if p.probability >= threshold]
+    candidates.sort(key=lambda p: (-p.probability, p.key))
+    for pair in candidates:
         if pair.key in blocked or pair.key in seen:
+            continue
+        ra, rb = sets.find(pair.a), sets.find(pair.b)
+        if ra != rb and not guard.compatible(ra, rb):
             continue
         seen.add(pair.key)
         accepted.append(pair)
-        sets.union(pair.a, pair.b)
+        if ra != rb:
+            sets.union(pair.a, pair.b)
+            guard.join(ra, rb, sets.find(pair.a), pair.a)
     queued = [
         p
         for p in scored
