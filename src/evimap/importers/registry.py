@@ -8,6 +8,9 @@ from evimap.importers.base import Reader
 
 # name -> "module:Class"; loaded on first use so `evimap --help` stays fast.
 FORMATS: dict[str, str] = {
+    "scopus-csv": "evimap.importers.scopus_csv:ScopusCsvReader",
+    "csv": "evimap.importers.csv_generic:GenericCsvReader",
+    "bibtex": "evimap.importers.bibtex:BibtexReader",
 }
 
 
