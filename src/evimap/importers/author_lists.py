@@ -11,9 +11,14 @@ _INITIAL = re.compile(r"(?:^|\s)[A-Z]\.")
 _AND = re.compile(r"\s+and\s+")
 _TRAILING_ID = re.compile(r"\s*\(\d{5,}\)\s*$")
 _HONORIFIC = re.compile(r"^(?:(?:Prof|Dr|Mr|Mrs|Ms|Sir)\.\s+)+")
-# A cell that is only an author name, as the newer Scopus layout writes them ("Cheng M.").
 _PLACEHOLDER = re.compile(r"^\[[^\]]*\]$")
-_BARE_NAME = re.compile(r"^[^\s,;()][^,;()]{0,60}\s(?:[A-Z]\.)(?:-?[A-Z]\.)*$")
+# A piece that is only a person's name (``Cheng M.``, ``Calin GA``, ``Deuflhard, P.``,
+# ``Skeel, R. D., Eds.``):
+# the newer Scopus layout separates the authors inside a reference with ";", and both layouts
+# separate the editors of a cited book that way.
+_BARE_NAME = re.compile(
+    r"^[^\s,;()][^,;()]{0,60}(?:,\s(?:[A-Z]\.\s?-?)+|\s(?:[A-Z]\.?-?){1,4})(?:,\s*Eds?\.)?$"
+)
 
 
 def split_outside_brackets(value: str, separators: str) -> list[str]:
@@ -112,16 +117,16 @@ def authors_from_names(names: list[str]) -> list[Author]:
 
 
 def split_references(value: str, separator: str = ";") -> list[str]:
-    """Split a cited-reference cell into references.
+    """Split a cited-reference cell into references, in order, repeats kept.
 
-    The newer Scopus layout separates the authors *inside* a reference with ``;`` too
-    (``Cheng M.; Xue Y.; Cui M., Global burden ..., (2025); Li T., ...``). A piece that is
-    only an author name cannot be a reference on its own, so it is joined to the next piece.
+    A piece that is only a person's name cannot be a reference on its own (the newer Scopus
+    layout writes ``Cheng M.; Xue Y.; Cui M., Global burden ..., (2025); Li T., ...``), so it
+    is joined to the next piece.
     """
-    pieces = [p.strip() for p in value.split(separator)]
     refs: list[str] = []
     pending: list[str] = []
-    for piece in pieces:
+    for piece in value.split(separator):
+        piece = clean_text(piece)
         if not piece:
             continue
         if _BARE_NAME.match(piece):
@@ -131,4 +136,4 @@ def split_references(value: str, separator: str = ";") -> list[str]:
         pending = []
     if pending:
         refs.append(f"{separator} ".join(pending))
-    return clean_list(refs)
+    return refs

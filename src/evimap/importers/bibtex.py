@@ -41,18 +41,28 @@ _NAME_FIELDS = ("author", "editor")
 
 
 class _DecodeLatex(middlewares.LatexDecodingMiddleware):
-    """LaTeX-decode every field except the verbatim ones (URLs, DOIs, IDs)."""
+    """LaTeX-decode every field except the verbatim ones (URLs, DOIs, IDs), and the parts of
+    split names too (the base class leaves a list of names as it is)."""
 
     def transform_entry(self, entry: BibEntry, library: Library):
         kept = [f for f in entry.fields if f.key.lower() in VERBATIM]
         entry.fields = [f for f in entry.fields if f.key.lower() not in VERBATIM]
         block = super().transform_entry(entry, library)
+        errors: list[str] = []
+        for field in entry.fields:
+            if isinstance(field.value, list):
+                for parts in field.value:
+                    if isinstance(parts, middlewares.NameParts):
+                        for attr in ("first", "von", "last", "jr"):
+                            value = getattr(parts, attr)
+                            setattr(parts, attr, self._transform_all_strings(value, errors))
         entry.fields = entry.fields + kept
         return block
 
 
 def _parse_stack() -> list[middlewares.Middleware]:
     return [
+        middlewares.NormalizeFieldKeys(True),
         middlewares.ResolveStringReferencesMiddleware(True),
         middlewares.RemoveEnclosingMiddleware(True),
         middlewares.SeparateCoAuthors(True, name_fields=_NAME_FIELDS),
