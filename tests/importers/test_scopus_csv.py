@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 
+from tests.conftest import shared_data
+from tests.importers.import_helpers import FIXTURES, import_and_read
+
 from evimap.importers.csv_generic import GenericCsvReader
 from evimap.importers.databases import SCOPUS
 from evimap.importers.detect import decode_head, detect
 from evimap.importers.scopus_csv import ScopusCsvReader
-from tests.conftest import shared_data
-from tests.importers.import_helpers import FIXTURES, import_and_read
 
 DELIMITED = FIXTURES / "delimited"
 
