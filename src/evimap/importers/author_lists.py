@@ -27,6 +27,8 @@ def split_outside_brackets(value: str, separators: str) -> list[str]:
     Embase writes ``duplication cyst (diagnosis, surgery), colonoscopy``: the comma inside
     the brackets belongs to the term.
     """
+    if "(" not in value and "[" not in value:
+        return re.split("[" + re.escape(separators) + "]", value)
     items: list[str] = []
     depth = 0
     start = 0

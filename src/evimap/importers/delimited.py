@@ -282,7 +282,7 @@ def row_to_record(
         language=clean_text(first("language")),
         document_type=clean_text(first("document_type")),
         publisher=clean_text(first("publisher")),
-        url=first("url").split()[0] if first("url") else "",
+        url=next(iter(first("url").split()), ""),
         source_record_id=clean_text(first("id")),
     )
     record.year = normalise_year(first("year"))
