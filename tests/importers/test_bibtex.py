@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from tests.conftest import shared_data
 from tests.importers.import_helpers import (
     FIXTURES,
