@@ -257,3 +257,42 @@ def test_asysd_zotero_csv_is_a_reexport_of_unknown_database(sqlite_store):
     assert first.cited_references == []  # Zotero's "References" column is for patents, empty
     assert records[-1].source_record_id == "PV767JQQ"
     assert all(r.source_database == "" for r in records)
+
+
+def test_rayyan_csv_is_a_reexport_with_and_separated_authors(tmp_path, sqlite_store):
+    path = tmp_path / "rayyan.csv"
+    path.write_text(
+        "key,title,authors,journal,issn,volume,issue,pages,year,publisher,url,abstract,notes\n"
+        "rayyan-101,Repair in brief therapy,\"Smith, John and Doe, Jane\",Psychotherapy,0033-3204,"
+        "55,4,508-519,2018,APA,https://example.org/1,An abstract.,RAYYAN-INCLUSION: {}\n",
+        encoding="utf-8",
+    )
+    result, records = import_and_read(sqlite_store, path)
+    assert (result.format, result.database, result.added) == ("csv", "", 1)
+    record = records[0]
+    assert record.source_record_id == "rayyan-101"
+    assert [(a.family, a.given) for a in record.authors] == [("Smith", "John"), ("Doe", "Jane")]
+    assert (record.pages, record.issn, record.source_title) == (
+        "508-519", ["0033-3204"], "Psychotherapy",
+    )
+
+
+def test_wos_tab_delimited_export(tmp_path, sqlite_store):
+    header = ["PT", "AU", "AF", "TI", "SO", "DE", "ID", "AB", "CR", "PY", "VL", "BP", "EP",
+              "DI", "WC", "UT"]
+    row = ["J", "Safran, JD; Muran, JC", "Safran, Jeremy D.; Muran, J. Christopher",
+           "Repairing ruptures", "PSYCHOTHERAPY", "rupture; repair", "ALLIANCE",
+           "An abstract.", "Bordin ES, 1979, PSYCHOTHERAPY, V16, P252; Safran JD, 2000, BOOK",
+           "2011", "48", "80", "87", "10.1037/a0022140", "Psychology, Clinical",
+           "WOS:000288000000001"]
+    path = tmp_path / "savedrecs.txt"
+    path.write_text("\t".join(header) + "\n" + "\t".join(row) + "\n", encoding="utf-8")
+    result, records = import_and_read(sqlite_store, path)
+    assert (result.format, result.database, result.added) == ("csv", db.WEB_OF_SCIENCE, 1)
+    record = records[0]
+    assert record.source_record_id == "WOS:000288000000001"
+    assert [a.given for a in record.authors] == ["Jeremy D.", "J. Christopher"]
+    assert record.cited_references == [
+        "Bordin ES, 1979, PSYCHOTHERAPY, V16, P252", "Safran JD, 2000, BOOK",
+    ]
+    assert (record.pages, record.subject_areas) == ("80-87", ["Psychology, Clinical"])
