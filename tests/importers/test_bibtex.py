@@ -124,3 +124,13 @@ def test_synthesisr_scopus_bibtex(sqlite_store):
     assert [a.family for a in third.authors] == ["Tang", "Geng", "zhou"]
     assert third.indexed_keywords[:2] == ["Image enhancement", "MATLAB"]
     assert all(r.cited_references == [] for r in records)  # this export has no references
+
+
+def test_two_entries_on_one_line_both_read():
+    text = "@misc{a, title={One}} @misc{b, title={Two}}\n"
+    entries = list(BibtexReader().split([text]))
+    assert [(e.line, e.fields["ID"]) for e in entries] == [(1, "a"), (1, "b")]
+
+
+def test_sniff_finds_entries_after_free_text():
+    assert BibtexReader.sniff("Exported from a reference manager\n\n@article{k,\n") == 50

@@ -84,12 +84,16 @@ class BibtexReader(Reader):
 
     @classmethod
     def sniff(cls, head: str) -> int:
-        for line in head.splitlines():
+        lines = head.splitlines()
+        for line in lines:
             text = line.strip()
             if not text or text.startswith("%"):
                 continue
-            return 90 if _START.match(text) else 0
-        return 0
+            if _START.match(text):
+                return 90
+            break
+        # Free text before the first entry is a comment in BibTeX.
+        return 50 if any(_START.match(line) and line[0] == "@" for line in lines) else 0
 
     def database(self, head: str) -> str:
         return database_from_text(head)
@@ -132,12 +136,18 @@ class BibtexReader(Reader):
                         "is missing before the next entry or the end of the file")
             return
         if entry_type == "string":
-            self._strings.append(raw)
+            # Checked on its own once, then put before every later entry so macros resolve.
+            problem = next((e for e in self._parse(raw, line, with_strings=False) if e.error), None)
+            if problem:
+                yield problem
+            else:
+                self._strings.append(raw)
             return
-        yield self._parse(raw, line)
+        yield from self._parse(raw, line)
 
-    def _parse(self, raw: str, line: int) -> Entry:
-        prefix = "".join(self._strings)
+    def _parse(self, raw: str, line: int, with_strings: bool = True) -> list[Entry]:
+        """The entries in ``raw`` (usually one), or one entry carrying the parse error."""
+        prefix = "".join(self._strings) if with_strings else ""
         library = bibtexparser.parse_string(prefix + raw, parse_stack=self._stack)
         entries = list(library.entries)
         for block in library.failed_blocks:
@@ -152,10 +162,10 @@ class BibtexReader(Reader):
                 at = line
                 if isinstance(offset, int) and offset >= len(prefix):
                     at = line + (prefix + raw)[len(prefix) : offset].count("\n")
-                return Entry(line, raw, error=f"not valid BibTeX: {reason}", error_line=at)
-        if not entries:
-            return Entry(line, raw, error="not valid BibTeX: no entry could be read here")
-        return Entry(line, raw, _entry_fields(entries[-1]))
+                return [Entry(line, raw, error=f"not valid BibTeX: {reason}", error_line=at)]
+        if not entries and with_strings:
+            return [Entry(line, raw, error="not valid BibTeX: no entry could be read here")]
+        return [Entry(line, raw, _entry_fields(entry)) for entry in entries]
 
     def _transformed(self, entry: BibEntry) -> list[BibEntry]:
         library = Library([entry])
