@@ -119,6 +119,9 @@ def test_synthesisr_scopus_bibtex(sqlite_store):
     assert first.source_database == SCOPUS
     # Li2020 repeats `funding_details`: both values are kept in the raw text, the entry reads.
     assert first.raw.count("funding_details=") == 2
+    # "%" in an abstract is text, not a LaTeX comment that would cut the rest off.
+    assert "contributed to 85.58% of the increase in NPP. Transformation" in records[1].abstract
+    assert records[1].abstract.endswith("Ecological Society of China.")
     third = records[2]
     assert third.source_record_id == "Tang2020"
     assert [a.family for a in third.authors] == ["Tang", "Geng", "zhou"]
