@@ -105,11 +105,12 @@ def main() -> None:
             base = measure("rispy", path)
             ours = measure("evimap", path)
             assert base["records"] == ours["records"] == size, (base, ours)
+            b, o = base, ours
             print(
                 f"{size:>8} {path.stat().st_size / 1e6:>6.0f} | "
-                f"{base['seconds']:>13.2f} {size / base['seconds']:>8.0f} {base['peak_mib']:>8.0f} | "
-                f"{ours['seconds']:>15.2f} {size / ours['seconds']:>8.0f} {ours['peak_mib']:>8.0f} | "
-                f"{base['seconds'] / ours['seconds']:.2f}x"
+                f"{b['seconds']:>13.2f} {size / b['seconds']:>8.0f} {b['peak_mib']:>8.0f} | "
+                f"{o['seconds']:>15.2f} {size / o['seconds']:>8.0f} {o['peak_mib']:>8.0f} | "
+                f"{b['seconds'] / o['seconds']:.2f}x"
             )
             path.unlink()
     print("ratio = rispy parse time / evimap full import time (>= 1 means the target is met)")
