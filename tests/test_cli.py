@@ -88,3 +88,16 @@ def test_the_log_shows_each_import(tmp_path):
     assert [(e["kind"], e["actor"], e["subject"]) for e in events] == [
         ("import.file", "AL-V", "scopus.ris")]
     assert events[0]["counts"]["records"] == 3
+
+
+def test_a_review_can_keep_its_store_in_postgresql(tmp_path, postgres_url):
+    from tests import pg
+
+    url = pg.fresh_database(postgres_url, "evimap_cli_review")
+    folder = tmp_path / "review"
+    assert runner.invoke(app, ["init", str(folder), "--db", url]).exit_code == 0
+    result = runner.invoke(app, ["import", str(folder), str(sample_exports() / "scopus.ris"),
+                                 "--db", url, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["records_by_database"] == {"Scopus": 3}
+    assert not (folder / "review.db").exists()
