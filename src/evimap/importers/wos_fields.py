@@ -78,7 +78,7 @@ def record_from_fields(fields: Fields, *, line: int = 0, raw: str = "") -> Recor
     subject_areas = split_list(text(fields, "WC")) or split_list(text(fields, "SC"))
     document_type = text(fields, "DT") or PUBLICATION_TYPES.get(text(fields, "PT"), "")
     pages = (normalise_pages(text(fields, "BP"), text(fields, "EP"))
-             or text(fields, "AR") or text(fields, "PS"))
+             or text(fields, "AR").removeprefix("UNSP ") or text(fields, "PS"))
     year = None
     for tag in ("PY", "EY", "EA", "PD"):
         year = normalise_year(text(fields, tag))
