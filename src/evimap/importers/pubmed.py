@@ -151,13 +151,16 @@ class MedlineReader(Reader):
             abstract=_field(fields, "AB"),
             authors=_authors(fields),
             year=normalise_year(_first(fields, "DP", "DEP", "EDAT")),
-            source_title=_first(fields, "JT", "TA"),
+            # A chapter's book title (BTI) is its source; a whole book's BTI is its title.
+            source_title=_first(fields, "JT", "TA") or (_field(fields, "BTI") if
+                                                         _field(fields, "TI") else ""),
             volume=_first(fields, "VI"),
             issue=_first(fields, "IP"),
             pages=expand_pages(_first(fields, "PG")),
             doi=_doi(fields),
             issn=normalise_issn(" ".join(_values(fields, "IS"))),
-            keywords=_values(fields, "OT"),
+            # A leading "*" marks a major topic (OT) / major heading or subheading (MH).
+            keywords=[ot.lstrip("*") for ot in _values(fields, "OT")],
             indexed_keywords=[mh.replace("*", "") for mh in _values(fields, "MH")],
             language=language_name(language),
             document_type="; ".join(types),
