@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from tests.conftest import shared_data
-from tests.importers.helpers import FIXTURES, read_records, stored, tag_count
+from tests.importers.tagged_helpers import FIXTURES, read_records, stored, tag_count
 
 from evimap.errors import ImportFormatError
 from evimap.importers.detect import detect

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 from tests.conftest import shared_data
-from tests.importers.helpers import FIXTURES, read_records, stored, tag_count
+from tests.importers.tagged_helpers import FIXTURES, read_records, stored, tag_count
 
 from evimap.errors import ImportFormatError
+from evimap.importers.databases import database_from_accession, database_from_name
 from evimap.importers.detect import detect
 from evimap.importers.wos import WosReader
 from evimap.importing import import_file
@@ -197,3 +198,22 @@ def test_truncated_file_is_an_error(tmp_path, sqlite_store):
     with pytest.raises(ImportFormatError, match="no ER line"):
         import_file(sqlite_store, path)
     assert stored(sqlite_store) == []
+
+
+@pytest.mark.parametrize("accession, database", [
+    ("WOS:000452118800014", "Web of Science"), ("MEDLINE:31858815", "MEDLINE"),
+    ("ZOOREC:ZOOR15512090342", "Zoological Record"), ("ZOOR15512090342", "Zoological Record"),
+    ("BCI:BCI201900123456", "BIOSIS Citation Index"), ("SCIELO:S0100-123", "SciELO Citation Index"),
+    ("XYZ:1", ""), ("30335462", ""),
+])
+def test_accession_prefix_names_the_index(accession, database):
+    assert database_from_accession(accession) == database
+
+
+@pytest.mark.parametrize("name, database", [
+    ("PubMed", "PubMed"), ("Ovid MEDLINE(R) ALL", "MEDLINE"), ("APA PsycInfo", "PsycINFO"),
+    ("Web of Science Core Collection", "Web of Science"), ("Scopus", "Scopus"),
+    ("Embase Classic+Embase", "Embase"), ("My local library", "My local library"), ("", ""),
+])
+def test_free_text_database_names_are_made_canonical(name, database):
+    assert database_from_name(name) == database

@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 
 import pytest
-from tests.importers.helpers import FIXTURES, read_records, stored
+from tests.importers.tagged_helpers import FIXTURES, read_records, stored
 
 from evimap.errors import ImportFormatError
 from evimap.importers.detect import detect, iter_lines

@@ -35,6 +35,7 @@ from evimap.records.normalise import (
 _RECORD = b"<record"
 _ISSN = re.compile(r"(?<![\d-])(\d{4})-(\d{3}[\dXx])(?![\d-])")
 _RESTART_PREFIX = b"<xml><records>"
+_SLICE = 1 << 16
 
 
 def _text(element: Element) -> str:
@@ -124,12 +125,15 @@ class _Stream:
     def feed(self, data: bytes, line: int, final: bool = False) -> None:
         """Parse one more line (``line`` is its number in the file)."""
         if self.waiting:
-            at = data.find(_RECORD)
-            if at == -1:
-                self.base += len(data)
-                return
             self.buffer += data
-            self._seek(self.base + at, line)
+            found = self.buffer.find(_RECORD)
+            if found == -1:
+                # Keep a tail in case "<record" is split between this slice and the next.
+                cut = max(len(self.buffer) - len(_RECORD) + 1, 0)
+                del self.buffer[:cut]
+                self.base += cut
+                return
+            self._seek(self.base + found, line)
             return
         self.buffer += data
         self._parse(data, line, final)
@@ -151,6 +155,7 @@ class _Stream:
         if self.builder is not None:
             if final:
                 message = "the file ends inside a record: is it truncated?"
+                error_line = line
             raw = bytes(self.buffer[self.start_byte - self.base:])
             self.done.append((self.start_line, raw, None, message, error_line))
         else:
@@ -168,8 +173,11 @@ class _Stream:
             found = self.buffer.find(_RECORD, found + 1)
         if found == -1:
             self.waiting = True
-            self.base += len(self.buffer)
-            self.buffer.clear()
+            # Keep a short tail after `start` in case "<record" is split across slices.
+            cut = min(max(len(self.buffer) - len(_RECORD), start - self.base, 0),
+                      len(self.buffer))
+            del self.buffer[:cut]
+            self.base += cut
             return
         self.waiting = False
         del self.buffer[:found]
@@ -209,8 +217,12 @@ class EndnoteXmlReader(Reader):
         stream = _Stream()
         number = 0
         for number, line in enumerate(lines, 1):
-            stream.feed(line.encode("utf-8"), number)
-            yield from self._drain(stream)
+            data = line.encode("utf-8")
+            # EndNote writes the whole file on one line: feed it in slices so finished records
+            # are released (and their bytes dropped) as the line is read.
+            for at in range(0, len(data), _SLICE):
+                stream.feed(data[at: at + _SLICE], number)
+                yield from self._drain(stream)
         if not stream.waiting:
             stream.feed(b"", number, final=True)
         yield from self._drain(stream)
