@@ -5,12 +5,12 @@ from __future__ import annotations
 import tracemalloc
 
 import pytest
-from tests.importers.tagged_helpers import FIXTURES, read_records, stored
 
 from evimap.errors import ImportFormatError
 from evimap.importers.detect import detect
 from evimap.importers.endnote_xml import EndnoteXmlReader
 from evimap.importing import import_file
+from tests.importers.tagged_helpers import FIXTURES, read_records, stored
 
 LIBRARY = FIXTURES / "endnote_library.xml"
 

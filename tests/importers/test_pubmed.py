@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from tests.conftest import shared_data
-from tests.importers.tagged_helpers import FIXTURES, read_records, stored, tag_count
 
 from evimap.errors import ImportFormatError
 from evimap.importers.detect import detect
 from evimap.importers.pubmed import MedlineReader, expand_pages
 from evimap.importing import import_file
+from tests.conftest import shared_data
+from tests.importers.tagged_helpers import FIXTURES, read_records, stored, tag_count
 
 SMALL = FIXTURES / "pubmed_small.nbib"
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
-from tests.conftest import shared_data
-from tests.importers.tagged_helpers import FIXTURES, read_records, stored, tag_count
 
 from evimap.errors import ImportFormatError
 from evimap.importers.databases import database_from_accession, database_from_name
@@ -13,6 +11,8 @@ from evimap.importers.detect import detect
 from evimap.importers.wos import WosReader
 from evimap.importing import import_file
 from evimap.store.models import SourceFile
+from tests.conftest import shared_data
+from tests.importers.tagged_helpers import FIXTURES, read_records, stored, tag_count
 
 SMALL = FIXTURES / "wos_savedrecs.txt"
 

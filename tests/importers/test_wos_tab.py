@@ -5,7 +5,6 @@ from __future__ import annotations
 import codecs
 
 import pytest
-from tests.importers.tagged_helpers import FIXTURES, read_records, stored
 
 from evimap.errors import ImportFormatError
 from evimap.importers.detect import detect, iter_lines
@@ -13,6 +12,7 @@ from evimap.importers.wos import WosReader
 from evimap.importers.wos_fields import LIST_TAGS
 from evimap.importers.wos_tab import WosTabReader
 from evimap.importing import import_file
+from tests.importers.tagged_helpers import FIXTURES, read_records, stored
 
 TAB = FIXTURES / "wos_tab_savedrecs.txt"
 
