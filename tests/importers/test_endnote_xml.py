@@ -141,3 +141,23 @@ def test_memory_stays_flat_while_streaming():
     assert count == 1500
     # 1,500 records are ~3.5 MB of XML; holding their elements would cost far more.
     assert peak < 2_000_000, peak
+
+
+def test_a_long_line_is_read_across_slices(tmp_path, sqlite_store):
+    one = LIBRARY.read_text(encoding="utf-8")
+    records = one[one.index("<record>"): one.index("</records>")]
+    head, tail = one[: one.index("<record>")], "</records></xml>"
+    body = records * 100  # 300 records, ~700 kB on one line: many 64 kB slices
+    broken = body.replace("<title>", "<title><b>", 1)  # spoil one record near the start...
+    middle = body.index("<title>", len(body) // 2)
+    broken = broken[:middle] + broken[middle:].replace("</volume>", "", 1)  # ...and one midway
+    path = tmp_path / "long.xml"
+    path.write_text(head + broken + tail, encoding="utf-8")
+    result = import_file(sqlite_store, path, skip_bad=True)
+    assert (result.added, len(result.skipped)) == (298, 2)
+    stored_records = stored(sqlite_store)
+    assert all(r.raw.startswith("<record>") and r.raw.endswith("</record>")
+               for r in stored_records)
+    assert [r.source_record_id for r in stored_records[:2]] == ["WOS:000934512300001", "3"]
+    assert {r.title for r in stored_records} == {r.title for r in read_records(
+        EndnoteXmlReader, LIBRARY)}

@@ -91,6 +91,7 @@ def test_real_pubmed_export(name, sqlite_store):
     text = path.read_text(encoding="utf-8")
     with_doi = sum(1 for block in text.split("\nPMID- ") if "[doi]" in block)
     assert sum(1 for r in records if r.doi) == with_doi
+    assert all(r.doi for r in records if "[doi]" in r.raw)
     assert all(r.title and r.year and r.source_record_id.isdigit() for r in records)
     assert all(r.source_database == "PubMed" for r in records)
 

@@ -141,7 +141,8 @@ def test_real_wos_export(name, sqlite_store):
     if case["ref"]:
         assert case["ref"] in first.cited_references
     assert first.subject_areas == case["categories"]
-    # Every record with a DI tag has its DOI; every record has a title and an ID.
+    # Every record with a DI tag has its DOI (and no other has one); each has a title and ID.
+    assert [bool(r.doi) for r in records] == ["\nDI " in r.raw for r in records]
     assert sum(1 for r in records if r.doi) == tag_count(path, r"^DI \S")
     assert all(r.title and r.source_record_id for r in records)
 

@@ -217,11 +217,10 @@ class EndnoteXmlReader(Reader):
         stream = _Stream()
         number = 0
         for number, line in enumerate(lines, 1):
-            data = line.encode("utf-8")
             # EndNote writes the whole file on one line: feed it in slices so finished records
             # are released (and their bytes dropped) as the line is read.
-            for at in range(0, len(data), _SLICE):
-                stream.feed(data[at: at + _SLICE], number)
+            for at in range(0, len(line), _SLICE):
+                stream.feed(line[at: at + _SLICE].encode("utf-8"), number)
                 yield from self._drain(stream)
         if not stream.waiting:
             stream.feed(b"", number, final=True)
