@@ -6,7 +6,7 @@ subprocess, the reader alone (split + convert) and evimap's full import_file int
 store, printing records/s and peak memory (max RSS). The readers stream, so peak memory should
 stay flat as files grow.
 
-    python benchmarks/tagged_import_speed.py [--records 50000] [--steps 2]
+    python benchmarks/tagged_import_speed.py [--records 50000] [--steps 2] [--formats wos ...]
 """
 
 from __future__ import annotations
@@ -97,6 +97,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=50_000)
     parser.add_argument("--steps", type=int, default=2)
+    parser.add_argument("--formats", nargs="+", choices=list(FORMATS), default=list(FORMATS))
     parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -107,7 +108,7 @@ def main() -> None:
     sizes = [args.records // (10 ** i) for i in reversed(range(args.steps))]
     print(f"{'format':<12} {'records':>8} {'MB':>6} {'step':<8} {'rec/s':>8} {'peak MB':>8}")
     with tempfile.TemporaryDirectory() as tmp:
-        for fmt in FORMATS:
+        for fmt in args.formats:
             for size in sizes:
                 path = Path(tmp) / f"{fmt}_{size}.txt"
                 build(path, fmt, size)
