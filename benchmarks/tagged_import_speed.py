@@ -32,9 +32,12 @@ def wos_records() -> list[str]:
         if path.suffix in (".ciw", ".txt") and path.is_file():
             text = path.read_text(encoding="utf-8-sig", errors="replace")
             if text.startswith("FN ") or text.startswith("PT "):
-                records += [r.strip("\n") + "\nER\n\n" for r in re.split(r"(?m)^ER[ \t]*$", text)
-                            if "\nTI " in r and re.search(r"(?m)^PT ", r)]
-    return [r[re.search(r"(?m)^PT ", r).start():] for r in records]
+                records += [
+                    r.strip("\n") + "\nER\n\n"
+                    for r in re.split(r"(?m)^ER[ \t]*$", text)
+                    if "\nTI " in r and re.search(r"(?m)^PT ", r)
+                ]
+    return [r[re.search(r"(?m)^PT ", r).start() :] for r in records]
 
 
 def medline_records() -> list[str]:
@@ -43,8 +46,11 @@ def medline_records() -> list[str]:
         if path.is_file() and path.suffix in (".nbib", ".txt"):
             text = path.read_text(encoding="utf-8", errors="replace")
             if re.search(r"(?m)^PMID- ", text) and "\nFAU - " in text:
-                records += ["PMID- " + r.strip("\n") + "\n\n" for r in
-                            re.split(r"(?m)^PMID- ", text) if r.strip()]
+                records += [
+                    "PMID- " + r.strip("\n") + "\n\n"
+                    for r in re.split(r"(?m)^PMID- ", text)
+                    if r.strip()
+                ]
     return records
 
 
@@ -57,8 +63,11 @@ FORMATS = {
     "wos": (wos_records, "FN Clarivate Analytics Web of Science\nVR 1.0\n", "EF\n"),
     "medline": (medline_records, "", ""),
     # EndNote writes one line: so does this benchmark.
-    "endnote-xml": (endnote_records, '<?xml version="1.0" encoding="UTF-8" ?><xml><records>',
-                    "</records></xml>"),
+    "endnote-xml": (
+        endnote_records,
+        '<?xml version="1.0" encoding="UTF-8" ?><xml><records>',
+        "</records></xml>",
+    ),
 }
 
 
@@ -105,7 +114,7 @@ def main() -> None:
         return
     if not EXPORTS.exists():
         sys.exit(f"real exports not found: {EXPORTS}")
-    sizes = [args.records // (10 ** i) for i in reversed(range(args.steps))]
+    sizes = [args.records // (10**i) for i in reversed(range(args.steps))]
     print(f"{'format':<12} {'records':>8} {'MB':>6} {'step':<8} {'rec/s':>8} {'peak MB':>8}")
     with tempfile.TemporaryDirectory() as tmp:
         for fmt in args.formats:
@@ -116,12 +125,16 @@ def main() -> None:
                 for kind in ("reader", "import"):
                     out = subprocess.run(
                         [sys.executable, __file__, "--worker", kind, fmt, str(path)],
-                        check=True, capture_output=True, text=True,
+                        check=True,
+                        capture_output=True,
+                        text=True,
                     ).stdout
                     result = json.loads(out)
                     rate = result["records"] / result["seconds"]
-                    print(f"{fmt:<12} {result['records']:>8} {mb:>6.1f} {kind:<8} {rate:>8.0f} "
-                          f"{result['peak_mb']:>8.1f}")
+                    print(
+                        f"{fmt:<12} {result['records']:>8} {mb:>6.1f} {kind:<8} {rate:>8.0f} "
+                        f"{result['peak_mb']:>8.1f}"
+                    )
                 path.unlink()
 
 

@@ -17,8 +17,11 @@ LIBRARY = FIXTURES / "endnote_library.xml"
 
 def _pretty(text: str) -> str:
     """The same library with a line break before and after every record."""
-    return (text.replace("<record>", "\n<record>").replace("</record>", "</record>\n")
-            .replace("</records>", "\n</records>"))
+    return (
+        text.replace("<record>", "\n<record>")
+        .replace("</record>", "</record>\n")
+        .replace("</records>", "\n</records>")
+    )
 
 
 def test_fixture_is_one_line_as_endnote_writes_it():
@@ -31,14 +34,18 @@ def test_fields_of_each_record():
     pubmed, wos, chapter = read_records(EndnoteXmlReader, LIBRARY)
     assert pubmed.title == "Alliance rupture repair: A meta-analysis"
     assert [a.display() for a in pubmed.authors] == [
-        "Eubanks, Catherine F.", "Muran, J. Christopher", "Safran, Jeremy D."]
-    assert (pubmed.year, pubmed.volume, pubmed.issue, pubmed.pages) == (2018, "55", "4",
-                                                                        "508-519")
+        "Eubanks, Catherine F.",
+        "Muran, J. Christopher",
+        "Safran, Jeremy D.",
+    ]
+    assert (pubmed.year, pubmed.volume, pubmed.issue, pubmed.pages) == (2018, "55", "4", "508-519")
     assert pubmed.source_title == "Psychotherapy"
     assert pubmed.doi == "10.1037/pst0000185"
     assert pubmed.issn == ["0033-3204", "1939-1536"]
-    assert pubmed.abstract == ('Ruptures in the therapeutic alliance are "breaks" in '
-                               "collaboration between patient & therapist.")
+    assert pubmed.abstract == (
+        'Ruptures in the therapeutic alliance are "breaks" in '
+        "collaboration between patient & therapist."
+    )
     assert pubmed.keywords == ["Humans", "*Psychotherapy/methods", "*Therapeutic Alliance"]
     assert (pubmed.language, pubmed.document_type) == ("English", "Journal Article")
     assert (pubmed.source_record_id, pubmed.source_database) == ("30335462", "PubMed")
@@ -50,15 +57,19 @@ def test_fields_of_each_record():
     assert wos.title == "Withdrawal ruptures in online cognitive behavioural therapy: a case series"
     assert wos.doi == "10.1002/jclp.23561"
     assert wos.pages == "1402-1415"
-    assert (wos.source_record_id, wos.source_database) == ("WOS:000934512300001",
-                                                           "Web of Science")
+    assert (wos.source_record_id, wos.source_database) == ("WOS:000934512300001", "Web of Science")
     assert wos.url == ""  # "<Go to ISI>://..." is no web address
 
     assert [a.display() for a in chapter.authors] == [
-        "Muran, J. Christopher", "Society for Psychotherapy Research"]
+        "Muran, J. Christopher",
+        "Society for Psychotherapy Research",
+    ]
     assert chapter.issn == []  # an ISBN is no ISSN
     assert (chapter.document_type, chapter.source_record_id, chapter.source_database) == (
-        "Book Section", "3", "")
+        "Book Section",
+        "3",
+        "",
+    )
 
 
 def test_file_database_only_when_every_record_agrees():
@@ -76,7 +87,8 @@ def test_pretty_printed_file_gives_record_lines(tmp_path, sqlite_store):
     records = stored(sqlite_store)
     assert [r.line for r in records] == [2, 4, 6]
     assert [r.to_dict() | {"line": 0, "source_file": ""} for r in records] == [
-        r.to_dict() | {"line": 0} for r in read_records(EndnoteXmlReader, LIBRARY)]
+        r.to_dict() | {"line": 0} for r in read_records(EndnoteXmlReader, LIBRARY)
+    ]
     assert records[1].source_database == "Web of Science"
     assert records[2].source_database == ""
 
@@ -86,7 +98,7 @@ def _broken(pretty: bool) -> str:
     text = _pretty(text) if pretty else text
     second = text.index("<record>", text.index("<record>") + 1)
     close = text.index("</title>", second)
-    return text[:close] + text[close + len("</title>"):]  # <title> never closed
+    return text[:close] + text[close + len("</title>") :]  # <title> never closed
 
 
 def test_broken_record_names_its_line_and_writes_nothing(tmp_path, sqlite_store):
@@ -123,7 +135,7 @@ def test_truncated_file_is_an_error(tmp_path, sqlite_store):
 
 def test_memory_stays_flat_while_streaming():
     one = LIBRARY.read_text(encoding="utf-8")
-    record = one[one.index("<record>"): one.index("</record>") + len("</record>")]
+    record = one[one.index("<record>") : one.index("</record>") + len("</record>")]
 
     def lines(n):
         yield '<?xml version="1.0" encoding="UTF-8" ?><xml><records>\n'
@@ -145,7 +157,7 @@ def test_memory_stays_flat_while_streaming():
 
 def test_a_long_line_is_read_across_slices(tmp_path, sqlite_store):
     one = LIBRARY.read_text(encoding="utf-8")
-    records = one[one.index("<record>"): one.index("</records>")]
+    records = one[one.index("<record>") : one.index("</records>")]
     head, tail = one[: one.index("<record>")], "</records></xml>"
     body = records * 100  # 300 records, ~700 kB on one line: many 64 kB slices
     broken = body.replace("<title>", "<title><b>", 1)  # spoil one record near the start...
@@ -156,8 +168,8 @@ def test_a_long_line_is_read_across_slices(tmp_path, sqlite_store):
     result = import_file(sqlite_store, path, skip_bad=True)
     assert (result.added, len(result.skipped)) == (298, 2)
     stored_records = stored(sqlite_store)
-    assert all(r.raw.startswith("<record>") and r.raw.endswith("</record>")
-               for r in stored_records)
+    assert all(r.raw.startswith("<record>") and r.raw.endswith("</record>") for r in stored_records)
     assert [r.source_record_id for r in stored_records[:2]] == ["WOS:000934512300001", "3"]
-    assert {r.title for r in stored_records} == {r.title for r in read_records(
-        EndnoteXmlReader, LIBRARY)}
+    assert {r.title for r in stored_records} == {
+        r.title for r in read_records(EndnoteXmlReader, LIBRARY)
+    }

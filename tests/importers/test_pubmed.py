@@ -17,20 +17,33 @@ SMALL = FIXTURES / "pubmed_small.nbib"
 def test_small_fixture_maps_every_field():
     article, german, chapter = read_records(MedlineReader, SMALL)
     assert article.title == "Alliance rupture repair: A meta-analysis."
-    assert article.abstract.endswith("between patient and therapist. Rupture resolution was "
-                                     "associated with good outcome.")
+    assert article.abstract.endswith(
+        "between patient and therapist. Rupture resolution was associated with good outcome."
+    )
     assert [a.display() for a in article.authors] == [
-        "Eubanks, Catherine F", "Muran, J Christopher", "Safran, Jeremy D"]
+        "Eubanks, Catherine F",
+        "Muran, J Christopher",
+        "Safran, Jeremy D",
+    ]
     assert (article.year, article.volume, article.issue, article.pages) == (
-        2018, "55", "4", "508-519")
+        2018,
+        "55",
+        "4",
+        "508-519",
+    )
     assert article.source_title == "Psychotherapy (Chicago, Ill.)"
     assert article.doi == "10.1037/pst0000185"
     assert article.issn == ["1939-1536", "0033-3204"]
-    assert article.indexed_keywords == ["Humans", "Professional-Patient Relations",
-                                        "Psychotherapy/methods"]
+    assert article.indexed_keywords == [
+        "Humans",
+        "Professional-Patient Relations",
+        "Psychotherapy/methods",
+    ]
     assert article.keywords == ["alliance ruptures", "meta-analysis"]
-    assert (article.language, article.document_type) == ("English", "Journal Article; "
-                                                                    "Meta-Analysis")
+    assert (article.language, article.document_type) == (
+        "English",
+        "Journal Article; Meta-Analysis",
+    )
     assert (article.source_record_id, article.source_database) == ("30335462", "PubMed")
     assert article.url == "https://pubmed.ncbi.nlm.nih.gov/30335462/"
     assert article.raw.startswith("PMID- 30335462\n") and article.raw.endswith("Oct 18.\n")
@@ -38,7 +51,8 @@ def test_small_fixture_maps_every_field():
     # DOI from AID only; collective author; shortened pages; ISO language code.
     assert german.doi == "10.1002/jclp.23561"
     assert [a.display() for a in german.authors] == [
-        "Society for Psychotherapy Research Collaborative Group"]
+        "Society for Psychotherapy Research Collaborative Group"
+    ]
     assert (german.pages, german.language, german.year) == ("1402-1415", "German", 2023)
     assert german.line == 45
 
@@ -46,29 +60,48 @@ def test_small_fixture_maps_every_field():
     assert (chapter.authors[0].family, chapter.authors[0].given) == ("Muran", "JC")
 
 
-@pytest.mark.parametrize("pages, full", [
-    ("188-97", "188-197"), ("1402-15", "1402-1415"), ("9-12", "9-12"), ("e0209483", "e0209483"),
-    ("1203475418818073", "1203475418818073"),
-])
+@pytest.mark.parametrize(
+    "pages, full",
+    [
+        ("188-97", "188-197"),
+        ("1402-15", "1402-1415"),
+        ("9-12", "9-12"),
+        ("e0209483", "e0209483"),
+        ("1203475418818073", "1203475418818073"),
+    ],
+)
 def test_medline_page_ranges_are_written_in_full(pages, full):
     assert expand_pages(pages) == full
 
 
 REAL = {
     "restoration_pubmed.nbib": dict(
-        path=("mjwestgate+revtools", "examples", "restoration_pubmed.nbib"), count=104,
+        path=("mjwestgate+revtools", "examples", "restoration_pubmed.nbib"),
+        count=104,
         title="Ecosystem services changes between 2000 and 2015 in the Loess Plateau, China: "
-              "A response to ecological restoration.",
-        author=("Wu", "Dan"), year=2019, doi="10.1371/journal.pone.0209483",
-        source="PloS one", id="30689646", pages="e0209483", line=2),
+        "A response to ecological restoration.",
+        author=("Wu", "Dan"),
+        year=2019,
+        doi="10.1371/journal.pone.0209483",
+        source="PloS one",
+        id="30689646",
+        pages="e0209483",
+        line=2,
+    ),
     "PubMed_example.txt": dict(
         path=("mjwestgate+synthesisr", "tests", "testthat", "testdata", "PubMed_example.txt"),
         count=3,
         title="Differences in nitrate and phosphorus export between wooded and grassed "
-              "riparian zones from farmland to receiving waterways under varying rainfall "
-              "conditions.",
-        author=("Neilen", "Amanda D"), year=2017, doi="10.1016/j.scitotenv.2017.04.075",
-        source="The Science of the total environment", id="28441597", pages="188-197", line=1),
+        "riparian zones from farmland to receiving waterways under varying rainfall "
+        "conditions.",
+        author=("Neilen", "Amanda D"),
+        year=2017,
+        doi="10.1016/j.scitotenv.2017.04.075",
+        source="The Science of the total environment",
+        id="28441597",
+        pages="188-197",
+        line=1,
+    ),
 }
 
 
@@ -84,10 +117,16 @@ def test_real_pubmed_export(name, sqlite_store):
     first = records[0]
     assert first.title == case["title"]
     assert (first.authors[0].family, first.authors[0].given) == case["author"]
-    assert (first.year, first.doi, first.source_title) == (case["year"], case["doi"],
-                                                          case["source"])
-    assert (first.source_record_id, first.pages, first.line) == (case["id"], case["pages"],
-                                                                case["line"])
+    assert (first.year, first.doi, first.source_title) == (
+        case["year"],
+        case["doi"],
+        case["source"],
+    )
+    assert (first.source_record_id, first.pages, first.line) == (
+        case["id"],
+        case["pages"],
+        case["line"],
+    )
     text = path.read_text(encoding="utf-8")
     with_doi = sum(1 for block in text.split("\nPMID- ") if "[doi]" in block)
     assert sum(1 for r in records if r.doi) == with_doi
@@ -101,8 +140,15 @@ def test_mesh_headings_and_author_keywords_from_a_real_file():
     records = read_records(MedlineReader, path)
     second = records[1]
     assert second.source_record_id == "30868313"
-    assert second.indexed_keywords == ["Animals", "Ecosystem", "Europe", "Grassland",
-                                       "Nutrients", "Poaceae", "Soil"]
+    assert second.indexed_keywords == [
+        "Animals",
+        "Ecosystem",
+        "Europe",
+        "Grassland",
+        "Nutrients",
+        "Poaceae",
+        "Soil",
+    ]
     assert second.keywords[0] == "Agri-environment Schemes"
     assert second.authors[-1].display() == "Mahy, Grégory"
     assert second.issn == ["1432-1009", "0364-152X"]

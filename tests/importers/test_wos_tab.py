@@ -30,7 +30,10 @@ def test_fields_of_each_record():
     first, second, third = read_records(WosTabReader, TAB)
     assert first.title == "Alliance rupture repair: A meta-analysis"
     assert [a.display() for a in first.authors] == [
-        "Eubanks, Catherine F.", "Muran, J. Christopher", "Safran, Jeremy D."]
+        "Eubanks, Catherine F.",
+        "Muran, J. Christopher",
+        "Safran, Jeremy D.",
+    ]
     assert (first.year, first.volume, first.issue, first.pages) == (2018, "55", "4", "508-519")
     assert first.doi == "10.1037/pst0000185"
     assert first.issn == ["0033-3204", "1939-1536"]
@@ -44,16 +47,24 @@ def test_fields_of_each_record():
     ]
     assert first.subject_areas == ["Psychology, Clinical"]
     assert (first.source_record_id, first.source_database, first.line) == (
-        "WOS:000452118800014", "Web of Science", 2)
+        "WOS:000452118800014",
+        "Web of Science",
+        2,
+    )
     assert '"UT": "WOS:000452118800014"' in first.raw
 
     assert (second.year, second.pages, second.document_type) == (
-        2023, "e23561", "Article; Early Access")
+        2023,
+        "e23561",
+        "Article; Early Access",
+    )
     assert (second.source_record_id, second.source_database) == ("MEDLINE:36811234", "MEDLINE")
 
     assert third.line == 4
     assert [a.display() for a in third.authors] == [
-        "Muran, J. Christopher", "Society for Psychotherapy Research"]
+        "Muran, J. Christopher",
+        "Society for Psychotherapy Research",
+    ]
     assert third.source_title == "Relational Psychoanalysis and Psychotherapy Integration"
     assert third.issn == []  # BN is an ISBN, not an ISSN
 
@@ -67,7 +78,8 @@ def test_utf16_le_export_reads_the_same(tmp_path, sqlite_store):
     assert (result.format, result.added) == ("wos-tab", 3)
     expected = read_records(WosTabReader, TAB)
     assert [r.to_dict() | {"source_file": ""} for r in stored(sqlite_store)] == [
-        r.to_dict() for r in expected]
+        r.to_dict() for r in expected
+    ]
 
 
 def _as_tab(plain_path, tmp_path):
@@ -76,9 +88,12 @@ def _as_tab(plain_path, tmp_path):
     tags = sorted({tag for e in entries for tag in e.fields})
     rows = ["\t".join(tags) + "\t"]
     for entry in entries:
-        rows.append("\t".join(
-            ("; " if tag in LIST_TAGS else " ").join(entry.fields.get(tag, [])) for tag in tags
-        ) + "\t")
+        rows.append(
+            "\t".join(
+                ("; " if tag in LIST_TAGS else " ").join(entry.fields.get(tag, [])) for tag in tags
+            )
+            + "\t"
+        )
     path = tmp_path / "as_tab.txt"
     path.write_text("\r\n".join(rows) + "\r\n", encoding="utf-8-sig")
     return path

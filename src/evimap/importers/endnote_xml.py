@@ -114,7 +114,7 @@ class _Stream:
         self.depth -= 1
         if self.depth == 0:
             end = self.origin + self.parser.CurrentByteIndex + len(b"</record>")
-            raw = bytes(self.buffer[self.start_byte - self.base: end - self.base])
+            raw = bytes(self.buffer[self.start_byte - self.base : end - self.base])
             self.done.append((self.start_line, raw, self.builder.close(), None, None))
             self.builder = None
 
@@ -156,7 +156,7 @@ class _Stream:
             if final:
                 message = "the file ends inside a record: is it truncated?"
                 error_line = line
-            raw = bytes(self.buffer[self.start_byte - self.base:])
+            raw = bytes(self.buffer[self.start_byte - self.base :])
             self.done.append((self.start_line, raw, None, message, error_line))
         else:
             self.done.append((error_line, b"", None, message, error_line))
@@ -167,15 +167,19 @@ class _Stream:
     def _seek(self, start: int, line: int) -> None:
         """Restart parsing at the first ``<record`` at or after stream offset ``start``."""
         found = self.buffer.find(_RECORD, start - self.base)
-        while found != -1 and self.buffer[found + len(_RECORD): found + len(_RECORD) + 1] not in (
-            b">", b" ", b"\t", b"\n", b"\r", b""
+        while found != -1 and self.buffer[found + len(_RECORD) : found + len(_RECORD) + 1] not in (
+            b">",
+            b" ",
+            b"\t",
+            b"\n",
+            b"\r",
+            b"",
         ):
             found = self.buffer.find(_RECORD, found + 1)
         if found == -1:
             self.waiting = True
             # Keep a short tail after `start` in case "<record" is split across slices.
-            cut = min(max(len(self.buffer) - len(_RECORD), start - self.base, 0),
-                      len(self.buffer))
+            cut = min(max(len(self.buffer) - len(_RECORD), start - self.base, 0), len(self.buffer))
             del self.buffer[:cut]
             self.base += cut
             return
@@ -220,7 +224,7 @@ class EndnoteXmlReader(Reader):
             # EndNote writes the whole file on one line: feed it in slices so finished records
             # are released (and their bytes dropped) as the line is read.
             for at in range(0, len(line), _SLICE):
-                stream.feed(line[at: at + _SLICE].encode("utf-8"), number)
+                stream.feed(line[at : at + _SLICE].encode("utf-8"), number)
                 yield from self._drain(stream)
         if not stream.waiting:
             stream.feed(b"", number, final=True)
@@ -268,12 +272,20 @@ class EndnoteXmlReader(Reader):
         return Record(
             title=first("titles/title"),
             abstract=first("abstract"),
-            authors=[a for a in (parse_author(n) for n in every("contributors/authors/author"))
-                     if a.family],
-            year=(normalise_year(first("dates/year"))
-                  or normalise_year(first("dates/pub-dates/date"))),
-            source_title=first("periodical/full-title", "titles/secondary-title",
-                               "alt-periodical/full-title", "periodical/abbr-1"),
+            authors=[
+                a
+                for a in (parse_author(n) for n in every("contributors/authors/author"))
+                if a.family
+            ],
+            year=(
+                normalise_year(first("dates/year")) or normalise_year(first("dates/pub-dates/date"))
+            ),
+            source_title=first(
+                "periodical/full-title",
+                "titles/secondary-title",
+                "alt-periodical/full-title",
+                "periodical/abbr-1",
+            ),
             volume=first("volume"),
             issue=first("number", "issue"),
             pages=normalise_pages(first("pages")),

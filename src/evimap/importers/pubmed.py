@@ -34,6 +34,7 @@ from evimap.records.normalise import (
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9]{1,3}) {0,2}- ?(.*)$")
 
+
 def expand_pages(pages: str) -> str:
     """MEDLINE shortens end pages (``188-97`` is 188-197); write them in full.
 
@@ -123,8 +124,11 @@ class MedlineReader(Reader):
                 current, raw, last_tag = Entry(line=number, raw=""), [], None
             after_blank = False
             if current is None:
-                yield Entry(line=number, raw=line,
-                            error="text before the first record (records start with 'PMID- ')")
+                yield Entry(
+                    line=number,
+                    raw=line,
+                    error="text before the first record (records start with 'PMID- ')",
+                )
                 continue
             raw.append(line)
             if match:
@@ -133,8 +137,10 @@ class MedlineReader(Reader):
             elif body[0] in " \t" and last_tag is not None:
                 current.fields[last_tag][-1] += " " + body.strip()
             elif current.error is None:
-                current.error = (f"line is neither a tag ('XXXX- value') nor an indented "
-                                 f"continuation: {body[:40]!r}")
+                current.error = (
+                    f"line is neither a tag ('XXXX- value') nor an indented "
+                    f"continuation: {body[:40]!r}"
+                )
                 current.error_line = number
         if current is not None:
             current.raw = "".join(raw).rstrip("\n") + "\n"
@@ -152,8 +158,8 @@ class MedlineReader(Reader):
             authors=_authors(fields),
             year=normalise_year(_first(fields, "DP", "DEP", "EDAT")),
             # A chapter's book title (BTI) is its source; a whole book's BTI is its title.
-            source_title=_first(fields, "JT", "TA") or (_field(fields, "BTI") if
-                                                         _field(fields, "TI") else ""),
+            source_title=_first(fields, "JT", "TA")
+            or (_field(fields, "BTI") if _field(fields, "TI") else ""),
             volume=_first(fields, "VI"),
             issue=_first(fields, "IP"),
             pages=expand_pages(_first(fields, "PG")),

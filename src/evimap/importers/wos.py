@@ -41,8 +41,13 @@ class _Building:
             self.error, self.error_line = message, line
 
     def entry(self) -> Entry:
-        return Entry(line=self.line, raw="".join(self.lines), fields=self.fields,
-                     error=self.error, error_line=self.error_line)
+        return Entry(
+            line=self.line,
+            raw="".join(self.lines),
+            fields=self.fields,
+            error=self.error,
+            error_line=self.error_line,
+        )
 
 
 class WosReader(Reader):
@@ -82,16 +87,20 @@ class WosReader(Reader):
                 continue
             if body[0] in " \t":
                 if current is None or last_tag is None:
-                    yield Entry(line=number, raw=line,
-                                error="continuation line outside a record (no tag before it)")
+                    yield Entry(
+                        line=number,
+                        raw=line,
+                        error="continuation line outside a record (no tag before it)",
+                    )
                     continue
                 current.lines.append(line)
                 current.fields[last_tag].append(body.strip())
                 continue
             match = _TAG.match(body)
             if not match:
-                message = (f"line does not start with a two-letter tag or three spaces: "
-                           f"{body[:40]!r}")
+                message = (
+                    f"line does not start with a two-letter tag or three spaces: {body[:40]!r}"
+                )
                 if current is None:
                     yield Entry(line=number, raw=line, error=message)
                 else:
@@ -112,8 +121,9 @@ class WosReader(Reader):
                 current, last_tag = None, None
                 continue
             if tag in _FILE_TAGS:
-                current.fail(f"{tag} inside a record: the record before it lacks its ER line",
-                             number)
+                current.fail(
+                    f"{tag} inside a record: the record before it lacks its ER line", number
+                )
                 continue
             current.fields.setdefault(tag, []).append(value)
             last_tag = tag

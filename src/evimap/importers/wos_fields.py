@@ -31,8 +31,13 @@ Fields = Mapping[str, Sequence[str]]
 LIST_TAGS = frozenset({"AU", "AF", "BA", "BF", "BE", "CA", "GP", "CR"})
 
 # Publication type codes (PT), used when a record has no document type (DT).
-PUBLICATION_TYPES = {"J": "Journal", "B": "Book", "S": "Book in series", "P": "Patent",
-                     "C": "Conference"}
+PUBLICATION_TYPES = {
+    "J": "Journal",
+    "B": "Book",
+    "S": "Book in series",
+    "P": "Patent",
+    "C": "Conference",
+}
 
 _ANONYMOUS = re.compile(r"^\[?anonymous\]?$", re.IGNORECASE)
 
@@ -50,8 +55,7 @@ def items(fields: Fields, tag: str) -> list[str]:
 def authors(fields: Fields) -> list[Author]:
     """Authors in file order: full names (AF) if given, else AU; book authors when neither;
     group authors (CA, GP) after them as literal names; ``[Anonymous]`` dropped."""
-    names = (items(fields, "AF") or items(fields, "AU") or items(fields, "BF")
-             or items(fields, "BA"))
+    names = items(fields, "AF") or items(fields, "AU") or items(fields, "BF") or items(fields, "BA")
     people = [parse_author(n) for n in names if not _ANONYMOUS.match(n)]
     groups = [Author(family=g, literal=g) for g in items(fields, "CA") + items(fields, "GP")]
     return [a for a in people if a.family] + groups
@@ -77,8 +81,11 @@ def record_from_fields(fields: Fields, *, line: int = 0, raw: str = "") -> Recor
     record_id, database = accession(fields)
     subject_areas = split_list(text(fields, "WC")) or split_list(text(fields, "SC"))
     document_type = text(fields, "DT") or PUBLICATION_TYPES.get(text(fields, "PT"), "")
-    pages = (normalise_pages(text(fields, "BP"), text(fields, "EP"))
-             or text(fields, "AR").removeprefix("UNSP ") or text(fields, "PS"))
+    pages = (
+        normalise_pages(text(fields, "BP"), text(fields, "EP"))
+        or text(fields, "AR").removeprefix("UNSP ")
+        or text(fields, "PS")
+    )
     year = None
     for tag in ("PY", "EY", "EA", "PD"):
         year = normalise_year(text(fields, tag))

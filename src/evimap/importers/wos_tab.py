@@ -66,22 +66,33 @@ class WosTabReader(Reader):
             if tags is None:
                 tags = _header(body)
                 if tags is None:
-                    yield Entry(line=number, raw=line,
-                                error="the first line is not a Web of Science tab-delimited "
-                                      "header (PT, AU, TI, ... UT)")
+                    yield Entry(
+                        line=number,
+                        raw=line,
+                        error="the first line is not a Web of Science tab-delimited "
+                        "header (PT, AU, TI, ... UT)",
+                    )
                     return
                 continue
             values = body.split("\t")
-            extra = values[len(tags):]
+            extra = values[len(tags) :]
             if len(values) < len(tags) or any(v.strip() for v in extra):
-                yield Entry(line=number, raw=line,
-                            error=f"the line has {len(values)} tab-separated fields; the header "
-                                  f"has {len(tags)} (a line break inside a field?)")
+                yield Entry(
+                    line=number,
+                    raw=line,
+                    error=f"the line has {len(values)} tab-separated fields; the header "
+                    f"has {len(tags)} (a line break inside a field?)",
+                )
                 continue
-            row = {tag: value.strip() for tag, value in zip(tags, values, strict=False)
-                   if value.strip()}
-            fields = {tag: (value.split("; ") if tag in LIST_TAGS else [value])
-                      for tag, value in row.items()}
+            row = {
+                tag: value.strip()
+                for tag, value in zip(tags, values, strict=False)
+                if value.strip()
+            }
+            fields = {
+                tag: (value.split("; ") if tag in LIST_TAGS else [value])
+                for tag, value in row.items()
+            }
             yield Entry(line=number, raw=json.dumps(row, ensure_ascii=False), fields=fields)
 
     def convert(self, entry: Entry) -> Record:
