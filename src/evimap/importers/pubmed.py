@@ -55,9 +55,10 @@ def _values(fields: dict[str, list[str]], tag: str) -> list[str]:
 
 def _first(fields: dict[str, list[str]], *tags: str) -> str:
     for tag in tags:
-        values = _values(fields, tag)
-        if values:
-            return values[0]
+        for value in fields.get(tag, ()):
+            value = clean_text(value)
+            if value:
+                return value
     return ""
 
 
