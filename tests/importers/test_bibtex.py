@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import pytest
+
+from evimap.errors import ImportFormatError
+from evimap.importers.bibtex import BibtexReader
+from evimap.importers.databases import SCOPUS, WEB_OF_SCIENCE
+from evimap.importing import import_file
 from tests.conftest import shared_data
 from tests.importers.import_helpers import (
     FIXTURES,
@@ -10,11 +15,6 @@ from tests.importers.import_helpers import (
     stored_file_count,
     stored_records,
 )
-
-from evimap.errors import ImportFormatError
-from evimap.importers.bibtex import BibtexReader
-from evimap.importers.databases import SCOPUS, WEB_OF_SCIENCE
-from evimap.importing import import_file
 
 BIB = FIXTURES / "bibtex"
 

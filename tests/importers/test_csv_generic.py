@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import pytest
+
+from evimap.errors import ImportFormatError
+from evimap.importers import databases as db
+from evimap.importers.delimited import iter_rows, sniff_delimiter
+from evimap.importing import import_file
 from tests.conftest import shared_data
 from tests.importers.import_helpers import (
     FIXTURES,
@@ -10,11 +15,6 @@ from tests.importers.import_helpers import (
     stored_file_count,
     stored_records,
 )
-
-from evimap.errors import ImportFormatError
-from evimap.importers import databases as db
-from evimap.importers.delimited import iter_rows, sniff_delimiter
-from evimap.importing import import_file
 
 DELIMITED = FIXTURES / "delimited"
 
@@ -275,24 +275,3 @@ def test_rayyan_csv_is_a_reexport_with_and_separated_authors(tmp_path, sqlite_st
     assert (record.pages, record.issn, record.source_title) == (
         "508-519", ["0033-3204"], "Psychotherapy",
     )
-
-
-def test_wos_tab_delimited_export(tmp_path, sqlite_store):
-    header = ["PT", "AU", "AF", "TI", "SO", "DE", "ID", "AB", "CR", "PY", "VL", "BP", "EP",
-              "DI", "WC", "UT"]
-    row = ["J", "Safran, JD; Muran, JC", "Safran, Jeremy D.; Muran, J. Christopher",
-           "Repairing ruptures", "PSYCHOTHERAPY", "rupture; repair", "ALLIANCE",
-           "An abstract.", "Bordin ES, 1979, PSYCHOTHERAPY, V16, P252; Safran JD, 2000, BOOK",
-           "2011", "48", "80", "87", "10.1037/a0022140", "Psychology, Clinical",
-           "WOS:000288000000001"]
-    path = tmp_path / "savedrecs.txt"
-    path.write_text("\t".join(header) + "\n" + "\t".join(row) + "\n", encoding="utf-8")
-    result, records = import_and_read(sqlite_store, path)
-    assert (result.format, result.database, result.added) == ("csv", db.WEB_OF_SCIENCE, 1)
-    record = records[0]
-    assert record.source_record_id == "WOS:000288000000001"
-    assert [a.given for a in record.authors] == ["Jeremy D.", "J. Christopher"]
-    assert record.cited_references == [
-        "Bordin ES, 1979, PSYCHOTHERAPY, V16, P252", "Safran JD, 2000, BOOK",
-    ]
-    assert (record.pages, record.subject_areas) == ("80-87", ["Psychology, Clinical"])

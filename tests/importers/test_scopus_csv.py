@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import csv
 
-from tests.conftest import shared_data
-from tests.importers.import_helpers import FIXTURES, import_and_read
-
 from evimap.importers.csv_generic import GenericCsvReader
 from evimap.importers.databases import SCOPUS
 from evimap.importers.detect import decode_head, detect
 from evimap.importers.scopus_csv import ScopusCsvReader
+from tests.conftest import shared_data
+from tests.importers.import_helpers import FIXTURES, import_and_read
 
 DELIMITED = FIXTURES / "delimited"
 
@@ -148,3 +147,13 @@ def test_bibliometrix_scopus_sample_csv(sqlite_store):
         "The global epidemic of low back pain, Lancet Rheumatol, 5, (2023)"
     )
     assert [len(r.cited_references) for r in records] == [43, 30, 66, 34, 49, 55, 66, 38]
+
+
+def test_a_scopus_export_with_few_columns_is_known_by_its_links():
+    head = (
+        "Authors,Title,Year,Source title,DOI,Link\n"
+        "Safran J.D.,Ruptures,2011,Psychotherapy,10.1037/a0022140,"
+        "https://www.scopus.com/inward/record.uri?eid=2-s2.0-79953000003&partnerID=40\n"
+    )
+    assert ScopusCsvReader.sniff(head) == 95
+    assert ScopusCsvReader.sniff(head.replace("www.scopus.com/inward/record", "example.org")) == 0

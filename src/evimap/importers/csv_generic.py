@@ -197,33 +197,6 @@ RAYYAN = Layout(
     },
 )
 
-WOS_TAB = Layout(
-    name="wos-tab",
-    database=db.WEB_OF_SCIENCE,
-    signature=("PT", "AU", "TI", "SO", "UT"),
-    columns={
-        "id": ("UT",),
-        "title": ("TI",),
-        "abstract": ("AB",),
-        "authors": ("AF", "AU"),
-        "year": ("PY",),
-        "source_title": ("SO",),
-        "volume": ("VL",),
-        "issue": ("IS",),
-        "page_start": ("BP",),
-        "page_end": ("EP",),
-        "doi": ("DI",),
-        "issn": ("SN", "EI"),
-        "keywords": ("DE",),
-        "indexed_keywords": ("ID",),
-        "subject_areas": ("WC",),
-        "language": ("LA",),
-        "document_type": ("DT",),
-        "publisher": ("PU",),
-        "cited_references": ("CR",),
-    },
-)
-
 # Any other table with recognisable column names: ASReview and other labelled data sets,
 # dedup benchmarks, hand-made lists.
 GENERIC = Layout(
@@ -254,12 +227,13 @@ GENERIC = Layout(
     },
 )
 
-LAYOUTS: tuple[Layout, ...] = (EMBASE, IEEE, SPRINGER, LENS, OPENALEX, ZOTERO, RAYYAN, WOS_TAB)
+LAYOUTS: tuple[Layout, ...] = (EMBASE, IEEE, SPRINGER, LENS, OPENALEX, ZOTERO, RAYYAN)
 
 
 class GenericCsvReader(DelimitedReader):
     """CSV, TSV or semicolon-separated exports: Embase, IEEE Xplore, SpringerLink, Lens,
-    OpenAlex, Zotero, Rayyan, WoS tab-delimited, labelled data sets, or any mapped table."""
+    OpenAlex, Zotero, Rayyan, labelled data sets, or any mapped table. (Web of Science's
+    tab-delimited export has its own reader, ``wos-tab``.)"""
 
     name = "csv"
     label = "CSV/TSV (Embase, IEEE, Springer, Lens, OpenAlex, Zotero, Rayyan, labelled, mapped)"

@@ -37,7 +37,7 @@ SCOPUS_LAYOUT = Layout(
     link_ids=(("Link", "eid"),),
 )
 
-# Columns only Scopus writes, one of which must stand beside "Source title".
+# Columns only Scopus writes, one of which (or a Scopus link) must stand beside "Source title".
 _SCOPUS_ONLY = {"eid", "author(s) id", "art. no.", "authors with affiliations", "index keywords"}
 _NUMBERED = re.compile(r"^(.*\S)\s+(\d+)$")
 
@@ -56,7 +56,9 @@ class ScopusCsvReader(DelimitedReader):
         if parsed is None:
             return 0
         names = {h.lower() for h in parsed[1]}
-        return 95 if "source title" in names and names & _SCOPUS_ONLY else 0
+        if "source title" not in names:
+            return 0
+        return 95 if names & _SCOPUS_ONLY or "scopus.com/inward/record" in head else 0
 
     def header_for(self, width: int) -> list[str] | None:
         """Scopus names only the first of a numbered group (``Funding Text 1``) in the header
