@@ -26,3 +26,42 @@ def sqlite_store(tmp_path):
     store = open_store(tmp_path / "review.db")
     yield store
     store.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """URL of a throw-away PostgreSQL server for the whole test session.
+
+    Skipped when PostgreSQL is not installed, unless EVIMAP_REQUIRE_POSTGRES is set (CI sets it,
+    so a missing server fails loudly instead of skipping).
+    """
+    import os
+
+    from tests import pg
+
+    if not pg.available():
+        if os.environ.get("EVIMAP_REQUIRE_POSTGRES"):
+            pytest.fail("PostgreSQL is required (EVIMAP_REQUIRE_POSTGRES) but not installed")
+        pytest.skip("PostgreSQL (initdb, pg_ctl) is not installed")
+    with pg.postgres_server() as url:
+        yield url
+
+
+_pg_counter = iter(range(1_000_000))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    """A migrated store, once on SQLite and once on a real PostgreSQL: one test body, both."""
+    from evimap.store import open_store
+
+    if request.param == "sqlite":
+        target = str(tmp_path / "review.db")
+    else:
+        from tests import pg
+
+        server = request.getfixturevalue("postgres_url")
+        target = pg.fresh_database(server, f"evimap_test_{next(_pg_counter)}")
+    opened = open_store(target)
+    yield opened
+    opened.close()

@@ -24,7 +24,9 @@ def _export_rows() -> list[dict[str, str]]:
 ROWS = _export_rows()
 
 # What in a file's text shows that it carries DOIs / cited references.
-_HAS_DOI = re.compile(r"^(?:DO  - |DI |LID - .*\[doi\]|AID - .*\[doi\])|doi=\{|\b10\.\d{4,9}/", re.M)
+_HAS_DOI = re.compile(
+    r"^(?:DO  - |DI |LID - .*\[doi\]|AID - .*\[doi\])|doi=\{|\b10\.\d{4,9}/", re.M
+)
 _HAS_REFS = re.compile(r"^CR |^\"?References\"?[,;]|,\"?References\"?[,\n]", re.M)
 
 

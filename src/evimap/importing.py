@@ -118,8 +118,14 @@ def import_file(
 
     with store.transaction() as session:
         source = SourceFile(
-            name=path.name, path=str(path), sha256=sha, format=reader_cls.name,
-            database=file_database, record_count=0, skipped_count=0, imported_by=actor,
+            name=path.name,
+            path=str(path),
+            sha256=sha,
+            format=reader_cls.name,
+            database=file_database,
+            record_count=0,
+            skipped_count=0,
+            imported_by=actor,
         )
         session.add(source)
         session.flush()
@@ -128,7 +134,9 @@ def import_file(
             try:
                 if entry.error:
                     raise ImportFormatError(
-                        entry.error, file=path, line=entry.error_line or entry.line,
+                        entry.error,
+                        file=path,
+                        line=entry.error_line or entry.line,
                         field=entry.error_field,
                     )
                 record = reader.convert(entry)
@@ -139,8 +147,12 @@ def import_file(
                 if not skip_bad:
                     raise problem from None
                 result.skipped.append(
-                    SkippedRecord(str(path), problem.line or entry.line, problem.problem.message,
-                                  problem.field)
+                    SkippedRecord(
+                        str(path),
+                        problem.line or entry.line,
+                        problem.problem.message,
+                        problem.field,
+                    )
                 )
                 continue
             record.source_file = path.name
@@ -167,10 +179,15 @@ def import_file(
             "import.file",
             actor=actor,
             subject=path.name,
-            counts={"records": result.added, "skipped": len(result.skipped),
-                    "by_database": result.by_database},
+            counts={
+                "records": result.added,
+                "skipped": len(result.skipped),
+                "by_database": result.by_database,
+            },
             details={
-                "path": str(path), "sha256": sha, "format": reader_cls.name,
+                "path": str(path),
+                "sha256": sha,
+                "format": reader_cls.name,
                 "database": file_database,
                 "skipped": [s.__dict__ for s in result.skipped],
             },

@@ -103,8 +103,10 @@ _SIGNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^DP  - EBSCOhost", re.I | re.M), EBSCO),
     (re.compile(r"^DB  - Web of Science", re.I | re.M), WEB_OF_SCIENCE),
     (re.compile(r"^AN ZOOR\d", re.M), ZOOLOGICAL_RECORD),
-    (re.compile(r"^FN (?:Clarivate Analytics |Thomson Reuters )?Web of Science", re.M),
-     WEB_OF_SCIENCE),
+    (
+        re.compile(r"^FN (?:Clarivate Analytics |Thomson Reuters )?Web of Science", re.M),
+        WEB_OF_SCIENCE,
+    ),
     (re.compile(r"^UT WOS:", re.M), WEB_OF_SCIENCE),
     (re.compile(r"WOS:\d{15}"), WEB_OF_SCIENCE),
     (re.compile(r"scopus\.com/inward/record"), SCOPUS),

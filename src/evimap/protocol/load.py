@@ -24,8 +24,9 @@ def load_protocol(path: str | Path) -> Protocol:
     path = Path(path)
     file = path / PROTOCOL_FILE if path.is_dir() else path
     if not file.exists():
-        raise ProtocolError([Problem(f"no {PROTOCOL_FILE} here; create one with `evimap init`",
-                                     file=str(file))])
+        raise ProtocolError(
+            [Problem(f"no {PROTOCOL_FILE} here; create one with `evimap init`", file=str(file))]
+        )
     return parse_protocol(file.read_text(encoding="utf-8"), str(file))
 
 
@@ -35,8 +36,15 @@ def parse_protocol(text: str, file: str = PROTOCOL_FILE) -> Protocol:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", None) or _line_of(str(exc))
-        raise ProtocolError([Problem(f"not valid TOML: {exc.msg if hasattr(exc, 'msg') else exc}",
-                                     file=file, line=line)]) from None
+        raise ProtocolError(
+            [
+                Problem(
+                    f"not valid TOML: {exc.msg if hasattr(exc, 'msg') else exc}",
+                    file=file,
+                    line=line,
+                )
+            ]
+        ) from None
     try:
         return Protocol.model_validate(data)
     except ValidationError as exc:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-TEMPLATE = '''# evimap review protocol. Every step of the review reads this file; keep it under version
-# control. Criteria codes double as exclusion reasons when screening.
+TEMPLATE = """# evimap review protocol. Every step of the review reads this file; keep it under
+# version control. Criteria codes double as exclusion reasons when screening.
 
 title = "{title}"
 authors = []
@@ -40,7 +40,7 @@ text = "Describe the first exclusion criterion"
 # PostgreSQL URL such as postgresql://user@host/dbname
 [store]
 url = ""
-'''
+"""
 
 
 def render_template(title: str) -> str:

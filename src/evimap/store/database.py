@@ -38,10 +38,11 @@ def _alembic_config(connection) -> Config:
     return config
 
 
-def _head_revision() -> str:
+def _head_revisions() -> set[str]:
+    """Every head: each part of evimap may keep its own branch of migrations off ``0001``."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    return ScriptDirectory.from_config(config).get_current_head() or ""
+    return set(ScriptDirectory.from_config(config).get_heads())
 
 
 def _sqlite_pragmas(engine: Engine) -> None:
@@ -88,17 +89,17 @@ class Store:
         with self._sessions() as session:
             yield session
 
-    def revision(self) -> str:
-        """The schema revision the database is at."""
+    def revisions(self) -> set[str]:
+        """The schema revisions (one per migration branch) the database is at."""
         with self.engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision() or ""
+            return set(MigrationContext.configure(connection).get_current_heads())
 
     def upgrade(self) -> None:
-        """Bring the schema to the newest revision (a no-op when it is there)."""
-        if self.revision() == _head_revision():
+        """Bring the schema to the newest revisions (a no-op when it is there)."""
+        if self.revisions() == _head_revisions():
             return
         with self.engine.begin() as connection:
-            command.upgrade(_alembic_config(connection), "head")
+            command.upgrade(_alembic_config(connection), "heads")
 
     def downgrade(self, revision: str = "base") -> None:
         """Take the schema back to ``revision`` (tests of the migrations use it)."""
@@ -130,10 +131,11 @@ def open_store(target: str | Path, migrate: bool = True) -> Store:
         except Exception as exc:
             engine.dispose()
             raise StoreError(f"cannot open the store at {target}: {exc}") from exc
-        revision = store.revision()
-        if revision != _head_revision():
+        unknown = store.revisions() - _head_revisions()
+        if unknown:
+            engine.dispose()
             raise StoreError(
-                f"the store at {target} is at schema revision {revision!r}, which this evimap "
-                "does not know; upgrade evimap"
+                f"the store at {target} is at schema revision(s) {sorted(unknown)}, which this "
+                "evimap does not know; upgrade evimap"
             )
     return store

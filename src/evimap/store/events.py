@@ -90,7 +90,13 @@ class EventLog:
             query = query.where(EventRow.kind.startswith(prefix))
         return [
             Event(
-                r.id, _aware(r.at), r.actor, r.kind, r.subject, r.why, r.counts or {},
+                r.id,
+                _aware(r.at),
+                r.actor,
+                r.kind,
+                r.subject,
+                r.why,
+                r.counts or {},
                 r.details or {},
             )
             for r in session.scalars(query)

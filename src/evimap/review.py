@@ -1,0 +1,150 @@
+"""The review object: a folder with its protocol and its store, opened once and shared.
+
+The CLI, the web app and notebooks all hold a :class:`Review`; every verb is a method of it or
+of one of its namespaced components (``review.imports``, ``review.records``, ``review.events``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from evimap.errors import EvimapError, NoReview
+from evimap.importing import FileImport, Progress, import_file
+from evimap.protocol import PROTOCOL_FILE, Protocol, load_protocol
+from evimap.protocol.template import render_template
+from evimap.records import Record
+from evimap.store import Event, EventLog, Store, open_store
+from evimap.store.records import count_by_database, iter_records
+
+STORE_FILE = "review.db"
+
+
+class Imports:
+    """Importing export files into the review (``review.imports``)."""
+
+    def __init__(self, review: Review):
+        self._review = review
+
+    def add(
+        self,
+        path: str | Path,
+        *,
+        database: str | None = None,
+        format_name: str | None = None,
+        encoding: str = "utf-8",
+        skip_bad: bool = False,
+        actor: str = "",
+        options: dict[str, Any] | None = None,
+        progress: Progress | None = None,
+    ) -> FileImport:
+        """Import one file in one transaction; see :func:`evimap.importing.import_file`."""
+        return import_file(
+            self._review.store,
+            path,
+            database=database,
+            format_name=format_name,
+            encoding=encoding,
+            skip_bad=skip_bad,
+            actor=actor,
+            options=options,
+            progress=progress,
+        )
+
+
+class Records:
+    """Reading the review's records (``review.records``)."""
+
+    def __init__(self, review: Review):
+        self._review = review
+
+    def __iter__(self):
+        return self.iter()
+
+    def iter(
+        self, database: str | None = None, ids: Iterable[int] | None = None
+    ) -> Iterable[tuple[int, Record]]:
+        """``(id, record)`` pairs in import order."""
+        with self._review.store.read() as session:
+            yield from iter_records(session, database=database, ids=ids)
+
+    def count_by_database(self) -> dict[str, int]:
+        """Records per source database."""
+        with self._review.store.read() as session:
+            return count_by_database(session)
+
+
+class Events:
+    """Reading the event log (``review.events``)."""
+
+    def __init__(self, review: Review):
+        self._review = review
+
+    def read(self, kind: str | None = None, prefix: str | None = None) -> list[Event]:
+        """Events in order, optionally of one kind or kind prefix."""
+        with self._review.store.read() as session:
+            return EventLog.read(session, kind=kind, prefix=prefix)
+
+
+class Review:
+    """A scoping review on disk.
+
+    :param folder: the review folder (holds review.toml).
+    :param protocol: the validated protocol.
+    :param store: the opened, migrated store.
+    """
+
+    def __init__(self, folder: Path, protocol: Protocol, store: Store):
+        self.folder = folder
+        self.protocol = protocol
+        self.store = store
+        self.imports = Imports(self)
+        self.records = Records(self)
+        self.events = Events(self)
+
+    @classmethod
+    def open(cls, folder: str | Path, db: str | None = None) -> Review:
+        """Open the review in ``folder``.
+
+        :param folder: the review folder.
+        :param db: a database URL or SQLite path overriding the protocol's ``[store] url``.
+        :raises NoReview: when the folder has no review.toml.
+        :raises ProtocolError: when review.toml is invalid.
+        """
+        folder = Path(folder)
+        if not (folder / PROTOCOL_FILE).exists():
+            raise NoReview(
+                f"{folder} holds no {PROTOCOL_FILE}; create one with `evimap init {folder}`"
+            )
+        protocol = load_protocol(folder)
+        target = db or protocol.store.url or str(folder / STORE_FILE)
+        return cls(folder, protocol, open_store(target))
+
+    @classmethod
+    def init(cls, folder: str | Path, title: str | None = None, db: str | None = None) -> Review:
+        """Create a review folder with a review.toml template and an empty store.
+
+        :param folder: the folder to create (may exist, but must not hold a review.toml).
+        :param title: the review's title (default: the folder's name).
+        :param db: a database URL for the store instead of review.db in the folder.
+        """
+        folder = Path(folder)
+        protocol_file = folder / PROTOCOL_FILE
+        if protocol_file.exists():
+            raise EvimapError(f"{protocol_file} already exists; not overwriting it")
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "exports").mkdir(exist_ok=True)
+        (folder / "fulltext").mkdir(exist_ok=True)
+        protocol_file.write_text(render_template(title or folder.resolve().name), encoding="utf-8")
+        return cls.open(folder, db=db)
+
+    def close(self) -> None:
+        """Release the store's connections."""
+        self.store.close()
+
+    def __enter__(self) -> Review:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
