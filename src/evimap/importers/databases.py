@@ -68,22 +68,43 @@ ALIASES: dict[str, str] = {
 
 # Database codes in EBSCOhost links (``db=psyh``) and Ovid links (``D=psyc16``), by prefix.
 _EBSCO_CODES: dict[str, str] = {
-    "psyh": PSYCINFO, "pdh": PSYCINFO, "aph": ACADEMIC_SEARCH_PREMIER,
-    "i3h": CRIMINAL_JUSTICE_ABSTRACTS, "cja": CRIMINAL_JUSTICE_ABSTRACTS,
-    "cmedm": MEDLINE, "mdc": MEDLINE, "ccm": CINAHL, "rzh": CINAHL, "c8h": CINAHL, "eric": ERIC,
+    "psyh": PSYCINFO,
+    "pdh": PSYCINFO,
+    "aph": ACADEMIC_SEARCH_PREMIER,
+    "i3h": CRIMINAL_JUSTICE_ABSTRACTS,
+    "cja": CRIMINAL_JUSTICE_ABSTRACTS,
+    "cmedm": MEDLINE,
+    "mdc": MEDLINE,
+    "ccm": CINAHL,
+    "rzh": CINAHL,
+    "c8h": CINAHL,
+    "eric": ERIC,
     "ecn": "EconLit",
 }
 _OVID_CODES: dict[str, str] = {
-    "psyc": PSYCINFO, "psyh": PSYCINFO, "medl": MEDLINE, "mesz": MEDLINE, "prem": MEDLINE,
-    "medall": MEDLINE, "emed": EMBASE, "emez": EMBASE, "oemezd": EMBASE, "emexa": EMBASE,
-    "emexb": EMBASE, "caba": CAB_ABSTRACTS, "cagh": CAB_ABSTRACTS, "zoor": ZOOLOGICAL_RECORD,
+    "psyc": PSYCINFO,
+    "psyh": PSYCINFO,
+    "medl": MEDLINE,
+    "mesz": MEDLINE,
+    "prem": MEDLINE,
+    "medall": MEDLINE,
+    "emed": EMBASE,
+    "emez": EMBASE,
+    "oemezd": EMBASE,
+    "emexa": EMBASE,
+    "emexb": EMBASE,
+    "caba": CAB_ABSTRACTS,
+    "cagh": CAB_ABSTRACTS,
+    "zoor": ZOOLOGICAL_RECORD,
 }
 _EBSCO_LINK = re.compile(r"ebscohost\.com/.*?[?&]db=([a-z0-9]+)", re.I)
 _OVID_LINK = re.compile(r"ovid\.com/.*?[?&]D=([a-z]+)", re.I)
 _LINK_SIGNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"scopus\.com/|\beid=2-s2\.0-"), SCOPUS),
-    (re.compile(r"webofscience\.com|webofknowledge\.com|isiknowledge\.com|\bWOS:\d"),
-     WEB_OF_SCIENCE),
+    (
+        re.compile(r"webofscience\.com|webofknowledge\.com|isiknowledge\.com|\bWOS:\d"),
+        WEB_OF_SCIENCE,
+    ),
     (re.compile(r"embase\.com/"), EMBASE),
     (re.compile(r"proquest\.com/"), PROQUEST),
     (re.compile(r"app\.dimensions\.ai/"), DIMENSIONS),

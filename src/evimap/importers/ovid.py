@@ -128,8 +128,12 @@ class OvidReader(Reader):
                 continue
             if fields is None:
                 if _TAG.match(line.rstrip()):
-                    yield Entry(number, line, error="field outside any record (no <1. > marker "
-                                "before it)", error_field=line[:2])
+                    yield Entry(
+                        number,
+                        line,
+                        error="field outside any record (no <1. > marker before it)",
+                        error_field=line[:2],
+                    )
                 continue
             raw.append(line)
             text = line.strip()
