@@ -151,9 +151,10 @@ def canonical_database(name: str) -> str:
     return ALIASES.get(key, name.strip())
 
 
-def database_from_name(value: str) -> str:
-    """The canonical database a DB/DP tag names (``psyh``, ``Ovid MEDLINE(R) <2019>``), or ``""``.
+def database_from_tag(value: str) -> str:
+    """The canonical database a RIS/Ovid DB or DP tag names (``psyh``, ``Ovid MEDLINE(R) <2019>``).
 
+    ``""`` for a name it does not know, so that the caller can look further (links, IDs).
     Names that are not databases (``EBSCOhost`` is a platform) still map, to the platform.
     """
     key = _NAME_NOISE.sub("", value).strip().lower()

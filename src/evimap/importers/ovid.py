@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from typing import ClassVar
 
 from evimap.importers.base import Entry, Reader
-from evimap.importers.databases import canonical_database, database_from_name
+from evimap.importers.databases import canonical_database, database_from_tag
 from evimap.importers.ris import DOI_IN_LINK, issns
 from evimap.records import Author, Record
 from evimap.records.normalise import (
@@ -251,7 +251,7 @@ def _database(fields: dict[str, list[str]]) -> str:
     value = _first(fields, "DB")
     if not value:
         return ""
-    return database_from_name(value) or canonical_database(value)
+    return database_from_tag(value) or canonical_database(value)
 
 
 def _parse_source(source: str) -> tuple[str, str, str, str, int | None]:

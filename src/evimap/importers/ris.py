@@ -30,7 +30,7 @@ from evimap.importers.databases import (
     EBSCO,
     WEB_OF_SCIENCE,
     database_from_link,
-    database_from_name,
+    database_from_tag,
 )
 from evimap.records import Author, Record
 from evimap.records.normalise import (
@@ -370,7 +370,7 @@ def record_database(fields: dict[str, list[str]]) -> str:
     platform = ""
     for tag in ("DB", "DP"):
         for value in fields.get(tag) or ():
-            found = database_from_name(value)
+            found = database_from_tag(value)
             if found == EBSCO:
                 platform = found
             elif found:
