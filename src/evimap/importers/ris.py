@@ -169,22 +169,21 @@ class RisReader(Reader):
         orphan: list[str] = []  # tag lines met outside any record
         orphan_start = 0
         for number, line in enumerate(lines, 1):
-            if line[2:5] == "  -" and line[:2].isupper():
-                tag = line[:2]
+            if line[2:5] == "  -" and (tag := line[:2]).isupper():
                 if fields is not None:
+                    # The hot path: a tag line inside a record.
+                    if tag != "ER" and tag != "TY":
+                        last = fields.get(tag)
+                        if last is None:
+                            fields[tag] = last = [line[6:].rstrip()]
+                        else:
+                            last.append(line[6:].rstrip())
+                        raw.append(line)
+                        continue
                     if tag == "ER":
                         raw.append(line)
                         closed = Entry(start, "".join(raw), fields)
                         fields = None
-                        continue
-                    if tag != "TY":
-                        value = line[6:].rstrip()
-                        last = fields.get(tag)
-                        if last is None:
-                            fields[tag] = last = [value]
-                        else:
-                            last.append(value)
-                        raw.append(line)
                         continue
                     # A TY inside an open record: that record never got its ER.
                     yield Entry(
