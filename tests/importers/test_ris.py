@@ -225,6 +225,20 @@ def test_sn_with_an_isbn_keeps_only_issns():
     assert record.document_type == "Book"
 
 
+def test_m3_classification_codes_are_subject_areas_and_years_are_not():
+    text = (
+        "TY  - JOUR\nTI  - a\nM3  - Psychological Disorders 3210\nER  - \n"
+        "TY  - CONF\nTI  - b\nM3  - Conference Paper 2019\nER  - \n"
+    )
+    reader = RisReader()
+    a, b = (reader.convert(e) for e in reader.split(text.splitlines(keepends=True)))
+    assert (a.subject_areas, a.document_type) == (
+        ["Psychological Disorders 3210"],
+        "Journal Article",
+    )
+    assert (b.subject_areas, b.document_type) == ([], "Conference Paper 2019")
+
+
 # --- structural errors -----------------------------------------------------------------------
 
 

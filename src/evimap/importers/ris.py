@@ -104,7 +104,8 @@ _LANGUAGES: dict[str, str] = {
 }
 
 # Ovid PsycINFO writes its classification (``Health Psychology & Medicine [3360]``) in M3.
-_CLASSIFICATION = re.compile(r"\[?\d{4}\]?$")
+# PsycINFO classification codes run from 2100 to 4290, so a year (2019) is never taken for one.
+_CLASSIFICATION = re.compile(r"\s\[?(?:2[1-9]|3\d|4[0-2])\d\d\]?$")
 # An Ovid PsycINFO reference in M1: ``Andres, PG, & Friedman, LS (1999). Epidemiology ...``.
 _REFERENCE = re.compile(r"^[^(\d]{2,300}?\((?:\d{4}[a-z]?|n\.d\.)\)")
 # A DOI inside a link: doi.org/10..., /doi/full/10...; not URL-encoded resolver parameters.
