@@ -2,11 +2,11 @@
 EndNote and Rayyan write it.
 
 The line loop is written by hand, not on top of rispy: evimap's whole import (parse, normalise,
-store) of a large RIS file must be no slower than ``rispy.load`` parsing alone, so the loop does
-one slice comparison per line and no per-line function calls, and fields stay raw strings until
-:meth:`RisReader.convert`. rispy's tag table (``rispy.config.TAG_KEY_MAPPING``) was the checklist
-for the tags read here, and its reference-type names fill in the TY codes this module does not
-name itself.
+store) of a large RIS file must be no slower than ``rispy.load`` parsing alone, so the loop tests
+each line with one slice comparison, calls no helper per line, and keeps fields as raw strings
+until :meth:`RisReader.convert`. rispy's tag table (``rispy.config.TAG_KEY_MAPPING``) was the
+checklist for the tags read here, and its reference-type names fill in the TY codes this module
+does not name itself.
 
 Flavours handled:
 
@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from typing import ClassVar
+
+from rispy.config import TYPE_OF_REFERENCE_MAPPING
 
 from evimap.importers.base import Entry, Reader
 from evimap.importers.databases import (
@@ -304,7 +306,7 @@ class RisReader(Reader):
             elif not document_type:
                 document_type = clean_text(value)
         if not document_type and ty:
-            document_type = _TYPES.get(ty) or _RISPY_TYPES().get(ty, ty)
+            document_type = _TYPES.get(ty) or TYPE_OF_REFERENCE_MAPPING.get(ty, ty)
 
         keywords: list[str] = []
         indexed: list[str] = []
@@ -518,16 +520,3 @@ def _orphan_entry(start: int, lines: list[str]) -> Entry:
         error=f"tag {tag} outside any record (no TY line before it)",
         error_field=tag,
     )
-
-
-_rispy_types: dict[str, str] | None = None
-
-
-def _RISPY_TYPES() -> dict[str, str]:  # noqa: N802 - reads as the constant it caches
-    """rispy's reference-type names, loaded on first need."""
-    global _rispy_types
-    if _rispy_types is None:
-        from rispy.config import TYPE_OF_REFERENCE_MAPPING
-
-        _rispy_types = dict(TYPE_OF_REFERENCE_MAPPING)
-    return _rispy_types
