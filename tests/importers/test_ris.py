@@ -8,13 +8,13 @@ import re
 from pathlib import Path
 
 import pytest
-from tests.conftest import SHARED_DATA, shared_data
 
 from evimap.errors import ImportFormatError
 from evimap.importers.detect import decode_head, detect, iter_lines
 from evimap.importers.ris import RisReader
 from evimap.importing import import_file
 from evimap.store.records import iter_records
+from tests.conftest import SHARED_DATA, shared_data
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ris"
 
