@@ -275,3 +275,14 @@ def test_rayyan_csv_is_a_reexport_with_and_separated_authors(tmp_path, sqlite_st
     assert (record.pages, record.issn, record.source_title) == (
         "508-519", ["0033-3204"], "Psychotherapy",
     )
+
+
+def test_excel_sep_line_names_the_delimiter(tmp_path, sqlite_store):
+    path = tmp_path / "excel.csv"
+    # Without the hint the header would split best at its commas.
+    path.write_text("sep=;\ntitle;notes, remarks, year\nA, B and C;x, y, 2020\n",
+                    encoding="utf-8")
+    result, records = import_and_read(sqlite_store, path)
+    assert result.added == 1
+    assert (records[0].title, records[0].line) == ("A, B and C", 3)
+    assert '"notes, remarks, year": "x, y, 2020"' in records[0].raw

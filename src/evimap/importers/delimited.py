@@ -42,6 +42,7 @@ from evimap.records.normalise import (
 csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
 
 DELIMITERS = (",", "\t", ";")
+_SEP_HINT = re.compile(r"^\s*sep=(.)\s*$")
 
 # Record fields a layout can map a column to. `page_start`/`page_end` join into `pages`;
 # `citation` is a whole citation string (Embase `Source`); `openurl` an OpenURL link whose
@@ -150,7 +151,10 @@ def iter_rows(lines: Iterable[str], delimiter: str | None = None) -> Iterator[Ro
     skipped = 0
     first = None
     for line in source:
-        if line.strip():
+        hint = _SEP_HINT.match(line)
+        if hint:  # Excel's "sep=;" line names the delimiter
+            delimiter = delimiter or hint[1]
+        elif line.strip():
             first = line
             break
         skipped += 1
@@ -178,9 +182,13 @@ def iter_rows(lines: Iterable[str], delimiter: str | None = None) -> Iterator[Ro
 
 def read_header(head: str) -> tuple[str, list[str]] | None:
     """The delimiter and header cells of a file's first 64 KiB, or ``None`` when blank."""
+    hinted = None
     for line in head.splitlines():
-        if line.strip():
-            delimiter = sniff_delimiter(line)
+        hint = _SEP_HINT.match(line)
+        if hint:
+            hinted = hint[1]
+        elif line.strip():
+            delimiter = hinted or sniff_delimiter(line)
             cells = next(csv.reader([line], delimiter=delimiter), [])
             return delimiter, [c.strip() for c in cells]
     return None
