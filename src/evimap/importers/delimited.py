@@ -236,7 +236,6 @@ def resolve_columns(
             raise ImportFormatError(
                 f"column {column!r} mapped to {name} is not in the header "
                 f"({_show_header(header)})",
-                line=1,
                 field=name,
             )
         columns[name] = [by_lower[column.lower()]]
