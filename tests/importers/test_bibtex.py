@@ -137,3 +137,38 @@ def test_two_entries_on_one_line_both_read():
 
 def test_sniff_finds_entries_after_free_text():
     assert BibtexReader.sniff("Exported from a reference manager\n\n@article{k,\n") == 50
+
+
+def test_scopus_bibtex_references_and_keywords(tmp_path, sqlite_store):
+    path = tmp_path / "scopus.bib"
+    path.write_text(
+        "@ARTICLE{Safran2011,\n"
+        "author={Safran, J.D. and Muran, J.C.},\n"
+        "title={Repairing alliance ruptures},\n"
+        "journal={Psychotherapy},\n"
+        "year={2011},\n"
+        "note={cited By 300},\n"
+        "url={https://www.scopus.com/inward/record.uri?eid=2-s2.0-79953000003&doi=10.1037%2fa00"
+        "22140&partnerID=40},\n"
+        "author_keywords={rupture;  repair},\n"
+        "keywords={Humans;  Psychotherapy},\n"
+        "references={Bordin, E.S., The generalizability of the working alliance (1979) "
+        "Psychotherapy: Theory, Research & Practice, 16, pp. 252--260; Safran, J.D., Muran, "
+        "J.C., (2000) Negotiating the Therapeutic Alliance, , Guilford: New York},\n"
+        "source={Scopus},\n"
+        "}\n",
+        encoding="utf-8",
+    )
+    _, records = import_and_read(sqlite_store, path)
+    record = records[0]
+    assert (record.keywords, record.indexed_keywords) == (
+        ["rupture", "repair"], ["Humans", "Psychotherapy"],
+    )
+    assert record.cited_references == [
+        "Bordin, E.S., The generalizability of the working alliance (1979) Psychotherapy: "
+        "Theory, Research & Practice, 16, pp. 252–260",
+        "Safran, J.D., Muran, J.C., (2000) Negotiating the Therapeutic Alliance, , Guilford: "
+        "New York",
+    ]
+    assert record.source_database == SCOPUS
+    assert "eid=2-s2.0-79953000003&doi=10.1037%2fa0022140" in record.url
