@@ -95,7 +95,8 @@ def main() -> None:
     sizes = [args.records * (i + 1) // args.steps for i in range(args.steps)]
     header = (
         f"{'records':>8} {'MB':>6} | {'rispy parse s':>13} {'cpu s':>6} {'rec/s':>7} "
-        f"{'peak MiB':>8} | {'evimap import s':>15} {'cpu s':>6} {'rec/s':>7} {'peak MiB':>8} | ratio"
+        f"{'peak MiB':>8} | {'evimap import s':>15} {'cpu s':>6} {'rec/s':>7} "
+        f"{'peak MiB':>8} | ratio"
     )
     print(header)
     print("-" * len(header))
