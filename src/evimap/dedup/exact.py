@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from evimap.dedup.normalise import MIN_TITLE_KEY, Keys
 
 DOI_RULE = "doi"
 TITLE_RULE = "title+year+first_author"
+_PROFILE = ("title", "page_start", "volume", "doi")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,13 +66,19 @@ def _group_pairs(
             groups[value].append(k)
     pairs: list[Pair] = []
     for members in groups.values():
-        anchors: list[Keys] = []
+        # Each anchor carries a profile: its own keys, gaps filled from the members linked to
+        # it, so a record without pages cannot bridge two records whose pages differ.
+        anchors: list[tuple[Keys, Keys]] = []
         for member in members:
-            anchor = next((a for a in anchors if compatible(a, member)), None)
-            if anchor is None:
-                anchors.append(member)
-            else:
-                pairs.append(Pair(anchor.unique_id, member.unique_id, rule))
+            found = next(((a, p) for a, p in anchors if compatible(p, member)), None)
+            if found is None:
+                anchors.append((member, replace(member)))
+                continue
+            anchor, profile = found
+            pairs.append(Pair(anchor.unique_id, member.unique_id, rule))
+            for name in _PROFILE:
+                if not getattr(profile, name) and getattr(member, name):
+                    setattr(profile, name, getattr(member, name))
     return pairs
 
 
