@@ -105,7 +105,7 @@ def test_removal_rules_exclude_keep_and_ranges():
 
 def test_protocol_dedup_and_removals_sections_have_defaults_and_checks():
     protocol = parse_protocol(render_template("T"))
-    assert protocol.dedup.threshold == 0.9 and protocol.removals.rules == []
+    assert protocol.dedup.threshold == 0.998 and protocol.removals.rules == []
     bad = render_template("T") + (
         "\n[dedup]\nspeed = 1\n"
         "\n[[removals.rules]]\nreason = \"x\"\nfield = \"year\"\n"

@@ -77,15 +77,14 @@ def comparisons() -> list[Any]:
 
     prefix = (
         "(length(title_l) >= 30 AND length(title_r) >= 30 AND "
-        "(substr(title_l, 1, length(title_r)) = title_r OR "
-        "substr(title_r, 1, length(title_l)) = title_l))"
+        "(instr(title_l, title_r) > 0 OR instr(title_r, title_l) > 0))"
     )
     title = cl.CustomComparison(
         [
             cll.NullLevel("title"),
             cll.ExactMatchLevel("title"),
             _relative_edits("title", 0.05),
-            _custom(prefix, "one title is the start of the other"),
+            _custom(prefix, "one title contains the other"),
             _relative_edits("title", 0.15),
             _relative_edits("title", 0.3),
             _custom(

@@ -17,6 +17,10 @@ _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _NON_ALPHA = re.compile(r"[^a-z]+")
 # "[Chinese]", "[Article in German]", "(author's transl)": tags some databases add to titles.
 _TITLE_TAG = re.compile(r"\s*[\[(](?:article in [a-z ]+|[a-z]+|author'?s transl)[\])]\s*\.?$")
+_TITLE_NOTE = re.compile(
+    r"\s*[\[(]\s*(?:erratum|errata|corrected|comment|retracted|see |published|vol\.? \d)"
+    r"|\s*\([^()]*\(\d{4}\)"
+)
 _DIGITS = re.compile(r"\d+")
 _NOTICES = [
     ("erratum", re.compile(r"^(?:erratum|errata|corrigendum|correction to)\b")),
@@ -93,10 +97,16 @@ def norm_text(value: str | None) -> str:
 
 
 def norm_title(value: str | None) -> str:
-    """A title for comparison: language tags and trailing dots dropped, then :func:`norm_text`."""
+    """A title for comparison: notes a database appends (``[Erratum appears in ...]``,
+    ``(vol 360, pg 542, 2009)``, language tags) and trailing dots dropped, then
+    :func:`norm_text`."""
     if not value:
         return ""
-    text = strip_accents(clean_text(value)).lower().rstrip(" .")
+    text = strip_accents(clean_text(value)).lower()
+    note = _TITLE_NOTE.search(text)
+    if note and note.start() > 20:
+        text = text[: note.start()]
+    text = text.rstrip(" .")
     text = _TITLE_TAG.sub("", text)
     return _NON_ALNUM.sub(" ", text).strip()
 

@@ -17,7 +17,7 @@ from evimap.dedup.exact import Pair, exact_pairs
 from evimap.dedup.normalise import Keys, keys_table
 from evimap.records import Record
 
-DEFAULT_THRESHOLD = 0.9
+DEFAULT_THRESHOLD = 0.998
 """Pairs at or above this match probability merge."""
 DEFAULT_REVIEW_FROM = 0.5
 """Pairs from this probability up to the threshold go to the review queue."""

@@ -56,7 +56,7 @@ class DedupSettings(_Strict):
     """How duplicates are found (``[dedup]``); every key has a default."""
 
     engine: Literal["duckdb", "spark"] = "duckdb"
-    threshold: float = Field(0.9, gt=0, le=1, description="match probability that merges")
+    threshold: float = Field(0.998, gt=0, le=1, description="match probability that merges")
     review_from: float = Field(
         0.5, gt=0, le=1, description="match probability from which a pair goes to review"
     )
