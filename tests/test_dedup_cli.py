@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from evimap.cli import app
 from evimap.review import Review
-from tests.test_dedup_store import PROTOCOL_EXTRA, _seed
+from tests.test_dedup_store import PROTOCOL_EXTRA, _seed, base_protocol
 
 runner = CliRunner()
 
@@ -17,7 +17,7 @@ runner = CliRunner()
 def _folder(tmp_path):
     review = Review.init(tmp_path / "rev", title="CLI test")
     protocol = tmp_path / "rev" / "review.toml"
-    protocol.write_text(protocol.read_text() + PROTOCOL_EXTRA)
+    protocol.write_text(base_protocol("CLI test") + PROTOCOL_EXTRA)
     _seed(review.store)
     review.close()
     return tmp_path / "rev"

@@ -36,8 +36,13 @@ keep = ["English"]
 """
 
 
+def base_protocol(title: str = "Dedup test") -> str:
+    """The init template without its [dedup] section (the tests give their own)."""
+    return render_template(title).split("# Deduplication")[0]
+
+
 def _review(store, tmp_path) -> Review:
-    text = render_template("Dedup test") + PROTOCOL_EXTRA
+    text = base_protocol() + PROTOCOL_EXTRA
     (tmp_path / "review.toml").write_text(text, encoding="utf-8")
     return Review(tmp_path, parse_protocol(text), store)
 

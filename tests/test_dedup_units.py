@@ -19,6 +19,7 @@ from evimap.protocol import parse_protocol
 from evimap.protocol.model import RemovalRule
 from evimap.protocol.template import render_template
 from evimap.records import Author, Record
+from tests.test_dedup_store import base_protocol
 
 TITLE = "Repairing alliance ruptures in cognitive behavioural therapy for depression"
 
@@ -106,7 +107,7 @@ def test_removal_rules_exclude_keep_and_ranges():
 def test_protocol_dedup_and_removals_sections_have_defaults_and_checks():
     protocol = parse_protocol(render_template("T"))
     assert protocol.dedup.threshold == 0.998 and protocol.removals.rules == []
-    bad = render_template("T") + (
+    bad = base_protocol("T") + (
         "\n[dedup]\nspeed = 1\n"
         "\n[[removals.rules]]\nreason = \"x\"\nfield = \"year\"\n"
     )
@@ -115,7 +116,7 @@ def test_protocol_dedup_and_removals_sections_have_defaults_and_checks():
     text = str(caught.value)
     assert "dedup.speed" in text and "is not a protocol key" in text
     assert "give exactly one of exclude, keep, or from/to" in text
-    band = render_template("T") + "\n[dedup]\nthreshold = 0.4\nreview_from = 0.6\n"
+    band = base_protocol("T") + "\n[dedup]\nthreshold = 0.4\nreview_from = 0.6\n"
     with pytest.raises(ProtocolError, match="review_from must not be above threshold"):
         parse_protocol(band)
 

@@ -40,6 +40,21 @@ text = "Describe the first exclusion criterion"
 # PostgreSQL URL such as postgresql://user@host/dbname
 [store]
 url = ""
+
+# Deduplication (`evimap dedup`): pairs at or above `threshold` merge; pairs from `review_from`
+# up to it wait for `evimap dedup review`. engine = "spark" needs `pip install evimap[spark]`.
+[dedup]
+engine = "duckdb"
+threshold = 0.998
+review_from = 0.5
+
+# Removals before screening (`evimap remove`), one rule each with its reason; field is
+# subject_areas, source_title, year, language, document_type or id. Give exclude = [...],
+# keep = [...], or (for year) from = / to =. Records without a value are never removed.
+# [[removals.rules]]
+# reason = "wrong field of study"
+# field = "subject_areas"
+# exclude = ["Veterinary Sciences"]
 """
 
 
