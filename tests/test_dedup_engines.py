@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+
 import pytest
 from benchmarks.gold import available, load_gold
 
@@ -10,6 +13,8 @@ from evimap.dedup.pipeline import deduplicate
 
 def test_spark_gives_the_same_clusters_as_duckdb_on_a_gold_set():
     pytest.importorskip("pyspark")
+    if shutil.which("java") is None and not os.environ.get("CI"):
+        pytest.skip("Spark needs Java (17+); CI must have it")
     if not available("stroke"):
         pytest.skip("gold set not available beside the checkout")
     gold = load_gold("stroke", limit=300)
