@@ -8,7 +8,8 @@ about a quarter of them then get duplicates with the perturbations seen between 
 missing journal, missing pages, year off by one, DOI present in one copy only). Each size runs
 in its own process so its peak memory (max RSS, DuckDB included) is its own.
 
-Usage: ``python benchmarks/dedup_scale.py [--sizes 10000,50000,100000] [--engine duckdb]``
+Usage: ``python benchmarks/dedup_scale.py [--sizes 10000,50000,100000] [--engine duckdb]
+[--with-store]``
 """
 
 from __future__ import annotations
@@ -116,11 +117,44 @@ def build(n: int, seed: int = 7) -> list[tuple[int, Record]]:
     return list(enumerate(records[:n], start=1))
 
 
-def run_one(n: int, engine: str) -> dict:
+def _store_run(records: list[tuple[int, Record]], engine: str) -> tuple[float, int]:
+    """The whole verb: records in a SQLite review, ``review.dedup.run()`` storing clusters."""
+    import tempfile
+
+    from evimap.review import Review
+    from evimap.store.models import SourceFile
+    from evimap.store.records import insert_rows, record_to_row
+
+    with tempfile.TemporaryDirectory() as tmp:
+        review = Review.init(Path(tmp) / "review", title="scale")
+        with review.store.transaction() as session:
+            source = SourceFile(name="synthetic", path="synthetic", sha256="0" * 64,
+                                format="synthetic", database="", record_count=len(records),
+                                skipped_count=0, imported_by="benchmark")
+            session.add(source)
+            session.flush()
+            for start in range(0, len(records), 5000):
+                insert_rows(session, [record_to_row(r, source.id)
+                                      for _, r in records[start : start + 5000]])
+        began = time.perf_counter()
+        summary = review.dedup.run(engine=engine)
+        seconds = time.perf_counter() - began
+        review.close()
+    return seconds, summary.counts["clusters"]
+
+
+def run_one(n: int, engine: str, with_store: bool = False) -> dict:
     """Build ``n`` records and deduplicate them; time and peak memory of this process."""
     from evimap.dedup.pipeline import deduplicate
 
     records = build(n)
+    if with_store:
+        seconds, clusters = _store_run(records, engine)
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        return {"records": n, "seconds": round(seconds, 1), "peak_rss_mb": round(peak_mb),
+                "clusters": clusters, "true_works": len({r.source_record_id.split("-d")[0]
+                                                         for _, r in records}),
+                "queued": 0, "stages": {"review.dedup.run (SQLite)": round(seconds, 1)}}
     truth_works = len({r.source_record_id.split("-d")[0] for _, r in records})
     stages: dict[str, float] = {}
     last = [time.perf_counter(), ""]
@@ -153,16 +187,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="10000,50000,100000")
     parser.add_argument("--engine", default="duckdb")
+    parser.add_argument("--with-store", action="store_true",
+                        help="time review.dedup.run() on a SQLite review (clusters stored)")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
-        print(json.dumps(run_one(args.one, args.engine)))
+        print(json.dumps(run_one(args.one, args.engine, args.with_store)))
         return 0
     print(f"{'records':>8} {'seconds':>8} {'s/1k':>6} {'peak MB':>8} {'clusters':>9} "
           f"{'true':>7} {'queued':>7}")
     for n in (int(s) for s in args.sizes.split(",")):
         out = subprocess.run(
-            [sys.executable, __file__, "--one", str(n), "--engine", args.engine],
+            [sys.executable, __file__, "--one", str(n), "--engine", args.engine]
+            + (["--with-store"] if args.with_store else []),
             capture_output=True, text=True, check=True,
         )
         r = json.loads(out.stdout.strip().splitlines()[-1])
