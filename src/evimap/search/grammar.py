@@ -16,7 +16,7 @@ from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from evimap.errors import SearchSyntaxError
-from evimap.search.tree import And, Near, Node, Not, Or, Phrase, Term, Year, with_fields
+from evimap.search.tree import And, Near, Node, Or, Phrase, Term, Year, with_fields
 
 _END = r"(?=[\s()\"]|$)"
 IMPLICIT = "IMPLICIT"
@@ -344,5 +344,3 @@ def _positional(node: Node) -> bool:
     if isinstance(node, Or):
         return all(_positional(c) for c in node.items)
     return False
-
-

@@ -43,8 +43,15 @@ STREAMS: dict[str, tuple[str, ...]] = {
     "source": ("source",),
     "doi": ("doi",),
 }
-STREAM_NAMES: tuple[str, ...] = ("title", "abstract", "keywords", "subject", "author", "source",
-                                 "doi")
+STREAM_NAMES: tuple[str, ...] = (
+    "title",
+    "abstract",
+    "keywords",
+    "subject",
+    "author",
+    "source",
+    "doi",
+)
 
 
 class _FoldTable(dict):
@@ -77,9 +84,7 @@ def tokens(text: str) -> list[str]:
 
 def record_streams(record: Record) -> dict[str, list[str]]:
     """The text of each stream of a record; list fields give one item each."""
-    authors = [
-        " ".join(x for x in (a.family, a.given) if x) or a.literal for a in record.authors
-    ]
+    authors = [" ".join(x for x in (a.family, a.given) if x) or a.literal for a in record.authors]
     return {
         "title": [record.title],
         "abstract": [record.abstract],
@@ -191,8 +196,10 @@ class Index:
         size = len(vocab) + 1
         built: dict[str, Stream] = {}
         for s in names:
-            tok = np.frombuffer(toks[s], dtype=np.int32) if len(toks[s]) else np.zeros(
-                0, dtype=np.int32
+            tok = (
+                np.frombuffer(toks[s], dtype=np.int32)
+                if len(toks[s])
+                else np.zeros(0, dtype=np.int32)
             )
             starts[s].append(len(toks[s]))
             order = np.argsort(tok, kind="stable")
@@ -212,9 +219,9 @@ class Index:
             toks[s] = array("i")
         index = cls(
             ids=np.frombuffer(ids, dtype=np.int64) if len(ids) else np.zeros(0, dtype=np.int64),
-            years=np.frombuffer(years, dtype=np.int32) if len(years) else np.zeros(
-                0, dtype=np.int32
-            ),
+            years=np.frombuffer(years, dtype=np.int32)
+            if len(years)
+            else np.zeros(0, dtype=np.int32),
             vocab=dict(vocab),
             streams=built,
             key=key,
@@ -235,8 +242,10 @@ class Index:
         cut = min(pattern.find(c) for c in "*?$" if c in pattern)
         prefix = pattern[:cut]
         lo = bisect.bisect_left(self.sorted_vocab, prefix)
-        hi = bisect.bisect_left(self.sorted_vocab, prefix + "\U0010ffff") if prefix else len(
-            self.sorted_vocab
+        hi = (
+            bisect.bisect_left(self.sorted_vocab, prefix + "\U0010ffff")
+            if prefix
+            else len(self.sorted_vocab)
         )
         candidates = self.sorted_vocab[lo:hi]
         if pattern == prefix + "*":

@@ -198,26 +198,58 @@ def normalise(node: Node) -> Node:
     return kind(tuple(items))
 
 
-def _leaf_key(node: Node) -> tuple | None:
-    if isinstance(node, Term) and node.fields is not None:
-        return ("t", node.text.lower())
-    if isinstance(node, Phrase) and node.fields is not None:
-        return ("p", tuple(w.lower() for w in node.words))
+def common_fields(node: Node) -> frozenset[str] | None:
+    """The fields every text leaf under ``node`` searches, when they all agree (no years)."""
+    found: frozenset[str] | None = None
+    for leaf in node.walk():
+        if isinstance(leaf, Year):
+            return None
+        if isinstance(leaf, Term | Phrase):
+            if leaf.fields is None:
+                return None
+            if found is None:
+                found = leaf.fields
+            elif found != leaf.fields:
+                return None
+    return found
+
+
+def set_fields(node: Node, fields: Fields) -> Node:
+    """``node`` with every text leaf searching exactly ``fields``."""
+    if isinstance(node, Term | Phrase):
+        return replace(node, fields=fields)
+    if isinstance(node, Near):
+        return replace(
+            node, left=set_fields(node.left, fields), right=set_fields(node.right, fields)
+        )
+    if isinstance(node, And | Or):
+        return type(node)(tuple(set_fields(c, fields) for c in node.items))
+    if isinstance(node, Not):
+        return Not(set_fields(node.include, fields), set_fields(node.exclude, fields))
+    return node
+
+
+def _field_key(node: Node) -> Node | None:
+    """What a node searches, fields aside, when searching it in field A or in field B is the
+    same as searching it in A and B: words, phrases and proximity (within one field)."""
+    if isinstance(node, Term | Phrase | Near) and common_fields(node) is not None:
+        return set_fields(node, None)
     return None
 
 
 def _merge_fields(items: list[Node]) -> list[Node]:
     out: list[Node] = []
-    where: dict[tuple, int] = {}
+    where: dict[Node, int] = {}
     for item in items:
-        key = _leaf_key(item)
+        key = _field_key(item)
         if key is None or key not in where:
             if key is not None:
                 where[key] = len(out)
             out.append(item)
             continue
         first = out[where[key]]
-        out[where[key]] = replace(first, fields=first.fields | item.fields)
+        merged = common_fields(first) | common_fields(item)
+        out[where[key]] = set_fields(first, merged)
     return out
 
 

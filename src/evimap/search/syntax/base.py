@@ -20,6 +20,7 @@ from evimap.search.tree import (
     Phrase,
     Term,
     Year,
+    common_fields,
     normalise,
     resolve_defaults,
 )
@@ -147,7 +148,15 @@ class Syntax(Hooks):
             b = self._operand(node.exclude, inside, w)
             return f"{a} {self.NOT} {b}", False
         if isinstance(node, Near):
-            return self.near(node, inside, w), False
+            if inside is None and self.group_tags:
+                fields = common_fields(node)
+                if fields and self.single_tag(fields, w) is None:
+                    # proximity holds within one field: one group per field, ORed
+                    groups = [
+                        self.group(t, self.near(node, fields, w)[0]) for t in self.cover(fields, w)
+                    ]
+                    return "(" + f" {self.OR} ".join(groups) + ")", True
+            return self.near(node, inside, w)
         raise TypeError(f"unknown node {node!r}")
 
     def _operand(self, node: Node, inside: frozenset[str] | None, w: list[str]) -> str:
@@ -213,10 +222,10 @@ class Syntax(Hooks):
     def near_op(self, node: Near, w: list[str]) -> str:
         raise NotImplementedError
 
-    def near(self, node: Near, inside, w: list[str]) -> str:
+    def near(self, node: Near, inside, w: list[str]) -> tuple[str, bool]:
         a = self._operand(node.left, inside, w)
         b = self._operand(node.right, inside, w)
-        return f"{a} {self.near_op(node, w)} {b}"
+        return f"{a} {self.near_op(node, w)} {b}", False
 
     def year(self, node: Year, w: list[str]) -> tuple[str, bool]:
         raise NotImplementedError
@@ -224,22 +233,7 @@ class Syntax(Hooks):
     def year_bounds(self, node: Year, w: list[str], low: int = 1800, high: int = 2100):
         """``(start, end)`` with open ends closed at ``low``/``high`` (and a warning)."""
         if node.start is None or node.end is None:
-            self.warn(w, f"has no open year range; written as {node.start or low}-"
-                         f"{node.end or high}")
+            self.warn(
+                w, f"has no open year range; written as {node.start or low}-{node.end or high}"
+            )
         return node.start or low, node.end or high
-
-
-def common_fields(node: Node) -> frozenset[str] | None:
-    """The fields every text leaf under ``node`` searches, when they all agree (no years)."""
-    found: frozenset[str] | None = None
-    for leaf in node.walk():
-        if isinstance(leaf, Year):
-            return None
-        if isinstance(leaf, Term | Phrase):
-            if leaf.fields is None:
-                return None
-            if found is None:
-                found = leaf.fields
-            elif found != leaf.fields:
-                return None
-    return found

@@ -18,7 +18,7 @@ from lark import Token
 
 from evimap.search.grammar import IMPLICIT, GrammarSpec, op
 from evimap.search.syntax.base import Syntax
-from evimap.search.tree import TOPIC, Near, Year
+from evimap.search.tree import Near, Year
 
 _F = frozenset
 _CODES = "ti|ab|kw|kf|sh|au|jn|jx|do|yr|tw"
@@ -114,4 +114,3 @@ class Ovid(Syntax):
 
 
 _ORDER = ["title", "abstract", "keywords", "subject", "author", "source", "doi", "year"]
-assert TOPIC <= set(_ORDER)

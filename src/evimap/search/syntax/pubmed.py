@@ -80,15 +80,18 @@ class PubMed(Syntax):
     def word(self, text: str, w) -> str:
         if any(c in text for c in "?$") or "*" in text.rstrip("*"):
             cut = min(text.find(c) for c in "*?$" if c in text)
-            self.warn(w, f"only truncates at the end of a word; {text!r} written as "
-                         f"{text[:cut] + '*'!r} (broader)")
+            self.warn(
+                w,
+                f"only truncates at the end of a word; {text!r} written as "
+                f"{text[:cut] + '*'!r} (broader)",
+            )
             return text[:cut] + "*"
         return text
 
     def tag_leaf(self, tag: str, core: str) -> str:
         return f"{core}[{tag}]"
 
-    def near(self, node: Near, inside, w) -> str:
+    def near(self, node: Near, inside, w) -> tuple[str, bool]:
         left, right = node.left, node.right
         ok = (
             isinstance(left, Term)
@@ -101,12 +104,15 @@ class PubMed(Syntax):
         if ok and len(tags) == 1 and tags[0] in ("tiab", "ti", "ab"):
             if node.ordered:
                 self.warn(w, "proximity ignores word order; the order of the terms is not kept")
-            return f'"{left.text} {right.text}"[{tags[0]}:~{node.distance}]'
-        self.warn(w, "proximity works only for two plain words in [tiab], [ti] or [ab]; "
-                     "written with AND (broader)")
+            return f'"{left.text} {right.text}"[{tags[0]}:~{node.distance}]', True
+        self.warn(
+            w,
+            "proximity works only for two plain words in [tiab], [ti] or [ab]; "
+            "written with AND (broader)",
+        )
         a = self._operand(left, inside, w)
         b = self._operand(right, inside, w)
-        return f"{a} AND {b}"
+        return f"{a} AND {b}", False
 
     def year(self, node: Year, w):
         if node.start is not None and node.start == node.end:

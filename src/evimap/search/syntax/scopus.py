@@ -56,6 +56,7 @@ class Scopus(Syntax):
     }
     aliases = {"AUTHKEY": _F({"keywords"}), "AUTHOR-NAME": _F({"author"})}
     wildcards = "*?"
+    NOT = "AND NOT"
 
     def tag_key(self, text: str) -> str:
         return text.strip().rstrip("(").strip().upper()
