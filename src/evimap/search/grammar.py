@@ -161,11 +161,12 @@ class _YearError(Exception):
 class QueryBuilder(Transformer):
     """Parse tree -> query tree, asking the syntax's hooks for the syntax-specific parts."""
 
-    def __init__(self, hooks: Hooks, spec: GrammarSpec, equation: str):
+    def __init__(self, hooks: Hooks, spec: GrammarSpec, equation: str, keywords=()):
         super().__init__()
         self.hooks = hooks
         self.spec = spec
         self.equation = equation
+        self.keywords = keywords
 
     def _fail(self, message: str, token: Token | None) -> SearchSyntaxError:
         return error(message, token, self.equation, self.hooks.name)
@@ -175,6 +176,8 @@ class QueryBuilder(Transformer):
 
     @v_args(inline=True)
     def word(self, token: Token) -> Node:
+        if any(k.fullmatch(str(token)) for k in self.keywords):
+            raise self._fail(f"unexpected operator {str(token)!r}", token)
         text = self.hooks.word_text(str(token))
         return Term(text, None, (token.start_pos, token.end_pos))
 
@@ -284,6 +287,8 @@ class Parser:
         self.spec = spec
         self.hooks = hooks
         self.lark = Lark(build_grammar(spec), parser="lalr", lexer="contextual")
+        # operator words where a term is expected are errors, not search words
+        self.keywords = [_compile(regex) for regex in spec.ops.values()]
 
     def parse(self, equation: str) -> Node:
         """Parse ``equation``; raise :class:`SearchSyntaxError` with the position."""
@@ -296,12 +301,20 @@ class Parser:
         except UnexpectedInput as exc:
             raise _syntax_error(exc, equation, name) from None
         try:
-            return QueryBuilder(self.hooks, self.spec, equation).transform(parsed)
+            return QueryBuilder(self.hooks, self.spec, equation, self.keywords).transform(parsed)
         except Exception as exc:  # lark wraps transformer errors
             inner = getattr(exc, "orig_exc", exc)
             if isinstance(inner, SearchSyntaxError):
                 raise inner from None
             raise
+
+
+def _compile(regex: str) -> re.Pattern[str]:
+    """A Python regex from a lark ``/pattern/flags`` literal (lookarounds dropped)."""
+    body, _, flags = regex[1:].rpartition("/")
+    body = body.replace("\\/", "/").replace("\\b", "")
+    body = re.sub(r"\(\?=\[\\s\(\)\\\"\]\|\$\)$", "", body)
+    return re.compile(body, re.I if "i" in flags else 0)
 
 
 _NAMES: dict[str, str] = {"LPAR": "(", "RPAR": ")", "$END": "end of equation"}
@@ -324,8 +337,12 @@ def _syntax_error(exc: UnexpectedInput, equation: str, syntax: str) -> SearchSyn
                 "the equation ends where a term was expected", equation, len(equation), syntax
             )
         pos = token.start_pos if token.start_pos is not None else len(equation)
-        what = "operator" if token.type.isupper() and token.type not in ("WORD", "PHRASE") else ""
-        label = f"{what} {str(token)!r}".strip()
+        if token.type in ("WORD", "PHRASE"):
+            label = f"term {str(token)!r}"
+        elif token.type in ("LPAR", "RPAR") or token.type.startswith("__ANON"):
+            label = repr(str(token))
+        else:
+            label = f"operator {str(token)!r}"
         return SearchSyntaxError(f"unexpected {label}", equation, pos, syntax)
     return SearchSyntaxError(str(exc), equation, getattr(exc, "pos_in_stream", 0) or 0, syntax)
 
