@@ -41,9 +41,7 @@ def make_record(spec: dict) -> tuple[Record, dict[tuple[str, int], list[tuple[in
         title=text(spec.get("title", ""), "title"),
         abstract=text(spec.get("abstract", ""), "abstract"),
         keywords=[text(k, "keywords", i) for i, k in enumerate(spec.get("keywords", []))],
-        indexed_keywords=[
-            text(k, "subject", i) for i, k in enumerate(spec.get("subject", []))
-        ],
+        indexed_keywords=[text(k, "subject", i) for i, k in enumerate(spec.get("subject", []))],
         source_title=text(spec.get("source", ""), "source"),
         doi=text(spec.get("doi", ""), "doi"),
         year=spec.get("year"),

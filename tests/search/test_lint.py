@@ -53,9 +53,7 @@ def test_and_operand_implied_by_another_is_redundant():
 
 def test_fields_decide_redundancy():
     assert lint('TI=repair OR TS="alliance repair"') == []
-    assert _codes(lint('TS=repair OR TI="alliance repair"')) == [
-        ("redundant", '"alliance repair"')
-    ]
+    assert _codes(lint('TS=repair OR TI="alliance repair"')) == [("redundant", '"alliance repair"')]
 
 
 def test_word_and_phrase_cover_rules():
