@@ -19,11 +19,27 @@ from tests.conftest import shared_data
 from tests.search.test_component import REFERENCE
 
 GROUPS = [
-    ["rupture repair", "rupture resolutions", "rupture repair process", "alliance repair",
-     "therapeutic alliance repair", "relationship repair", "therapeutic repair", "repair*",
-     "rupture resolution strategies"],
-    ["psychotherapy", "therapy", "treatment", "intervention", "clinical practice",
-     "psychotherapeutic treatment", "psychotherapeutic intervention", "psychotherapeutic process"],
+    [
+        "rupture repair",
+        "rupture resolutions",
+        "rupture repair process",
+        "alliance repair",
+        "therapeutic alliance repair",
+        "relationship repair",
+        "therapeutic repair",
+        "repair*",
+        "rupture resolution strategies",
+    ],
+    [
+        "psychotherapy",
+        "therapy",
+        "treatment",
+        "intervention",
+        "clinical practice",
+        "psychotherapeutic treatment",
+        "psychotherapeutic intervention",
+        "psychotherapeutic process",
+    ],
 ]
 
 
@@ -40,40 +56,62 @@ def _independent_match(record) -> bool:
 
 @pytest.fixture(scope="module")
 def tour(tmp_path_factory):
+    """A review holding every real export the registered readers can read, and the files
+    no reader recognises yet."""
     if not FORMATS:
         pytest.skip("no import readers registered yet (they land with the importer branches)")
-    from evimap.demo import import_tour
+    from evimap.demo import export_files
+    from evimap.errors import UnknownFormat
+    from evimap.review import Review
 
     exports = shared_data("exports")
-    review, results = import_tour(tmp_path_factory.mktemp("tour") / "rr", exports)
-    yield review, results
+    review = Review.init(tmp_path_factory.mktemp("tour") / "rr", title="real exports")
+    results, unread = [], []
+    for path in export_files(exports):
+        try:
+            results.append(review.imports.add(path))
+        except UnknownFormat:
+            unread.append(path.name)
+    yield review, results, unread
     review.close()
 
 
+def _all_read(unread: list[str]) -> None:
+    if unread:
+        pytest.skip(
+            f"checked on the files read; {len(unread)} exports need readers not merged "
+            f"yet: {', '.join(unread[:5])} ..."
+        )
+
+
 def test_reference_equation_runs_on_every_database_of_the_real_exports(tour):
-    review, results = tour
+    review, results, unread = tour
     run = review.search.run(REFERENCE, actor="test")
     assert run.total == sum(r.added for r in results)
     assert sum(d.records for d in run.by_database) == run.total
     assert sum(d.matched for d in run.by_database) == run.count
     names = {d.database for d in run.by_database}
-    assert {"Web of Science", "Scopus", "PubMed"} <= names, names
+    if not unread:
+        assert {"Web of Science", "Scopus", "PubMed"} <= names, names
     records = dict(review.records.iter())
     matched = set(run.matched_ids())
     independent = {i for i, r in records.items() if _independent_match(r)}
     assert matched == independent
-    explained = review.search.explain(sorted(matched)[:20] + sorted(set(records) - matched)[:20],
-                                      REFERENCE)
+    explained = review.search.explain(
+        sorted(matched)[:20] + sorted(set(records) - matched)[:20], REFERENCE
+    )
     for record_id, (_, why) in explained.items():
         assert why.matched is (record_id in matched)
         if why.matched:
             assert why.hits
+    _all_read(unread)
 
 
 def test_reference_equation_lints_and_translates_on_the_real_records(tour):
-    review, _ = tour
+    review, _, unread = tour
     findings = review.search.lint(REFERENCE)
     assert [f.code for f in findings].count("redundant") == 8
     for name in SYNTAXES:
         out = review.search.translate(name, REFERENCE)
         assert out.text and out.warnings == []
+    _all_read(unread)
