@@ -148,6 +148,16 @@ def test_lint_and_translate_use_the_protocol(review):
     assert review.search.translate("pubmed").text.startswith('("rupture repair"[tiab]')
 
 
+def test_equation_as_run_per_protocol_database(review):
+    rows = review.search.per_database()
+    assert [(r["database"], r["syntax"]) for r in rows] == [
+        ("Web of Science", "wos"),
+        ("Scopus", "scopus"),
+        ("PsycINFO", "ebsco"),
+    ]
+    assert rows[1]["text"].startswith("TITLE-ABS-KEY(")
+
+
 # ---- CLI ----------------------------------------------------------------------------------
 
 runner = CliRunner()

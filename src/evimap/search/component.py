@@ -265,6 +265,31 @@ class Search:
         tree = self.parse(equation, syntax)
         return get_syntax(to).render(tree, self.default_fields)
 
+    def per_database(self, equation: str | None = None, syntax: str = "wos") -> list[dict]:
+        """The equation as run in each of the protocol's databases, in that database's syntax
+        (for the report): ``database``, ``syntax``, ``text``, ``warnings``.
+
+        A database evimap has no syntax for gets ``syntax`` ``""`` and the equation as given.
+        """
+        tree = self.parse(equation, syntax)
+        out = []
+        for database in self._review.protocol.search.databases:
+            try:
+                target = get_syntax(database)
+            except SearchError:
+                out.append(
+                    {
+                        "database": database,
+                        "syntax": "",
+                        "text": equation or self.equation,
+                        "warnings": [],
+                    }
+                )
+                continue
+            rendered = target.render(tree, self.default_fields)
+            out.append({"database": database, **rendered.to_dict()})
+        return out
+
     def recall(
         self,
         known: str | Path | Iterable[Record],

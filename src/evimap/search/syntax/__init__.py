@@ -17,8 +17,10 @@ ALIASES = {
     "web of science": "wos",
     "webofscience": "wos",
     "psycinfo": "ebsco",
+    "apa psycinfo": "ebsco",
     "ebscohost": "ebsco",
     "medline": "pubmed",
+    "embase": "ovid",
 }
 
 

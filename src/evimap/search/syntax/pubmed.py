@@ -74,9 +74,6 @@ class PubMed(Syntax):
         a, b = node.words
         return Near(Term(a, fields), Term(b, fields), int(match.group(1)), False)
 
-    def binop(self, token: Token, left: Node, right: Node) -> Node:
-        return super().binop(token, left, right)
-
     def word(self, text: str, w) -> str:
         if any(c in text for c in "?$") or "*" in text.rstrip("*"):
             cut = min(text.find(c) for c in "*?$" if c in text)
