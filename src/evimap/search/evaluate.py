@@ -293,17 +293,6 @@ def positive_nodes(tree: Node) -> list[Node]:
     return out
 
 
-_STREAM_FIELD = {
-    "title": "title",
-    "abstract": "abstract",
-    "keywords": "keywords",
-    "subject": "indexed_keywords",
-    "author": "authors",
-    "source": "source_title",
-    "doi": "doi",
-}
-
-
 def explain(record: Record, tree: Node, default_fields: frozenset[str] = TOPIC) -> Explanation:
     """Spans of the query's matching words in one record, and which clauses matched.
 
@@ -353,11 +342,3 @@ def _token_len(text: str, start: int) -> int:
 
     m = TOKEN.match(fold(text), start)
     return m.end() - start if m else 0
-
-
-def record_field_text(record: Record, stream: str, item: int = 0) -> str:
-    """The text of a stream of a record (the keyword or author at ``item`` for lists)."""
-    from evimap.search.index import record_streams
-
-    values = record_streams(record)[stream]
-    return values[item] if item < len(values) else ""

@@ -317,9 +317,6 @@ def _compile(regex: str) -> re.Pattern[str]:
     return re.compile(body, re.I if "i" in flags else 0)
 
 
-_NAMES: dict[str, str] = {"LPAR": "(", "RPAR": ")", "$END": "end of equation"}
-
-
 def _syntax_error(exc: UnexpectedInput, equation: str, syntax: str) -> SearchSyntaxError:
     if isinstance(exc, UnexpectedCharacters):
         return SearchSyntaxError(

@@ -15,19 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
-# Canonical field names and what they read from a record.
-FIELDS: tuple[str, ...] = (
-    "title",
-    "abstract",
-    "keywords",
-    "subject",
-    "author",
-    "source",
-    "doi",
-    "year",
-)
+# Canonical fields: title, abstract, keywords, subject, author, source, doi, year.
 TOPIC: frozenset[str] = frozenset({"title", "abstract", "keywords"})
-TEXT_FIELDS: tuple[str, ...] = tuple(f for f in FIELDS if f != "year")
 WILDCARDS = "*?$"
 
 Fields = frozenset[str] | None
@@ -131,10 +120,6 @@ class Near(Node):
 
     def children(self) -> tuple[Node, ...]:
         return (self.left, self.right)
-
-
-Leaf = Term | Phrase | Year
-POSITIONAL = (Term, Phrase)
 
 
 def leaves(node: Node) -> list[Node]:
