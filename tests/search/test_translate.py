@@ -100,6 +100,11 @@ def test_open_year_range_is_exact_in_scopus_and_warned_elsewhere():
     assert wos.warnings
 
 
+def test_typographic_quotes_as_papers_print_them_are_read():
+    printed = REFERENCE.replace('"rupture repair"', "\u201crupture repair\u201d")
+    assert get_syntax("wos").parse(printed) == get_syntax("wos").parse(REFERENCE)
+
+
 def test_scopus_writes_and_not():
     out = translate("repair NOT heart", "scopus")
     assert out.text == "TITLE-ABS-KEY(repair AND NOT heart)"

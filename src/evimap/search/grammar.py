@@ -280,6 +280,9 @@ def check_balance(equation: str, syntax: str, quotes: str = '"') -> None:
         )
 
 
+_QUOTES = {0x201C: '"', 0x201D: '"', 0x201E: '"', 0x00AB: '"', 0x00BB: '"'}
+
+
 class Parser:
     """A compiled parser for one syntax."""
 
@@ -293,6 +296,8 @@ class Parser:
     def parse(self, equation: str) -> Node:
         """Parse ``equation``; raise :class:`SearchSyntaxError` with the position."""
         name = self.hooks.name
+        # typographic quotes as papers print them (“rupture repair”) are plain quotes
+        equation = equation.translate(_QUOTES)
         if not equation.strip():
             raise SearchSyntaxError("the equation is empty", equation, 0, name)
         check_balance(equation, name)
