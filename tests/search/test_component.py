@@ -110,6 +110,28 @@ def test_index_is_rebuilt_only_when_records_change(review):
     assert review.search.run(log=False).count == 4
 
 
+def test_index_is_kept_on_disk_for_the_next_session(review):
+    built = review.search.index()
+    assert review.search.cache_file.is_file()
+    again = Review.open(review.folder)
+    try:
+        loaded = again.search.index()
+        assert loaded is not built
+        assert loaded.key == built.key
+        assert loaded.vocab == built.vocab
+        expected = review.search.run(log=False).matched_ids()
+        assert again.search.run(log=False).matched_ids() == expected
+        assert again.search.source_info(loaded.ids[3].item())["source_record_id"] == "2-s2.0-4"
+    finally:
+        again.close()
+    review.search.cache_file.write_bytes(b"not an index")
+    fresh = Review.open(review.folder)
+    try:
+        assert fresh.search.run(log=False).count == 3  # a broken cache is rebuilt
+    finally:
+        fresh.close()
+
+
 def test_explain_gives_spans_and_clauses(review):
     result = review.search.run(log=False)
     record_id = result.matched_ids()[0]

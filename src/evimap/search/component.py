@@ -3,6 +3,8 @@ its records. The index of the records is built once and kept until the records c
 
 from __future__ import annotations
 
+import contextlib
+import zipfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -27,6 +29,7 @@ from evimap.store.models import RecordRow
 if TYPE_CHECKING:
     from evimap.review import Review
 
+CACHE_DIR = ".evimap-cache"
 PROTOCOL_FIELDS = {
     "title": {"title"},
     "titles": {"title"},
@@ -144,10 +147,21 @@ class Search:
             count, top = session.execute(select(func.count(), func.max(RecordRow.id))).one()
         return int(count or 0), int(top or 0)
 
+    @property
+    def cache_file(self) -> Path:
+        """Where the index is kept between sessions (safe to delete)."""
+        return self._review.folder / CACHE_DIR / "search-index.npz"
+
     def index(self) -> Index:
-        """The index of the review's records; rebuilt only when records were added or removed."""
+        """The index of the review's records; rebuilt only when records were added or removed.
+
+        Kept in memory, and on disk in :attr:`cache_file` so the next session (or CLI call)
+        loads it instead of tokenising every record again.
+        """
         key = self._key()
         if self._index is None or self._index.key != key:
+            if self._load_cached(key):
+                return self._index
             meta: dict[str, list] = {"database": [], "record_id": [], "file": []}
 
             def records() -> Iterator[tuple[int, Record]]:
@@ -160,7 +174,23 @@ class Search:
             self._index = Index.build(records(), key=key)
             self._meta = meta
             self._matcher = Matcher(self._index, self.default_fields)
+            with contextlib.suppress(OSError):  # a read-only folder only loses the cache
+                self._index.save(self.cache_file, meta)
         return self._index
+
+    def _load_cached(self, key: tuple[int, int]) -> bool:
+        path = self.cache_file
+        if not path.is_file():
+            return False
+        try:
+            index, meta = Index.load(path)
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            return False
+        if index.key != key or any(len(v) != index.size for v in meta.values()):
+            return False
+        self._index, self._meta = index, meta
+        self._matcher = Matcher(index, self.default_fields)
+        return True
 
     def matcher(self) -> Matcher:
         """The matcher over the current index (keeps leaf results between runs)."""

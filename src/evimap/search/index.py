@@ -21,11 +21,13 @@ Science and Scopus read it.
 from __future__ import annotations
 
 import bisect
+import os
 import re
 import unicodedata
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -136,7 +138,6 @@ class Index:
     streams: dict[str, Stream]
     key: tuple = ()
     sorted_vocab: list[str] = field(default_factory=list)
-    sorted_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def size(self) -> int:
@@ -227,8 +228,57 @@ class Index:
             key=key,
         )
         index.sorted_vocab = sorted(index.vocab)
-        index.sorted_ids = np.array([index.vocab[t] for t in index.sorted_vocab], dtype=np.int64)
         return index
+
+    # ---- saving --------------------------------------------------------------------------
+
+    def save(self, path: str | Path, extra: dict[str, list[str]] | None = None) -> None:
+        """Write the index (and string columns ``extra``) to one ``.npz`` file, atomically."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        arrays: dict[str, np.ndarray] = {
+            "ids": self.ids,
+            "years": self.years,
+            "key": np.array(self.key, dtype=np.int64),
+            "vocab": _pack(self.sorted_vocab),
+            "vocab_ids": np.array([self.vocab[t] for t in self.sorted_vocab], dtype=np.int64),
+        }
+        for name, stream in self.streams.items():
+            arrays[f"s.{name}.starts"] = stream.starts
+            arrays[f"s.{name}.offsets"] = stream.offsets
+            arrays[f"s.{name}.positions"] = stream.positions
+        for name, values in (extra or {}).items():
+            arrays[f"x.{name}"] = _pack(values)
+        tmp = path.with_name(path.name + ".tmp")
+        with open(tmp, "wb") as handle:
+            np.savez(handle, **arrays)
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> tuple[Index, dict[str, list[str]]]:
+        """Read an index written by :meth:`save`, and its string columns."""
+        with np.load(path, allow_pickle=False) as data:
+            words = _unpack(data["vocab"])
+            vocab = dict(zip(words, data["vocab_ids"].tolist(), strict=True))
+            streams = {}
+            extra = {}
+            for name in data.files:
+                if name.startswith("s.") and name.endswith(".starts"):
+                    s = name[2:-7]
+                    streams[s] = Stream(
+                        data[f"s.{s}.starts"], data[f"s.{s}.offsets"], data[f"s.{s}.positions"]
+                    )
+                elif name.startswith("x."):
+                    extra[name[2:]] = _unpack(data[name])
+            index = cls(
+                ids=data["ids"],
+                years=data["years"],
+                vocab=vocab,
+                streams=streams,
+                key=tuple(data["key"].tolist()),
+                sorted_vocab=words,
+            )
+        return index, extra
 
     # ---- vocabulary ----------------------------------------------------------------------
 
@@ -267,6 +317,18 @@ class Index:
         if len(parts) == 1:
             return parts[0]
         return np.sort(np.concatenate(parts), kind="stable")
+
+
+_SEP = "\x1f"
+
+
+def _pack(values: list[str]) -> np.ndarray:
+    text = "".join(_SEP + v for v in values)
+    return np.frombuffer(text.encode("utf-8"), dtype=np.uint8).copy()
+
+
+def _unpack(data: np.ndarray) -> list[str]:
+    return data.tobytes().decode("utf-8").split(_SEP)[1:]
 
 
 def wildcard_regex(pattern: str) -> re.Pattern[str]:
