@@ -132,6 +132,7 @@ def test_ovid_writes_wildcards_in_its_own_notation():
         ("wos", "TS=(repair SAME rupture)", "SAME works only", 12),
         ("wos", "TS=((a AND b) NEAR/2 c)", "proximity operands", 15),
         ("wos", "PY=recent", "a year field needs a year", 1),
+        ("pubmed", '"a b c"[tiab:~2]', "proximity needs a two-word phrase", 8),
     ],
 )
 def test_syntax_errors_point_at_the_position_with_a_caret(syntax, equation, message, column):

@@ -43,6 +43,8 @@ class Matcher:
     :param default_fields: fields searched by leaves without a field tag.
     """
 
+    cache_size = 1024  # leaf masks kept (one byte a record each)
+
     def __init__(self, index: Index, default_fields: frozenset[str] = TOPIC):
         self.index = index
         self.default_fields = default_fields
@@ -57,6 +59,8 @@ class Matcher:
             found = self._cache.get(key)
             if found is None:
                 found = self._leaf_mask(node)
+                if len(self._cache) >= self.cache_size:
+                    self._cache.clear()
                 self._cache[key] = found
             return found
         if isinstance(node, And):

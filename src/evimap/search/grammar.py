@@ -219,6 +219,8 @@ class QueryBuilder(Transformer):
             return self.hooks.suffix_node(token, node)
         except _YearError:
             raise self._fail("a year field needs a year or a range like 2010-2020", token) from None
+        except ValueError as exc:
+            raise self._fail(str(exc), token) from None
 
     @v_args(inline=True)
     def extra(self, token: Token) -> Node:
