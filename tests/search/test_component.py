@@ -67,13 +67,26 @@ def add_records(review: Review, rows, name="export.txt") -> None:
         insert_rows(session, out)
 
 
-@pytest.fixture
-def review(tmp_path):
+_pg_names = iter(range(1_000_000))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def review(request, tmp_path):
+    """The review with RECORDS, its store on SQLite and on a real PostgreSQL."""
     folder = tmp_path / "rr"
-    Review.init(folder, title="Rupture repair").close()
+    url = None
+    if request.param == "postgresql":
+        from tests import pg
+
+        url = pg.fresh_database(
+            request.getfixturevalue("postgres_url"), f"evimap_search_{next(_pg_names)}"
+        )
+    Review.init(folder, title="Rupture repair", db=url).close()
     toml = folder / "review.toml"
     text = toml.read_text(encoding="utf-8")
     text = re.sub(r"^equation = .*$", "equation = '" + REFERENCE + "'", text, flags=re.M)
+    if url:
+        text = re.sub(r'^url = ""$', f'url = "{url}"', text, flags=re.M)
     toml.write_text(text, encoding="utf-8")
     opened = Review.open(folder)
     add_records(opened, RECORDS)
