@@ -75,6 +75,7 @@ def run(
             emit_rows(rows, fmt)
             return
         shown = review.search.explain(result.matched_ids()[:sample], equation, syntax)
+        sources = {rid: review.search.source_info(rid) for rid in shown}
     if fmt is OutputFormat.json:
         data = result.summary()
         data["sample"] = [
@@ -88,7 +89,13 @@ def run(
     rows.append({"database": "all", "matched": n_of(result.count, result.total)})
     emit_rows(rows, fmt, title="Records matched by the equation, by source database")
     for rid, (record, why) in shown.items():
-        console.print(Text(f"#{rid} ", style="bold"), _highlight(record.title, why, "title"))
+        src = sources[rid]
+        where = " ".join(x for x in (src["database"], src["source_record_id"]) if x)
+        console.print(
+            Text(f"#{rid} ", style="bold"),
+            Text(f"[{where}] " if where else "", style="dim"),
+            _highlight(record.title, why, "title"),
+        )
         if record.abstract:
             console.print(Text("   "), _snippet(record.abstract, why, "abstract"))
         for item, keyword in enumerate(record.keywords):
