@@ -71,7 +71,8 @@ class Recommendation:
     ) -> bool:
         """Whether the recommendation is for this rupture type, context and approach.
 
-        :param include_general: also match when the recommendation names none (it is general).
+        :param include_general: also match when the recommendation names none, or says
+            ``unspecified`` (it is general).
         """
         for wanted, values in (
             (rupture, self.rupture_types),
@@ -80,9 +81,12 @@ class Recommendation:
         ):
             if wanted is None:
                 continue
-            if not values and include_general:
+            have = {_slug(v) for v in values} - GENERAL
+            for value in list(have):
+                have |= EXPANDS.get(value, set())
+            if not have and include_general:
                 continue
-            if _slug(wanted) not in {_slug(v) for v in values}:
+            if _slug(wanted) not in have:
                 return False
         return True
 
@@ -95,6 +99,12 @@ class Gap:
     theme: str
     text: str
     sources: tuple[str, ...] = field(default_factory=tuple)
+
+
+#: Rupture-type / context / approach values that mean "not specific to one".
+GENERAL = {"", "unspecified", "any", "all", "general", "not specified"}
+#: Values that stand for several others.
+EXPANDS = {"both": {"withdrawal", "confrontation"}}
 
 
 def _slug(text: str) -> str:
