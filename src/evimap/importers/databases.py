@@ -18,6 +18,11 @@ IEEE = "IEEE Xplore"
 SPRINGER = "SpringerLink"
 EBSCO = "EBSCOhost"
 ZOOLOGICAL_RECORD = "Zoological Record"
+ACADEMIC_SEARCH_PREMIER = "Academic Search Premier"
+CRIMINAL_JUSTICE_ABSTRACTS = "Criminal Justice Abstracts"
+CINAHL = "CINAHL"
+CAB_ABSTRACTS = "CAB Abstracts"
+ERIC = "ERIC"
 
 # Canonical names for what users type with --database and what files write in DB/DS tags.
 ALIASES: dict[str, str] = {
@@ -42,7 +47,51 @@ ALIASES: dict[str, str] = {
     "springer": SPRINGER,
     "springerlink": SPRINGER,
     "zoological record": ZOOLOGICAL_RECORD,
+    # Names and codes that RIS/Ovid exports write in their DB/DP tags.
+    "psyh": PSYCINFO,
+    "ovid medline": MEDLINE,
+    "ovid medline(r)": MEDLINE,
+    "nlm": PUBMED,
+    "embase classic+embase": EMBASE,
+    "ebscohost": EBSCO,
+    "academic search premier": ACADEMIC_SEARCH_PREMIER,
+    "aph": ACADEMIC_SEARCH_PREMIER,
+    "criminal justice abstracts": CRIMINAL_JUSTICE_ABSTRACTS,
+    "criminal justice abstracts with full text": CRIMINAL_JUSTICE_ABSTRACTS,
+    "i3h": CRIMINAL_JUSTICE_ABSTRACTS,
+    "cja": CRIMINAL_JUSTICE_ABSTRACTS,
+    "cinahl": CINAHL,
+    "cinahl complete": CINAHL,
+    "cab abstracts": CAB_ABSTRACTS,
+    "eric": ERIC,
 }
+
+# Database codes in EBSCOhost links (``db=psyh``) and Ovid links (``D=psyc16``), by prefix.
+_EBSCO_CODES: dict[str, str] = {
+    "psyh": PSYCINFO, "pdh": PSYCINFO, "aph": ACADEMIC_SEARCH_PREMIER,
+    "i3h": CRIMINAL_JUSTICE_ABSTRACTS, "cja": CRIMINAL_JUSTICE_ABSTRACTS,
+    "cmedm": MEDLINE, "mdc": MEDLINE, "ccm": CINAHL, "rzh": CINAHL, "c8h": CINAHL, "eric": ERIC,
+    "ecn": "EconLit",
+}
+_OVID_CODES: dict[str, str] = {
+    "psyc": PSYCINFO, "psyh": PSYCINFO, "medl": MEDLINE, "mesz": MEDLINE, "prem": MEDLINE,
+    "medall": MEDLINE, "emed": EMBASE, "emez": EMBASE, "oemezd": EMBASE, "emexa": EMBASE,
+    "emexb": EMBASE, "caba": CAB_ABSTRACTS, "cagh": CAB_ABSTRACTS, "zoor": ZOOLOGICAL_RECORD,
+}
+_EBSCO_LINK = re.compile(r"ebscohost\.com/.*?[?&]db=([a-z0-9]+)", re.I)
+_OVID_LINK = re.compile(r"ovid\.com/.*?[?&]D=([a-z]+)", re.I)
+_LINK_SIGNS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"scopus\.com/|\beid=2-s2\.0-"), SCOPUS),
+    (re.compile(r"webofscience\.com|webofknowledge\.com|isiknowledge\.com|\bWOS:\d"),
+     WEB_OF_SCIENCE),
+    (re.compile(r"embase\.com/"), EMBASE),
+    (re.compile(r"proquest\.com/"), PROQUEST),
+    (re.compile(r"app\.dimensions\.ai/"), DIMENSIONS),
+    (re.compile(r"\blens\.org/"), LENS),
+    (re.compile(r"ebscohost\.com/"), EBSCO),
+    (re.compile(r"openalex\.org/W\d"), OPENALEX),
+]
+_NAME_NOISE = re.compile(r"\s*(?:<[^>]*>|\(R\)|®)", re.I)
 
 # (pattern, database), tried in order on a file's first 64 KiB or on one record's text.
 _SIGNS: list[tuple[re.Pattern[str], str]] = [
@@ -79,6 +128,45 @@ def canonical_database(name: str) -> str:
     """The canonical spelling of a database name (``wos`` -> ``Web of Science``)."""
     key = name.strip().lower()
     return ALIASES.get(key, name.strip())
+
+
+def database_from_name(value: str) -> str:
+    """The canonical database a DB/DP tag names (``psyh``, ``Ovid MEDLINE(R) <2019>``), or ``""``.
+
+    Names that are not databases (``EBSCOhost`` is a platform) still map, to the platform.
+    """
+    key = _NAME_NOISE.sub("", value).strip().lower()
+    if not key:
+        return ""
+    found = ALIASES.get(key)
+    if found is None and key.startswith(("ovid ", "apa ")):
+        key = key[4:].strip()
+        found = ALIASES.get(key)
+    if found is None:
+        # "MEDLINE Epub Ahead of Print", "Embase Classic+Embase 1947 to ...".
+        found = ALIASES.get(key.split(" ", 1)[0].split("+", 1)[0])
+    return found or ""
+
+
+def database_from_link(url: str) -> str:
+    """The database a record's link points into (Scopus, WoS, EBSCOhost ``db=``, Ovid ``D=``...).
+
+    Publisher and DOI links name no database and give ``""``.
+    """
+    match = _EBSCO_LINK.search(url)
+    if match:
+        return _EBSCO_CODES.get(match.group(1).lower(), EBSCO)
+    match = _OVID_LINK.search(url)
+    if match:
+        code = match.group(1).lower()
+        for prefix, database in _OVID_CODES.items():
+            if code.startswith(prefix):
+                return database
+        return ""
+    for pattern, database in _LINK_SIGNS:
+        if pattern.search(url):
+            return database
+    return ""
 
 
 def database_from_text(text: str) -> str:
