@@ -1,16 +1,34 @@
-"""The demo review: a review folder built from real exports (or the shipped sample)."""
+"""The demos: the worked example (the reference review rebuilt from data, with its report) and
+the import tour (every real export imported into one review).
+
+``evimap demo --out DIR`` builds the worked example; ``--imports-only`` runs the import tour.
+"""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 from evimap.errors import EvimapError
-from evimap.importing import FileImport
+from evimap.importing import FileImport, file_sha256
 from evimap.review import Review
 
 SAMPLE = "data/sample"
+EXAMPLE = "examples/rupture_repair"
+#: Files of the worked example copied into the review folder (the rest stay package data).
+EXAMPLE_FILES = (
+    "review.toml",
+    "codebook.toml",
+    "recommendations.csv",
+    "research_gaps.csv",
+    "report.toml",
+    "checklist.toml",
+)
+DEMO_ACTOR = "evimap demo"
+STALE = ("review.toml", "review.db", "review.db-wal", "review.db-shm")
 EXPORT_SUFFIXES = {".ris", ".txt", ".ciw", ".nbib", ".csv", ".tsv", ".bib", ".xml"}
 
 
@@ -57,3 +75,79 @@ def import_tour(
             on_file(path)
         results.append(review.imports.add(path, actor="evimap demo"))
     return review, results
+
+
+def example_folder() -> Path:
+    """The worked example's data shipped in the package (examples/rupture_repair)."""
+    return Path(str(resources.files("evimap") / EXAMPLE))
+
+
+@dataclass
+class ExampleBuild:
+    """What building the worked example did, and the report files it wrote."""
+
+    folder: Path
+    imported: FileImport
+    charted_studies: int
+    reported_events: int
+    files: dict[str, Path] = field(default_factory=dict)
+    consistency: object | None = None
+
+
+def build_example(
+    out: Path, *, on_step: Callable[[str], None] | None = None, report: bool = True
+) -> ExampleBuild:
+    """Build the reference review in ``out`` on SQLite and write its report there.
+
+    Copies the protocol, codebook, recommendations map, research gaps, report and checklist
+    settings into ``out``, puts ``included.ris`` in ``out/exports``, imports it (logged as the
+    set of included studies, not a search result), imports the charting (reviewer AL-V), logs
+    the PRISMA totals the paper reports as ``prisma.reported`` events, then writes the report:
+    ``report.html``, ``prisma.svg|png|json``, ``workbook.xlsx``, ``included.ris|bib|csv``,
+    ``tables/``, ``figures/``, ``narrative.md`` and ``consistency.md``.
+
+    :param out: the folder (created; an earlier demo's store and protocol there are replaced).
+    :param on_step: called with a short description before each step (for progress).
+    :param report: also write the report (``False``: only build the review).
+    """
+    from evimap.report.build import compute_report, write_report
+    from evimap.report.reported import load_reported_counts, log_reported_counts
+    from evimap.store import EventLog
+
+    step = on_step or (lambda _text: None)
+    source = example_folder()
+    out.mkdir(parents=True, exist_ok=True)
+    for stale in STALE:
+        (out / stale).unlink(missing_ok=True)
+    for name in EXAMPLE_FILES:
+        shutil.copyfile(source / name, out / name)
+    (out / "exports").mkdir(exist_ok=True)
+    ris = out / "exports" / "included.ris"
+    shutil.copyfile(source / "included.ris", ris)
+
+    step("importing the 25 included studies")
+    with Review.open(out) as review:
+        imported = review.imports.add(ris, actor=DEMO_ACTOR)
+        with review.store.transaction() as session:
+            EventLog.append(
+                session,
+                "import.role",
+                actor=DEMO_ACTOR,
+                subject=ris.name,
+                why="the included studies from the paper's reference list, not a search "
+                "result: not counted as records identified",
+                details={"sha256": file_sha256(ris), "role": "included"},
+            )
+        step("charting (reviewer AL-V)")
+        charted = review.charting.import_file(source / "charting.toml", actor=DEMO_ACTOR)
+        step("logging the PRISMA counts the paper reports")
+        reported = log_reported_counts(
+            review.store, load_reported_counts(source / "reported_counts.toml"), DEMO_ACTOR
+        )
+        build = ExampleBuild(out, imported, charted.studies, reported)
+        if report:
+            step("computing and writing the report")
+            data = compute_report(review, paper_numbers=source / "paper_numbers.toml")
+            build.files = write_report(data, out)
+            build.consistency = data.consistency
+    return build

@@ -20,6 +20,7 @@ as JSON).
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import json
 import tomllib
@@ -30,7 +31,7 @@ from typing import Any
 from evimap.charting.codebook import Codebook
 from evimap.errors import ChartingError, Problem
 
-STUDY_KEYS = {"key", "reviewer", "basis", "sources", "notes"}
+STUDY_KEYS = {"key", "reviewer", "basis", "sources", "notes", "reference"}
 
 
 @dataclass
@@ -132,12 +133,10 @@ def parse_charting(
             if name in STUDY_KEYS:
                 continue
             if name not in codebook:
+                close = difflib.get_close_matches(name, codebook.names(), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else f" of {codebook.file}"
                 problems.append(
-                    Problem(
-                        f"is not a codebook field; valid: {', '.join(codebook.names())}",
-                        file=file,
-                        field=f"{where}.{name}",
-                    )
+                    Problem(f"is not a codebook field{hint}", file=file, field=f"{where}.{name}")
                 )
                 continue
             for message in codebook.field(name).check(value):
@@ -148,7 +147,7 @@ def parse_charting(
                 problems.append(
                     Problem("is required and missing", file=file, field=f"{where}.{f.name}")
                 )
-        basis = _basis(entry, values, where, file, problems)
+        basis = _basis(entry, values, where, file, problems, set(codebook.names()))
         studies.append(ChartedStudy(key, who, values, basis))
     if problems:
         raise ChartingError(problems)
@@ -156,7 +155,12 @@ def parse_charting(
 
 
 def _basis(
-    entry: dict[str, Any], values: dict[str, Any], where: str, file: str, problems: list[Problem]
+    entry: dict[str, Any],
+    values: dict[str, Any],
+    where: str,
+    file: str,
+    problems: list[Problem],
+    codebook_names: set[str],
 ) -> dict[str, str]:
     general = entry.get("basis", "")
     per_field = entry.get("sources", {})
@@ -168,14 +172,25 @@ def _basis(
     if not isinstance(per_field, dict):
         problems.append(Problem("sources must be a table", file=file, field=f"{where}.sources"))
         per_field = {}
-    for name in per_field:
-        if name not in values:
-            problems.append(
-                Problem("a source for a field with no value", file=file, field=f"{where}.sources")
-            )
     out = {}
     for name in values:
         text = per_field.get(name, general)
+        out[name] = text if isinstance(text, str) else json.dumps(text, ensure_ascii=False)
+    for name, text in per_field.items():
+        # The basis of a field left empty says why (e.g. "Table 1: Not reported"); it is kept
+        # as a value-less cell.
+        if name in values:
+            continue
+        if name not in STUDY_KEYS and name not in codebook_names:
+            problems.append(
+                Problem(
+                    "a source for a field the codebook does not have",
+                    file=file,
+                    field=f"{where}.sources.{name}",
+                )
+            )
+            continue
+        values[name] = None
         out[name] = text if isinstance(text, str) else json.dumps(text, ensure_ascii=False)
     return out
 

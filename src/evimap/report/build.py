@@ -104,9 +104,7 @@ def compute_report(
     )
     gaps = load_gaps(folder / GAPS_FILE, keys) if (folder / GAPS_FILE).is_file() else []
     spec = load_report_spec(folder, codebook)
-    tables = [
-        build_table(t, studies, codebook, labels, recommendations, gaps) for t in spec.tables
-    ]
+    tables = [build_table(t, studies, codebook, labels, recommendations, gaps) for t in spec.tables]
     prisma = compute_prisma(review.events.read())
     others = [r for r in charting.reviewers() if r != primary]
     agreement: list[FieldAgreement] = []
@@ -141,10 +139,16 @@ def gap_map_table(spec: GapMapSpec, data: ReportData):
     if spec.source == "recommendations":
         return crosstab(
             data.recommendations,
-            lambda r: [getattr(r, spec.rows)] if isinstance(getattr(r, spec.rows), str)
-            else list(getattr(r, spec.rows)),
-            lambda r: [getattr(r, spec.columns)] if isinstance(getattr(r, spec.columns), str)
-            else list(getattr(r, spec.columns)),
+            lambda r: (
+                [getattr(r, spec.rows)]
+                if isinstance(getattr(r, spec.rows), str)
+                else list(getattr(r, spec.rows))
+            ),
+            lambda r: (
+                [getattr(r, spec.columns)]
+                if isinstance(getattr(r, spec.columns), str)
+                else list(getattr(r, spec.columns))
+            ),
             lambda r: r.sources,
             row_label=spec.rows,
             column_label=spec.columns,
@@ -253,8 +257,11 @@ def render_html(data: ReportData, prisma_svg: str, gapmaps: Sequence[dict[str, A
     grouped_gaps: dict[str, list] = {}
     for gap in data.gaps:
         grouped_gaps.setdefault(gap.theme, []).append((gap.text, cite(gap.sources, data.labels)))
-    summary = [f"{row['box'].replace('_', ' ')} {row['n']}" for row in prisma_rows
-               if row["box"] in ("database_results", "records_screened", "total_studies")]
+    summary = [
+        f"{row['box'].replace('_', ' ')} {row['n']}"
+        for row in prisma_rows
+        if row["box"] in ("database_results", "records_screened", "total_studies")
+    ]
     return template.render(
         version=__version__,
         title=data.title,
@@ -299,8 +306,7 @@ def render_html(data: ReportData, prisma_svg: str, gapmaps: Sequence[dict[str, A
         checklist=data.checklist,
         consistency=data.consistency,
         events=[
-            {**e.to_dict(), "at": e.at.strftime("%Y-%m-%d %H:%M:%S")}
-            for e in review.events.read()
+            {**e.to_dict(), "at": e.at.strftime("%Y-%m-%d %H:%M:%S")} for e in review.events.read()
         ],
     )
 
@@ -439,4 +445,3 @@ def write_report(data: ReportData, out: str | Path) -> dict[str, Path]:
     (out / "report.html").write_text(html, encoding="utf-8")
     files["report.html"] = out / "report.html"
     return files
-

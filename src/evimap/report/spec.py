@@ -27,8 +27,9 @@ by default one frequency table per single/multi codebook field.
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -64,13 +65,13 @@ class TableSpec:
     title: str = ""
     field: str = ""
     label: str = ""
-    filter: dict[str, Any] = field(default_factory=dict)
+    filter: dict[str, Any] = dataclasses.field(default_factory=dict)
     denominator_label: str = ""
-    parts: list[dict[str, Any]] = field(default_factory=list)
+    parts: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     include_empty: bool = False
-    columns: list[dict[str, Any]] = field(default_factory=list)
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    total: dict[str, Any] = field(default_factory=dict)
+    columns: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    rows: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    total: dict[str, Any] = dataclasses.field(default_factory=dict)
     caption: str = ""
     order: str = "count"
 
@@ -90,8 +91,8 @@ class GapMapSpec:
 class ReportSpec:
     """Tables and gap maps of a report."""
 
-    tables: list[TableSpec] = field(default_factory=list)
-    gapmaps: list[GapMapSpec] = field(default_factory=list)
+    tables: list[TableSpec] = dataclasses.field(default_factory=list)
+    gapmaps: list[GapMapSpec] = dataclasses.field(default_factory=list)
     title: str = ""
 
 

@@ -51,9 +51,7 @@ def _cell(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, list):
-        return "; ".join(
-            v.get("text", str(v)) if isinstance(v, dict) else str(v) for v in value
-        )
+        return "; ".join(v.get("text", str(v)) if isinstance(v, dict) else str(v) for v in value)
     return value
 
 
@@ -132,9 +130,7 @@ def _share(n: int, denominator: int) -> dict[str, Any]:
     }
 
 
-def listing_table(
-    spec: TableSpec, studies: Sequence[Study], labels: Mapping[str, str]
-) -> Table:
+def listing_table(spec: TableSpec, studies: Sequence[Study], labels: Mapping[str, str]) -> Table:
     """One row per study with the spec's columns (``citation`` is the author-year label)."""
     columns = [c.get("label") or c["field"] for c in spec.columns]
     ordered = sorted(studies, key=lambda s: labels.get(s.key, s.key).lower())
@@ -175,8 +171,10 @@ def sums_table(spec: TableSpec, studies: Sequence[Study]) -> Table:
         contributing = [
             s.key
             for s in population
-            if any(isinstance(study_value(s, f), int | float) and study_value(s, f)
-                   for f in row.get("fields") or [])
+            if any(
+                isinstance(study_value(s, f), int | float) and study_value(s, f)
+                for f in row.get("fields") or []
+            )
         ]
         rows[-1]["studies"] = "; ".join(contributing)
     rows.append(
@@ -242,7 +240,9 @@ def gaps_table(spec: TableSpec, gaps: Sequence[Gap], labels: Mapping[str, str]) 
         for g in gaps
     ]
     caption = spec.caption or "n: number of included studies reporting the gap."
-    return Table(spec.name, spec.title, ["id", "theme", "gap", "sources", "n"], rows, caption, "gaps")
+    return Table(
+        spec.name, spec.title, ["id", "theme", "gap", "sources", "n"], rows, caption, "gaps"
+    )
 
 
 def build_table(
@@ -263,4 +263,3 @@ def build_table(
     if spec.kind == "recommendations":
         return recommendations_table(spec, recommendations, labels)
     return gaps_table(spec, gaps, labels)
-
