@@ -14,6 +14,7 @@ from pathlib import Path
 
 from evimap.errors import EvimapError
 from evimap.importing import FileImport, file_sha256
+from evimap.records import Record
 from evimap.review import Review
 
 SAMPLE = "data/sample"
@@ -151,3 +152,55 @@ def build_example(
             build.files = write_report(data, out)
             build.consistency = data.consistency
     return build
+
+
+def read_file_records(path: Path) -> list[Record]:
+    """The records of an export file read with evimap's importers, without a store.
+
+    :param path: the export file (format detected from its content).
+    :raises ImportFormatError: naming file and line when a record is broken.
+    """
+    from evimap.errors import ImportFormatError
+    from evimap.importers.detect import decode_head, detect, iter_lines
+
+    reader_cls = detect(path, decode_head(path)).reader
+    reader = reader_cls(path.name, None)
+    records = []
+    for entry in reader.split(iter_lines(path)):
+        if entry.error:
+            raise ImportFormatError(entry.error, file=path, line=entry.error_line or entry.line)
+        records.append(reader.convert(entry))
+    return records
+
+
+def example_recommendations() -> tuple[list, dict[str, str]]:
+    """The worked example's recommendations map and the author-year label of each study.
+
+    Reads the packaged data directly (no review folder needed), for ``evimap recommend``.
+    """
+    from evimap.synthesis.citations import citation_labels
+    from evimap.synthesis.recommendations import RECOMMENDATIONS_FILE, load_recommendations
+
+    folder = example_folder()
+    records = {r.source_record_id: r for r in read_file_records(folder / "included.ris")}
+    labels = citation_labels(records)
+    return load_recommendations(folder / RECOMMENDATIONS_FILE, labels), labels
+
+
+def review_recommendations(review: Review) -> tuple[list, dict[str, str]]:
+    """A review's recommendations map (recommendations.csv in its folder) and study labels.
+
+    :param review: the open review.
+    :raises ReportError: when the review has no recommendations.csv.
+    """
+    from evimap.synthesis.citations import citation_labels
+    from evimap.synthesis.recommendations import RECOMMENDATIONS_FILE, load_recommendations
+
+    recs = load_recommendations(review.folder / RECOMMENDATIONS_FILE)
+    keys = {k for r in recs for k in r.sources}
+    records = {
+        record.source_record_id: record
+        for _id, record in review.records.iter()
+        if record.source_record_id in keys
+    }
+    return recs, citation_labels(records)

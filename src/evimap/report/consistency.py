@@ -29,6 +29,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
+from evimap.charting.codebook import toml_problem
 from evimap.charting.store import Study
 from evimap.errors import Problem, ReportError
 from evimap.numbers import percent
@@ -122,7 +123,7 @@ def load_paper_numbers(path: str | Path) -> list[PaperNumber]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ReportError(str(Problem(f"not valid TOML: {exc}", file=str(path)))) from None
+        raise ReportError(str(toml_problem(exc, str(path)))) from None
     problems = []
     out = []
     seen = set()

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from evimap.charting.codebook import toml_problem
 from evimap.errors import Problem, ReportError
 from evimap.report.prisma import COUNT_FIELDS, KIND_REPORTED
 from evimap.store import EventLog, Store
@@ -102,7 +103,7 @@ def load_reported_counts(path: str | Path) -> ReportedCounts:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ReportError(str(Problem(f"not valid TOML: {exc}", file=str(path)))) from None
+        raise ReportError(str(toml_problem(exc, str(path)))) from None
     problems: list[str] = []
     counts = []
     for i, entry in enumerate(data.get("count") or []):

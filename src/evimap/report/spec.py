@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evimap.charting.codebook import Codebook
+from evimap.charting.codebook import Codebook, toml_problem
 from evimap.errors import Problem, ReportError
 
 REPORT_FILE = "report.toml"
@@ -131,7 +131,7 @@ def load_report_spec(folder: str | Path, codebook: Codebook) -> ReportSpec:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ReportError(str(Problem(f"not valid TOML: {exc}", file=str(path)))) from None
+        raise ReportError(str(toml_problem(exc, str(path)))) from None
     problems: list[str] = []
     known = set(codebook.names()) | {"citation", "key", "year", "source_title", "title"}
 
