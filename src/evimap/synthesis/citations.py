@@ -19,7 +19,7 @@ def _join(names: list[str], total: int) -> str:
         return f"{names[0]} & {names[1]}"
     if len(names) >= total:
         return ", ".join(names[:-1]) + ", & " + names[-1]
-    return ", ".join(names) + " et al."
+    return ", ".join(names) + ", et al."
 
 
 def _label(record: Record, shown: int) -> str:
@@ -29,6 +29,8 @@ def _label(record: Record, shown: int) -> str:
         return _join(names, total)
     if shown <= 1:
         return f"{names[0]} et al."
+    if shown >= total - 1:  # APA: never abbreviate a single name to "et al."
+        return _join(names, total)
     return _join(names[:shown], total)
 
 

@@ -19,7 +19,7 @@ METADATA_PNG = {"Software": "evimap"}
 
 
 def _wrap(text: str, width: int) -> str:
-    return "\n".join(textwrap.wrap(text, width)) or text
+    return "\n".join(textwrap.wrap(text, width, break_on_hyphens=False)) or text
 
 
 def gap_map_figure(table: CrossTab, title: str = "") -> Figure:
@@ -51,7 +51,7 @@ def gap_map_figure(table: CrossTab, title: str = "") -> Figure:
                 axes.annotate(str(n), (x, y), ha="center", va="center", fontsize=9, zorder=4)
             else:
                 axes.scatter([x], [y], s=30, marker="x", color="#bbbbbb", zorder=2)
-    axes.set_xticks(range(len(columns)), [_wrap(c, 18) for c in columns], fontsize=8)
+    axes.set_xticks(range(len(columns)), [_wrap(c, 24) for c in columns], fontsize=8)
     axes.set_yticks(range(len(rows)), [_wrap(r, 34) for r in rows], fontsize=8)
     axes.set_xlim(-0.6, len(columns) - 0.4)
     axes.set_ylim(len(rows) - 0.5, -0.5)
