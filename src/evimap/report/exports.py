@@ -16,23 +16,26 @@ from evimap.records import Record
 from evimap.records.normalise import strip_accents
 
 EXPORT_FORMATS = ("ris", "bib", "csv")
+#: Column names the generic CSV importer knows (Rayyan-like: key, title, authors, journal...),
+#: so an exported record set imports back.
 CSV_COLUMNS = (
-    "id",
     "key",
+    "title",
     "authors",
     "year",
-    "title",
-    "source_title",
+    "journal",
     "volume",
     "issue",
     "pages",
     "doi",
     "issn",
     "language",
-    "document_type",
-    "source_database",
     "keywords",
     "abstract",
+    "url",
+    "document_type",
+    "source_database",
+    "record_id",
 )
 
 _RIS_TYPES = {"book": "BOOK", "chapter": "CHAP", "book chapter": "CHAP", "thesis": "THES"}
@@ -147,12 +150,12 @@ def to_csv(records: Iterable[tuple[int | str, Record]]) -> str:
     for record_id, record in records:
         writer.writerow(
             {
-                "id": record_id,
-                "key": record.source_record_id,
+                "record_id": record_id,
+                "key": _key(record_id, record),
                 "authors": "; ".join(a.display() or a.literal for a in record.authors),
                 "year": record.year or "",
                 "title": record.title,
-                "source_title": record.source_title,
+                "journal": record.source_title,
                 "volume": record.volume,
                 "issue": record.issue,
                 "pages": record.pages,
@@ -163,6 +166,7 @@ def to_csv(records: Iterable[tuple[int | str, Record]]) -> str:
                 "source_database": record.source_database,
                 "keywords": "; ".join(record.keywords),
                 "abstract": record.abstract,
+                "url": record.url,
             }
         )
     return buffer.getvalue()
