@@ -226,3 +226,24 @@ def test_a_reported_count_without_a_known_box_is_an_error(tmp_path):
     path.write_text('[[count]]\nkey = "mystery"\nvalue = 3\n', encoding="utf-8")
     with pytest.raises(ReportError, match=r"\[count\[0\]\]: no PRISMA box for key 'mystery'"):
         load_reported_counts(path)
+
+
+def test_docs_name_every_event_kind_the_diagram_reads():
+    from evimap.report import prisma as p
+    from tests.conftest import REPO
+
+    text = (REPO / "docs" / "prisma.md").read_text(encoding="utf-8")
+    kinds = (
+        p.KIND_IMPORT,
+        p.KIND_IMPORT_ROLE,
+        p.KIND_OTHER_IDENTIFIED,
+        p.PREFIX_DEDUP,
+        p.PREFIX_REMOVAL,
+        p.KIND_SCREEN_SUMMARY,
+        p.KIND_RETRIEVAL,
+        p.KIND_REPORTED,
+    )
+    for kind in kinds:
+        assert f"`{kind}" in text, kind
+    for name in p.COUNT_FIELDS:
+        assert f"`{name}`" in text, name

@@ -275,7 +275,7 @@ def render_html(data: ReportData, prisma_svg: str, gapmaps: Sequence[dict[str, A
             "second": data.second,
             "verified": data.agreement[0].studies if data.agreement else 0,
             "agreement": [a.to_dict() for a in data.agreement],
-            "note": "",
+            "note": data.spec.notes.get("charting", ""),
         },
         codebook=list(review.charting.codebook),
         studies=data.studies,

@@ -17,6 +17,9 @@ by default one frequency table per single/multi codebook field.
     rows = [ { label = "Depression", fields = ["n_dx_depression"] }, ... ]  # sums
     total = { label = "Total participants", fields = ["participant_count"] }  # sums
 
+    [notes]
+    charting = "..."                 # a remark printed in the report's charting section
+
     [[gapmap]]
     name = "gapmap_recommendations"
     title = "..."
@@ -94,6 +97,7 @@ class ReportSpec:
     tables: list[TableSpec] = dataclasses.field(default_factory=list)
     gapmaps: list[GapMapSpec] = dataclasses.field(default_factory=list)
     title: str = ""
+    notes: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 def default_spec(codebook: Codebook) -> ReportSpec:
@@ -167,6 +171,10 @@ def load_report_spec(folder: str | Path, codebook: Codebook) -> ReportSpec:
             gapmaps.append(GapMapSpec(**entry))
         except TypeError as exc:
             bad(where, str(exc))
+    notes = data.get("notes") or {}
+    if not isinstance(notes, dict) or not all(isinstance(v, str) for v in notes.values()):
+        bad("notes", "must be a table of texts (section = \"...\")")
+        notes = {}
     if problems:
         raise ReportError("\n".join(problems))
-    return ReportSpec(tables, gapmaps, data.get("title", ""))
+    return ReportSpec(tables, gapmaps, data.get("title", ""), notes)
