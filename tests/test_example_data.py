@@ -293,3 +293,15 @@ def test_every_quoted_number_is_in_the_paper():
         printed = number["printed"]
         spelled = {str(printed), *WORDS.get(printed, ())}
         assert any(form in number["quote"].lower() for form in spelled), number["id"]
+
+
+def test_every_charted_quote_is_in_the_paper(codebook, studies):
+    if not PAPER.exists():
+        pytest.skip(f"reference paper not available: {PAPER}")
+    flat = re.sub(r"\s+", " ", re.sub(r"</?i>|\*", "", PAPER.read_text(encoding="utf-8")))
+    quote_fields = [name for name, field in codebook.items() if field["type"] == "quotes"]
+    for study in studies:
+        for name in quote_fields:
+            for quote in study.get(name, []):
+                for piece in quote["text"].split("..."):
+                    assert piece.strip() in flat, (study["key"], name, piece)

@@ -175,3 +175,77 @@ def database_from_text(text: str) -> str:
         if pattern.search(text):
             return database
     return ""
+
+
+# Web of Science accession numbers (UT) start with the index the record comes from; an
+# "All Databases" search mixes them in one export.
+WOS_ACCESSION_PREFIXES: dict[str, str] = {
+    "WOS": WEB_OF_SCIENCE,
+    "ISI": WEB_OF_SCIENCE,
+    "MEDLINE": MEDLINE,
+    "ZOOREC": ZOOLOGICAL_RECORD,
+    "BCI": "BIOSIS Citation Index",
+    "BIOSIS": "BIOSIS Previews",
+    "CCC": "Current Contents Connect",
+    "KJD": "KCI-Korean Journal Database",
+    "SCIELO": "SciELO Citation Index",
+    "RSCI": "Russian Science Citation Index",
+    "CABI": "CAB Abstracts",
+    "INSPEC": "Inspec",
+    "DIIDW": "Derwent Innovations Index",
+    "DRCI": "Data Citation Index",
+    "FSTA": "FSTA",
+    "PQDT": "ProQuest Dissertations & Theses Citation Index",
+    "GCI": "Grants Index",
+    "PPRN": "Preprint Citation Index",
+    "ARCI": "Arabic Citation Index",
+}
+
+
+def database_from_accession(accession: str) -> str:
+    """The index a Web of Science accession number names (``MEDLINE:31858815`` -> MEDLINE).
+
+    :param accession: a WoS ``UT`` value, or a Zoological Record ``AN`` (``ZOOR...``).
+    :returns: the database, or ``""`` for an accession without a known prefix.
+    """
+    value = accession.strip()
+    if value.startswith("ZOOR") and not value.startswith("ZOOREC:"):
+        return ZOOLOGICAL_RECORD
+    prefix, sep, _ = value.partition(":")
+    return WOS_ACCESSION_PREFIXES.get(prefix.upper(), "") if sep else ""
+
+
+# Words that identify a database inside a longer name ("Ovid MEDLINE(R) ALL", "APA PsycInfo").
+_NAME_WORDS: list[tuple[str, str]] = [
+    ("psycinfo", PSYCINFO),
+    ("embase", EMBASE),
+    ("medline", MEDLINE),
+    ("pubmed", PUBMED),
+    ("scopus", SCOPUS),
+    ("web of science", WEB_OF_SCIENCE),
+    ("web of knowledge", WEB_OF_SCIENCE),
+    ("zoological record", ZOOLOGICAL_RECORD),
+    ("proquest", PROQUEST),
+    ("dimensions", DIMENSIONS),
+    ("ieee", IEEE),
+    ("ebsco", EBSCO),
+]
+
+
+def database_from_name(name: str) -> str:
+    """The canonical database a free-text name means (EndNote's ``remote-database-name``).
+
+    An exact alias wins; else the first known database word in the name; else the name as given.
+
+    :param name: a database name as a file writes it (``Ovid MEDLINE(R)``, ``PubMed``).
+    """
+    clean = " ".join(name.split())
+    if not clean:
+        return ""
+    if clean.lower() in ALIASES:
+        return ALIASES[clean.lower()]
+    lower = clean.lower()
+    for word, database in _NAME_WORDS:
+        if word in lower:
+            return database
+    return clean
