@@ -325,3 +325,15 @@ def test_agreement_per_field_kappa_for_categorical_exact_for_others(codebook):
     objective = by_field["objective"]
     assert (objective.agreed, objective.percent, objective.kappa) == (2, 66.7, None)
     assert (by_field["participants"].agreed, by_field["participants"].studies) == (2, 3)
+
+
+@pytest.mark.postgres
+def test_the_charting_migration_goes_down_alone_and_up_again(store):
+    from sqlalchemy import inspect
+
+    assert "0004_charting" in store.revisions()
+    store.downgrade("charting@-1")
+    assert "0004_charting" not in store.revisions() and "0001" in store.revisions()
+    assert "charted_values" not in inspect(store.engine).get_table_names()
+    store.upgrade()
+    assert "charted_values" in inspect(store.engine).get_table_names()

@@ -171,6 +171,8 @@ def test_prisma_json_is_computed_from_the_reported_events(demo):
     assert data["evimap"]["source"]["removed_before_screening"] == "derived"
     svg = (out / "prisma.svg").read_text()
     assert "n = 775*" in svg and "Studies included in review (n = 25*)" in svg
+    assert "PsycINFO (n = not reported)" in svg
+    assert data["evimap"]["searched"] == ["Web of Science", "PsycINFO", "Scopus"]
 
 
 def test_consistency_marks_only_the_papers_own_discrepancies(demo):

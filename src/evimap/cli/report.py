@@ -52,7 +52,7 @@ def prisma(
     from evimap.report.prisma import COUNT_FIELDS, compute_prisma
 
     with cli_errors(), Review.open(review_dir, db=db) as review:
-        counts = compute_prisma(review.events.read())
+        counts = compute_prisma(review.events.read(), review.protocol.search.databases)
     if fmt is OutputFormat.json:
         emit_object(counts.to_template(), fmt)
         return

@@ -105,7 +105,7 @@ def compute_report(
     gaps = load_gaps(folder / GAPS_FILE, keys) if (folder / GAPS_FILE).is_file() else []
     spec = load_report_spec(folder, codebook)
     tables = [build_table(t, studies, codebook, labels, recommendations, gaps) for t in spec.tables]
-    prisma = compute_prisma(review.events.read())
+    prisma = compute_prisma(review.events.read(), review.protocol.search.databases)
     others = [r for r in charting.reviewers() if r != primary]
     agreement: list[FieldAgreement] = []
     second = ""

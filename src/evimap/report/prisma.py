@@ -103,6 +103,8 @@ class PrismaCounts:
     :param other_reasons: reports excluded at eligibility (other methods arm), per reason.
     :param quotes: box -> the authors' words a reported count comes from.
     :param notes: remarks printed under the diagram.
+    :param searched: the databases the protocol searched (listed even when their counts are
+        not known).
     """
 
     counts: dict[str, int | None] = field(default_factory=dict)
@@ -114,6 +116,7 @@ class PrismaCounts:
     other_reasons: dict[str, int] = field(default_factory=dict)
     quotes: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    searched: list[str] = field(default_factory=list)
 
     def __getitem__(self, name: str) -> int | None:
         return self.counts.get(name)
@@ -157,6 +160,7 @@ class PrismaCounts:
             "extras": {k: self.counts.get(k) for k in EXTRA_FIELDS},
             "quotes": dict(self.quotes),
             "notes": list(self.notes),
+            "searched": list(self.searched),
             "totals": {
                 "dbr_excluded": self.counts.get("dbr_excluded"),
                 "other_excluded": self.counts.get("other_excluded"),
@@ -185,13 +189,14 @@ def _latest_by(events: Iterable[Event], key) -> dict[Any, Event]:
     return out
 
 
-def compute_prisma(events: Iterable[Event]) -> PrismaCounts:
+def compute_prisma(events: Iterable[Event], searched: Iterable[str] = ()) -> PrismaCounts:
     """PRISMA 2020 counts from a review's event log (in log order).
 
     :param events: every event of the review (``review.events.read()``).
+    :param searched: the databases the protocol names (shown in the identification box).
     """
     events = list(events)
-    result = PrismaCounts()
+    result = PrismaCounts(searched=list(searched))
     _from_events(result, events)
     _from_reported(result, [e for e in events if e.kind == KIND_REPORTED])
     _derive(result)

@@ -118,6 +118,9 @@ def layout(counts: PrismaCounts, title: str = "") -> tuple[list[Box], list[tuple
 
     identified = [f"Records identified from databases ({n_text(c, 'database_results')})"]
     identified += _lines(c.databases)
+    unknown = [name for name in c.searched if name not in c.databases]
+    if unknown and not c.databases:
+        identified += [f"  {name} (n = not reported)" for name in unknown]
     if c.known("register_results"):
         identified.append(f"Registers ({n_text(c, 'register_results')})")
     box("identified", a_x, 1, a_w, "\n".join(identified))
