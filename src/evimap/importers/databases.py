@@ -68,22 +68,43 @@ ALIASES: dict[str, str] = {
 
 # Database codes in EBSCOhost links (``db=psyh``) and Ovid links (``D=psyc16``), by prefix.
 _EBSCO_CODES: dict[str, str] = {
-    "psyh": PSYCINFO, "pdh": PSYCINFO, "aph": ACADEMIC_SEARCH_PREMIER,
-    "i3h": CRIMINAL_JUSTICE_ABSTRACTS, "cja": CRIMINAL_JUSTICE_ABSTRACTS,
-    "cmedm": MEDLINE, "mdc": MEDLINE, "ccm": CINAHL, "rzh": CINAHL, "c8h": CINAHL, "eric": ERIC,
+    "psyh": PSYCINFO,
+    "pdh": PSYCINFO,
+    "aph": ACADEMIC_SEARCH_PREMIER,
+    "i3h": CRIMINAL_JUSTICE_ABSTRACTS,
+    "cja": CRIMINAL_JUSTICE_ABSTRACTS,
+    "cmedm": MEDLINE,
+    "mdc": MEDLINE,
+    "ccm": CINAHL,
+    "rzh": CINAHL,
+    "c8h": CINAHL,
+    "eric": ERIC,
     "ecn": "EconLit",
 }
 _OVID_CODES: dict[str, str] = {
-    "psyc": PSYCINFO, "psyh": PSYCINFO, "medl": MEDLINE, "mesz": MEDLINE, "prem": MEDLINE,
-    "medall": MEDLINE, "emed": EMBASE, "emez": EMBASE, "oemezd": EMBASE, "emexa": EMBASE,
-    "emexb": EMBASE, "caba": CAB_ABSTRACTS, "cagh": CAB_ABSTRACTS, "zoor": ZOOLOGICAL_RECORD,
+    "psyc": PSYCINFO,
+    "psyh": PSYCINFO,
+    "medl": MEDLINE,
+    "mesz": MEDLINE,
+    "prem": MEDLINE,
+    "medall": MEDLINE,
+    "emed": EMBASE,
+    "emez": EMBASE,
+    "oemezd": EMBASE,
+    "emexa": EMBASE,
+    "emexb": EMBASE,
+    "caba": CAB_ABSTRACTS,
+    "cagh": CAB_ABSTRACTS,
+    "zoor": ZOOLOGICAL_RECORD,
 }
 _EBSCO_LINK = re.compile(r"ebscohost\.com/.*?[?&]db=([a-z0-9]+)", re.I)
 _OVID_LINK = re.compile(r"ovid\.com/.*?[?&]D=([a-z]+)", re.I)
 _LINK_SIGNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"scopus\.com/|\beid=2-s2\.0-"), SCOPUS),
-    (re.compile(r"webofscience\.com|webofknowledge\.com|isiknowledge\.com|\bWOS:\d"),
-     WEB_OF_SCIENCE),
+    (
+        re.compile(r"webofscience\.com|webofknowledge\.com|isiknowledge\.com|\bWOS:\d"),
+        WEB_OF_SCIENCE,
+    ),
     (re.compile(r"embase\.com/"), EMBASE),
     (re.compile(r"proquest\.com/"), PROQUEST),
     (re.compile(r"app\.dimensions\.ai/"), DIMENSIONS),
@@ -130,9 +151,10 @@ def canonical_database(name: str) -> str:
     return ALIASES.get(key, name.strip())
 
 
-def database_from_name(value: str) -> str:
-    """The canonical database a DB/DP tag names (``psyh``, ``Ovid MEDLINE(R) <2019>``), or ``""``.
+def database_from_tag(value: str) -> str:
+    """The canonical database a RIS/Ovid DB or DP tag names (``psyh``, ``Ovid MEDLINE(R) <2019>``).
 
+    ``""`` for a name it does not know, so that the caller can look further (links, IDs).
     Names that are not databases (``EBSCOhost`` is a platform) still map, to the platform.
     """
     key = _NAME_NOISE.sub("", value).strip().lower()

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from typing import ClassVar
 
 from evimap.importers.base import Entry, Reader
-from evimap.importers.databases import canonical_database, database_from_name
+from evimap.importers.databases import canonical_database, database_from_tag
 from evimap.importers.ris import DOI_IN_LINK, issns
 from evimap.records import Author, Record
 from evimap.records.normalise import (
@@ -128,8 +128,12 @@ class OvidReader(Reader):
                 continue
             if fields is None:
                 if _TAG.match(line.rstrip()):
-                    yield Entry(number, line, error="field outside any record (no <1. > marker "
-                                "before it)", error_field=line[:2])
+                    yield Entry(
+                        number,
+                        line,
+                        error="field outside any record (no <1. > marker before it)",
+                        error_field=line[:2],
+                    )
                 continue
             raw.append(line)
             text = line.strip()
@@ -247,7 +251,7 @@ def _database(fields: dict[str, list[str]]) -> str:
     value = _first(fields, "DB")
     if not value:
         return ""
-    return database_from_name(value) or canonical_database(value)
+    return database_from_tag(value) or canonical_database(value)
 
 
 def _parse_source(source: str) -> tuple[str, str, str, str, int | None]:

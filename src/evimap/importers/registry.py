@@ -8,12 +8,12 @@ from evimap.importers.base import Reader
 
 # name -> "module:Class"; loaded on first use so `evimap --help` stays fast.
 FORMATS: dict[str, str] = {
+    "ris": "evimap.importers.ris:RisReader",
+    "ovid": "evimap.importers.ovid:OvidReader",
     "wos": "evimap.importers.wos:WosReader",
     "wos-tab": "evimap.importers.wos_tab:WosTabReader",
     "medline": "evimap.importers.pubmed:MedlineReader",
     "endnote-xml": "evimap.importers.endnote_xml:EndnoteXmlReader",
-    "ris": "evimap.importers.ris:RisReader",
-    "ovid": "evimap.importers.ovid:OvidReader",
 }
 
 

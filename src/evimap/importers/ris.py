@@ -2,11 +2,11 @@
 EndNote and Rayyan write it.
 
 The line loop is written by hand, not on top of rispy: evimap's whole import (parse, normalise,
-store) of a large RIS file must be no slower than ``rispy.load`` parsing alone, so the loop does
-one slice comparison per line and no per-line function calls, and fields stay raw strings until
-:meth:`RisReader.convert`. rispy's tag table (``rispy.config.TAG_KEY_MAPPING``) was the checklist
-for the tags read here, and its reference-type names fill in the TY codes this module does not
-name itself.
+store) of a large RIS file must be no slower than ``rispy.load`` parsing alone, so the loop tests
+each line with one slice comparison, calls no helper per line, and keeps fields as raw strings
+until :meth:`RisReader.convert`. rispy's tag table (``rispy.config.TAG_KEY_MAPPING``) was the
+checklist for the tags read here, and its reference-type names fill in the TY codes this module
+does not name itself.
 
 Flavours handled:
 
@@ -24,13 +24,15 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import ClassVar
 
+from rispy.config import TYPE_OF_REFERENCE_MAPPING
+
 from evimap.importers.base import Entry, Reader
 from evimap.importers.databases import (
     DIMENSIONS,
     EBSCO,
     WEB_OF_SCIENCE,
     database_from_link,
-    database_from_name,
+    database_from_tag,
 )
 from evimap.records import Author, Record
 from evimap.records.normalise import (
@@ -75,21 +77,43 @@ _BOOK_TYPES = frozenset({"BOOK", "EBOOK", "EDBOOK"})
 
 # ISO 639-2 codes that PubMed-derived RIS writes in LA.
 _LANGUAGES: dict[str, str] = {
-    "eng": "English", "fre": "French", "fra": "French", "ger": "German", "deu": "German",
-    "spa": "Spanish", "por": "Portuguese", "ita": "Italian", "dut": "Dutch", "nld": "Dutch",
-    "chi": "Chinese", "zho": "Chinese", "jpn": "Japanese", "rus": "Russian", "kor": "Korean",
-    "pol": "Polish", "swe": "Swedish", "nor": "Norwegian", "dan": "Danish", "fin": "Finnish",
-    "tur": "Turkish", "heb": "Hebrew", "ara": "Arabic", "gre": "Greek", "cze": "Czech",
+    "eng": "English",
+    "fre": "French",
+    "fra": "French",
+    "ger": "German",
+    "deu": "German",
+    "spa": "Spanish",
+    "por": "Portuguese",
+    "ita": "Italian",
+    "dut": "Dutch",
+    "nld": "Dutch",
+    "chi": "Chinese",
+    "zho": "Chinese",
+    "jpn": "Japanese",
+    "rus": "Russian",
+    "kor": "Korean",
+    "pol": "Polish",
+    "swe": "Swedish",
+    "nor": "Norwegian",
+    "dan": "Danish",
+    "fin": "Finnish",
+    "tur": "Turkish",
+    "heb": "Hebrew",
+    "ara": "Arabic",
+    "gre": "Greek",
+    "cze": "Czech",
     "hun": "Hungarian",
 }
 
 # Ovid PsycINFO writes its classification (``Health Psychology & Medicine [3360]``) in M3.
-_CLASSIFICATION = re.compile(r"\[?\d{4}\]?$")
+# PsycINFO classification codes run from 2100 to 4290, so a year (2019) is never taken for one.
+_CLASSIFICATION = re.compile(r"\s\[?(?:2[1-9]|3\d|4[0-2])\d\d\]?$")
 # An Ovid PsycINFO reference in M1: ``Andres, PG, & Friedman, LS (1999). Epidemiology ...``.
 _REFERENCE = re.compile(r"^[^(\d]{2,300}?\((?:\d{4}[a-z]?|n\.d\.)\)")
 # A DOI inside a link: doi.org/10..., /doi/full/10...; not URL-encoded resolver parameters.
-DOI_IN_LINK = re.compile(r"(?:doi\.org/|/doi/(?:abs/|full/|pdf/|epdf/)?)(10\.\d{4,9}/[^?#&\s]+)",
-                          re.I)
+DOI_IN_LINK = re.compile(
+    r"(?:doi\.org/|/doi/(?:abs/|full/|pdf/|epdf/)?)(10\.\d{4,9}/[^?#&\s]+)", re.I
+)
 _DOTTED_DOI = re.compile(r"^10\.(\d{4,9})\.(\S+)$")
 _EID = re.compile(r"\beid=(2-s2\.0-\d+)")
 _ACCESSION_NOTE = re.compile(r"(?:Accession Number|accession-num):\s*([^\s;<]+)", re.I)
@@ -147,37 +171,37 @@ class RisReader(Reader):
         closed: Entry | None = None  # the record just closed by ER, open to trailing tags
         orphan: list[str] = []  # tag lines met outside any record
         orphan_start = 0
-        for line in lines:
-            number += 1
-            if line[2:5] == "  -" and line[:2].isupper():
-                tag = line[:2]
+        for number, line in enumerate(lines, 1):
+            if line[2:5] == "  -" and (tag := line[:2]).isupper():
                 if fields is not None:
+                    # The hot path: a tag line inside a record.
+                    if tag != "ER" and tag != "TY":
+                        last = fields.get(tag)
+                        if last is None:
+                            fields[tag] = last = [line[6:].rstrip()]
+                        else:
+                            last.append(line[6:].rstrip())
+                        raw.append(line)
+                        continue
                     if tag == "ER":
                         raw.append(line)
                         closed = Entry(start, "".join(raw), fields)
                         fields = None
                         continue
-                    if tag != "TY":
-                        value = line[6:].rstrip()
-                        last = fields.get(tag)
-                        if last is None:
-                            fields[tag] = last = [value]
-                        else:
-                            last.append(value)
-                        raw.append(line)
-                        continue
                     # A TY inside an open record: that record never got its ER.
                     yield Entry(
-                        start, "".join(raw), fields,
+                        start,
+                        "".join(raw),
+                        fields,
                         error=f"record has no ER line before the next TY at line {number}",
                         error_line=number,
                     )
                     fields = None
                 if tag == "TY":
                     if closed is not None:
-                        yield closed
-                        closed = None
-                    if orphan:
+                        yield _closed(closed, orphan)
+                        closed, orphan = None, []
+                    elif orphan:
                         yield _orphan_entry(orphan_start, orphan)
                         orphan = []
                     start = number
@@ -185,28 +209,26 @@ class RisReader(Reader):
                     fields = {"TY": last}
                     raw = [line]
                     continue
-                if closed is not None:
-                    if tag != "ER":
-                        # Ovid writes NL (and sometimes more) after ER: it belongs to the record.
-                        value = line[6:].rstrip()
-                        closed.fields.setdefault(tag, []).append(value)
-                        closed.raw += line
-                        continue
-                    yield closed
-                    closed = None
                 if tag == "ER":
+                    if closed is not None:
+                        yield closed
+                        closed = None
                     if orphan:
                         orphan.append(line)
                         yield Entry(
-                            orphan_start, "".join(orphan),
+                            orphan_start,
+                            "".join(orphan),
                             error=f"ER at line {number} closes a record that has no TY line",
-                            error_line=number, error_field="TY",
+                            error_field="TY",
                         )
                         orphan = []
                     else:
-                        yield Entry(number, line, error="ER line outside any record",
-                                    error_field="ER")
+                        yield Entry(
+                            number, line, error="ER line outside any record", error_field="ER"
+                        )
                     continue
+                # A tag outside a record: right after ER it may be Ovid's NL, which belongs to
+                # the record just closed, unless an ER follows (a record that lost its TY).
                 if not orphan:
                     orphan_start = number
                 orphan.append(line)
@@ -219,17 +241,21 @@ class RisReader(Reader):
                     last[-1] = f"{last[-1]}\n{text}" if last[-1] else text
                 continue
             if closed is not None:
-                yield closed
-                closed = None
-            if orphan and line.strip():
+                yield _closed(closed, orphan)
+                closed, orphan = None, []
+            elif orphan and line.strip():
                 orphan.append(line)
             # Otherwise: blank lines, Ovid's "1." numbering and link text between records.
         if closed is not None:
-            yield closed
+            yield _closed(closed, orphan)
+            orphan = []
         if fields is not None and len(fields) > 1:
             yield Entry(
-                start, "".join(raw), fields,
-                error="the file ends before this record's ER line", error_line=number,
+                start,
+                "".join(raw),
+                fields,
+                error="the file ends before this record's ER line",
+                error_line=number,
             )
         if orphan:
             yield _orphan_entry(orphan_start, orphan)
@@ -280,7 +306,7 @@ class RisReader(Reader):
             elif not document_type:
                 document_type = clean_text(value)
         if not document_type and ty:
-            document_type = _TYPES.get(ty) or _RISPY_TYPES().get(ty, ty)
+            document_type = _TYPES.get(ty) or TYPE_OF_REFERENCE_MAPPING.get(ty, ty)
 
         keywords: list[str] = []
         indexed: list[str] = []
@@ -346,7 +372,7 @@ def record_database(fields: dict[str, list[str]]) -> str:
     platform = ""
     for tag in ("DB", "DP"):
         for value in fields.get(tag) or ():
-            found = database_from_name(value)
+            found = database_from_tag(value)
             if found == EBSCO:
                 platform = found
             elif found:
@@ -424,7 +450,7 @@ def _doi(fields: dict[str, list[str]], notes: Iterable[str]) -> str:
         if not value.startswith("References:") and "10." in value:
             for line in value.split("\n"):
                 if "doi" in line.lower():
-                    doi = normalise_doi(line[line.lower().index("doi"):])
+                    doi = normalise_doi(line[line.lower().index("doi") :])
                     if doi:
                         return doi
     return ""
@@ -477,23 +503,20 @@ def _record_id(fields: dict[str, list[str]], notes: Iterable[str]) -> str:
     return ""
 
 
+def _closed(entry: Entry, trailing: list[str]) -> Entry:
+    """The closed record, with the tag lines written right after its ER (Ovid's NL) added."""
+    for line in trailing:
+        entry.fields.setdefault(line[:2], []).append(line[6:].rstrip())
+    if trailing:
+        entry.raw += "".join(trailing)
+    return entry
+
+
 def _orphan_entry(start: int, lines: list[str]) -> Entry:
     tag = lines[0][:2]
     return Entry(
-        start, "".join(lines),
+        start,
+        "".join(lines),
         error=f"tag {tag} outside any record (no TY line before it)",
         error_field=tag,
     )
-
-
-_rispy_types: dict[str, str] | None = None
-
-
-def _RISPY_TYPES() -> dict[str, str]:  # noqa: N802 - reads as the constant it caches
-    """rispy's reference-type names, loaded on first need."""
-    global _rispy_types
-    if _rispy_types is None:
-        from rispy.config import TYPE_OF_REFERENCE_MAPPING
-
-        _rispy_types = dict(TYPE_OF_REFERENCE_MAPPING)
-    return _rispy_types
