@@ -198,6 +198,15 @@ def test_consistency_marks_only_the_papers_own_discrepancies(demo):
     assert explained.count("- **") == summary["differ"]
 
 
+def test_the_gap_maps_come_with_their_cross_tabs(demo):
+    rows = {r["domain"]: r for r in _table(demo, "gapmap_recommendations")}
+    assert rows["Complex trauma context"]["empirical"] == "0"
+    assert rows["Complex trauma context"]["theoretical-conceptual"] == "1"
+    approaches = {r["approach_family"]: r for r in _table(demo, "gapmap_approaches")}
+    assert int(approaches["psychodynamic"]["total"]) == 10
+    assert sum(int(r["total"]) for r in approaches.values()) == 25
+
+
 def test_the_workbook_has_one_sheet_a_table(demo):
     out, _ = demo
     book = load_workbook(out / "workbook.xlsx", read_only=True)

@@ -46,7 +46,7 @@ from evimap.synthesis.recommendations import (
     load_gaps,
     load_recommendations,
 )
-from evimap.synthesis.tables import crosstab, field_labels
+from evimap.synthesis.tables import CrossTab, crosstab, field_labels
 
 if TYPE_CHECKING:
     from evimap.review import Review
@@ -116,7 +116,7 @@ def compute_report(
     if paper_numbers is not None:
         numbers = load_paper_numbers(paper_numbers)
         consistency = check_numbers(numbers, studies, prisma, BOXES.get)
-    return ReportData(
+    data = ReportData(
         title=spec.title or review.protocol.title,
         review=review,
         studies=studies,
@@ -131,6 +131,23 @@ def compute_report(
         agreement=agreement,
         second=second,
         consistency=consistency,
+    )
+    for gap in spec.gapmaps:
+        data.tables.append(crosstab_table(gap, gap_map_table(gap, data)))
+    return data
+
+
+def crosstab_table(spec: GapMapSpec, table: CrossTab) -> Table:
+    """A gap map's cross-tab as a report table (one row per row category, a column each)."""
+    rows = table.to_rows()
+    return Table(
+        spec.name,
+        spec.title or f"{table.row_label} by {table.column_label}",
+        [table.row_label, *table.columns, "total"],
+        rows,
+        f"Cells: number of distinct {table.unit}, one of which may count in several cells; "
+        f"total: distinct {table.unit} in the row.",
+        "crosstab",
     )
 
 
@@ -179,6 +196,7 @@ def equations(review: Review) -> list[dict[str, str]]:
     out = []
     try:
         from evimap.search import get_syntax, translate
+        from evimap.search.component import fields_from_protocol
     except ImportError:
         translate = None
     for database in search.databases:
@@ -186,9 +204,10 @@ def equations(review: Review) -> list[dict[str, str]]:
         if translate is not None:
             try:
                 syntax = get_syntax(database)
-                rendered = translate(search.equation, to=syntax.name)
+                fields = fields_from_protocol(search.fields)
+                rendered = translate(search.equation, to=syntax.name, default_fields=fields)
                 text = rendered.text
-                note = "; ".join(rendered.warnings) or f"translated to {syntax.name} syntax"
+                note = "; ".join(rendered.warnings) or f"written in {syntax.name} syntax"
             except Exception as exc:  # noqa: BLE001 - a translator gap must not stop the report
                 note = f"as written in the protocol (no translation: {exc})"
         out.append({"database": database, "text": text, "note": note})
