@@ -284,3 +284,21 @@ def test_prisma_and_chart_verbs_on_the_demo_review(demo, tmp_path):
     assert fields["article_type"]["agreed"] == 3
     again = runner.invoke(app, ["chart", "agreement", str(out), "--format", "json"])
     assert {a["field"]: a["agreed"] for a in json.loads(again.output)}["country"] == 2
+
+
+def test_charting_exported_as_csv_imports_back_identically(demo, tmp_path):
+    out, _ = demo
+    exported = runner.invoke(
+        app, ["chart", "export", str(out), "--reviewer", "AL-V", "--format", "csv"]
+    )
+    path = tmp_path / "copy.csv"
+    path.write_text(exported.output, encoding="utf-8")
+    imported = runner.invoke(app, ["chart", "import", str(out), str(path), "--reviewer", "COPY"])
+    assert imported.exit_code == 0, imported.output
+    result = runner.invoke(
+        app,
+        ["chart", "agreement", str(out), "--first", "AL-V", "--second", "COPY", "--format", "json"],
+    )
+    fields = json.loads(result.output)
+    assert fields and all(f["agreed"] == f["studies"] == 25 for f in fields)
+    assert all(f["kappa"] in (1.0, None) for f in fields)

@@ -91,3 +91,77 @@ def test_chart_import_of_a_bad_file_exits_1_listing_the_problems(tmp_path):
     missing = runner.invoke(app, ["chart", "agreement", str(folder)])
     assert missing.exit_code == 1
     assert "nothing is charted yet; run `evimap chart import`" in missing.output
+
+
+def test_a_review_without_report_settings_gets_a_default_report(tmp_path):
+    from evimap.records import Author, Record
+    from evimap.review import Review
+    from evimap.store.models import SourceFile
+    from evimap.store.records import insert_rows, record_to_row
+
+    runner = CliRunner()
+    folder = tmp_path / "review"
+    assert runner.invoke(app, ["init", str(folder)]).exit_code == 0
+    (folder / "codebook.toml").write_text(
+        '[[fields]]\nname = "country"\ntype = "single"\nchoices = ["Chile", "Peru"]\n'
+        '[[fields]]\nname = "design"\ntype = "text"\n',
+        encoding="utf-8",
+    )
+    with Review.open(folder) as review, review.store.transaction() as session:
+        source = SourceFile(
+            name="x.ris",
+            path="x.ris",
+            sha256="1" * 64,
+            format="ris",
+            database="Scopus",
+            record_count=2,
+            skipped_count=0,
+        )
+        session.add(source)
+        session.flush()
+        insert_rows(
+            session,
+            [
+                record_to_row(
+                    Record(
+                        title="One",
+                        year=2001,
+                        authors=[Author("Alpha", "A.")],
+                        source_record_id="a2001",
+                        source_database="Scopus",
+                    ),
+                    source.id,
+                ),
+                record_to_row(
+                    Record(
+                        title="Two",
+                        year=2002,
+                        authors=[Author("Beta", "B.")],
+                        source_record_id="b2002",
+                        source_database="Scopus",
+                    ),
+                    source.id,
+                ),
+            ],
+        )
+    charting = tmp_path / "charting.toml"
+    charting.write_text(
+        'reviewer = "R1"\n[[study]]\nkey = "a2001"\ncountry = "Chile"\ndesign = "case study"\n'
+        '[[study]]\nkey = "b2002"\ncountry = "Chile"\n',
+        encoding="utf-8",
+    )
+    assert runner.invoke(app, ["chart", "import", str(folder), str(charting)]).exit_code == 0
+    out = tmp_path / "report"
+    result = runner.invoke(app, ["report", str(folder), "--out", str(out), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    with open(out / "tables" / "country.csv", encoding="utf-8") as handle:
+        assert handle.read().splitlines()[:2] == [
+            "Country,n,denominator,percent,n_of,studies",
+            "Chile,2,2,100.0,2/2 (100.0%),a2001; b2002",
+        ]
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Alpha, 2001" in html and "PRISMA 2020 flow diagram" in html
+    assert (out / "workbook.xlsx").is_file() and (out / "included.bib").is_file()
+    exported = runner.invoke(app, ["export", str(folder), "--included", "--to", "csv"])
+    assert exported.output.splitlines()[0].startswith("key,title,authors,year,journal")
+    assert len(exported.output.splitlines()) == 3
