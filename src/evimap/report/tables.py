@@ -190,9 +190,13 @@ def sums_table(spec: TableSpec, studies: Sequence[Study]) -> Table:
 
 
 def recommendations_table(
-    spec: TableSpec, recommendations: Sequence[Recommendation], labels: Mapping[str, str]
+    spec: TableSpec,
+    recommendations: Sequence[Recommendation],
+    labels: Mapping[str, str],
+    included: int,
 ) -> Table:
-    """The recommendations map: domain, recommendation, source type, sources (author-year)."""
+    """The recommendations map: domain, recommendation, source type, sources (author-year),
+    and n and % of the included studies behind each."""
     rows = []
     for row in explore(recommendations, labels):
         rows.append(
@@ -203,6 +207,8 @@ def recommendations_table(
                 "source_type": row["source_type"],
                 "sources": "; ".join(row["sources"]),
                 "n": row["n_sources"],
+                "denominator": included,
+                "percent": percent(row["n_sources"], included),
                 "rupture_types": "; ".join(row["rupture_types"]),
                 "contexts": "; ".join(row["contexts"]),
                 "approaches": "; ".join(row["approaches"]),
@@ -217,6 +223,8 @@ def recommendations_table(
         "source_type",
         "sources",
         "n",
+        "denominator",
+        "percent",
         "rupture_types",
         "contexts",
         "approaches",
@@ -227,8 +235,10 @@ def recommendations_table(
     return Table(spec.name, spec.title, columns, rows, caption, "recommendations")
 
 
-def gaps_table(spec: TableSpec, gaps: Sequence[Gap], labels: Mapping[str, str]) -> Table:
-    """Research gaps with their theme and the studies that report them."""
+def gaps_table(
+    spec: TableSpec, gaps: Sequence[Gap], labels: Mapping[str, str], included: int
+) -> Table:
+    """Research gaps with their theme, the studies that report them, n and % of included."""
     rows = [
         {
             "id": g.id,
@@ -236,13 +246,16 @@ def gaps_table(spec: TableSpec, gaps: Sequence[Gap], labels: Mapping[str, str]) 
             "gap": g.text,
             "sources": "; ".join(sorted(labels.get(k, k) for k in g.sources)),
             "n": len(g.sources),
+            "denominator": included,
+            "percent": percent(len(g.sources), included),
         }
         for g in gaps
     ]
-    caption = spec.caption or "n: number of included studies reporting the gap."
-    return Table(
-        spec.name, spec.title, ["id", "theme", "gap", "sources", "n"], rows, caption, "gaps"
+    caption = spec.caption or (
+        f"n: included studies reporting the gap; percent of the {included} included studies."
     )
+    columns = ["id", "theme", "gap", "sources", "n", "denominator", "percent"]
+    return Table(spec.name, spec.title, columns, rows, caption, "gaps")
 
 
 def build_table(
@@ -261,5 +274,5 @@ def build_table(
     if spec.kind == "sums":
         return sums_table(spec, studies)
     if spec.kind == "recommendations":
-        return recommendations_table(spec, recommendations, labels)
-    return gaps_table(spec, gaps, labels)
+        return recommendations_table(spec, recommendations, labels, len(studies))
+    return gaps_table(spec, gaps, labels, len(studies))
