@@ -247,3 +247,40 @@ def test_docs_name_every_event_kind_the_diagram_reads():
         assert f"`{kind}" in text, kind
     for name in p.COUNT_FIELDS:
         assert f"`{name}`" in text, name
+
+
+def test_dedup_snapshots_and_removals_apply_take_the_latest_state():
+    log = [
+        ev(1, "import.file", {"records": 100, "by_database": {"Scopus": 100}}, {"sha256": "s"}),
+        ev(2, "dedup.run", {"records": 100, "clusters": 80, "duplicates_removed": 20}),
+        ev(3, "dedup.undo", {"records": 100, "clusters": 85, "duplicates_removed": 15}),
+        ev(4, "removals.apply", {"removed": 9, "by_reason": {"wrong field": 9}}),
+        ev(5, "removals.apply", {"removed": 7, "by_reason": {"wrong field": 5, "before 1990": 2}}),
+    ]
+    c = compute_prisma(log)
+    assert (c["duplicates"], c["excluded_other"]) == (15, 7)
+    assert c.removal_reasons == {"wrong field": 5, "before 1990": 2}
+    assert c["excluded_automatic"] is None
+
+
+class _Flow:
+    records_screened = 78
+    records_excluded = 60
+    records_awaiting = 0
+    reports_sought = 18
+    reports_not_retrieved = 1
+    reports_assessed = 17
+    reports_excluded = 12
+    reports_excluded_by_reason = {"E1": 7, "I4": 5}
+    reports_awaiting = 2
+    studies_included = 5
+    reason_texts = {"E1": "Literature reviews", "I4": "I4"}
+
+
+def test_the_screening_flow_replayed_from_the_log_fills_the_screening_boxes():
+    c = compute_prisma([ev(1, "prisma.reported", {"records_screened": 999})], screening=_Flow())
+    assert (c["records_screened"], c.source["records_screened"]) == (78, "events")
+    assert (c["dbr_sought_reports"], c["dbr_assessed"], c["dbr_excluded"]) == (18, 17, 12)
+    assert c["dbr_included"] == 5 and c["new_studies"] == 5
+    assert c.dbr_reasons == {"E1 Literature reviews": 7, "I4": 5}
+    assert c.notes == ["2 records or reports still await a settled decision."]

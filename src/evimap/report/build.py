@@ -18,6 +18,7 @@ from markupsafe import Markup
 from evimap import __version__
 from evimap.charting.agreement import FieldAgreement
 from evimap.charting.store import Study
+from evimap.errors import EvimapError
 from evimap.report.checklist import ChecklistItem, checklist_items
 from evimap.report.consistency import (
     Consistency,
@@ -105,7 +106,9 @@ def compute_report(
     gaps = load_gaps(folder / GAPS_FILE, keys) if (folder / GAPS_FILE).is_file() else []
     spec = load_report_spec(folder, codebook)
     tables = [build_table(t, studies, codebook, labels, recommendations, gaps) for t in spec.tables]
-    prisma = compute_prisma(review.events.read(), review.protocol.search.databases)
+    prisma = compute_prisma(
+        review.events.read(), review.protocol.search.databases, screening_flow(review)
+    )
     others = [r for r in charting.reviewers() if r != primary]
     agreement: list[FieldAgreement] = []
     second = ""
@@ -135,6 +138,20 @@ def compute_report(
     for gap in spec.gapmaps:
         data.tables.append(crosstab_table(gap, gap_map_table(gap, data)))
     return data
+
+
+def screening_flow(review: Review) -> Any:
+    """The screening part's PRISMA flow replayed from the event log, when the review was
+    screened with evimap (``review.screening``), seen as an owner or arbiter; else ``None``."""
+    screening = getattr(review, "screening", None)
+    if screening is None or not review.events.read(prefix="screen."):
+        return None
+    try:
+        team = screening.config.settings.reviewers
+        viewer = next(m.name for m in team if m.role in ("owner", "arbiter"))
+        return screening.flow_from_log(as_reviewer=viewer)
+    except (StopIteration, AttributeError, EvimapError):
+        return None
 
 
 def crosstab_table(spec: GapMapSpec, table: CrossTab) -> Table:

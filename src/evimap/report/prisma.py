@@ -65,6 +65,7 @@ KIND_IMPORT = "import.file"
 KIND_OTHER_IDENTIFIED = "identify.other"
 PREFIX_DEDUP = "dedup."
 PREFIX_REMOVAL = "removal."
+KIND_REMOVALS_APPLY = "removals.apply"
 KIND_SCREEN_SUMMARY = "screen.summary"
 KIND_RETRIEVAL = "retrieval.summary"
 KIND_REPORTED = "prisma.reported"
@@ -189,14 +190,22 @@ def _latest_by(events: Iterable[Event], key) -> dict[Any, Event]:
     return out
 
 
-def compute_prisma(events: Iterable[Event], searched: Iterable[str] = ()) -> PrismaCounts:
+def compute_prisma(
+    events: Iterable[Event], searched: Iterable[str] = (), screening: Any = None
+) -> PrismaCounts:
     """PRISMA 2020 counts from a review's event log (in log order).
 
     :param events: every event of the review (``review.events.read()``).
     :param searched: the databases the protocol names (shown in the identification box).
+    :param screening: the screening part's flow replayed from the same log (an object with
+        ``records_screened``, ``records_excluded``, ``reports_sought``,
+        ``reports_not_retrieved``, ``reports_assessed``, ``reports_excluded``,
+        ``reports_excluded_by_reason``, ``studies_included``); it fills the screening boxes.
     """
     events = list(events)
     result = PrismaCounts(searched=list(searched))
+    if screening is not None:
+        _from_screening(result, screening)
     _from_events(result, events)
     _from_reported(result, [e for e in events if e.kind == KIND_REPORTED])
     _derive(result)
@@ -236,20 +245,31 @@ def _from_events(result: PrismaCounts, events: list[Event]) -> None:
             result.set(name, n, EVENTS)
 
     dedup = [e for e in events if e.kind.startswith(PREFIX_DEDUP)]
+    # Snapshots (the dedup part logs the state after each run, decision or undo): latest wins.
+    snapshots = [e for e in dedup if _n(e, "duplicates_removed") is not None]
+    # Increments (one event per removal batch): summed.
     duplicates = [n for e in dedup if (n := _n(e, "duplicates", "removed")) is not None]
-    if duplicates:
+    if snapshots:
+        result.set("duplicates", _n(snapshots[-1], "duplicates_removed"), EVENTS)
+    elif duplicates:
         result.set("duplicates", sum(duplicates), EVENTS)
 
+    applied = [e for e in events if e.kind == KIND_REMOVALS_APPLY]
     removals = [e for e in events if e.kind.startswith(PREFIX_REMOVAL)]
-    automatic = 0
-    reasons: dict[str, int] = defaultdict(int)
-    for event in removals:
-        n = _n(event, "records", "removed") or 0
-        if event.kind == "removal.automatic" or event.details.get("automatic"):
-            automatic += n
-        else:
-            reasons[event.why or event.details.get("reason") or "other reasons"] += n
-    if removals:
+    if applied:
+        latest = applied[-1]
+        by_reason = latest.counts.get("by_reason") or {}
+        result.set("excluded_other", _n(latest, "removed") or 0, EVENTS)
+        result.removal_reasons = {str(k): int(v) for k, v in by_reason.items()}
+    elif removals:
+        automatic = 0
+        reasons: dict[str, int] = defaultdict(int)
+        for event in removals:
+            n = _n(event, "records", "removed") or 0
+            if event.kind == "removal.automatic" or event.details.get("automatic"):
+                automatic += n
+            else:
+                reasons[event.why or event.details.get("reason") or "other reasons"] += n
         result.set("excluded_automatic", automatic, EVENTS)
         result.set("excluded_other", sum(reasons.values()), EVENTS)
         result.removal_reasons = dict(reasons)
@@ -283,6 +303,31 @@ def _from_events(result: PrismaCounts, events: list[Event]) -> None:
         if event is not None:
             result.set(f"{prefix}_sought_reports", _n(event, "sought"), EVENTS)
             result.set(f"{prefix}_notretrieved_reports", _n(event, "not_retrieved"), EVENTS)
+
+
+def _from_screening(result: PrismaCounts, flow: Any) -> None:
+    """The screening and eligibility boxes from the screening part's replay of the log."""
+    for box, attribute in (
+        ("records_screened", "records_screened"),
+        ("records_excluded", "records_excluded"),
+        ("dbr_sought_reports", "reports_sought"),
+        ("dbr_notretrieved_reports", "reports_not_retrieved"),
+        ("dbr_assessed", "reports_assessed"),
+        ("dbr_excluded", "reports_excluded"),
+        ("dbr_included", "studies_included"),
+    ):
+        result.set(box, getattr(flow, attribute, None), EVENTS)
+    texts = getattr(flow, "reason_texts", {}) or {}
+    reasons = getattr(flow, "reports_excluded_by_reason", {}) or {}
+    result.dbr_reasons = {
+        (f"{code} {texts[code]}" if texts.get(code, code) != code else code): int(n)
+        for code, n in reasons.items()
+    }
+    waiting = (getattr(flow, "records_awaiting", 0) or 0) + (
+        getattr(flow, "reports_awaiting", 0) or 0
+    )
+    if waiting:
+        result.notes.append(f"{waiting} records or reports still await a settled decision.")
 
 
 def _from_reported(result: PrismaCounts, events: list[Event]) -> None:
