@@ -293,10 +293,13 @@ def render_html(data: ReportData, prisma_svg: str, gapmaps: Sequence[dict[str, A
     grouped_gaps: dict[str, list] = {}
     for gap in data.gaps:
         grouped_gaps.setdefault(gap.theme, []).append((gap.text, cite(gap.sources, data.labels)))
+    wording = {
+        "database_results": "records identified from databases",
+        "records_screened": "records screened",
+        "total_studies": "studies included",
+    }
     summary = [
-        f"{row['box'].replace('_', ' ')} {row['n']}"
-        for row in prisma_rows
-        if row["box"] in ("database_results", "records_screened", "total_studies")
+        f"{data.prisma[box]} {words}" for box, words in wording.items() if data.prisma.known(box)
     ]
     return template.render(
         version=__version__,
