@@ -302,3 +302,25 @@ def test_charting_exported_as_csv_imports_back_identically(demo, tmp_path):
     fields = json.loads(result.output)
     assert fields and all(f["agreed"] == f["studies"] == 25 for f in fields)
     assert all(f["kappa"] in (1.0, None) for f in fields)
+
+
+def test_the_import_tour_is_still_there(tmp_path):
+    from evimap.demo import sample_exports
+
+    out = tmp_path / "tour"
+    result = runner.invoke(
+        app,
+        [
+            "demo",
+            "--imports-only",
+            "--out",
+            str(out),
+            "--exports",
+            str(sample_exports()),
+            "--format",
+            "json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    totals = json.loads(result.output)["records_by_database"]
+    assert totals == {"PsycINFO": 3, "Scopus": 3, "Web of Science": 3}
