@@ -324,3 +324,18 @@ def test_the_import_tour_is_still_there(tmp_path):
     assert result.exit_code == 0, result.output
     totals = json.loads(result.output)["records_by_database"]
     assert totals == {"PsycINFO": 3, "Scopus": 3, "Web of Science": 3}
+
+
+@pytest.mark.postgres
+def test_the_worked_example_builds_the_same_on_postgresql(request, tmp_path):
+    from evimap.demo import build_example
+    from tests import pg
+
+    server = request.getfixturevalue("postgres_url")
+    url = pg.fresh_database(server, "evimap_demo_example")
+    build = build_example(tmp_path / "demo", db=url)
+    assert build.charted_studies == 25
+    assert build.consistency.unexpected == []
+    text = build.files["tables/countries.csv"].read_text(encoding="utf-8")
+    rows = list(csv.DictReader(text.splitlines()))
+    assert (rows[0]["Country"], rows[0]["n"], rows[0]["percent"]) == ("United States", "12", "48.0")

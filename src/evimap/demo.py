@@ -96,7 +96,11 @@ class ExampleBuild:
 
 
 def build_example(
-    out: Path, *, on_step: Callable[[str], None] | None = None, report: bool = True
+    out: Path,
+    *,
+    on_step: Callable[[str], None] | None = None,
+    report: bool = True,
+    db: str | None = None,
 ) -> ExampleBuild:
     """Build the reference review in ``out`` on SQLite and write its report there.
 
@@ -110,6 +114,7 @@ def build_example(
     :param out: the folder (created; an earlier demo's store and protocol there are replaced).
     :param on_step: called with a short description before each step (for progress).
     :param report: also write the report (``False``: only build the review).
+    :param db: a database URL for the store instead of review.db in ``out`` (it must be empty).
     """
     from evimap.report.build import compute_report, write_report
     from evimap.report.reported import load_reported_counts, log_reported_counts
@@ -127,7 +132,7 @@ def build_example(
     shutil.copyfile(source / "included.ris", ris)
 
     step("importing the 25 included studies")
-    with Review.open(out) as review:
+    with Review.open(out, db=db) as review:
         imported = review.imports.add(ris, actor=DEMO_ACTOR)
         with review.store.transaction() as session:
             EventLog.append(
