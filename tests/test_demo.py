@@ -339,3 +339,59 @@ def test_the_worked_example_builds_the_same_on_postgresql(request, tmp_path):
     text = build.files["tables/countries.csv"].read_text(encoding="utf-8")
     rows = list(csv.DictReader(text.splitlines()))
     assert (rows[0]["Country"], rows[0]["n"], rows[0]["percent"]) == ("United States", "12", "48.0")
+
+
+def test_a_reproducible_sample_is_exported_as_a_blank_form_for_verification(demo, tmp_path):
+    out, _ = demo
+    args = [
+        "chart",
+        "export",
+        str(out),
+        "--reviewer",
+        "AL-V",
+        "--sample",
+        "5",
+        "--seed",
+        "3",
+        "--blank",
+        "--format",
+        "csv",
+    ]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    rows = list(csv.DictReader(first.output.splitlines()))
+    assert len(rows) == 5 and runner.invoke(app, args).output == first.output
+    assert all(value == "" for row in rows for name, value in row.items() if name != "key")
+    values = {
+        r["key"]: r
+        for r in csv.DictReader(
+            runner.invoke(
+                app, ["chart", "export", str(out), "--reviewer", "AL-V", "--format", "csv"]
+            ).output.splitlines()
+        )
+    }
+    for row in rows:  # the verifier fills in the country, agreeing with the first reviewer
+        row["country"] = values[row["key"]]["country"]
+    form = tmp_path / "form.csv"
+    with open(form, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    verify = runner.invoke(
+        app,
+        [
+            "chart",
+            "verify",
+            str(out),
+            str(form),
+            "--reviewer",
+            "CHECK",
+            "--against",
+            "AL-V",
+            "--format",
+            "json",
+        ],
+    )
+    assert verify.exit_code == 0, verify.output
+    country = next(a for a in json.loads(verify.output) if a["field"] == "country")
+    assert (country["agreed"], country["studies"]) == (5, 5)

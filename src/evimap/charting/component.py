@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -165,15 +166,40 @@ class Charting:
         )
         return saved, result
 
-    def export_rows(self, reviewer: str | None = None, basis: bool = False) -> list[dict[str, Any]]:
+    def sample(self, n: int, seed: int = 0, reviewer: str | None = None) -> list[str]:
+        """A reproducible random subset of the charted studies, for a second reviewer to verify.
+
+        :param n: how many studies (all of them when ``n`` is at least their number).
+        :param seed: the random seed (the same seed gives the same subset).
+        :param reviewer: whose charted studies (default: the primary reviewer).
+        """
+        keys = sorted(self.values(reviewer))
+        return sorted(random.Random(seed).sample(keys, min(n, len(keys))))
+
+    def export_rows(
+        self,
+        reviewer: str | None = None,
+        basis: bool = False,
+        keys: list[str] | None = None,
+        blank: bool = False,
+    ) -> list[dict[str, Any]]:
         """One row per study: ``key`` then one column per field (cells as in charting CSV).
 
         :param reviewer: whose values (default: the primary reviewer).
         :param basis: add a ``FIELD_basis`` column after each field.
+        :param keys: only these studies.
+        :param blank: leave the values empty (a form for a second reviewer).
         """
         reviewer = reviewer or self.primary_reviewer()
         rows = []
         for study in self.studies(reviewer):
+            if keys is not None and study.key not in keys:
+                continue
+            if blank:
+                rows.append(
+                    {"key": study.key, "reviewer": ""} | {f.name: "" for f in self.codebook}
+                )
+                continue
             row: dict[str, Any] = {"key": study.key, "reviewer": reviewer}
             for f in self.codebook:
                 row[f.name] = to_cell(f.type, study.values.get(f.name))

@@ -50,12 +50,20 @@ def chart_export(
     review_dir: Path = ReviewArg,
     reviewer: str = typer.Option(None, "--reviewer", help="Whose values (default: the first)."),
     basis: bool = typer.Option(False, "--basis", help="Add a FIELD_basis column per field."),
+    sample: int = typer.Option(
+        0, "--sample", help="Only a reproducible random subset of N studies (for verification)."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Random seed of --sample."),
+    blank: bool = typer.Option(
+        False, "--blank", help="Empty values: a form for the verifying reviewer to fill in."
+    ),
     db: str = DbOption,
     fmt: OutputFormat = FormatOption,
 ) -> None:
     """Print charted values, one row per study (use --format csv for a charting CSV)."""
     with cli_errors(), Review.open(review_dir, db=db) as review:
-        rows = review.charting.export_rows(reviewer, basis=basis)
+        keys = review.charting.sample(sample, seed, reviewer) if sample else None
+        rows = review.charting.export_rows(reviewer, basis=basis, keys=keys, blank=blank)
     emit_rows(rows, fmt, title="Charted values")
 
 
