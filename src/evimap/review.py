@@ -15,6 +15,7 @@ from evimap.importing import FileImport, Progress, import_file
 from evimap.protocol import PROTOCOL_FILE, Protocol, load_protocol
 from evimap.protocol.template import render_template
 from evimap.records import Record
+from evimap.screening.component import Screening
 from evimap.store import Event, EventLog, Store, open_store
 from evimap.store.records import count_by_database, iter_records
 
@@ -102,6 +103,7 @@ class Review:
         self.imports = Imports(self)
         self.records = Records(self)
         self.events = Events(self)
+        self.screening = Screening(self)
 
     @classmethod
     def open(cls, folder: str | Path, db: str | None = None) -> Review:
