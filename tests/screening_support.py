@@ -95,15 +95,21 @@ def add_records(review: Review, records: list[Record], name: str = "fixture.csv"
 
     with review.store.transaction() as session:
         source = SourceFile(
-            name=name, path=name, sha256=hashlib.sha256(name.encode()).hexdigest(),
-            format="csv", database="", record_count=len(records),
+            name=name,
+            path=name,
+            sha256=hashlib.sha256(name.encode()).hexdigest(),
+            format="csv",
+            database="",
+            record_count=len(records),
         )
         session.add(source)
         session.flush()
         insert_rows(session, [record_to_row(r, source.id) for r in records])
         return list(
             session.scalars(
-                select(RecordRow.id).where(RecordRow.source_file_id == source.id).order_by(RecordRow.id)
+                select(RecordRow.id)
+                .where(RecordRow.source_file_id == source.id)
+                .order_by(RecordRow.id)
             )
         )
 
@@ -127,27 +133,36 @@ _counter = iter(range(1_000_000))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def review_db(request, tmp_path):
-    """A database target for a review: a SQLite file, or a fresh PostgreSQL database.
+def new_db(request, tmp_path):
+    """A factory of empty database targets on the test's engine: SQLite files, or fresh
+    PostgreSQL databases. Import it into a test module to run it on both engines."""
 
-    Import it into a test module to run that module's reviews on both engines.
-    """
-    if request.param == "sqlite":
-        return str(tmp_path / "review.db")
-    from tests import pg
+    def make() -> str:
+        if request.param == "sqlite":
+            return str(tmp_path / f"review{next(_counter)}.db")
+        from tests import pg
 
-    server = request.getfixturevalue("postgres_url")
-    return pg.fresh_database(server, f"evimap_screening_{os.getpid()}_{next(_counter)}")
+        server = request.getfixturevalue("postgres_url")
+        return pg.fresh_database(server, f"evimap_screening_{os.getpid()}_{next(_counter)}")
+
+    return make
 
 
 @pytest.fixture
-def make_review(tmp_path, review_db):
-    """Open a screening test review on the test's engine: ``make_review(blind=..., pilot=...)``."""
+def review_db(new_db):
+    """One empty database target on the test's engine (SQLite and PostgreSQL)."""
+    return new_db()
+
+
+@pytest.fixture
+def make_review(tmp_path, new_db):
+    """Open a screening test review on the test's engine: ``make_review(blind=..., pilot=...)``;
+    each review gets its own database."""
     opened: list[Review] = []
 
     def make(**options) -> Review:
         folder = write_review(tmp_path / f"review{len(opened)}", **options)
-        review = Review.open(folder, db=review_db)
+        review = Review.open(folder, db=new_db())
         opened.append(review)
         return review
 

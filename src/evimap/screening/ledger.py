@@ -128,13 +128,12 @@ def assignments(session: Session, stage: str, round_: str | None = None) -> dict
 
 def assigned_to(session: Session, stage: str, reviewer: str) -> list[tuple[int, str]]:
     """``(record_id, round)`` of one reviewer's assignments, in queue order."""
-    return list(
-        session.execute(
-            select(AssignmentRow.record_id, AssignmentRow.round)
-            .where(AssignmentRow.stage == stage, AssignmentRow.reviewer == reviewer)
-            .order_by(AssignmentRow.round.desc(), AssignmentRow.position, AssignmentRow.id)
-        ).tuples()
+    query = (
+        select(AssignmentRow.record_id, AssignmentRow.round)
+        .where(AssignmentRow.stage == stage, AssignmentRow.reviewer == reviewer)
+        .order_by(AssignmentRow.round.desc(), AssignmentRow.position, AssignmentRow.id)
     )
+    return [(rid, round_) for rid, round_ in session.execute(query)]
 
 
 def arbiter_settlements(session: Session, stage: str) -> dict[int, SettlementRow]:

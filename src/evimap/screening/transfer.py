@@ -129,7 +129,8 @@ def read_rows(
     id_col, doi_col = _pick(header, ID_COLUMNS), _pick(header, DOI_COLUMNS)
     decision_col, reason_col = _pick(header, DECISION_COLUMNS), _pick(header, REASON_COLUMNS)
     note_col = _pick(header, NOTE_COLUMNS)
-    rayyan_col = header.get("notes") if decision_col is None else None
+    rayyan = decision_col is None and "RAYYAN-INCLUSION" in text
+    rayyan_col = header.get("notes") if rayyan else None
     if id_col is None and doi_col is None:
         problems.append(
             Problem(

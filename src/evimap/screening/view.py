@@ -266,6 +266,8 @@ def history(
     return [
         {
             "id": r.id,
+            "stage": stage,
+            "record_id": record_id,
             "reviewer": r.reviewer,
             "action": r.action,
             "decision": r.decision,
