@@ -24,7 +24,7 @@ from evimap.records.normalise import normalise_doi
 from evimap.screening import ledger, units
 from evimap.screening.config import ScreeningConfig
 from evimap.screening.decisions import add_note, record_decision
-from evimap.screening.errors import DecisionFileError
+from evimap.screening.errors import DecisionFileError, InvalidDecision
 from evimap.store.events import EventLog
 from evimap.store.models_screening import AssignmentRow
 
@@ -199,6 +199,41 @@ def read_rows(
     return out, problems
 
 
+def _assign_imported(
+    session: Session, config: ScreeningConfig, stage: str, reviewer: str, targets: list[int]
+) -> list[dict]:
+    """Assign imported records to ``reviewer``; a record new to the stage also goes to as many
+    other team reviewers as the stage's ``reviewers_per_record`` asks (team order), so a
+    single reviewer's import does not settle it alone."""
+    taken = ledger.assignments(session, stage)
+    others = [n for n in config.screeners if n != reviewer]
+    others = others[: max(config.stage(stage).reviewers_per_record - 1, 0)]
+    position = (
+        session.scalar(
+            select(func.count()).select_from(AssignmentRow).where(AssignmentRow.stage == stage)
+        )
+        or 0
+    )
+    new: list[dict] = []
+    for target in dict.fromkeys(targets):
+        names = taken.get(target)
+        wanted = [reviewer] if names else [reviewer, *others]
+        for name in wanted:
+            if names and name in names:
+                continue
+            new.append(
+                {
+                    "stage": stage,
+                    "record_id": target,
+                    "reviewer": name,
+                    "round": "main",
+                    "position": position + len(new),
+                }
+            )
+        taken.setdefault(target, []).extend(wanted)
+    return new
+
+
 def import_decisions(
     session: Session,
     config: ScreeningConfig,
@@ -211,7 +246,8 @@ def import_decisions(
 ) -> ImportResult:
     """Record ``reviewer``'s decisions from a CSV file at ``stage``, in the caller's transaction.
 
-    Records not yet assigned to the reviewer are assigned (main round). Rows whose decision is
+    Records not yet assigned to the reviewer are assigned (main round; see
+    :func:`_assign_imported`). Rows whose decision is
     already the current one are left alone, so importing a file twice adds nothing.
     :raises DecisionFileError: listing every bad row (nothing is written).
     """
@@ -253,33 +289,15 @@ def import_decisions(
         if decision:
             try:
                 config.check_decision(stage, decision, reason)
-            except Exception as exc:
+            except InvalidDecision as exc:
                 problems.append(Problem(str(exc), file=str(path), line=line))
                 continue
         matched.append((line, targets, decision, reason, note))
     if problems:
         raise DecisionFileError(problems)
-    assigned = {rid for rid, _ in ledger.assigned_to(session, stage, reviewer)}
-    position = (
-        session.scalar(
-            select(func.count()).select_from(AssignmentRow).where(AssignmentRow.stage == stage)
-        )
-        or 0
+    new = _assign_imported(
+        session, config, stage, reviewer, [t for _, targets, *_ in matched for t in targets]
     )
-    new = []
-    for _, targets, *_ in matched:
-        for target in targets:
-            if target not in assigned:
-                assigned.add(target)
-                new.append(
-                    {
-                        "stage": stage,
-                        "record_id": target,
-                        "reviewer": reviewer,
-                        "round": "main",
-                        "position": position + len(new),
-                    }
-                )
     if new:
         session.execute(insert(AssignmentRow), new)
     current = ledger.current_decisions(session, stage)
