@@ -101,3 +101,12 @@ def test_decisions_import_and_export_verbs(make_review, tmp_path):
     assert [(r["source_record_id"], r["decision"]) for r in rows] == [
         ("S1", "include"), ("S2", "exclude")
     ]
+
+
+def test_screen_refuses_a_stranger_before_opening_the_screen(make_review):
+    review = make_review()
+    result = _run(review, "screen", str(review.folder), "--as", "Mallory")
+    assert result.exit_code == 1
+    assert "'Mallory' is not on the screening team" in " ".join(result.output.split())
+    result = _run(review, "screen", str(review.folder), "--as", "A", "--stage", "abstracts")
+    assert result.exit_code == 1 and "no screening stage 'abstracts'" in result.output

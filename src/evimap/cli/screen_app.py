@@ -95,14 +95,13 @@ class ScreenApp(App):
     def show(self, record_id: int | None) -> None:
         """Show a record (or the end screen when ``record_id`` is None) and the progress."""
         screening = self.review.screening
-        progress = screening.progress(self.stage, as_reviewer=self.reviewer)
+        assigned = len(screening.queue(self.stage, as_reviewer=self.reviewer, todo_only=False))
+        done = assigned - len(screening.queue(self.stage, as_reviewer=self.reviewer))
         bar = self.query_one("#progress", ProgressBar)
-        bar.update(total=max(progress["assigned"], 1), progress=progress["decided"])
+        bar.update(total=max(assigned, 1), progress=done)
         if record_id is None:
             self.current = None
-            self.query_one("#meta", Static).update(
-                f"{progress['decided']}/{progress['assigned']} decided"
-            )
+            self.query_one("#meta", Static).update(f"{done}/{assigned} done")
             self.query_one("#title", Static).update("Nothing left to screen at this stage.")
             self.query_one("#abstract", Static).update("")
             return
@@ -112,7 +111,7 @@ class ScreenApp(App):
         mine = f"  your call: {view.mine.decision} {view.mine.reason}" if view.mine else ""
         self.query_one("#meta", Static).update(
             f"record {record_id}  {record.year or ''}  {record.source_title}  "
-            f"{record.doi}  [{progress['decided']}/{progress['assigned']} decided]{mine}"
+            f"{record.doi}  [{done}/{assigned} done]{mine}"
         )
         self.query_one("#title", Static).update(marked(record.title, view.highlights["title"]))
         self.query_one("#abstract", Static).update(

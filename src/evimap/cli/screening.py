@@ -85,7 +85,7 @@ def screen(
     from evimap.cli.screen_app import ScreenApp
 
     with cli_errors(), Review.open(review_dir, db=db) as review:
-        review.screening.progress(stage, as_reviewer=actor)  # unknown names and stages fail here
+        review.screening.queue(stage, as_reviewer=actor)  # unknown names and stages fail here
         ScreenApp(review, stage, actor).run()
 
 

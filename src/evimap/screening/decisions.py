@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from evimap.protocol.screening import STAGES
@@ -16,6 +16,7 @@ from evimap.screening import ledger
 from evimap.screening.config import ScreeningConfig
 from evimap.screening.errors import InvalidDecision, NotAssigned, RecordSettled, ScreeningError
 from evimap.store.events import EventLog
+from evimap.store.models import EventRow, utcnow
 from evimap.store.models_screening import AssignmentRow, DecisionRow, NoteRow
 
 
@@ -104,6 +105,77 @@ def record_decision(
         },
     )
     return Recorded(row.id, stage, record_id, reviewer, decision, reason, action)
+
+
+def record_batch(
+    session: Session,
+    stage: str,
+    reviewer: str,
+    decisions: dict[int, tuple[str, str]],
+    *,
+    action: str = "import",
+) -> int:
+    """Append many decisions of one reviewer in one go, each with its ``screen.decision`` event,
+    in the caller's transaction (a decisions file is one transaction).
+
+    The caller has validated them (options, reasons, assignment, not settled): this is the
+    bulk twin of :func:`record_decision`, which would cost a few queries per row.
+    :param decisions: ``record_id -> (decision, reason)``.
+    :returns: the number of rows written.
+    """
+    if not decisions:
+        return 0
+    latest = dict(
+        session.execute(
+            select(DecisionRow.record_id, func.max(DecisionRow.id))
+            .where(DecisionRow.stage == stage, DecisionRow.reviewer == reviewer)
+            .group_by(DecisionRow.record_id)
+        ).all()
+    )
+    rows = [
+        {
+            "stage": stage,
+            "record_id": rid,
+            "reviewer": reviewer,
+            "action": action,
+            "decision": decision,
+            "reason": reason,
+            "supersedes_id": latest.get(rid),
+            "reverts_id": None,
+            "at": utcnow(),
+        }
+        for rid, (decision, reason) in decisions.items()
+    ]
+    written = (
+        session.execute(
+            insert(DecisionRow).returning(DecisionRow.id, sort_by_parameter_order=True), rows
+        )
+        .scalars()
+        .all()
+    )
+    session.execute(
+        insert(EventRow),
+        [
+            {
+                "at": row["at"],
+                "actor": reviewer,
+                "kind": "screen.decision",
+                "subject": f"record:{row['record_id']}",
+                "why": row["reason"],
+                "counts": {"decisions": 1},
+                "details": {
+                    "stage": stage,
+                    "record_id": row["record_id"],
+                    "decision": row["decision"],
+                    "reason": row["reason"],
+                    "decision_id": decision_id,
+                    "action": action,
+                },
+            }
+            for row, decision_id in zip(rows, written, strict=True)
+        ],
+    )
+    return len(rows)
 
 
 def undo_last(

@@ -77,24 +77,34 @@ def _latest_ids(model, stage: str | None, keys: tuple):
 
 
 def current_decisions(
-    session: Session, stage: str, record_ids: Iterable[int] | None = None
+    session: Session,
+    stage: str,
+    record_ids: Iterable[int] | None = None,
+    reviewer: str | None = None,
 ) -> dict[tuple[int, str], Decision]:
-    """``(record_id, reviewer) -> Decision`` of every live (not undone) decision at ``stage``."""
-    latest = _latest_ids(DecisionRow, stage, (DecisionRow.record_id, DecisionRow.reviewer))
-    query = select(DecisionRow).where(DecisionRow.id.in_(latest))
+    """``(record_id, reviewer) -> Decision`` of every live (not undone) decision at ``stage``.
+
+    Reads plain columns, not ORM objects: the terminal screen calls this after every key.
+    """
+    latest = select(func.max(DecisionRow.id).label("id")).where(DecisionRow.stage == stage)
     if record_ids is not None:
-        query = query.where(DecisionRow.record_id.in_(list(record_ids)))
+        latest = latest.where(DecisionRow.record_id.in_(list(record_ids)))
+    if reviewer is not None:
+        latest = latest.where(DecisionRow.reviewer == reviewer)
+    latest = latest.group_by(DecisionRow.record_id, DecisionRow.reviewer).subquery()
+    query = select(
+        DecisionRow.id,
+        DecisionRow.record_id,
+        DecisionRow.reviewer,
+        DecisionRow.decision,
+        DecisionRow.reason,
+        DecisionRow.at,
+    ).join(latest, DecisionRow.id == latest.c.id)
     out: dict[tuple[int, str], Decision] = {}
-    for row in session.scalars(query):
-        if row.decision:
-            out[(row.record_id, row.reviewer)] = Decision(
-                row.id,
-                row.stage,
-                row.record_id,
-                row.reviewer,
-                row.decision,
-                row.reason,
-                _aware(row.at),
+    for id_, record_id, reviewer, decision, reason, at in session.execute(query):
+        if decision:
+            out[(record_id, reviewer)] = Decision(
+                id_, stage, record_id, reviewer, decision, reason, _aware(at)
             )
     return out
 
@@ -218,10 +228,17 @@ def unit_state(
     )
 
 
-def stage_states(session: Session, config: ScreeningConfig, stage: str) -> dict[int, UnitState]:
-    """The state of every assigned record at ``stage``."""
+def stage_states(
+    session: Session,
+    config: ScreeningConfig,
+    stage: str,
+    decisions: dict[tuple[int, str], Decision] | None = None,
+) -> dict[int, UnitState]:
+    """The state of every assigned record at ``stage`` (``decisions``: the stage's current
+    decisions when the caller already has them)."""
     assigned = assignments(session, stage)
-    decisions = current_decisions(session, stage)
+    if decisions is None:
+        decisions = current_decisions(session, stage)
     settled = arbiter_settlements(session, stage)
     by_record: dict[int, dict[str, Decision]] = {}
     for (record_id, reviewer), decision in decisions.items():

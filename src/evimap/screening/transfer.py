@@ -23,7 +23,7 @@ from evimap.protocol.screening import STAGES
 from evimap.records.normalise import normalise_doi
 from evimap.screening import ledger, units
 from evimap.screening.config import ScreeningConfig
-from evimap.screening.decisions import add_note, record_decision
+from evimap.screening.decisions import add_note, record_batch
 from evimap.screening.errors import DecisionFileError, InvalidDecision
 from evimap.store.events import EventLog
 from evimap.store.models_screening import AssignmentRow
@@ -293,6 +293,28 @@ def import_decisions(
                 problems.append(Problem(str(exc), file=str(path), line=line))
                 continue
         matched.append((line, targets, decision, reason, note))
+    current = ledger.current_decisions(session, stage)
+    states = ledger.stage_states(session, config, stage, current)
+    wanted: dict[int, tuple[str, str]] = {}  # the last row naming a record wins
+    for line, targets, decision, reason, _note in matched:
+        if not decision:
+            continue
+        for target in targets:
+            held = current.get((target, reviewer))
+            if held and (held.decision, held.reason) == (decision, reason):
+                wanted.pop(target, None)
+                continue
+            state = states.get(target)
+            if state is not None and state.status == "settled":
+                problems.append(
+                    Problem(
+                        f"record {target} is settled at {stage}; only an arbiter can change it now",
+                        file=str(path),
+                        line=line,
+                    )
+                )
+                continue
+            wanted[target] = (decision, reason)
     if problems:
         raise DecisionFileError(problems)
     new = _assign_imported(
@@ -300,31 +322,18 @@ def import_decisions(
     )
     if new:
         session.execute(insert(AssignmentRow), new)
-    current = ledger.current_decisions(session, stage)
-    for _, targets, decision, reason, note in matched:
+    for _, targets, decision, _reason, note in matched:
         if note:
             for target in targets:
                 add_note(session, config, stage, target, reviewer=reviewer, text=note)
         if not decision:
             result.undecided += 1
-            continue
-        for target in targets:
-            held = current.get((target, reviewer))
-            if held and (held.decision, held.reason) == (decision, reason):
-                result.unchanged += 1
-                continue
-            record_decision(
-                session,
-                config,
-                stage,
-                target,
-                decision,
-                reviewer=reviewer,
-                reason=reason,
-                action="import",
-            )
-            result.decisions += 1
-            result.by_decision[decision] = result.by_decision.get(decision, 0) + 1
+        else:
+            result.unchanged += sum(1 for t in targets if t not in wanted)
+    record_batch(session, stage, reviewer, wanted, action="import")
+    result.decisions = len(wanted)
+    for decision, _ in wanted.values():
+        result.by_decision[decision] = result.by_decision.get(decision, 0) + 1
     EventLog.append(
         session,
         "screen.import",

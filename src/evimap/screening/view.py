@@ -166,24 +166,25 @@ def queue(
     session: Session, config: ScreeningConfig, stage: str, viewer: str, *, todo_only: bool = True
 ) -> list[int]:
     """Record ids assigned to ``viewer`` at ``stage`` in queue order (pilot first); by default
-    only those still to decide (undecided and not settled)."""
+    only those still to decide.
+
+    A record the viewer has not decided cannot be settled by agreement (that needs every
+    assigned reviewer's call), so "to decide" is: not decided by the viewer, not settled by an
+    arbiter, and (at full text) not marked not retrieved. This reads only the viewer's own
+    decisions, which keeps the terminal screen fast on large reviews.
+    """
     config.stage(stage)
     config.role(viewer)
     mine = ledger.assigned_to(session, stage, viewer)
     if not todo_only:
         return [rid for rid, _ in mine]
-    decided = ledger.current_decisions(session, stage, None)
-    states = ledger.stage_states(session, config, stage)
-    blocked = set()
+    decided = ledger.current_decisions(session, stage, reviewer=viewer)
+    blocked = set(ledger.arbiter_settlements(session, stage))
     if stage == "full_text":
-        blocked = {
+        blocked |= {
             r for r, row in ledger.fulltext_status(session).items() if row.status == "not_retrieved"
         }
-    return [
-        rid
-        for rid, _ in mine
-        if (rid, viewer) not in decided and states[rid].status != "settled" and rid not in blocked
-    ]
+    return [rid for rid, _ in mine if (rid, viewer) not in decided and rid not in blocked]
 
 
 def progress(session: Session, config: ScreeningConfig, stage: str, viewer: str) -> dict[str, Any]:
@@ -193,7 +194,7 @@ def progress(session: Session, config: ScreeningConfig, stage: str, viewer: str)
     config.role(viewer)
     mine = [rid for rid, _ in ledger.assigned_to(session, stage, viewer)]
     decided = ledger.current_decisions(session, stage)
-    states = ledger.stage_states(session, config, stage)
+    states = ledger.stage_states(session, config, stage, decided)
     done = sum(1 for rid in mine if (rid, viewer) in decided)
     settled_mine = sum(1 for rid in mine if states[rid].status == "settled")
     out: dict[str, Any] = {
