@@ -189,6 +189,7 @@ def test_two_blind_reviewers_an_arbiter_and_the_prisma_boxes(make_review, tmp_pa
         "reason_texts": {"E1": "Not psychotherapy", "E2": "Wrong publication type"},
     }
     assert flow.reports_excluded == 82 - 20
+    assert s.flow_from_log(as_reviewer="P") == flow
 
     # every step is in the event log
     assert len(review.events.read(kind="screen.decision")) == 851 * 2 + 82 * 2

@@ -109,7 +109,12 @@ def _calls(ids, decisions_file, pdf):
             ("agreement", (stage,), {}),
             ("agreement", (stage,), {"round": "main"}),
         ]
-    reads += [("missing_fulltext", (), {}), ("flow", (), {}), ("log", (), {})]
+    reads += [
+        ("missing_fulltext", (), {}),
+        ("flow", (), {}),
+        ("flow_from_log", (), {}),
+        ("log", (), {}),
+    ]
     writes = [
         ("decide", (TA, r2, "include"), {}),
         ("undo", (TA,), {}),

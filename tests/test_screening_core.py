@@ -129,6 +129,7 @@ def test_undo_is_a_new_row_and_walks_back_through_decisions(review):
     history = s.history(TA, ids[0], as_reviewer="A")
     assert [h["action"] for h in history] == ["decide", "decide", "undo", "undo"]
     assert s.queue(TA, as_reviewer="A") == ids
+    assert s.flow_from_log(as_reviewer="O") == s.flow(as_reviewer="O")
 
 
 def test_full_text_needs_reasons_and_feeds_the_prisma_boxes(review, tmp_path):
@@ -181,6 +182,7 @@ def test_full_text_needs_reasons_and_feeds_the_prisma_boxes(review, tmp_path):
         "reason_texts": {},
     }
     assert flow.reason_texts == {"E1": "Not psychotherapy", "E2": "Wrong publication type"}
+    assert s.flow_from_log(as_reviewer="A") == flow
 
 
 def test_maybe_settlement_advances_only_when_configured(make_review):
@@ -196,6 +198,7 @@ def test_maybe_settlement_advances_only_when_configured(make_review):
     assert s.assign(FT, as_reviewer="O").records == 1
     with pytest.raises(InvalidDecision, match="include, exclude"):
         s.settle(FT, ids[0], "maybe", as_reviewer="P", why="still unsure")
+    assert s.flow_from_log(as_reviewer="O") == s.flow(as_reviewer="O")
 
 
 def test_pilot_round_comes_first_and_reports_agreement(make_review):

@@ -45,6 +45,9 @@ def test_rayyan_export_gives_each_reviewer_their_own_votes(review):
     assert (again.decisions, again.unchanged) == (0, 3)
     event = review.events.read(kind="screen.import")[0]
     assert event.actor == "A" and event.counts["decisions"] == 3
+    flow = s.flow(as_reviewer="O")
+    assert (flow.records_excluded, flow.records_awaiting) == (0, 6)
+    assert s.flow_from_log(as_reviewer="O") == flow
 
 
 def test_asreview_export_matches_by_id_then_doi(review):

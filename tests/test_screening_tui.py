@@ -13,8 +13,10 @@ TA, FT = "title_abstract", "full_text"
 
 
 def _stored(review, who="A", stage=TA):
-    return [(r["record_id"], r["decision"], r["reason"])
-            for r in review.screening.decisions(stage, as_reviewer=who)]
+    return [
+        (r["record_id"], r["decision"], r["reason"])
+        for r in review.screening.decisions(stage, as_reviewer=who)
+    ]
 
 
 def test_keys_record_decisions_reasons_undo_and_notes(make_review):
@@ -31,7 +33,9 @@ def test_keys_record_decisions_reasons_undo_and_notes(make_review):
             await pilot.press("2")  # exclude with the second reason, E1
             await pilot.press("m")
             assert _stored(review) == [
-                (ids[0], "include", ""), (ids[1], "exclude", "E1"), (ids[2], "maybe", "")
+                (ids[0], "include", ""),
+                (ids[1], "exclude", "E1"),
+                (ids[2], "maybe", ""),
             ]
             assert app.query_one("#progress", ProgressBar).progress == 3
             await pilot.press("u")  # back to record 3, undecided again
@@ -46,8 +50,11 @@ def test_keys_record_decisions_reasons_undo_and_notes(make_review):
 
     asyncio.run(drive())
     assert _stored(review) == [
-        (ids[0], "include", ""), (ids[1], "exclude", "E1"), (ids[2], "exclude", ""),
-        (ids[3], "include", ""), (ids[4], "include", ""),
+        (ids[0], "include", ""),
+        (ids[1], "exclude", "E1"),
+        (ids[2], "exclude", ""),
+        (ids[3], "include", ""),
+        (ids[4], "include", ""),
     ]
     notes = review.screening.record(TA, ids[2], as_reviewer="A").notes
     assert [n.text for n in notes] == ["seems off-topic"]

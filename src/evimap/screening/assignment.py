@@ -150,6 +150,7 @@ def assign(
             "overlap": overlap,
             "seed": seed,
             "per_reviewer": per_reviewer,
+            "assigned": {name: [rid for rid, n in pairs if n == name] for name in reviewers},
         },
     )
     return result

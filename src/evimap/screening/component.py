@@ -24,8 +24,8 @@ from evimap.screening import (
 from evimap.screening.agreement import Agreement, agreement
 from evimap.screening.config import ScreeningConfig
 from evimap.screening.highlight import Span, highlight
-from evimap.screening.prisma import ScreeningFlow, screening_flow
-from evimap.store.events import Event
+from evimap.screening.prisma import ScreeningFlow, flow_from_events, screening_flow
+from evimap.store.events import Event, EventLog
 
 if TYPE_CHECKING:  # pragma: no cover
     from evimap.review import Review
@@ -406,6 +406,20 @@ class Screening:
             config = self.config
             config.role(as_reviewer)
             return screening_flow(session, config)
+
+    def flow_from_log(self, *, as_reviewer: str) -> ScreeningFlow:
+        """The same PRISMA boxes replayed from the event log alone (a cross-check of
+        :meth:`flow`; reports that count from the log get the same numbers).
+
+        :param as_reviewer: the viewer.
+        """
+        with self._review.store.read() as session:
+            config = self.config
+            config.role(as_reviewer)
+            events = EventLog.read(session, prefix="screen.")
+            events += EventLog.read(session, prefix="fulltext.")
+            events.sort(key=lambda e: e.id)
+            return flow_from_events(events, config, len(units.unit_ids(session)))
 
     def log(self, *, as_reviewer: str) -> list[Event]:
         """Screening and full-text events the viewer may see.

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -181,13 +182,14 @@ def unit_state(
     record_id: int,
     reviewers: list[str],
     decided: dict[str, Decision],
-    settlement: SettlementRow | None,
+    settlement: SettlementRow | Any | None,
 ) -> UnitState:
     """The status of one record from its assigned reviewers, their decisions and any settlement.
 
     Agreement settles a record when every assigned reviewer decided the same (include or
     exclude; where a reason is required to exclude, the same reason too); maybe is never
-    agreement. An arbiter's settlement overrides everything.
+    agreement. An arbiter's settlement (anything with ``decision``, ``reason``, ``arbiter``
+    and ``why``) overrides everything.
     """
     names = tuple(reviewers)
     if settlement is not None:

@@ -350,7 +350,10 @@ def import_decisions(
             "stage": stage,
             "file": str(path),
             "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-            "assigned": len(new),
+            "assigned": {
+                name: [a["record_id"] for a in new if a["reviewer"] == name]
+                for name in dict.fromkeys(a["reviewer"] for a in new)
+            },
         },
     )
     return result
