@@ -222,6 +222,10 @@ def test_pilot_round_comes_first_and_reports_agreement(make_review):
     assert (pair.n, pair.agreed, pair.percent_agreement, pair.round) == (4, 3, 75.0, "pilot")
     main = s.assign(TA, as_reviewer="O")
     assert main.records == 6
+    (reported,) = main.pilot_agreement
+    assert (reported["n"], reported["agreed"], reported["rater_a"]) == (4, 3, "A")
+    logged = review.events.read(kind="screen.assign")[-1].details["pilot_agreement"]
+    assert logged[0]["percent_agreement"] == 75.0
     assert s.queue(TA, as_reviewer="A") == [i for i in ids if i not in sample]
 
 

@@ -67,8 +67,14 @@ def assign(
     rows = [{"reviewer": name, "records": n} for name, n in result.per_reviewer.items()]
     if fmt is OutputFormat.json:
         emit_object(result.__dict__, fmt)
-    else:
-        emit_rows(rows, fmt, title=f"{result.records} records assigned ({stage}, {round_})")
+        return
+    emit_rows(rows, fmt, title=f"{result.records} records assigned ({stage}, {round_})")
+    for pair in result.pilot_agreement if fmt is OutputFormat.table else []:
+        console.print(
+            f"pilot agreement {pair['rater_a']} / {pair['rater_b']}: "
+            f"{n_of(pair['agreed'], pair['n'])}, kappa {_fmt(pair['kappa'])}, "
+            f"AC1 {_fmt(pair['ac1'])}"
+        )
 
 
 @app.command()

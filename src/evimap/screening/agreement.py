@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from itertools import combinations
 from statistics import NormalDist
 from typing import Any
 
@@ -138,3 +139,26 @@ def agreement(
         pabak=(q * po - 1) / (q - 1) if po is not None else None,
         ac1=gwet_ac1(table),
     )
+
+
+def pairwise(
+    calls: dict[tuple[int, str], str], stage: str = "", round_: str = ""
+) -> list[Agreement]:
+    """Agreement of every reviewer pair over the records both decided.
+
+    :param calls: ``(record_id, reviewer) -> decision``.
+    :param stage: the stage, kept on each result.
+    :param round_: the round (``pilot``, ``main`` or ``all``), kept on each result.
+    """
+    by_reviewer: dict[str, dict[int, str]] = {}
+    for (rid, name), decision in calls.items():
+        by_reviewer.setdefault(name, {})[rid] = decision
+    out = []
+    for a, b in combinations(sorted(by_reviewer), 2):
+        both = sorted(set(by_reviewer[a]) & set(by_reviewer[b]))
+        if both:
+            result = agreement(
+                [by_reviewer[a][r] for r in both], [by_reviewer[b][r] for r in both], a, b
+            )
+            out.append(replace(result, stage=stage, round=round_))
+    return out

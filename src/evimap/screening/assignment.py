@@ -7,12 +7,13 @@ call adds the records that reached the stage since (e.g. new full-text reports).
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from evimap.screening import ledger, units
+from evimap.screening.agreement import pairwise
 from evimap.screening.config import ScreeningConfig
 from evimap.screening.errors import NotPermitted, ScreeningError
 from evimap.store.events import EventLog
@@ -28,6 +29,8 @@ class AssignmentResult:
     records: int
     assignments: int
     per_reviewer: dict[str, int]
+    pilot_agreement: list[dict] = field(default_factory=list)
+    """Agreement of each reviewer pair on the finished pilot, reported with the main round."""
 
 
 def plan_pilot(
@@ -110,12 +113,14 @@ def assign(
     pool = ledger.stage_pool(session, config, stage, units.unit_ids(session))
     taken = ledger.assignments(session, stage)
     free = [rid for rid in pool if rid not in taken]
+    pilot_agreement: list[dict] = []
     if round_ == "pilot":
         if ledger.assignments(session, stage, "pilot"):
             raise ScreeningError(f"the {stage} pilot is already assigned")
         pairs = plan_pilot(free, reviewers, pilot, seed)
     else:
         _check_pilot_done(session, config, stage, pilot)
+        pilot_agreement = pilot_pairs(session, stage)
         pairs = plan_main(
             free, reviewers, config.stage(stage).reviewers_per_record, mode, overlap, seed
         )
@@ -135,7 +140,12 @@ def assign(
     if rows:
         session.execute(insert(AssignmentRow), rows)
     result = AssignmentResult(
-        stage, round_, len({rid for rid, _ in pairs}), len(pairs), per_reviewer
+        stage,
+        round_,
+        len({rid for rid, _ in pairs}),
+        len(pairs),
+        per_reviewer,
+        pilot_agreement,
     )
     EventLog.append(
         session,
@@ -150,10 +160,24 @@ def assign(
             "overlap": overlap,
             "seed": seed,
             "per_reviewer": per_reviewer,
+            "pilot_agreement": result.pilot_agreement,
             "assigned": {name: [rid for rid, n in pairs if n == name] for name in reviewers},
         },
     )
     return result
+
+
+def pilot_pairs(session: Session, stage: str) -> list[dict]:
+    """Agreement of each reviewer pair over the pilot records both decided (empty without a
+    pilot)."""
+    pilot_records = ledger.assignments(session, stage, "pilot")
+    if not pilot_records:
+        return []
+    calls = ledger.current_decisions(session, stage, list(pilot_records))
+    return [
+        pair.to_dict()
+        for pair in pairwise({k: c.decision for k, c in calls.items()}, stage, "pilot")
+    ]
 
 
 def _check_pilot_done(session: Session, config: ScreeningConfig, stage: str, pilot: int) -> None:

@@ -7,7 +7,6 @@ applies the blindness rule of :mod:`evimap.screening.view` in the core.
 
 from __future__ import annotations
 
-from itertools import combinations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +20,7 @@ from evimap.screening import (
     units,
     view,
 )
-from evimap.screening.agreement import Agreement, agreement
+from evimap.screening.agreement import Agreement, pairwise
 from evimap.screening.config import ScreeningConfig
 from evimap.screening.highlight import Span, highlight
 from evimap.screening.prisma import ScreeningFlow, flow_from_events, screening_flow
@@ -358,19 +357,7 @@ class Screening:
             calls = ledger.current_decisions(session, stage, list(records) if records else None)
             if round and not records:
                 calls = {}
-        by_reviewer: dict[str, dict[int, str]] = {}
-        for (rid, name), call in calls.items():
-            by_reviewer.setdefault(name, {})[rid] = call.decision
-        out = []
-        for a, b in combinations(sorted(by_reviewer), 2):
-            both = sorted(set(by_reviewer[a]) & set(by_reviewer[b]))
-            if not both:
-                continue
-            result = agreement(
-                [by_reviewer[a][r] for r in both], [by_reviewer[b][r] for r in both], a, b
-            )
-            out.append(Agreement(**{**result.__dict__, "stage": stage, "round": round or "all"}))
-        return out
+        return pairwise({k: c.decision for k, c in calls.items()}, stage, round or "all")
 
     def missing_fulltext(self, *, as_reviewer: str) -> list[dict[str, Any]]:
         """Reports sought (settled include at title/abstract) with no PDF and not marked not
