@@ -8,8 +8,10 @@ logged with its line and reason.
 from __future__ import annotations
 
 import hashlib
+import queue
+import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 
 from evimap.errors import ImportFormatError, SkippedRecord
+from evimap.importers.base import Reader
 from evimap.importers.databases import canonical_database
 from evimap.importers.detect import decode_head, detect, iter_lines
 from evimap.store import EventLog, Store
@@ -129,44 +132,12 @@ def import_file(
         )
         session.add(source)
         session.flush()
-        rows: list[dict[str, Any]] = []
-        for entry in reader.split(_counted(iter_lines(path, encoding), progress)):
-            try:
-                if entry.error:
-                    raise ImportFormatError(
-                        entry.error,
-                        file=path,
-                        line=entry.error_line or entry.line,
-                        field=entry.error_field,
-                    )
-                record = reader.convert(entry)
-            except ImportFormatError as exc:
-                problem = ImportFormatError(
-                    exc.problem.message, file=path, line=exc.line or entry.line, field=exc.field
-                )
-                if not skip_bad:
-                    raise problem from None
-                result.skipped.append(
-                    SkippedRecord(
-                        str(path),
-                        problem.line or entry.line,
-                        problem.problem.message,
-                        problem.field,
-                    )
-                )
-                continue
-            record.source_file = path.name
-            record.line = record.line or entry.line
-            if not record.raw:
-                record.raw = entry.raw
-            if forced or not record.source_database:
-                record.source_database = file_database
-            counts[record.source_database] += 1
-            rows.append(record_to_row(record, source.id))
-            if len(rows) >= BATCH:
-                insert_rows(session, rows)
-                rows = []
-        insert_rows(session, rows)
+        batches = _record_batches(
+            reader, path, encoding, progress, skip_bad, forced, file_database, source.id,
+            result.skipped, counts,
+        )
+        for batch in _in_background(batches):
+            insert_rows(session, batch)
         result.added = sum(counts.values())
         result.by_database = dict(counts)
         result.source_file_id = source.id
@@ -193,6 +164,97 @@ def import_file(
             },
         )
     return result
+
+
+def _record_batches(
+    reader: Reader,
+    path: Path,
+    encoding: str,
+    progress: Progress | None,
+    skip_bad: bool,
+    forced: str,
+    file_database: str,
+    source_id: int,
+    skipped: list[SkippedRecord],
+    counts: Counter[str],
+) -> Iterator[list[tuple[Any, ...]]]:
+    """Read, convert and serialise the file's records in batches of store rows."""
+    rows: list[tuple[Any, ...]] = []
+    for entry in reader.split(_counted(iter_lines(path, encoding), progress)):
+        try:
+            if entry.error:
+                raise ImportFormatError(
+                    entry.error, file=path, line=entry.error_line or entry.line,
+                    field=entry.error_field,
+                )
+            record = reader.convert(entry)
+        except ImportFormatError as exc:
+            problem = ImportFormatError(
+                exc.problem.message, file=path, line=exc.line or entry.line, field=exc.field
+            )
+            if not skip_bad:
+                raise problem from None
+            skipped.append(
+                SkippedRecord(str(path), problem.line or entry.line, problem.problem.message,
+                              problem.field)
+            )
+            continue
+        record.source_file = path.name
+        record.line = record.line or entry.line
+        if not record.raw:
+            record.raw = entry.raw
+        if forced or not record.source_database:
+            record.source_database = file_database
+        counts[record.source_database] += 1
+        rows.append(record_to_row(record, source_id))
+        if len(rows) >= BATCH:
+            yield rows
+            rows = []
+    if rows:
+        yield rows
+
+
+_DONE = object()
+
+
+def _in_background(batches: Iterator[list[tuple[Any, ...]]]) -> Iterator[list[tuple[Any, ...]]]:
+    """Produce the batches in a thread while the caller stores the previous ones.
+
+    The store's driver releases the GIL while it writes, so parsing the next batch overlaps
+    writing this one. An error in the producer is raised in the caller, in order; if the
+    caller stops early (its transaction failed), the producer is told to stop.
+    """
+    channel: queue.Queue[Any] = queue.Queue(maxsize=4)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                while not stop.is_set():
+                    try:
+                        channel.put(batch, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            channel.put(_DONE)
+        except BaseException as exc:  # handed to the caller, raised there
+            channel.put(exc)
+
+    worker = threading.Thread(target=produce, name="evimap-import-reader", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = channel.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join()
 
 
 def _counted(lines, progress: Progress | None):

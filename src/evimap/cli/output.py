@@ -90,8 +90,8 @@ def cli_errors() -> Iterator[None]:
     except ProtocolError as exc:
         err_console.print(Text.assemble(("Error: ", "bold red"), "the protocol has problems:"))
         for problem in exc.problems:
-            err_console.print(f"  {problem}", highlight=False, markup=False)
+            err_console.print(f"  {problem}", highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(1) from None
     except EvimapError as exc:
-        err_console.print(Text.assemble(("Error: ", "bold red"), str(exc)), highlight=False)
+        err_console.print(Text.assemble(("Error: ", "bold red"), str(exc)), soft_wrap=True)
         raise typer.Exit(1) from None

@@ -63,6 +63,7 @@ def iter_lines(path: Path, encoding: str = "utf-8") -> Iterator[str]:
         decoder = codecs.getincrementaldecoder(_codec(encoding, first))(errors="strict")
         line_no = 0
         pending = ""
+        held: list[str] = []
         started = False
         while True:
             chunk = handle.read(1 << 20)
@@ -81,6 +82,14 @@ def iter_lines(path: Path, encoding: str = "utf-8") -> Iterator[str]:
             if not started and text:
                 text = text.lstrip("\ufeff")
                 started = True
+            if not final and "\n" not in text and "\r" not in text and not pending.endswith("\r"):
+                # Inside a long line (EndNote XML is one line): gather its pieces and join them
+                # once, rather than re-copying the growing line for every chunk.
+                held.append(text)
+                continue
+            if held:
+                pending += "".join(held)
+                held.clear()
             text = pending + text
             if "\r" in text:
                 if text.endswith("\r") and not final:

@@ -7,7 +7,14 @@ from importlib import import_module
 from evimap.importers.base import Reader
 
 # name -> "module:Class"; loaded on first use so `evimap --help` stays fast.
-FORMATS: dict[str, str] = {}
+FORMATS: dict[str, str] = {
+    "ris": "evimap.importers.ris:RisReader",
+    "ovid": "evimap.importers.ovid:OvidReader",
+    "wos": "evimap.importers.wos:WosReader",
+    "wos-tab": "evimap.importers.wos_tab:WosTabReader",
+    "medline": "evimap.importers.pubmed:MedlineReader",
+    "endnote-xml": "evimap.importers.endnote_xml:EndnoteXmlReader",
+}
 
 
 def reader_class(name: str) -> type[Reader]:

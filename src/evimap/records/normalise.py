@@ -12,9 +12,10 @@ _DOI_PREFIX = re.compile(
     r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/|(?:dx\.)?doi\.org/)", re.IGNORECASE
 )
 _DOI_IN_TEXT = re.compile(r"10\.\d{4,9}/\S+", re.IGNORECASE)
-_SPACE = re.compile(r"\s+")
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d|21\d\d)(?!\d)")
 _ISSN = re.compile(r"(\d{4})-?(\d{3}[\dXx])")
+_EMAIL = re.compile(r"\([^)]*@[^)]*\)")
+_INITIALS = re.compile(r"(?:[A-Z]\.?-?){1,4}")
 _TAGS = re.compile(r"</?(?:p|i|b|em|strong|sub|sup|jats:[a-z]+|br)\s*/?>", re.IGNORECASE)
 
 
@@ -26,7 +27,13 @@ def clean_text(value: str | None) -> str:
         value = _TAGS.sub(" ", value)
     if "&" in value:
         value = html.unescape(value)
-    return _SPACE.sub(" ", value).strip()
+    # Fast path (imports call this on every abstract): a printable text (no whitespace but the
+    # plain space, see str.isprintable) without double spaces needs no more than a strip.
+    # Otherwise str.split() splits on exactly the characters `\s` matches, and is three times
+    # faster than a regex substitution.
+    if value.isprintable() and "  " not in value:
+        return value.strip()
+    return " ".join(value.split())
 
 
 def normalise_doi(value: str | None) -> str:
@@ -91,7 +98,7 @@ def parse_author(name: str) -> Author:
 
     A trailing e-mail in brackets (Zoological Record) is dropped.
     """
-    literal = clean_text(re.sub(r"\([^)]*@[^)]*\)", "", name))
+    literal = clean_text(_EMAIL.sub("", name) if "@" in name else name)
     if not literal:
         return Author(family="", literal=name)
     if "," in literal:
@@ -102,7 +109,7 @@ def parse_author(name: str) -> Author:
         return Author(literal, "", literal)
     # "Phillips J.C." (Scopus CSV) or "Smith JA" (PubMed AU): initials come last.
     last = parts[-1]
-    if re.fullmatch(r"(?:[A-Z]\.?-?){1,4}", last):
+    if _INITIALS.fullmatch(last):
         return Author(" ".join(parts[:-1]), last, literal)
     # "A. Hayashi" (IEEE), "Jason James": family name last.
     return Author(parts[-1], " ".join(parts[:-1]), literal)

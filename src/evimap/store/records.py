@@ -18,20 +18,29 @@ _JSON_COLUMNS = frozenset(
 _INSERT_COLUMNS = ("source_file_id", *RECORD_COLUMNS)
 
 
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+_ROW_PLAN = tuple(
+    (name, 2 if name == "authors" else 1 if name in _JSON_COLUMNS else 0)
+    for name in RECORD_COLUMNS
+)
+
+
 def record_to_row(record: Record, source_file_id: int) -> tuple[Any, ...]:
     """The column values of one record, ready for :func:`insert_rows` (JSON pre-serialised)."""
-    dumps = json.dumps
     values: list[Any] = [source_file_id]
-    for name in RECORD_COLUMNS:
+    append = values.append
+    for name, kind in _ROW_PLAN:
         value = getattr(record, name)
-        if name == "authors":
-            value = dumps(
-                [{"family": a.family, "given": a.given, "literal": a.literal} for a in value],
-                ensure_ascii=False,
-            )
-        elif name in _JSON_COLUMNS:
-            value = dumps(value, ensure_ascii=False)
-        values.append(value)
+        if kind:
+            if not value:
+                value = "[]"
+            elif kind == 2:
+                value = _encode(
+                    [{"family": a.family, "given": a.given, "literal": a.literal} for a in value]
+                )
+            else:
+                value = _encode(value)
+        append(value)
     return tuple(values)
 
 
