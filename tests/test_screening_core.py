@@ -226,6 +226,9 @@ def test_pilot_round_comes_first_and_reports_agreement(make_review):
     assert (reported["n"], reported["agreed"], reported["rater_a"]) == (4, 3, "A")
     logged = review.events.read(kind="screen.assign")[-1].details["pilot_agreement"]
     assert logged[0]["percent_agreement"] == 75.0
+    seen_by_a = [e for e in s.log(as_reviewer="A") if e.kind == "screen.assign"]
+    assert len(seen_by_a) == 2 and all("pilot_agreement" not in e.details for e in seen_by_a)
+    assert "pilot_agreement" in s.log(as_reviewer="P")[-1].details
     assert s.queue(TA, as_reviewer="A") == [i for i in ids if i not in sample]
 
 

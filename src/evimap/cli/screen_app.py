@@ -109,6 +109,10 @@ class ScreenApp(App):
         self.current = view
         record = view.record
         mine = f"  your call: {view.mine.decision} {view.mine.reason}" if view.mine else ""
+        if view.others:  # only ever filled when the core lets this reviewer see them
+            mine += "  others: " + ", ".join(
+                f"{c.reviewer} {c.decision} {c.reason}".rstrip() for c in view.others
+            )
         self.query_one("#meta", Static).update(
             f"record {record_id}  {record.year or ''}  {record.source_title}  "
             f"{record.doi}  [{done}/{assigned} done]{mine}"

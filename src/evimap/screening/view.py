@@ -9,6 +9,7 @@ notebooks get the same rule. Unsettled records show a reviewer ``pending`` (neve
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -287,7 +288,7 @@ PRIVATE_BATCHES = ("screen.import",)
 def visible_events(session: Session, config: ScreeningConfig, viewer: str) -> list[Event]:
     """The screening and full-text events ``viewer`` may see: owners and arbiters see all; a
     reviewer sees other reviewers' decisions, notes and tags only on records settled at that
-    stage (or at a stage that is not blind)."""
+    stage (or at a stage that is not blind), and not the pilot's agreement table."""
     config.role(viewer)
     events = [e for e in EventLog.read(session, prefix="screen.")]
     events += EventLog.read(session, prefix="fulltext.")
@@ -306,5 +307,9 @@ def visible_events(session: Session, config: ScreeningConfig, viewer: str) -> li
             state = states[stage].get(event.details.get("record_id"))
             if state is None or state.status != "settled":
                 continue
+        if "pilot_agreement" in event.details and config.stage(stage).blind:
+            # the pilot's agreement table, with one's own calls, can tell another's calls
+            details = {k: v for k, v in event.details.items() if k != "pilot_agreement"}
+            event = dataclasses.replace(event, details=details)
         out.append(event)
     return out
