@@ -41,6 +41,7 @@ def test_keys_record_decisions_reasons_undo_and_notes(make_review):
             await pilot.press("u")  # back to record 3, undecided again
             assert app.current.record_id == ids[2] and app.current.mine is None
             await pilot.press("n", *"seems off-topic", "enter")
+            await pilot.press("t", *"rct, adults", "enter")
             await pilot.press("e")
             await pilot.press("9")  # there is no ninth reason: nothing recorded
             assert "no reason 9" in str(app.query_one("#status", Static).render())
@@ -57,7 +58,8 @@ def test_keys_record_decisions_reasons_undo_and_notes(make_review):
         (ids[4], "include", ""),
     ]
     notes = review.screening.record(TA, ids[2], as_reviewer="A").notes
-    assert [n.text for n in notes] == ["seems off-topic"]
+    assert [n.text for n in notes if n.kind == "note"] == ["seems off-topic"]
+    assert review.screening.record(TA, ids[2], as_reviewer="A").my_tags == ["adults", "rct"]
     assert _stored(review, "B") == []
 
 

@@ -1,9 +1,9 @@
 """The terminal screening screen (Textual): one record at a time, decided from the keyboard.
 
 Keys: ``i`` include, ``e`` exclude, ``m`` maybe, ``1``-``9`` exclude with that reason, ``u``
-undo the last decision, ``n`` write a note, ``q`` quit. Everything goes through
-``review.screening`` (each key press is one committed decision), so blindness and validation
-are the core's; this module only draws.
+undo the last decision, ``n`` write a note, ``t`` set tags (comma-separated), ``q`` quit.
+Everything goes through ``review.screening`` (each key press is one committed decision), so
+blindness and validation are the core's; this module only draws.
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ class ScreenApp(App):
         Binding("m", "decide('maybe')", "maybe"),
         Binding("u", "undo", "undo"),
         Binding("n", "note", "note"),
+        Binding("t", "tags", "tags"),
         Binding("q", "quit", "quit"),
         *[Binding(str(k), f"reason({k})", "reason", show=False) for k in range(1, 10)],
     ]
@@ -65,6 +66,7 @@ class ScreenApp(App):
         self.stage = stage
         self.reviewer = reviewer
         self.current: RecordView | None = None
+        self.input_mode = "note"
         self.reasons = list(review.screening.config.reasons)
 
     def compose(self) -> ComposeResult:
@@ -171,21 +173,38 @@ class ScreenApp(App):
 
     def action_note(self) -> None:
         """Open the note field for the current record."""
+        self._open_input("note", "note (Enter saves, Esc cancels)", "")
+
+    def action_tags(self) -> None:
+        """Open the tag field (comma-separated) for the current record, with its tags."""
+        current = ", ".join(self.current.my_tags) if self.current else ""
+        self._open_input("tags", "tags, comma-separated (Enter saves, Esc cancels)", current)
+
+    def _open_input(self, mode: str, placeholder: str, value: str) -> None:
         if self.current is None:
             return
-        note = self.query_one("#note", Input)
-        note.add_class("open")
-        note.focus()
+        self.input_mode = mode
+        field = self.query_one("#note", Input)
+        field.placeholder = placeholder
+        field.value = value
+        field.add_class("open")
+        field.focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         note = event.input
         text = event.value.strip()
-        if text and self.current is not None:
+        screening = self.review.screening
+        if self.current is not None and (text or self.input_mode == "tags"):
+            rid = self.current.record_id
             try:
-                self.review.screening.note(
-                    self.stage, self.current.record_id, text, as_reviewer=self.reviewer
-                )
-                self.say(f"note saved on record {self.current.record_id}")
+                if self.input_mode == "tags":
+                    tags = [t.strip() for t in text.split(",") if t.strip()]
+                    screening.tag(self.stage, rid, tags, as_reviewer=self.reviewer)
+                    self.current = screening.record(self.stage, rid, as_reviewer=self.reviewer)
+                    self.say(f"tags on record {rid}: {', '.join(tags) or '(none)'}")
+                else:
+                    screening.note(self.stage, rid, text, as_reviewer=self.reviewer)
+                    self.say(f"note saved on record {rid}")
             except ScreeningError as exc:
                 self.say(f"[red]{exc}[/red]")
         note.value = ""

@@ -84,7 +84,7 @@ def screen(
     actor: str = AsOption,
     db: str = DbOption,
 ) -> None:
-    """Screen your records in the terminal (i/e/m, 1-9 reasons, u undo, n note, q quit).
+    """Screen your records in the terminal (i/e/m, 1-9 reasons, u undo, n note, t tags, q quit).
 
     Each key press is saved at once.
     """
