@@ -14,6 +14,9 @@ FORMATS: dict[str, str] = {
     "wos-tab": "evimap.importers.wos_tab:WosTabReader",
     "medline": "evimap.importers.pubmed:MedlineReader",
     "endnote-xml": "evimap.importers.endnote_xml:EndnoteXmlReader",
+    "scopus-csv": "evimap.importers.scopus_csv:ScopusCsvReader",
+    "csv": "evimap.importers.csv_generic:GenericCsvReader",
+    "bibtex": "evimap.importers.bibtex:BibtexReader",
 }
 
 

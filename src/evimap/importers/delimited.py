@@ -1,0 +1,458 @@
+"""Delimited text (CSV, TSV, semicolon): rows with their line numbers, column layouts, and the
+one conversion from a row to a :class:`Record` that every delimited format shares.
+
+A *layout* is data: which header names (aliases, matched case-insensitively) hold which record
+field, how list cells are separated, and which database the layout comes from. The Scopus
+reader and the generic CSV reader differ only in their layouts and in how sure they are that a
+file is theirs.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from evimap.errors import ImportFormatError
+from evimap.importers.author_lists import (
+    authors_from_names,
+    split_names,
+    split_outside_brackets,
+    split_references,
+    split_run_together,
+)
+from evimap.importers.base import Entry, Reader
+from evimap.importers.databases import ALIASES, canonical_database
+from evimap.records import Record
+from evimap.records.normalise import (
+    clean_list,
+    clean_text,
+    normalise_doi,
+    normalise_issn,
+    normalise_pages,
+    normalise_year,
+)
+
+# Scopus reference lists and abstracts can exceed csv's default 128 KiB cell limit.
+csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
+
+DELIMITERS = (",", "\t", ";")
+_SEP_HINT = re.compile(r"^\s*sep=(.)\s*$")
+
+# Record fields a layout can map a column to. `page_start`/`page_end` join into `pages`;
+# `citation` is a whole citation string (Embase `Source`); `openurl` an OpenURL link whose
+# query carries doi, issn, volume, issue and pages; `database` names the record's database.
+FIELDS = (
+    "id", "title", "abstract", "authors", "year", "source_title", "volume", "issue", "pages",
+    "page_start", "page_end", "doi", "issn", "keywords", "indexed_keywords", "language",
+    "document_type", "subject_areas", "cited_references", "publisher", "url", "database",
+    "citation", "openurl",
+)
+_LIST_FIELDS = ("keywords", "indexed_keywords", "subject_areas")
+_MISSING = {"NA", "N/A", "NULL", "[]"}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How one export's columns map to record fields.
+
+    :param name: short name (``scopus``, ``ieee``...).
+    :param database: the database files of this layout come from (``""`` for re-exports such
+        as Zotero, whose records may come from anywhere).
+    :param signature: header names that together identify the layout (case-insensitive).
+    :param columns: record field -> header aliases, in order of preference.
+    :param separators: record field -> characters separating items in its cells (default
+        ``;``); ``authors`` may be ``run-together`` (names written without a separator).
+    :param link_ids: (column, query parameter) pairs whose URL carries the record ID when no
+        ID column has one (Scopus ``Link`` ... ``eid=``).
+    """
+
+    name: str
+    database: str = ""
+    signature: tuple[str, ...] = ()
+    columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    separators: Mapping[str, str] = field(default_factory=dict)
+    link_ids: tuple[tuple[str, str], ...] = ()
+
+    def matches(self, header: Iterable[str]) -> bool:
+        """True when every signature column is in the header."""
+        names = {h.strip().lower() for h in header}
+        return bool(self.signature) and all(s.lower() in names for s in self.signature)
+
+
+# --------------------------------------------------------------------------- rows
+
+
+@dataclass(slots=True)
+class Row:
+    """One row of cells, the line it starts on, and its text verbatim.
+
+    :param unclosed: the row ran to the end of the file inside a quoted field.
+    """
+
+    line: int
+    raw: str
+    cells: list[str]
+    unclosed: bool = False
+
+
+class _Feed:
+    """The line iterator csv reads from; keeps the lines of the row being read."""
+
+    def __init__(self, lines: Iterator[str]):
+        self._lines = lines
+        self._taken: list[str] = []
+        self.exhausted = False
+
+    def __iter__(self) -> _Feed:
+        return self
+
+    def __next__(self) -> str:
+        try:
+            line = next(self._lines)
+        except StopIteration:
+            self.exhausted = True
+            raise
+        self._taken.append(line)
+        return line
+
+    def take(self) -> str:
+        text = "".join(self._taken)
+        self._taken.clear()
+        return text
+
+
+def sniff_delimiter(line: str) -> str:
+    """The delimiter (comma, tab or semicolon) that splits a header line into most cells."""
+    best, best_count = ",", 1
+    for delimiter in DELIMITERS:
+        count = len(next(csv.reader([line], delimiter=delimiter), []))
+        if count > best_count:
+            best, best_count = delimiter, count
+    return best
+
+
+def iter_rows(lines: Iterable[str], delimiter: str | None = None) -> Iterator[Row]:
+    """The non-blank rows of delimited text, the header first, each with its first line.
+
+    Quoted cells may span lines; the ``csv`` module reads them from the line stream, so memory
+    stays flat. The delimiter is sniffed from the first non-blank line unless given.
+
+    :param lines: the text's lines, each with its ``\\n``.
+    :param delimiter: the cell delimiter, or ``None`` to sniff it.
+    :raises ImportFormatError: naming the line, when ``csv`` rejects the text.
+    """
+    source = iter(lines)
+    skipped = 0
+    first = None
+    for line in source:
+        hint = _SEP_HINT.match(line)
+        if hint:  # Excel's "sep=;" line names the delimiter
+            delimiter = delimiter or hint[1]
+        elif line.strip():
+            first = line
+            break
+        skipped += 1
+    if first is None:
+        return
+    feed = _Feed(itertools.chain([first], source))
+    reader = csv.reader(feed, delimiter=delimiter or sniff_delimiter(first))
+    consumed = skipped
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise ImportFormatError(f"unreadable CSV: {exc}", line=consumed + 1) from None
+        start, consumed = consumed + 1, skipped + reader.line_num
+        raw = feed.take()
+        if not any(cell.strip() for cell in cells):
+            continue
+        # Every line ends with "\n": a row that needed more lines than the file had was still
+        # inside quotes when the file ended.
+        unclosed = feed.exhausted and raw.endswith("\n")
+        yield Row(start, raw, cells, unclosed)
+
+
+def read_header(head: str) -> tuple[str, list[str]] | None:
+    """The delimiter and header cells of a file's first 64 KiB, or ``None`` when blank."""
+    hinted = None
+    for line in head.splitlines():
+        hint = _SEP_HINT.match(line)
+        if hint:
+            hinted = hint[1]
+        elif line.strip():
+            delimiter = hinted or sniff_delimiter(line)
+            cells = next(csv.reader([line], delimiter=delimiter), [])
+            return delimiter, [c.strip() for c in cells]
+    return None
+
+
+def unique_header(cells: list[str]) -> list[str]:
+    """Header names stripped; a repeated name gets `` (2)``, `` (3)``..."""
+    seen: dict[str, int] = {}
+    out = []
+    for cell in cells:
+        name = cell.strip()
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return out
+
+
+# --------------------------------------------------------------------------- columns
+
+
+def resolve_columns(
+    header: list[str], layout: Layout, mapping: Mapping[str, str] | None = None
+) -> dict[str, list[str]]:
+    """Record field -> the header names (as the file spells them) that hold it.
+
+    :param header: the file's header.
+    :param layout: the layout whose aliases apply.
+    :param mapping: user mapping ``{field: header}``, overriding the layout for that field.
+    :raises ImportFormatError: naming the field or header when the mapping does not fit.
+    """
+    by_lower: dict[str, str] = {}
+    for name in header:
+        by_lower.setdefault(name.lower(), name)
+    columns: dict[str, list[str]] = {}
+    for name, aliases in layout.columns.items():
+        found = [by_lower[a.lower()] for a in aliases if a.lower() in by_lower]
+        if found:
+            columns[name] = found
+    for name, column in (mapping or {}).items():
+        if name not in FIELDS:
+            raise ImportFormatError(
+                f"unknown field {name!r} in the column mapping; fields: {', '.join(FIELDS)}",
+                field=name,
+            )
+        if column.lower() not in by_lower:
+            raise ImportFormatError(
+                f"column {column!r} mapped to {name} is not in the header "
+                f"({_show_header(header)})",
+                field=name,
+            )
+        columns[name] = [by_lower[column.lower()]]
+    return columns
+
+
+def _show_header(header: list[str], limit: int = 30) -> str:
+    shown = ", ".join(repr(h) for h in header[:limit])
+    return shown + (f", ... ({len(header)} columns)" if len(header) > limit else "")
+
+
+# --------------------------------------------------------------------------- conversion
+
+_CITATION = re.compile(
+    r"^(?P<source>.+?)\s+\((?P<year>\d{4})\)\s*(?P<volume>[^\s:(]+)?(?::(?P<issue>[^\s(]+))?"
+    r"\s*(?:\((?P<pages>[^)]*)\))?"
+)
+
+
+def _cell(fields: Mapping[str, str], column: str) -> str:
+    value = (fields.get(column) or "").strip()
+    return "" if value in _MISSING else value
+
+
+def row_to_record(
+    fields: Mapping[str, str], columns: Mapping[str, list[str]], layout: Layout
+) -> Record:
+    """Build a record from one row (header name -> cell) through resolved columns.
+
+    :param fields: the row as a mapping.
+    :param columns: from :func:`resolve_columns`.
+    :param layout: the layout (for separators and link IDs).
+    """
+
+    def first(name: str) -> str:
+        for column in columns.get(name, ()):
+            value = _cell(fields, column)
+            if value:
+                return value
+        return ""
+
+    def every(name: str) -> list[str]:
+        return [v for v in (_cell(fields, c) for c in columns.get(name, ())) if v]
+
+    record = Record(
+        title=clean_text(first("title")),
+        abstract=clean_text(first("abstract")),
+        source_title=clean_text(first("source_title")),
+        volume=clean_text(first("volume")),
+        issue=clean_text(first("issue")),
+        language=clean_text(first("language")),
+        document_type=clean_text(first("document_type")),
+        publisher=clean_text(first("publisher")),
+        url=next(iter(first("url").split()), ""),
+        source_record_id=clean_text(first("id")),
+    )
+    record.year = normalise_year(first("year"))
+    record.pages = normalise_pages(first("pages")) or normalise_pages(
+        first("page_start"), first("page_end")
+    )
+    record.doi = next((d for d in (normalise_doi(unquote(v)) for v in every("doi")) if d), "")
+    record.issn = normalise_issn(" ".join(every("issn")))
+    for name in _LIST_FIELDS:
+        separators = layout.separators.get(name, ";")
+        items: list[str] = []
+        for value in every(name):
+            items.extend(split_outside_brackets(value, separators))
+        setattr(record, name, clean_list(items))
+    authors = first("authors")
+    if authors:
+        style = layout.separators.get("authors", "")
+        names = split_run_together(authors) if style == "run-together" else split_names(authors)
+        record.authors = authors_from_names(names)
+    references = first("cited_references")
+    if references:
+        separator = layout.separators.get("cited_references", ";")
+        record.cited_references = split_references(references, separator)
+    database = first("database")
+    if database.lower() in ALIASES:
+        record.source_database = canonical_database(database)
+    if not record.source_record_id:
+        record.source_record_id = _id_from_links(fields, layout)
+    _fill_from_citation(record, first("citation"))
+    _fill_from_openurl(record, first("openurl"))
+    record.raw = json.dumps({k: v for k, v in fields.items() if v}, ensure_ascii=False)
+    return record
+
+
+def _id_from_links(fields: Mapping[str, str], layout: Layout) -> str:
+    for column, parameter in layout.link_ids:
+        for name, value in fields.items():
+            if name.lower() == column.lower() and value:
+                found = parse_qs(urlsplit(value.strip()).query).get(parameter)
+                if found:
+                    return found[0]
+    return ""
+
+
+def _fill_from_citation(record: Record, citation: str) -> None:
+    """Fill what is missing from a citation string (``Cancer (2004) 102:4 (253-258). ...``)."""
+    match = _CITATION.match(citation) if citation else None
+    if not match:
+        return
+    record.source_title = record.source_title or clean_text(match["source"])
+    record.year = record.year or int(match["year"])
+    record.volume = record.volume or (match["volume"] or "")
+    record.issue = record.issue or (match["issue"] or "")
+    record.pages = record.pages or normalise_pages(match["pages"] or "")
+
+
+def _fill_from_openurl(record: Record, url: str) -> None:
+    """Fill what is missing from an OpenURL link's query (``id=doi:...&issn=...&spage=``)."""
+    if not url:
+        return
+    query = {k.removeprefix("rft."): v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+    if not record.doi:
+        for key in ("id", "rft_id", "doi"):
+            record.doi = normalise_doi(query.get(key, ""))
+            if record.doi:
+                break
+    record.issn = record.issn or normalise_issn(query.get("issn", ""))
+    record.volume = record.volume or query.get("volume", "")
+    record.issue = record.issue or query.get("issue", "")
+    record.pages = record.pages or normalise_pages(query.get("spage"), query.get("epage"))
+    record.year = record.year or normalise_year(query.get("date"))
+    record.source_title = record.source_title or clean_text(query.get("title", ""))
+
+
+# --------------------------------------------------------------------------- reader
+
+
+class DelimitedReader(Reader):
+    """A reader for delimited text: subclasses give their layouts and how sure they are.
+
+    Options: ``columns`` (``{field: header}``) maps columns by hand; ``delimiter`` forces the
+    delimiter instead of sniffing it.
+    """
+
+    layouts: ClassVar[tuple[Layout, ...]]
+    fallback: ClassVar[Layout | None] = None
+
+    def __init__(self, file_name: str = "", options: dict[str, Any] | None = None):
+        super().__init__(file_name, options)
+        self.header: list[str] = []
+        self.layout: Layout | None = None
+        self.columns: dict[str, list[str]] = {}
+
+    @classmethod
+    def layout_for(cls, header: list[str]) -> Layout | None:
+        """The first layout whose signature the header has, else the fallback."""
+        return next((lay for lay in cls.layouts if lay.matches(header)), cls.fallback)
+
+    def header_for(self, width: int) -> list[str] | None:
+        """Header names for a row of ``width`` cells; ``None`` when the row cannot fit it."""
+        return self.header if width <= len(self.header) else None
+
+    def database(self, head: str) -> str:
+        parsed = read_header(head)
+        layout = self.layout_for(parsed[1]) if parsed else None
+        return layout.database if layout else ""
+
+    def split(self, lines: Iterable[str]) -> Iterator[Entry]:
+        try:
+            rows = iter_rows(lines, self.options.get("delimiter"))
+            header_row = next(rows, None)
+            if header_row is None:
+                return
+            self._start(header_row)
+            for row in rows:
+                yield self._entry(row)
+        except ImportFormatError as exc:
+            raise ImportFormatError(
+                exc.problem.message, file=self.file_name or None, line=exc.line, field=exc.field
+            ) from None
+
+    def _start(self, header_row: Row) -> None:
+        self.header = unique_header(header_row.cells)
+        layout = self.layout_for(self.header)
+        mapping = self.options.get("columns") or {}
+        if layout is None:
+            layout = Layout("user")
+        try:
+            self.columns = resolve_columns(self.header, layout, mapping)
+        except ImportFormatError as exc:
+            raise ImportFormatError(
+                exc.problem.message, line=header_row.line, field=exc.field
+            ) from None
+        if "title" not in self.columns:
+            raise ImportFormatError(
+                f"no title column in the header ({_show_header(self.header)}); the layout is "
+                "not one evimap knows: name the title column with --column title=HEADER "
+                "(and others the same way: authors, abstract, year, doi, source_title, id ...)",
+                line=header_row.line,
+            )
+        self.layout = layout
+
+    def _entry(self, row: Row) -> Entry:
+        if row.unclosed:
+            return Entry(row.line, row.raw, error="a quoted cell that starts in this row is "
+                         "never closed: the rest of the file is inside it")
+        header = self.header_for(len(row.cells))
+        if header is None:
+            return Entry(row.line, row.raw, error=f"the row has {len(row.cells)} cells but the "
+                         f"header has {len(self.header)} (a delimiter inside an unquoted cell?)")
+        return Entry(row.line, row.raw, dict(zip(header, row.cells, strict=False)))
+
+    def convert(self, entry: Entry) -> Record:
+        assert self.layout is not None, "split() reads the header before convert()"
+        record = row_to_record(entry.fields, self.columns, self.layout)
+        record.line = entry.line
+        return record
+
+
+def sniff_layouts(head: str, layouts: Iterable[Layout]) -> tuple[list[str], Layout | None]:
+    """The header of ``head`` and the first of ``layouts`` it matches."""
+    parsed = read_header(head)
+    if parsed is None:
+        return [], None
+    header = parsed[1]
+    return header, next((lay for lay in layouts if lay.matches(header)), None)
