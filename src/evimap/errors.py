@@ -84,3 +84,23 @@ class SkippedRecord:
     reason: str
     field: str | None = None
     extra: dict = dataclasses.field(default_factory=dict)
+
+
+class CodebookError(EvimapError):
+    """The charting codebook (codebook.toml) is missing or invalid; lists every problem at once."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class ChartingError(EvimapError):
+    """Charted values do not fit the codebook or the review's studies; lists every problem."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class ReportError(EvimapError):
+    """A report input (reported counts, paper numbers, recommendations) is missing or invalid."""

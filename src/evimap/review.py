@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from evimap.charting.component import Charting
 from evimap.errors import EvimapError, NoReview
 from evimap.importing import FileImport, Progress, import_file
 from evimap.protocol import PROTOCOL_FILE, Protocol, load_protocol
@@ -103,6 +104,7 @@ class Review:
         self.imports = Imports(self)
         self.records = Records(self)
         self.events = Events(self)
+        self.charting = Charting(self)
         self.screening = Screening(self)
 
     @classmethod
