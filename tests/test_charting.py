@@ -333,7 +333,9 @@ def test_the_charting_migration_goes_down_alone_and_up_again(store):
 
     assert "0004_charting" in store.revisions()
     store.downgrade("charting@-1")
-    assert "0004_charting" not in store.revisions() and "0001" in store.revisions()
+    # other parts' branches (e.g. 0002_screening) stay; 0001 is a head only when none exist
+    remaining = store.revisions()
+    assert "0004_charting" not in remaining and remaining
     assert "charted_values" not in inspect(store.engine).get_table_names()
     store.upgrade()
     assert "charted_values" in inspect(store.engine).get_table_names()

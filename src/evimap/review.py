@@ -16,6 +16,7 @@ from evimap.importing import FileImport, Progress, import_file
 from evimap.protocol import PROTOCOL_FILE, Protocol, load_protocol
 from evimap.protocol.template import render_template
 from evimap.records import Record
+from evimap.screening.component import Screening
 from evimap.search.component import Search
 from evimap.store import Event, EventLog, Store, open_store
 from evimap.store.records import count_by_database, iter_records
@@ -106,6 +107,7 @@ class Review:
         self.events = Events(self)
         self.charting = Charting(self)
         self.search = Search(self)
+        self.screening = Screening(self)
 
     @classmethod
     def open(cls, folder: str | Path, db: str | None = None) -> Review:

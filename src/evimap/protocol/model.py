@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from evimap.protocol.screening import ScreeningSettings
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -62,6 +64,7 @@ class Protocol(_Strict):
     :param criteria: eligibility criteria, inclusion and exclusion, each with a code.
     :param codebook: path of the charting codebook, relative to the review folder.
     :param store: where the data is kept.
+    :param screening: stages, reviewers, assignment and highlight keywords (optional).
     """
 
     title: str = Field(min_length=1)
@@ -71,6 +74,7 @@ class Protocol(_Strict):
     criteria: list[Criterion] = Field(min_length=1)
     codebook: str = "codebook.toml"
     store: StoreSettings = Field(default_factory=StoreSettings)
+    screening: ScreeningSettings = Field(default_factory=ScreeningSettings)
 
     @model_validator(mode="after")
     def _unique_codes(self) -> Protocol:
@@ -79,6 +83,11 @@ class Protocol(_Strict):
             if criterion.code in seen:
                 raise ValueError(f"criterion code {criterion.code!r} is used twice")
             seen.add(criterion.code)
+        unknown = [r for r in self.screening.reasons if r not in seen]
+        if unknown:
+            raise ValueError(
+                f"screening.reasons {unknown} are not criterion codes; codes are {sorted(seen)}"
+            )
         return self
 
     def criterion(self, code: str) -> Criterion:
