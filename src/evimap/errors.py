@@ -84,3 +84,58 @@ class SkippedRecord:
     reason: str
     field: str | None = None
     extra: dict = dataclasses.field(default_factory=dict)
+
+
+class CodebookError(EvimapError):
+    """The charting codebook (codebook.toml) is missing or invalid; lists every problem at once."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class ChartingError(EvimapError):
+    """Charted values do not fit the codebook or the review's studies; lists every problem."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class ReportError(EvimapError):
+    """A report input (reported counts, paper numbers, recommendations) is missing or invalid."""
+
+
+class SearchSyntaxError(EvimapError):
+    """A search equation cannot be parsed; the message shows the equation with a caret.
+
+    :param message: what is wrong.
+    :param equation: the equation as given.
+    :param position: 0-based character offset of the problem in ``equation``.
+    :param syntax: the syntax it was read as (``wos``, ``scopus`` ...).
+    """
+
+    def __init__(self, message: str, equation: str, position: int, syntax: str = ""):
+        self.message = message
+        self.equation = equation
+        self.position = max(0, min(position, len(equation)))
+        self.syntax = syntax
+        super().__init__(self.render())
+
+    @property
+    def column(self) -> int:
+        """1-based column of the problem (on the equation's line)."""
+        return self.position - self.equation.rfind("\n", 0, self.position)
+
+    def render(self) -> str:
+        """``message at column N`` then the equation's line and a caret under the position."""
+        start = self.equation.rfind("\n", 0, self.position) + 1
+        end = self.equation.find("\n", self.position)
+        line = self.equation[start : end if end >= 0 else len(self.equation)]
+        where = f" ({self.syntax} syntax)" if self.syntax else ""
+        caret = " " * (self.position - start) + "^"
+        return f"{self.message} at column {self.column}{where}\n  {line}\n  {caret}"
+
+
+class SearchError(EvimapError):
+    """A search equation is well-formed but cannot be run or written as asked."""

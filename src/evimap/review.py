@@ -10,12 +10,15 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from evimap.charting.component import Charting
 from evimap.dedup.component import Dedup
 from evimap.errors import EvimapError, NoReview
 from evimap.importing import FileImport, Progress, import_file
 from evimap.protocol import PROTOCOL_FILE, Protocol, load_protocol
 from evimap.protocol.template import render_template
 from evimap.records import Record
+from evimap.screening.component import Screening
+from evimap.search.component import Search
 from evimap.store import Event, EventLog, Store, open_store
 from evimap.store.records import count_by_database, iter_records
 
@@ -103,6 +106,9 @@ class Review:
         self.imports = Imports(self)
         self.records = Records(self)
         self.events = Events(self)
+        self.charting = Charting(self)
+        self.search = Search(self)
+        self.screening = Screening(self)
         self.dedup = Dedup(self)
 
     @classmethod

@@ -1,4 +1,5 @@
-"""`evimap demo`: build the demo review and print what it holds."""
+"""`evimap demo`: build the worked example and its report (or, with --imports-only, the
+import tour) and print what it holds."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from evimap.cli.output import (
     FormatOption,
     OutputFormat,
     cli_errors,
+    console,
     emit_object,
     emit_rows,
     err_console,
@@ -22,15 +24,60 @@ from evimap.cli.reviews import _print_database_summary
 @app.command()
 def demo(
     out: Path = typer.Option(Path("demo-output"), "--out", help="Folder to write the demo to."),
+    imports_only: bool = typer.Option(
+        False,
+        "--imports-only",
+        help="Run the import tour instead: import every export into a fresh review.",
+    ),
     exports: Path = typer.Option(
         None,
         "--exports",
-        help="Folder of exports (default: ../shared/data/exports, else the "
-        "sample shipped with evimap).",
+        help="With --imports-only: folder of exports (default: ../shared/data/exports, else "
+        "the sample shipped with evimap).",
     ),
     fmt: OutputFormat = FormatOption,
 ) -> None:
-    """Import every export into a fresh review in OUT and summarise it by database."""
+    """Build the worked example (the reference review rebuilt from data) and write its report
+    into OUT: report.html, prisma.svg/png/json, workbook.xlsx, included.ris/bib, tables/ and
+    consistency.md. With --imports-only, import every export into a review in OUT instead."""
+    if imports_only:
+        _import_tour(out, exports, fmt)
+        return
+    from evimap.demo import build_example
+
+    with (
+        cli_errors(),
+        Progress(console=err_console, transient=True, disable=fmt is not OutputFormat.table) as bar,
+    ):
+        task = bar.add_task("building the worked example", total=None)
+        build = build_example(out, on_step=lambda text: bar.update(task, description=text))
+    consistency = build.consistency
+    summary = {
+        "folder": str(out),
+        "studies_imported": build.imported.added,
+        "studies_charted": build.charted_studies,
+        "reported_counts": build.reported_events,
+        "files": {name: str(path) for name, path in build.files.items()},
+        "paper_numbers": len(consistency.checks),
+        "match": consistency.matches,
+        "differ": len(consistency.differences),
+    }
+    if fmt is not OutputFormat.table:
+        emit_object(summary, fmt)
+        return
+    emit_rows(
+        [{"file": name, "path": str(path)} for name, path in build.files.items()],
+        fmt,
+        title=f"Worked example written to {out}",
+    )
+    console.print(
+        f"{build.charted_studies} studies charted; {len(consistency.checks)} numbers printed in "
+        f"the paper recomputed: {consistency.matches} match, {len(consistency.differences)} "
+        f"differ (explained in {out / 'consistency.md'}). Open {out / 'report.html'}."
+    )
+
+
+def _import_tour(out: Path, exports: Path | None, fmt: OutputFormat) -> None:
     from evimap.demo import default_exports, export_files, import_tour
 
     folder = exports or default_exports()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from evimap.records.model import Author
-from evimap.records.normalise import clean_text, parse_author
+from evimap.records.normalise import clean_list, clean_text, parse_author
 
 _INITIAL = re.compile(r"(?:^|\s)[A-Z]\.")
 _AND = re.compile(r"\s+and\s+")
@@ -42,16 +42,6 @@ def split_outside_brackets(value: str, separators: str) -> list[str]:
             start = i + 1
     items.append(value[start:])
     return items
-
-
-def clean_list(items: list[str]) -> list[str]:
-    """Clean each item, drop empty ones and repeats, keep order."""
-    out: list[str] = []
-    for item in items:
-        item = clean_text(item)
-        if item and item not in out:
-            out.append(item)
-    return out
 
 
 def _names(items: list[str]) -> list[str]:

@@ -18,11 +18,12 @@ from bibtexparser.library import Library
 from bibtexparser.model import DuplicateFieldKeyBlock, Field, ParsingFailedBlock
 from bibtexparser.model import Entry as BibEntry
 
-from evimap.importers.author_lists import clean_list, split_outside_brackets, split_references
+from evimap.importers.author_lists import split_outside_brackets, split_references
 from evimap.importers.base import Entry, Reader
 from evimap.importers.databases import ALIASES, canonical_database, database_from_text
 from evimap.records import Author, Record
 from evimap.records.normalise import (
+    clean_list,
     clean_text,
     normalise_doi,
     normalise_issn,

@@ -21,7 +21,6 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from evimap.errors import ImportFormatError
 from evimap.importers.author_lists import (
     authors_from_names,
-    clean_list,
     split_names,
     split_outside_brackets,
     split_references,
@@ -31,6 +30,7 @@ from evimap.importers.base import Entry, Reader
 from evimap.importers.databases import ALIASES, canonical_database
 from evimap.records import Record
 from evimap.records.normalise import (
+    clean_list,
     clean_text,
     normalise_doi,
     normalise_issn,

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from evimap.protocol.screening import ScreeningSettings
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -125,6 +127,7 @@ class Protocol(_Strict):
     :param store: where the data is kept.
     :param dedup: how duplicates are found.
     :param removals: removals before screening.
+    :param screening: stages, reviewers, assignment and highlight keywords (optional).
     """
 
     title: str = Field(min_length=1)
@@ -136,6 +139,7 @@ class Protocol(_Strict):
     store: StoreSettings = Field(default_factory=StoreSettings)
     dedup: DedupSettings = Field(default_factory=DedupSettings)
     removals: Removals = Field(default_factory=Removals)
+    screening: ScreeningSettings = Field(default_factory=ScreeningSettings)
 
     @model_validator(mode="after")
     def _unique_codes(self) -> Protocol:
@@ -144,6 +148,11 @@ class Protocol(_Strict):
             if criterion.code in seen:
                 raise ValueError(f"criterion code {criterion.code!r} is used twice")
             seen.add(criterion.code)
+        unknown = [r for r in self.screening.reasons if r not in seen]
+        if unknown:
+            raise ValueError(
+                f"screening.reasons {unknown} are not criterion codes; codes are {sorted(seen)}"
+            )
         return self
 
     def criterion(self, code: str) -> Criterion:

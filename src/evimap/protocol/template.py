@@ -41,6 +41,33 @@ text = "Describe the first exclusion criterion"
 [store]
 url = ""
 
+# Screening: two stages (title_abstract, full_text). Defaults: two reviewers a record, blind,
+# include / exclude / maybe, a reason (criterion code) required to exclude at full text.
+[screening]
+maybe_advances = false     # true: an arbiter may send a "maybe" on to full text
+
+[screening.assignment]
+mode = "dual"              # or "split" with overlap = 0.2 for calibration
+pilot = 0                  # records every reviewer screens first, agreement reported
+seed = 1
+
+# Rayyan-style keywords marked in titles and abstracts; a trailing * truncates.
+[screening.highlight]
+include = []
+exclude = []
+
+# The team: reviewers screen blind; an arbiter settles conflicts; an owner runs the review.
+[[screening.reviewers]]
+name = "reviewer-1"
+role = "reviewer"
+
+[[screening.reviewers]]
+name = "reviewer-2"
+role = "reviewer"
+
+[[screening.reviewers]]
+name = "arbiter"
+role = "arbiter"
 # Deduplication (`evimap dedup`): pairs at or above `threshold` merge; pairs from `review_from`
 # up to it wait for `evimap dedup review`. engine = "spark" needs `pip install evimap[spark]`.
 [dedup]

@@ -119,7 +119,11 @@ def split_list(value: str | None, separators: str = ";") -> list[str]:
     """Split a delimited field into clean, non-empty items, keeping order and dropping repeats."""
     if not value:
         return []
-    items = re.split("[" + re.escape(separators) + "]", value)
+    return clean_list(re.split("[" + re.escape(separators) + "]", value))
+
+
+def clean_list(items: list[str]) -> list[str]:
+    """Clean each item, drop empty ones and repeats, keep order."""
     out: list[str] = []
     for item in items:
         item = clean_text(item)

@@ -1,0 +1,181 @@
+"""Saving and reading charted values in the review store."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from evimap.charting.sheet import ChartedStudy
+from evimap.errors import ChartingError, Problem
+from evimap.records import Record
+from evimap.store import EventLog, Store
+from evimap.store.models import RecordRow
+from evimap.store.models_charting import ChartedValueRow
+from evimap.store.records import iter_records
+
+
+@dataclass
+class Study:
+    """An included study as synthesis sees it: its record and one reviewer's charted values.
+
+    :param key: the study key.
+    :param record: the bibliographic record (``None`` when the study has no stored record).
+    :param values: field name -> value.
+    :param basis: field name -> where the value comes from.
+    :param record_id: the record's id in the store.
+    """
+
+    key: str
+    record: Record | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+    basis: dict[str, str] = field(default_factory=dict)
+    record_id: int | None = None
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """The value of field ``name`` (``default`` when not charted)."""
+        return self.values.get(name, default)
+
+
+@dataclass
+class ChartingImport:
+    """What saving one charting file did."""
+
+    file: str
+    reviewers: list[str]
+    studies: int
+    values: int
+    replaced: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary."""
+        return dict(self.__dict__)
+
+
+def record_ids_by_key(session: Session, keys: list[str]) -> dict[str, int]:
+    """Record id of each study key (the record's ``source_record_id``); first import wins."""
+    found: dict[str, int] = {}
+    query = (
+        select(RecordRow.source_record_id, RecordRow.id)
+        .where(RecordRow.source_record_id.in_(keys))
+        .order_by(RecordRow.id)
+    )
+    for key, record_id in session.execute(query):
+        found.setdefault(key, record_id)
+    return found
+
+
+def save_charting(
+    store: Store,
+    studies: list[ChartedStudy],
+    *,
+    file: str = "",
+    actor: str = "",
+    require_records: bool = True,
+    kind: str = "chart.import",
+    details: dict[str, Any] | None = None,
+) -> ChartingImport:
+    """Store charted values in one transaction, replacing the same reviewer's earlier values
+    for the same study and field, and log a ``chart.import`` event.
+
+    :param store: the review store.
+    :param studies: checked values (see :func:`evimap.charting.sheet.read_charting`).
+    :param file: the file they came from (for the log).
+    :param actor: who imports.
+    :param require_records: every study key must name a stored record (``source_record_id``).
+    :param kind: the event kind to log (``chart.import`` or ``chart.verify``).
+    :param details: more details for the event (a verification's agreement).
+    :raises ChartingError: when study keys match no record.
+    """
+    keys = sorted({s.key for s in studies})
+    with store.transaction() as session:
+        ids = record_ids_by_key(session, keys)
+        missing = [k for k in keys if k not in ids]
+        if require_records and missing:
+            raise ChartingError(
+                [
+                    Problem(
+                        f"study {k!r} matches no record (no record has this ID); "
+                        "import the included studies first",
+                        file=file or None,
+                    )
+                    for k in missing
+                ]
+            )
+        replaced = 0
+        values = 0
+        for study in studies:
+            for name, value in study.values.items():
+                result = session.execute(
+                    delete(ChartedValueRow).where(
+                        ChartedValueRow.reviewer == study.reviewer,
+                        ChartedValueRow.study_key == study.key,
+                        ChartedValueRow.field == name,
+                    )
+                )
+                replaced += result.rowcount or 0
+                session.add(
+                    ChartedValueRow(
+                        reviewer=study.reviewer,
+                        study_key=study.key,
+                        record_id=ids.get(study.key),
+                        field=name,
+                        value=value,
+                        basis=study.basis.get(name, ""),
+                    )
+                )
+                values += 1
+        reviewers = sorted({s.reviewer for s in studies})
+        result = ChartingImport(file, reviewers, len(keys), values, replaced)
+        EventLog.append(
+            session,
+            kind,
+            actor=actor,
+            subject=file,
+            counts={"studies": len(keys), "values": values, "replaced": replaced},
+            details={"reviewers": reviewers, "studies": keys, **(details or {})},
+        )
+    return result
+
+
+def charted_values(session: Session, reviewer: str | None = None) -> dict[str, dict[str, dict]]:
+    """``reviewer -> study key -> {"values": {...}, "basis": {...}, "record_id": id}``."""
+    query = select(ChartedValueRow).order_by(ChartedValueRow.id)
+    if reviewer is not None:
+        query = query.where(ChartedValueRow.reviewer == reviewer)
+    out: dict[str, dict[str, dict]] = defaultdict(dict)
+    for row in session.scalars(query):
+        cell = out[row.reviewer].setdefault(
+            row.study_key, {"values": {}, "basis": {}, "record_id": row.record_id}
+        )
+        cell["values"][row.field] = row.value
+        cell["basis"][row.field] = row.basis
+    return dict(out)
+
+
+def reviewer_counts(session: Session) -> dict[str, int]:
+    """Studies charted by each reviewer."""
+    query = select(
+        ChartedValueRow.reviewer, func.count(func.distinct(ChartedValueRow.study_key))
+    ).group_by(ChartedValueRow.reviewer)
+    return {reviewer: n for reviewer, n in session.execute(query)}
+
+
+def load_studies(session: Session, reviewer: str) -> list[Study]:
+    """The studies ``reviewer`` charted, with their records, ordered by study key."""
+    cells = charted_values(session, reviewer).get(reviewer, {})
+    ids = [c["record_id"] for c in cells.values() if c["record_id"] is not None]
+    records = dict(iter_records(session, ids=ids)) if ids else {}
+    return [
+        Study(
+            key,
+            records.get(cell["record_id"]),
+            cell["values"],
+            cell["basis"],
+            cell["record_id"],
+        )
+        for key, cell in sorted(cells.items())
+    ]

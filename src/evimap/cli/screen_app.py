@@ -1,0 +1,220 @@
+"""The terminal screening screen (Textual): one record at a time, decided from the keyboard.
+
+Keys: ``i`` include, ``e`` exclude, ``m`` maybe, ``1``-``9`` exclude with that reason, ``u``
+undo the last decision, ``n`` write a note, ``t`` set tags (comma-separated), ``q`` quit.
+Everything goes through ``review.screening`` (each key press is one committed decision), so
+blindness and validation are the core's; this module only draws.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Header, Input, ProgressBar, Static
+
+from evimap.review import Review
+from evimap.screening.errors import ScreeningError
+from evimap.screening.highlight import Span
+from evimap.screening.view import RecordView
+
+STYLES = {"include": "bold green", "exclude": "bold red"}
+
+
+def marked(text: str, spans: list[Span]) -> Text:
+    """``text`` with the include / exclude keyword spans coloured."""
+    out = Text(text or "")
+    for span in spans:
+        out.stylize(STYLES[span.kind], span.start, span.end)
+    return out
+
+
+class ScreenApp(App):
+    """Screen the records assigned to one reviewer at one stage.
+
+    :param review: the open review.
+    :param stage: ``title_abstract`` or ``full_text``.
+    :param reviewer: who is screening.
+    """
+
+    TITLE = "evimap screen"
+    CSS = """
+    #progress { height: 1; margin: 0 1; }
+    #meta { color: $text-muted; margin: 0 1; }
+    #title { text-style: bold; margin: 1 1 0 1; }
+    #abstract { margin: 1 1; }
+    #reasons { margin: 0 1; color: $text-muted; }
+    #status { margin: 0 1; height: 2; }
+    #note { display: none; }
+    #note.open { display: block; }
+    """
+    BINDINGS = [
+        Binding("i", "decide('include')", "include"),
+        Binding("e", "decide('exclude')", "exclude"),
+        Binding("m", "decide('maybe')", "maybe"),
+        Binding("u", "undo", "undo"),
+        Binding("n", "note", "note"),
+        Binding("t", "tags", "tags"),
+        Binding("q", "quit", "quit"),
+        *[Binding(str(k), f"reason({k})", "reason", show=False) for k in range(1, 10)],
+    ]
+
+    def __init__(self, review: Review, stage: str, reviewer: str):
+        super().__init__()
+        self.review = review
+        self.stage = stage
+        self.reviewer = reviewer
+        self.current: RecordView | None = None
+        self.input_mode = "note"
+        self.reasons = list(review.screening.config.reasons)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield ProgressBar(id="progress", show_eta=False)
+        yield Static(id="meta")
+        with VerticalScroll():
+            yield Static(id="title")
+            yield Static(id="abstract")
+        yield Static(id="reasons")
+        yield Static(id="status")
+        yield Input(placeholder="note (Enter saves, Esc cancels)", id="note")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"{self.stage} as {self.reviewer}"
+        texts = self.review.screening.config.reason_texts
+        self.query_one("#reasons", Static).update(
+            "  ".join(
+                f"[{i}] {code} {texts.get(code, '')[:40]}"
+                for i, code in enumerate(self.reasons[:9], start=1)
+            )
+        )
+        self.show_next()
+
+    # -- drawing ------------------------------------------------------------------------------
+
+    def show(self, record_id: int | None) -> None:
+        """Show a record (or the end screen when ``record_id`` is None) and the progress."""
+        screening = self.review.screening
+        assigned = len(screening.queue(self.stage, as_reviewer=self.reviewer, todo_only=False))
+        done = assigned - len(screening.queue(self.stage, as_reviewer=self.reviewer))
+        bar = self.query_one("#progress", ProgressBar)
+        bar.update(total=max(assigned, 1), progress=done)
+        if record_id is None:
+            self.current = None
+            self.query_one("#meta", Static).update(f"{done}/{assigned} done")
+            self.query_one("#title", Static).update("Nothing left to screen at this stage.")
+            self.query_one("#abstract", Static).update("")
+            return
+        view = screening.record(self.stage, record_id, as_reviewer=self.reviewer)
+        self.current = view
+        record = view.record
+        mine = f"  your call: {view.mine.decision} {view.mine.reason}" if view.mine else ""
+        if view.others:  # only ever filled when the core lets this reviewer see them
+            mine += "  others: " + ", ".join(
+                f"{c.reviewer} {c.decision} {c.reason}".rstrip() for c in view.others
+            )
+        self.query_one("#meta", Static).update(
+            f"record {record_id}  {record.year or ''}  {record.source_title}  "
+            f"{record.doi}  [{done}/{assigned} done]{mine}"
+        )
+        self.query_one("#title", Static).update(marked(record.title, view.highlights["title"]))
+        self.query_one("#abstract", Static).update(
+            marked(record.abstract or "(no abstract)", view.highlights["abstract"])
+        )
+
+    def show_next(self) -> None:
+        todo = self.review.screening.queue(self.stage, as_reviewer=self.reviewer)
+        self.show(todo[0] if todo else None)
+
+    def say(self, message: str) -> None:
+        self.query_one("#status", Static).update(message)
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def _decide(self, decision: str, reason: str = "") -> None:
+        if self.current is None:
+            return
+        try:
+            self.review.screening.decide(
+                self.stage,
+                self.current.record_id,
+                decision,
+                reason=reason,
+                as_reviewer=self.reviewer,
+            )
+        except ScreeningError as exc:
+            self.say(f"[red]{exc}[/red]")
+            return
+        self.say(f"record {self.current.record_id}: {decision} {reason}".rstrip())
+        self.show_next()
+
+    def action_decide(self, decision: str) -> None:
+        """Include, exclude (without a reason) or maybe."""
+        self._decide(decision)
+
+    def action_reason(self, number: int) -> None:
+        """Exclude with the ``number``-th reason."""
+        if number > len(self.reasons):
+            self.say(f"[red]no reason {number}[/red]")
+            return
+        self._decide("exclude", self.reasons[number - 1])
+
+    def action_undo(self) -> None:
+        """Undo the last decision and show its record again."""
+        try:
+            undone = self.review.screening.undo(self.stage, as_reviewer=self.reviewer)
+        except ScreeningError as exc:
+            self.say(f"[red]{exc}[/red]")
+            return
+        self.say(f"undone: record {undone.record_id}")
+        self.show(undone.record_id)
+
+    def action_note(self) -> None:
+        """Open the note field for the current record."""
+        self._open_input("note", "note (Enter saves, Esc cancels)", "")
+
+    def action_tags(self) -> None:
+        """Open the tag field (comma-separated) for the current record, with its tags."""
+        current = ", ".join(self.current.my_tags) if self.current else ""
+        self._open_input("tags", "tags, comma-separated (Enter saves, Esc cancels)", current)
+
+    def _open_input(self, mode: str, placeholder: str, value: str) -> None:
+        if self.current is None:
+            return
+        self.input_mode = mode
+        field = self.query_one("#note", Input)
+        field.placeholder = placeholder
+        field.value = value
+        field.add_class("open")
+        field.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        note = event.input
+        text = event.value.strip()
+        screening = self.review.screening
+        if self.current is not None and (text or self.input_mode == "tags"):
+            rid = self.current.record_id
+            try:
+                if self.input_mode == "tags":
+                    tags = [t.strip() for t in text.split(",") if t.strip()]
+                    screening.tag(self.stage, rid, tags, as_reviewer=self.reviewer)
+                    self.current = screening.record(self.stage, rid, as_reviewer=self.reviewer)
+                    self.say(f"tags on record {rid}: {', '.join(tags) or '(none)'}")
+                else:
+                    screening.note(self.stage, rid, text, as_reviewer=self.reviewer)
+                    self.say(f"note saved on record {rid}")
+            except ScreeningError as exc:
+                self.say(f"[red]{exc}[/red]")
+        note.value = ""
+        note.remove_class("open")
+        self.set_focus(None)
+
+    def on_key(self, event) -> None:
+        note = self.query_one("#note", Input)
+        if event.key == "escape" and note.has_class("open"):
+            note.value = ""
+            note.remove_class("open")
+            self.set_focus(None)
+            event.stop()

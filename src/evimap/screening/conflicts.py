@@ -1,0 +1,88 @@
+"""Conflicts and arbitration: reviewers who differ (maybe counts) and the arbiter's settlement."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from evimap.protocol.screening import STAGES
+from evimap.screening import ledger
+from evimap.screening.config import ScreeningConfig
+from evimap.screening.errors import InvalidDecision, NotPermitted, ScreeningError
+from evimap.store.events import EventLog
+from evimap.store.models_screening import SettlementRow
+
+
+def conflicts(session: Session, config: ScreeningConfig, stage: str) -> list[ledger.UnitState]:
+    """Records in conflict at ``stage``, in record order (no blindness: callers check roles)."""
+    states = ledger.stage_states(session, config, stage)
+    return [states[rid] for rid in sorted(states) if states[rid].status == "conflict"]
+
+
+def settle(
+    session: Session,
+    config: ScreeningConfig,
+    stage: str,
+    record_id: int,
+    decision: str,
+    *,
+    arbiter: str,
+    why: str,
+    reason: str = "",
+) -> ledger.UnitState:
+    """Settle a record at ``stage`` with the arbiter's decision and reason.
+
+    :param decision: ``include`` or ``exclude`` (``maybe`` at title/abstract when
+        ``maybe_advances``: it sends the record on to full text).
+    :param why: the arbiter's reason in words (required).
+    :param reason: the exclusion criterion code (required to exclude where the stage says so).
+    :raises NotPermitted: unless ``arbiter`` is an arbiter or owner.
+    """
+    if not config.privileged(arbiter):
+        raise NotPermitted(f"{arbiter} is a reviewer; only an arbiter or owner settles records")
+    allowed = ["include", "exclude"]
+    if stage == STAGES[0] and config.settings.maybe_advances:
+        allowed.append("maybe")
+    if decision not in allowed:
+        raise InvalidDecision(f"a settlement at {stage} is one of {', '.join(allowed)}")
+    config.check_decision(stage, decision, reason)
+    if not why.strip():
+        raise InvalidDecision("say why the record is settled this way (--why)")
+    state = ledger.record_state(session, config, stage, record_id)
+    if not state.reviewers:
+        raise ScreeningError(f"record {record_id} is not assigned at {stage}")
+    previous = session.scalars(
+        select(SettlementRow.id)
+        .where(SettlementRow.stage == stage, SettlementRow.record_id == record_id)
+        .order_by(SettlementRow.id.desc())
+        .limit(1)
+    ).first()
+    row = SettlementRow(
+        stage=stage,
+        record_id=record_id,
+        decision=decision,
+        reason=reason,
+        why=why.strip(),
+        arbiter=arbiter,
+        supersedes_id=previous,
+    )
+    session.add(row)
+    session.flush()
+    EventLog.append(
+        session,
+        "screen.settle",
+        actor=arbiter,
+        subject=f"record:{record_id}",
+        why=why.strip(),
+        counts={"settled": 1},
+        details={
+            "stage": stage,
+            "record_id": record_id,
+            "decision": decision,
+            "reason": reason,
+            "was": state.status,
+            "conflict": state.conflict,
+            "settlement_id": row.id,
+        },
+    )
+    return ledger.record_state(session, config, stage, record_id)

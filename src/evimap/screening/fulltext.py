@@ -1,0 +1,119 @@
+"""Full-text reports: attach a PDF (kept under ``fulltext/`` by content hash) or mark it not
+retrieved. Only records that reached full text (settled include at title/abstract) qualify."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from evimap.protocol.screening import STAGES
+from evimap.screening import ledger
+from evimap.screening.config import ScreeningConfig
+from evimap.screening.errors import ScreeningError
+from evimap.store.events import EventLog
+from evimap.store.models_screening import FulltextRow
+
+FULLTEXT_DIR = "fulltext"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _check_sought(session: Session, config: ScreeningConfig, record_id: int) -> None:
+    state = ledger.record_state(session, config, STAGES[0], record_id)
+    if not ledger.advances(config, state):
+        raise ScreeningError(
+            f"record {record_id} has not been settled as include at title/abstract; its full "
+            "text is not sought"
+        )
+
+
+def attach(
+    session: Session,
+    config: ScreeningConfig,
+    folder: Path,
+    record_id: int,
+    pdf: str | Path,
+    *,
+    actor: str,
+) -> FulltextRow:
+    """Copy ``pdf`` to ``folder/fulltext/<sha256>.pdf`` and record it for ``record_id``.
+
+    The copy is written before the row; a failed transaction leaves at most an unreferenced
+    content-addressed file, never a row without its file.
+    :raises ScreeningError: when the file is missing or not a PDF, or the record's full text is
+        not sought.
+    """
+    config.role(actor)
+    source = Path(pdf)
+    if not source.is_file():
+        raise ScreeningError(f"{source}: no such file")
+    with source.open("rb") as handle:
+        if handle.read(5) != b"%PDF-":
+            raise ScreeningError(f"{source}: not a PDF (it does not start with %PDF-)")
+    _check_sought(session, config, record_id)
+    digest = _sha256(source)
+    target_dir = folder / FULLTEXT_DIR
+    target_dir.mkdir(parents=True, exist_ok=True)
+    target = target_dir / f"{digest}.pdf"
+    if not target.exists():
+        partial = target.with_suffix(".part")
+        shutil.copyfile(source, partial)
+        partial.replace(target)
+    row = FulltextRow(
+        record_id=record_id,
+        status="attached",
+        sha256=digest,
+        path=f"{FULLTEXT_DIR}/{target.name}",
+        original_name=source.name,
+        size=source.stat().st_size,
+        actor=actor,
+    )
+    session.add(row)
+    session.flush()
+    EventLog.append(
+        session,
+        "fulltext.attach",
+        actor=actor,
+        subject=f"record:{record_id}",
+        counts={"attached": 1},
+        details={
+            "record_id": record_id,
+            "sha256": digest,
+            "path": row.path,
+            "original_name": source.name,
+            "size": row.size,
+        },
+    )
+    return row
+
+
+def mark_not_retrieved(
+    session: Session, config: ScreeningConfig, record_id: int, *, actor: str, why: str = ""
+) -> FulltextRow:
+    """Record that the report of ``record_id`` could not be retrieved (PRISMA "not retrieved")."""
+    config.role(actor)
+    _check_sought(session, config, record_id)
+    if ledger.record_state(session, config, STAGES[1], record_id).status == "settled":
+        raise ScreeningError(f"record {record_id} is already settled at full text")
+    row = FulltextRow(record_id=record_id, status="not_retrieved", why=why.strip(), actor=actor)
+    session.add(row)
+    session.flush()
+    EventLog.append(
+        session,
+        "fulltext.not_retrieved",
+        actor=actor,
+        subject=f"record:{record_id}",
+        why=why.strip(),
+        counts={"not_retrieved": 1},
+        details={"record_id": record_id},
+    )
+    return row

@@ -1,0 +1,300 @@
+"""Reading the current screening state from the append-only tables (no blindness here).
+
+Internal to the package: every public read goes through :mod:`evimap.screening.view`, which
+filters what a reviewer may see. Each function takes the caller's open session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from evimap.protocol.screening import STAGES
+from evimap.screening.config import ScreeningConfig
+from evimap.store.events import _aware
+from evimap.store.models_screening import (
+    AssignmentRow,
+    DecisionRow,
+    FulltextRow,
+    NoteRow,
+    SettlementRow,
+)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A reviewer's current decision on a record at a stage."""
+
+    id: int
+    stage: str
+    record_id: int
+    reviewer: str
+    decision: str
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """How a record was settled at a stage: by the reviewers' agreement or by an arbiter."""
+
+    stage: str
+    record_id: int
+    decision: str
+    reason: str
+    by: str
+    """``agreement`` or ``arbiter``."""
+    arbiter: str = ""
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class UnitState:
+    """Where a record stands at a stage.
+
+    ``status`` is ``pending`` (a reviewer has not decided), ``conflict`` (the reviewers differ,
+    or one said maybe) or ``settled``.
+    """
+
+    stage: str
+    record_id: int
+    status: str
+    reviewers: tuple[str, ...]
+    settlement: Settlement | None = None
+    conflict: str = ""
+    """Why it is in conflict: ``decision``, ``maybe`` or ``reason``."""
+
+
+def _latest_ids(model, stage: str | None, keys: tuple):
+    query = select(func.max(model.id)).group_by(*keys)
+    if stage is not None:
+        query = query.where(model.stage == stage)
+    return query
+
+
+def current_decisions(
+    session: Session,
+    stage: str,
+    record_ids: Iterable[int] | None = None,
+    reviewer: str | None = None,
+) -> dict[tuple[int, str], Decision]:
+    """``(record_id, reviewer) -> Decision`` of every live (not undone) decision at ``stage``.
+
+    Reads plain columns, not ORM objects: the terminal screen calls this after every key.
+    """
+    latest = select(func.max(DecisionRow.id).label("id")).where(DecisionRow.stage == stage)
+    if record_ids is not None:
+        latest = latest.where(DecisionRow.record_id.in_(list(record_ids)))
+    if reviewer is not None:
+        latest = latest.where(DecisionRow.reviewer == reviewer)
+    latest = latest.group_by(DecisionRow.record_id, DecisionRow.reviewer).subquery()
+    query = select(
+        DecisionRow.id,
+        DecisionRow.record_id,
+        DecisionRow.reviewer,
+        DecisionRow.decision,
+        DecisionRow.reason,
+        DecisionRow.at,
+    ).join(latest, DecisionRow.id == latest.c.id)
+    out: dict[tuple[int, str], Decision] = {}
+    for id_, record_id, reviewer, decision, reason, at in session.execute(query):
+        if decision:
+            out[(record_id, reviewer)] = Decision(
+                id_, stage, record_id, reviewer, decision, reason, _aware(at)
+            )
+    return out
+
+
+def current_row(session: Session, stage: str, record_id: int, reviewer: str) -> DecisionRow | None:
+    """The newest decision row (possibly an undo back to undecided) of one reviewer, or None."""
+    return session.scalars(
+        select(DecisionRow)
+        .where(
+            DecisionRow.stage == stage,
+            DecisionRow.record_id == record_id,
+            DecisionRow.reviewer == reviewer,
+        )
+        .order_by(DecisionRow.id.desc())
+        .limit(1)
+    ).first()
+
+
+def assignments(session: Session, stage: str, round_: str | None = None) -> dict[int, list[str]]:
+    """``record_id -> reviewers`` assigned at ``stage`` (optionally one round only)."""
+    query = select(AssignmentRow.record_id, AssignmentRow.reviewer).where(
+        AssignmentRow.stage == stage
+    )
+    if round_:
+        query = query.where(AssignmentRow.round == round_)
+    out: dict[int, list[str]] = {}
+    for record_id, reviewer in session.execute(query.order_by(AssignmentRow.id)):
+        out.setdefault(record_id, []).append(reviewer)
+    return out
+
+
+def assigned_to(session: Session, stage: str, reviewer: str) -> list[tuple[int, str]]:
+    """``(record_id, round)`` of one reviewer's assignments, in queue order."""
+    query = (
+        select(AssignmentRow.record_id, AssignmentRow.round)
+        .where(AssignmentRow.stage == stage, AssignmentRow.reviewer == reviewer)
+        .order_by(AssignmentRow.round.desc(), AssignmentRow.position, AssignmentRow.id)
+    )
+    return [(rid, round_) for rid, round_ in session.execute(query)]
+
+
+def arbiter_settlements(session: Session, stage: str) -> dict[int, SettlementRow]:
+    """``record_id -> newest settlement row`` at ``stage``."""
+    latest = _latest_ids(SettlementRow, stage, (SettlementRow.record_id,))
+    return {
+        r.record_id: r
+        for r in session.scalars(select(SettlementRow).where(SettlementRow.id.in_(latest)))
+    }
+
+
+def fulltext_status(session: Session) -> dict[int, FulltextRow]:
+    """``record_id -> newest full-text row`` (attached or not retrieved)."""
+    latest = select(func.max(FulltextRow.id)).group_by(FulltextRow.record_id)
+    return {
+        r.record_id: r
+        for r in session.scalars(select(FulltextRow).where(FulltextRow.id.in_(latest)))
+    }
+
+
+def notes(session: Session, stage: str, record_id: int) -> list[NoteRow]:
+    """Every note and tag row on a record at a stage, oldest first."""
+    return list(
+        session.scalars(
+            select(NoteRow)
+            .where(NoteRow.stage == stage, NoteRow.record_id == record_id)
+            .order_by(NoteRow.id)
+        )
+    )
+
+
+def unit_state(
+    config: ScreeningConfig,
+    stage: str,
+    record_id: int,
+    reviewers: list[str],
+    decided: dict[str, Decision],
+    settlement: SettlementRow | Any | None,
+) -> UnitState:
+    """The status of one record from its assigned reviewers, their decisions and any settlement.
+
+    Agreement settles a record when every assigned reviewer decided the same (include or
+    exclude; where a reason is required to exclude, the same reason too); maybe is never
+    agreement. An arbiter's settlement (anything with ``decision``, ``reason``, ``arbiter``
+    and ``why``) overrides everything.
+    """
+    names = tuple(reviewers)
+    if settlement is not None:
+        return UnitState(
+            stage,
+            record_id,
+            "settled",
+            names,
+            Settlement(
+                stage,
+                record_id,
+                settlement.decision,
+                settlement.reason,
+                "arbiter",
+                settlement.arbiter,
+                settlement.why,
+            ),
+        )
+    calls = [decided[r] for r in reviewers if r in decided]
+    if not reviewers or len(calls) < len(reviewers):
+        return UnitState(stage, record_id, "pending", names)
+    kinds = {c.decision for c in calls}
+    if "maybe" in kinds:
+        return UnitState(stage, record_id, "conflict", names, conflict="maybe")
+    if len(kinds) > 1:
+        return UnitState(stage, record_id, "conflict", names, conflict="decision")
+    (decision,) = kinds
+    reasons = {c.reason for c in calls}
+    if decision == "exclude" and config.stage(stage).reason_required and len(reasons) > 1:
+        return UnitState(stage, record_id, "conflict", names, conflict="reason")
+    reason = calls[0].reason if len(reasons) == 1 else ""
+    return UnitState(
+        stage,
+        record_id,
+        "settled",
+        names,
+        Settlement(stage, record_id, decision, reason, "agreement"),
+    )
+
+
+def stage_states(
+    session: Session,
+    config: ScreeningConfig,
+    stage: str,
+    decisions: dict[tuple[int, str], Decision] | None = None,
+) -> dict[int, UnitState]:
+    """The state of every assigned record at ``stage`` (``decisions``: the stage's current
+    decisions when the caller already has them)."""
+    assigned = assignments(session, stage)
+    if decisions is None:
+        decisions = current_decisions(session, stage)
+    settled = arbiter_settlements(session, stage)
+    by_record: dict[int, dict[str, Decision]] = {}
+    for (record_id, reviewer), decision in decisions.items():
+        by_record.setdefault(record_id, {})[reviewer] = decision
+    return {
+        rid: unit_state(config, stage, rid, names, by_record.get(rid, {}), settled.get(rid))
+        for rid, names in assigned.items()
+    }
+
+
+def record_state(
+    session: Session, config: ScreeningConfig, stage: str, record_id: int
+) -> UnitState:
+    """The state of one record at ``stage`` (``pending`` with no reviewers if unassigned)."""
+    reviewers = [
+        r
+        for (r,) in session.execute(
+            select(AssignmentRow.reviewer)
+            .where(AssignmentRow.stage == stage, AssignmentRow.record_id == record_id)
+            .order_by(AssignmentRow.id)
+        )
+    ]
+    decided = {d.reviewer: d for d in current_decisions(session, stage, [record_id]).values()}
+    latest = session.scalars(
+        select(SettlementRow)
+        .where(SettlementRow.stage == stage, SettlementRow.record_id == record_id)
+        .order_by(SettlementRow.id.desc())
+        .limit(1)
+    ).first()
+    return unit_state(config, stage, record_id, reviewers, decided, latest)
+
+
+def advances(config: ScreeningConfig, state: UnitState) -> bool:
+    """True when a title/abstract state sends the record on to full text."""
+    if state.status != "settled" or state.settlement is None:
+        return False
+    decision = state.settlement.decision
+    return decision == "include" or (decision == "maybe" and config.settings.maybe_advances)
+
+
+def stage_pool(
+    session: Session, config: ScreeningConfig, stage: str, all_units: list[int]
+) -> list[int]:
+    """Records that enter ``stage``: every unit at title/abstract; at full text, those settled
+    as include at title/abstract (or maybe, when ``maybe_advances``), whose report was not
+    marked not retrieved."""
+    if stage == STAGES[0]:
+        return all_units
+    states = stage_states(session, config, STAGES[0])
+    missing = {
+        rid for rid, row in fulltext_status(session).items() if row.status == "not_retrieved"
+    }
+    return [
+        rid
+        for rid in all_units
+        if rid in states and advances(config, states[rid]) and rid not in missing
+    ]

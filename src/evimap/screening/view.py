@@ -1,0 +1,315 @@
+"""What each person may see: THE blindness rule, applied in the core to every read.
+
+While a stage is blind, a reviewer sees only their own decisions, notes and tags on a record
+until it is settled; owners and arbiters see everything. Every public read of screening state
+goes through the functions here, each taking the viewer's name, so the terminal, the web app and
+notebooks get the same rule. Unsettled records show a reviewer ``pending`` (never
+``conflict``, which would tell them the other reviewer differs).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from evimap.records import Record
+from evimap.screening import ledger, units
+from evimap.screening.config import ScreeningConfig
+from evimap.screening.errors import NotPermitted
+from evimap.screening.highlight import Span, highlight
+from evimap.store.events import Event, EventLog, _aware
+from evimap.store.models_screening import DecisionRow
+
+
+@dataclass(frozen=True)
+class Call:
+    """One reviewer's decision as shown to a viewer."""
+
+    reviewer: str
+    decision: str
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Note:
+    """A note or tag set as shown to a viewer."""
+
+    reviewer: str
+    kind: str
+    text: str
+    tags: list[str]
+    at: datetime
+
+
+@dataclass(frozen=True)
+class RecordView:
+    """A record at a stage as one viewer may see it.
+
+    ``others_hidden`` is True when other reviewers' calls, notes and tags are withheld.
+    """
+
+    stage: str
+    record_id: int
+    record: Record
+    status: str
+    mine: Call | None
+    others: list[Call]
+    notes: list[Note]
+    my_tags: list[str]
+    settlement: ledger.Settlement | None
+    others_hidden: bool
+    highlights: dict[str, list[Span]] = field(default_factory=dict)
+    fulltext: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        data = asdict(self)
+        data["record"] = {
+            "title": self.record.title,
+            "abstract": self.record.abstract,
+            "year": self.record.year,
+            "doi": self.record.doi,
+            "source_title": self.record.source_title,
+        }
+        return data
+
+
+def sees_everything(config: ScreeningConfig, stage: str, viewer: str) -> bool:
+    """True when ``viewer`` sees every reviewer's calls at ``stage`` whatever the record's state:
+    an owner or arbiter, or anyone when the stage is not blind."""
+    return config.privileged(viewer) or not config.stage(stage).blind
+
+
+def sees_others(config: ScreeningConfig, state: ledger.UnitState, viewer: str) -> bool:
+    """THE rule: may ``viewer`` see other reviewers' calls, notes and tags on this record?"""
+    return sees_everything(config, state.stage, viewer) or state.status == "settled"
+
+
+def require_overview(config: ScreeningConfig, stage: str, viewer: str, what: str) -> None:
+    """Raise :class:`NotPermitted` unless ``viewer`` may see all reviewers' calls at ``stage``."""
+    if not sees_everything(config, stage, viewer):
+        raise NotPermitted(
+            f"{what} at {stage} would show other reviewers' decisions, which stay hidden from "
+            f"{viewer} while the stage is blind; ask an arbiter or owner"
+        )
+
+
+def shown_status(config: ScreeningConfig, state: ledger.UnitState, viewer: str) -> str:
+    """The status a viewer is told: a blind reviewer never learns of a conflict."""
+    if state.status == "conflict" and not sees_everything(config, state.stage, viewer):
+        return "pending"
+    return state.status
+
+
+def record_view(
+    session: Session, config: ScreeningConfig, stage: str, record_id: int, viewer: str
+) -> RecordView:
+    """One record at ``stage`` as ``viewer`` may see it, with keyword highlights."""
+    config.role(viewer)
+    state = ledger.record_state(session, config, stage, record_id)
+    records = units.unit_records(session, [record_id])
+    if record_id not in records:
+        raise NotPermitted(f"no record {record_id}")
+    record = records[record_id]
+    visible = sees_others(config, state, viewer)
+    calls = ledger.current_decisions(session, stage, [record_id])
+    mine = calls.get((record_id, viewer))
+    others = [c for (rid, who), c in sorted(calls.items()) if who != viewer] if visible else []
+    notes = [
+        Note(n.reviewer, n.kind, n.text, list(n.tags), _aware(n.at))
+        for n in ledger.notes(session, stage, record_id)
+        if visible or n.reviewer == viewer
+    ]
+    my_tags = next(
+        (n.tags for n in reversed(notes) if n.kind == "tags" and n.reviewer == viewer), []
+    )
+    words = config.settings.highlight
+    fulltext = ledger.fulltext_status(session).get(record_id)
+    return RecordView(
+        stage=stage,
+        record_id=record_id,
+        record=record,
+        status=shown_status(config, state, viewer),
+        mine=_call(mine),
+        others=[_call(c) for c in others],
+        notes=notes,
+        my_tags=list(my_tags),
+        settlement=state.settlement if state.status == "settled" else None,
+        others_hidden=not visible,
+        highlights={
+            "title": highlight(record.title, words.include, words.exclude),
+            "abstract": highlight(record.abstract, words.include, words.exclude),
+        },
+        fulltext=None
+        if fulltext is None
+        else {
+            "status": fulltext.status,
+            "path": fulltext.path,
+            "sha256": fulltext.sha256,
+            "why": fulltext.why,
+        },
+    )
+
+
+def _call(decision: ledger.Decision | None) -> Call | None:
+    if decision is None:
+        return None
+    return Call(decision.reviewer, decision.decision, decision.reason, decision.at)
+
+
+def queue(
+    session: Session, config: ScreeningConfig, stage: str, viewer: str, *, todo_only: bool = True
+) -> list[int]:
+    """Record ids assigned to ``viewer`` at ``stage`` in queue order (pilot first); by default
+    only those still to decide.
+
+    A record the viewer has not decided cannot be settled by agreement (that needs every
+    assigned reviewer's call), so "to decide" is: not decided by the viewer, not settled by an
+    arbiter, and (at full text) not marked not retrieved. This reads only the viewer's own
+    decisions, which keeps the terminal screen fast on large reviews.
+    """
+    config.stage(stage)
+    config.role(viewer)
+    mine = ledger.assigned_to(session, stage, viewer)
+    if not todo_only:
+        return [rid for rid, _ in mine]
+    decided = ledger.current_decisions(session, stage, reviewer=viewer)
+    blocked = set(ledger.arbiter_settlements(session, stage))
+    if stage == "full_text":
+        blocked |= {
+            r for r, row in ledger.fulltext_status(session).items() if row.status == "not_retrieved"
+        }
+    return [rid for rid, _ in mine if (rid, viewer) not in decided and rid not in blocked]
+
+
+def progress(session: Session, config: ScreeningConfig, stage: str, viewer: str) -> dict[str, Any]:
+    """How far ``viewer`` is at ``stage``; owners and arbiters (or anyone when not blind) also get
+    the team's progress and the stage's pending / conflict / settled counts."""
+    config.stage(stage)
+    config.role(viewer)
+    mine = [rid for rid, _ in ledger.assigned_to(session, stage, viewer)]
+    decided = ledger.current_decisions(session, stage)
+    states = ledger.stage_states(session, config, stage, decided)
+    done = sum(1 for rid in mine if (rid, viewer) in decided)
+    settled_mine = sum(1 for rid in mine if states[rid].status == "settled")
+    out: dict[str, Any] = {
+        "stage": stage,
+        "reviewer": viewer,
+        "assigned": len(mine),
+        "decided": done,
+        "settled": settled_mine,
+        "to_do": len(queue(session, config, stage, viewer)),
+    }
+    if sees_everything(config, stage, viewer):
+        assigned = ledger.assignments(session, stage)
+        team: dict[str, dict[str, int]] = {}
+        for rid, names in assigned.items():
+            for name in names:
+                entry = team.setdefault(name, {"assigned": 0, "decided": 0})
+                entry["assigned"] += 1
+                entry["decided"] += (rid, name) in decided
+        out["team"] = team
+        out["records"] = len(states)
+        for status in ("pending", "conflict", "settled"):
+            out[f"records_{status}"] = sum(1 for s in states.values() if s.status == status)
+    return out
+
+
+def visible_decisions(
+    session: Session, config: ScreeningConfig, stage: str, viewer: str
+) -> list[dict[str, Any]]:
+    """Every current decision at ``stage`` that ``viewer`` may see, one row each, in record
+    order: the viewer's own, and others' on settled records (or all, for owners and arbiters)."""
+    config.role(viewer)
+    calls = ledger.current_decisions(session, stage)
+    everything = sees_everything(config, stage, viewer)
+    states = {} if everything else ledger.stage_states(session, config, stage)
+    keep = [
+        c
+        for key, c in sorted(calls.items())
+        if everything or c.reviewer == viewer or states[key[0]].status == "settled"
+    ]
+    records = units.unit_records(session, {c.record_id for c in keep})
+    return [
+        {
+            "record_id": c.record_id,
+            "source_record_id": records[c.record_id].source_record_id,
+            "doi": records[c.record_id].doi,
+            "title": records[c.record_id].title,
+            "stage": stage,
+            "reviewer": c.reviewer,
+            "decision": c.decision,
+            "reason": c.reason,
+            "at": c.at.isoformat(),
+        }
+        for c in keep
+    ]
+
+
+def history(
+    session: Session, config: ScreeningConfig, stage: str, record_id: int, viewer: str
+) -> list[dict[str, Any]]:
+    """Every decision row (undos and changed minds included) on a record that ``viewer`` may
+    see, oldest first."""
+    config.role(viewer)
+    state = ledger.record_state(session, config, stage, record_id)
+    visible = sees_others(config, state, viewer)
+    rows = session.scalars(
+        select(DecisionRow)
+        .where(DecisionRow.stage == stage, DecisionRow.record_id == record_id)
+        .order_by(DecisionRow.id)
+    )
+    return [
+        {
+            "id": r.id,
+            "stage": stage,
+            "record_id": record_id,
+            "reviewer": r.reviewer,
+            "action": r.action,
+            "decision": r.decision,
+            "reason": r.reason,
+            "at": _aware(r.at).isoformat(),
+        }
+        for r in rows
+        if visible or r.reviewer == viewer
+    ]
+
+
+SCREENING_EVENTS = ("screen.decision", "screen.undo", "screen.note", "screen.tags")
+PRIVATE_BATCHES = ("screen.import",)
+
+
+def visible_events(session: Session, config: ScreeningConfig, viewer: str) -> list[Event]:
+    """The screening and full-text events ``viewer`` may see: owners and arbiters see all; a
+    reviewer sees other reviewers' decisions, notes and tags only on records settled at that
+    stage (or at a stage that is not blind), and not the pilot's agreement table."""
+    config.role(viewer)
+    events = [e for e in EventLog.read(session, prefix="screen.")]
+    events += EventLog.read(session, prefix="fulltext.")
+    events.sort(key=lambda e: e.id)
+    if config.privileged(viewer):
+        return events
+    states: dict[str, dict[int, ledger.UnitState]] = {}
+    out = []
+    for event in events:
+        stage = event.details.get("stage", "")
+        if event.kind in PRIVATE_BATCHES and event.actor != viewer and config.stage(stage).blind:
+            continue
+        if event.kind in SCREENING_EVENTS and event.actor != viewer and config.stage(stage).blind:
+            if stage not in states:
+                states[stage] = ledger.stage_states(session, config, stage)
+            state = states[stage].get(event.details.get("record_id"))
+            if state is None or state.status != "settled":
+                continue
+        if "pilot_agreement" in event.details and config.stage(stage).blind:
+            # the pilot's agreement table, with one's own calls, can tell another's calls
+            details = {k: v for k, v in event.details.items() if k != "pilot_agreement"}
+            event = dataclasses.replace(event, details=details)
+        out.append(event)
+    return out

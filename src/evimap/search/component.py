@@ -1,0 +1,355 @@
+"""``review.search``: run, lint, translate and recall-check the review's search equation on
+its records. The index of the records is built once and kept until the records change."""
+
+from __future__ import annotations
+
+import contextlib
+import zipfile
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from sqlalchemy import func, select
+
+from evimap.errors import SearchError
+from evimap.numbers import n_of, percent
+from evimap.records import Record
+from evimap.search.evaluate import Explanation, Matcher, explain, positive_nodes
+from evimap.search.index import Index
+from evimap.search.lint import Finding, lint_tree
+from evimap.search.recall import RecallReport, check_recall, read_known
+from evimap.search.syntax import Rendered, get_syntax
+from evimap.search.tree import TOPIC, Node, describe
+from evimap.store import EventLog
+from evimap.store.models import RecordRow
+
+if TYPE_CHECKING:
+    from evimap.review import Review
+
+CACHE_DIR = ".evimap-cache"
+PROTOCOL_FIELDS = {
+    "title": {"title"},
+    "titles": {"title"},
+    "abstract": {"abstract"},
+    "abstracts": {"abstract"},
+    "keywords": {"keywords"},
+    "key words": {"keywords"},
+    "topic": set(TOPIC),
+    "subject": {"subject"},
+}
+
+
+def fields_from_protocol(names: Iterable[str]) -> frozenset[str]:
+    """Canonical search fields from the protocol's ``search.fields`` list."""
+    out: set[str] = set()
+    for name in names:
+        key = name.strip().lower()
+        if key not in PROTOCOL_FIELDS:
+            valid = ", ".join(sorted(PROTOCOL_FIELDS))
+            raise SearchError(f"search.fields: unknown field {name!r}; valid fields: {valid}")
+        out |= PROTOCOL_FIELDS[key]
+    return frozenset(out) or TOPIC
+
+
+@dataclass
+class DatabaseCount:
+    """Matched records of one source database, with its denominator."""
+
+    database: str
+    matched: int
+    records: int
+
+    def to_dict(self) -> dict:
+        return {
+            "database": self.database,
+            "matched": self.matched,
+            "records": self.records,
+            "percent": percent(self.matched, self.records),
+            "matched_of": n_of(self.matched, self.records),
+        }
+
+
+@dataclass
+class SearchRun:
+    """The result of running an equation on the review's records."""
+
+    equation: str
+    syntax: str
+    tree: Node
+    ids: np.ndarray
+    matched: np.ndarray
+    by_database: list[DatabaseCount]
+    leaf_masks: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return len(self.ids)
+
+    @property
+    def count(self) -> int:
+        return int(self.matched.sum())
+
+    def matched_ids(self) -> list[int]:
+        """Store ids of the matching records, in import order."""
+        return self.ids[self.matched].tolist()
+
+    def terms_by_id(self) -> dict[int, list[str]]:
+        """The query terms found in each record (every record, matched or not)."""
+        out: dict[int, list[str]] = {int(i): [] for i in self.ids}
+        for label, mask in self.leaf_masks.items():
+            for record_id in self.ids[mask].tolist():
+                out[record_id].append(label)
+        return out
+
+    def summary(self) -> dict:
+        return {
+            "equation": self.equation,
+            "syntax": self.syntax,
+            "records": self.total,
+            "matched": self.count,
+            "matched_of": n_of(self.count, self.total),
+            "by_database": [d.to_dict() for d in self.by_database],
+        }
+
+
+class Search:
+    """The search equation of a review (``review.search``)."""
+
+    def __init__(self, review: Review):
+        self._review = review
+        self._index: Index | None = None
+        self._matcher: Matcher | None = None
+        self._meta: dict[str, list] = {}
+
+    # ---- the equation ----------------------------------------------------------------------
+
+    @property
+    def equation(self) -> str:
+        """The protocol's equation (``search.equation`` in review.toml)."""
+        return self._review.protocol.search.equation
+
+    @property
+    def default_fields(self) -> frozenset[str]:
+        """The protocol's search fields (``search.fields``), for untagged terms."""
+        return fields_from_protocol(self._review.protocol.search.fields)
+
+    def parse(self, equation: str | None = None, syntax: str = "wos") -> Node:
+        """The query tree of ``equation`` (default: the protocol's)."""
+        return get_syntax(syntax).parse(equation or self.equation)
+
+    # ---- the index -------------------------------------------------------------------------
+
+    def _key(self) -> tuple[int, int]:
+        with self._review.store.read() as session:
+            count, top = session.execute(select(func.count(), func.max(RecordRow.id))).one()
+        return int(count or 0), int(top or 0)
+
+    @property
+    def cache_file(self) -> Path:
+        """Where the index is kept between sessions (safe to delete)."""
+        return self._review.folder / CACHE_DIR / "search-index.npz"
+
+    def index(self) -> Index:
+        """The index of the review's records; rebuilt only when records were added or removed.
+
+        Kept in memory, and on disk in :attr:`cache_file` so the next session (or CLI call)
+        loads it instead of tokenising every record again.
+        """
+        key = self._key()
+        if self._index is None or self._index.key != key:
+            if self._load_cached(key):
+                return self._index
+            meta: dict[str, list] = {"database": [], "record_id": [], "file": []}
+
+            def records() -> Iterator[tuple[int, Record]]:
+                for record_id, record in self._review.records.iter():
+                    meta["database"].append(record.source_database)
+                    meta["record_id"].append(record.source_record_id)
+                    meta["file"].append(record.source_file)
+                    yield record_id, record
+
+            self._index = Index.build(records(), key=key)
+            self._meta = meta
+            self._matcher = Matcher(self._index, self.default_fields)
+            with contextlib.suppress(OSError):  # a read-only folder only loses the cache
+                self._index.save(self.cache_file, meta)
+        return self._index
+
+    def _load_cached(self, key: tuple[int, int]) -> bool:
+        path = self.cache_file
+        if not path.is_file():
+            return False
+        try:
+            index, meta = Index.load(path)
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            return False
+        if index.key != key or any(len(v) != index.size for v in meta.values()):
+            return False
+        self._index, self._meta = index, meta
+        self._matcher = Matcher(index, self.default_fields)
+        return True
+
+    def matcher(self) -> Matcher:
+        """The matcher over the current index (keeps leaf results between runs)."""
+        self.index()
+        assert self._matcher is not None
+        return self._matcher
+
+    # ---- verbs -------------------------------------------------------------------------------
+
+    def run(
+        self,
+        equation: str | None = None,
+        syntax: str = "wos",
+        actor: str = "",
+        log: bool = True,
+    ) -> SearchRun:
+        """Run an equation on the review's records and log a ``search.run`` event.
+
+        :param equation: the equation (default: the protocol's).
+        :param syntax: the syntax it is written in.
+        :param actor: who runs it (for the event log).
+        :param log: append the ``search.run`` event.
+        """
+        text = equation or self.equation
+        tree = self.parse(text, syntax)
+        matcher = self.matcher()
+        index = self.index()
+        mask = matcher.mask(tree)
+        leaf_masks = {describe(n): matcher.mask(n) for n in positive_nodes(tree)}
+        totals: Counter[str] = Counter(self._meta["database"])
+        hits: Counter[str] = Counter(
+            self._meta["database"][i] for i in np.flatnonzero(mask).tolist()
+        )
+        by_db = [
+            DatabaseCount(db or "(unknown)", hits.get(db, 0), n)
+            for db, n in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
+        ]
+        result = SearchRun(text, syntax, tree, index.ids, mask, by_db, leaf_masks)
+        if log:
+            with self._review.store.transaction() as session:
+                EventLog.append(
+                    session,
+                    "search.run",
+                    actor=actor,
+                    subject=text,
+                    counts={
+                        "records": result.total,
+                        "matched": result.count,
+                        "by_database": {
+                            d.database: {"matched": d.matched, "records": d.records} for d in by_db
+                        },
+                    },
+                    details={
+                        "syntax": syntax,
+                        "equation": text,
+                        "fields": sorted(self.default_fields),
+                        "tree": describe(tree),
+                    },
+                )
+        return result
+
+    def source_info(self, record_id: int) -> dict[str, str]:
+        """Source database, file and the record's ID in that file, for an indexed record."""
+        index = self.index()
+        row = int(np.searchsorted(index.ids, record_id))
+        if row >= index.size or index.ids[row] != record_id:
+            raise SearchError(f"no record {record_id} in the review")
+        return {
+            "database": self._meta["database"][row],
+            "file": self._meta["file"][row],
+            "source_record_id": self._meta["record_id"][row],
+        }
+
+    def explain(
+        self, record_ids: Iterable[int], equation: str | None = None, syntax: str = "wos"
+    ) -> dict[int, tuple[Record, Explanation]]:
+        """Spans of the matching words and matched clauses for some records."""
+        tree = self.parse(equation, syntax)
+        out: dict[int, tuple[Record, Explanation]] = {}
+        for record_id, record in self._review.records.iter(ids=list(record_ids)):
+            out[record_id] = (record, explain(record, tree, self.default_fields))
+        return out
+
+    def lint(
+        self, equation: str | None = None, syntax: str = "wos", records: bool = True
+    ) -> list[Finding]:
+        """Lint an equation (default: the protocol's), also against the records if asked."""
+        from evimap.errors import SearchSyntaxError
+        from evimap.search.lint import lint
+
+        text = equation or self.equation
+        try:
+            tree = self.parse(text, syntax)
+        except SearchSyntaxError:
+            return lint(text, syntax)
+        if records and self._key()[0]:
+            return lint_tree(tree, self.index(), self.default_fields, self.matcher())
+        return lint_tree(tree, None, self.default_fields)
+
+    def translate(self, to: str, equation: str | None = None, syntax: str = "wos") -> Rendered:
+        """Write an equation (default: the protocol's) in another database's syntax."""
+        tree = self.parse(equation, syntax)
+        return get_syntax(to).render(tree, self.default_fields)
+
+    def per_database(self, equation: str | None = None, syntax: str = "wos") -> list[dict]:
+        """The equation as run in each of the protocol's databases, in that database's syntax
+        (for the report): ``database``, ``syntax``, ``text``, ``warnings``.
+
+        A database evimap has no syntax for gets ``syntax`` ``""`` and the equation as given.
+        """
+        tree = self.parse(equation, syntax)
+        out = []
+        for database in self._review.protocol.search.databases:
+            try:
+                target = get_syntax(database)
+            except SearchError:
+                out.append(
+                    {
+                        "database": database,
+                        "syntax": "",
+                        "text": equation or self.equation,
+                        "warnings": [],
+                    }
+                )
+                continue
+            rendered = target.render(tree, self.default_fields)
+            out.append({"database": database, **rendered.to_dict()})
+        return out
+
+    def recall(
+        self,
+        known: str | Path | Iterable[Record],
+        equation: str | None = None,
+        syntax: str = "wos",
+        actor: str = "",
+    ) -> RecallReport:
+        """Check the equation against known relevant records (a file or records).
+
+        Logs a ``search.recall`` event with the counts.
+        """
+        records = read_known(known) if isinstance(known, str | Path) else list(known)
+        text = equation or self.equation
+        tree = self.parse(text, syntax)
+        report = check_recall(records, self._review.records.iter(), tree, self.default_fields)
+        with self._review.store.transaction() as session:
+            EventLog.append(
+                session,
+                "search.recall",
+                actor=actor,
+                subject=str(known) if isinstance(known, str | Path) else "records",
+                counts={
+                    "known": report.total,
+                    "in_review": report.in_review,
+                    "matched": report.found,
+                },
+                details={
+                    "equation": text,
+                    "syntax": syntax,
+                    "missed": [k.to_dict() for k in report.missed],
+                },
+            )
+        return report

@@ -1,0 +1,84 @@
+"""The terminal screen driven through Textual's own test pilot: keys in, decisions stored."""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual.widgets import ProgressBar, Static
+
+from evimap.cli.screen_app import ScreenApp
+from tests.screening_support import add_records, make_review, new_db, small_records  # noqa: F401
+
+TA, FT = "title_abstract", "full_text"
+
+
+def _stored(review, who="A", stage=TA):
+    return [
+        (r["record_id"], r["decision"], r["reason"])
+        for r in review.screening.decisions(stage, as_reviewer=who)
+    ]
+
+
+def test_keys_record_decisions_reasons_undo_and_notes(make_review):
+    review = make_review()
+    ids = add_records(review, small_records(5))
+    review.screening.assign(TA, as_reviewer="O")
+
+    async def drive():
+        app = ScreenApp(review, TA, "A")
+        async with app.run_test() as pilot:
+            title = app.query_one("#title", Static)
+            assert "Record 1" in str(title.render())
+            await pilot.press("i")
+            await pilot.press("2")  # exclude with the second reason, E1
+            await pilot.press("m")
+            assert _stored(review) == [
+                (ids[0], "include", ""),
+                (ids[1], "exclude", "E1"),
+                (ids[2], "maybe", ""),
+            ]
+            assert app.query_one("#progress", ProgressBar).progress == 3
+            await pilot.press("u")  # back to record 3, undecided again
+            assert app.current.record_id == ids[2] and app.current.mine is None
+            await pilot.press("n", *"seems off-topic", "enter")
+            await pilot.press("t", *"rct, adults", "enter")
+            await pilot.press("e")
+            await pilot.press("9")  # there is no ninth reason: nothing recorded
+            assert "no reason 9" in str(app.query_one("#status", Static).render())
+            await pilot.press("i", "i")
+            assert "Nothing left" in str(app.query_one("#title", Static).render())
+            await pilot.press("q")
+
+    asyncio.run(drive())
+    assert _stored(review) == [
+        (ids[0], "include", ""),
+        (ids[1], "exclude", "E1"),
+        (ids[2], "exclude", ""),
+        (ids[3], "include", ""),
+        (ids[4], "include", ""),
+    ]
+    notes = review.screening.record(TA, ids[2], as_reviewer="A").notes
+    assert [n.text for n in notes if n.kind == "note"] == ["seems off-topic"]
+    assert review.screening.record(TA, ids[2], as_reviewer="A").my_tags == ["adults", "rct"]
+    assert _stored(review, "B") == []
+
+
+def test_full_text_exclusion_without_a_reason_is_refused_on_screen(make_review):
+    review = make_review()
+    ids = add_records(review, small_records(1))
+    s = review.screening
+    s.assign(TA, as_reviewer="O")
+    s.decide(TA, ids[0], "include", as_reviewer="A")
+    s.decide(TA, ids[0], "include", as_reviewer="B")
+    s.assign(FT, as_reviewer="O")
+
+    async def drive():
+        app = ScreenApp(review, FT, "B")
+        async with app.run_test() as pilot:
+            await pilot.press("e")
+            assert "reason is required" in str(app.query_one("#status", Static).render())
+            await pilot.press("3")
+            await pilot.press("q")
+
+    asyncio.run(drive())
+    assert _stored(review, "B", FT) == [(ids[0], "exclude", "E2")]
