@@ -208,3 +208,28 @@ def test_removals_apply_protocol_rules_with_a_reason_each(store, tmp_path):
     # Applying again replaces, never doubles.
     assert review.dedup.remove().removed == 3
     assert len(list(review.dedup.unique_records())) == 2
+
+
+def test_screening_units_are_the_unique_records_left_after_removals(store, tmp_path):
+    from evimap.screening.units import unit_exists, unit_ids, unit_index, unit_records
+
+    _seed(store)
+    review = _review(store, tmp_path)
+    with store.read() as session:
+        assert len(unit_ids(session)) == 8
+    review.dedup.run()
+    review.dedup.remove()
+    with store.read() as session:
+        units = unit_ids(session)
+        records = unit_records(session, units)
+        by_id, by_doi = unit_index(session)
+        assert len(units) == 2
+        assert {r.title.lower().rstrip(".") for r in records.values()} == {
+            RUPTURE.lower(), SUPERVISION.lower()}
+        # Every member's ID and DOI finds its cluster's unit.
+        assert by_id["WOS:2"] == by_id["PSY-2"] == by_id["2-s2.0-2"]
+        assert by_id["WOS:2"][0] in units
+        assert set(by_doi["10.1037/a0022140"]) == {by_id["WOS:1"][0]}
+        removed = by_id["WOS:3"][0]
+        assert not unit_exists(session, removed)
+        assert all(unit_exists(session, u) for u in units)

@@ -173,3 +173,28 @@ def canonical_of(session: Session, record_ids: Sequence[int]) -> dict[int, dict[
         )
         out.update({rid: data for rid, data in session.execute(query)})
     return out
+
+
+def stands_for_itself(session: Session, record_id: int) -> bool:
+    """Whether a record is the kept member of its cluster (or in no cluster of the active run)."""
+    run = active_run(session)
+    if run is None:
+        return True
+    cluster = cluster_of_record(session, run.id, record_id)
+    return cluster is None or cluster.primary_record_id == record_id
+
+
+def unit_of_records(session: Session) -> dict[int, int]:
+    """Record id -> the kept record id of its cluster, for records merged into another."""
+    run = active_run(session)
+    if run is None:
+        return {}
+    query = (
+        select(DedupMember.record_id, DedupCluster.primary_record_id)
+        .join(DedupCluster, DedupCluster.id == DedupMember.cluster_id)
+        .where(
+            DedupMember.run_id == run.id,
+            DedupMember.record_id != DedupCluster.primary_record_id,
+        )
+    )
+    return dict(session.execute(query).all())
