@@ -233,3 +233,19 @@ def test_screening_units_are_the_unique_records_left_after_removals(store, tmp_p
         removed = by_id["WOS:3"][0]
         assert not unit_exists(session, removed)
         assert all(unit_exists(session, u) for u in units)
+
+
+def test_prisma_reads_duplicates_and_removals_from_the_dedup_events(store, tmp_path):
+    from evimap.report.prisma import compute_prisma
+
+    _seed(store)
+    review = _review(store, tmp_path)
+    review.dedup.run()
+    review.dedup.remove()
+    counts = compute_prisma(review.events.read())
+    assert counts["duplicates"] == 3
+    assert counts["excluded_other"] == 3
+    assert counts.removal_reasons == {"wrong field of study": 1, "published before 2000": 1,
+                                      "not in English": 1}
+    review.dedup.undo()
+    assert compute_prisma(review.events.read())["duplicates"] == 0
