@@ -117,7 +117,7 @@ def build(n: int, seed: int = 7) -> list[tuple[int, Record]]:
     return list(enumerate(records[:n], start=1))
 
 
-def _store_run(records: list[tuple[int, Record]], engine: str) -> tuple[float, int]:
+def _store_run(records: list[tuple[int, Record]], engine: str) -> tuple[float, int, int]:
     """The whole verb: records in a SQLite review, ``review.dedup.run()`` storing clusters."""
     import tempfile
 
@@ -140,7 +140,7 @@ def _store_run(records: list[tuple[int, Record]], engine: str) -> tuple[float, i
         summary = review.dedup.run(engine=engine)
         seconds = time.perf_counter() - began
         review.close()
-    return seconds, summary.counts["clusters"]
+    return seconds, summary.counts["clusters"], summary.queued
 
 
 def run_one(n: int, engine: str, with_store: bool = False) -> dict:
@@ -149,12 +149,12 @@ def run_one(n: int, engine: str, with_store: bool = False) -> dict:
 
     records = build(n)
     if with_store:
-        seconds, clusters = _store_run(records, engine)
+        seconds, clusters, queued = _store_run(records, engine)
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         return {"records": n, "seconds": round(seconds, 1), "peak_rss_mb": round(peak_mb),
                 "clusters": clusters, "true_works": len({r.source_record_id.split("-d")[0]
                                                          for _, r in records}),
-                "queued": 0, "stages": {"review.dedup.run (SQLite)": round(seconds, 1)}}
+                "queued": queued, "stages": {"review.dedup.run (SQLite)": round(seconds, 1)}}
     truth_works = len({r.source_record_id.split("-d")[0] for _, r in records})
     stages: dict[str, float] = {}
     last = [time.perf_counter(), ""]
