@@ -187,3 +187,14 @@ def test_blind_reviewer_is_told_pending_not_conflict(make_review, tmp_path, stag
         review.screening.decide(FT, rid, "include", as_reviewer="B")
     assert review.screening.record(stage, rid, as_reviewer="B").status == "pending"
     assert review.screening.record(stage, rid, as_reviewer="P").status == "conflict"
+
+
+def test_the_event_log_read_as_a_reviewer_stays_blind(make_review, tmp_path):
+    review = make_review()
+    ids, *_ = _scenario(review, tmp_path)
+    settled = {(TA, ids[2]), (TA, ids[3])}
+    as_b = [e.to_dict() for e in review.events.read(as_reviewer="B")]
+    assert leaks(_plain(as_b), settled) == []
+    assert any(e["actor"] == "B" and e["kind"] == "screen.decision" for e in as_b)
+    owner_view = [e.to_dict() for e in review.events.read()]
+    assert leaks(_plain(owner_view), settled)  # the unfiltered log does show A's calls

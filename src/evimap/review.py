@@ -85,10 +85,24 @@ class Events:
     def __init__(self, review: Review):
         self._review = review
 
-    def read(self, kind: str | None = None, prefix: str | None = None) -> list[Event]:
-        """Events in order, optionally of one kind or kind prefix."""
+    def read(
+        self, kind: str | None = None, prefix: str | None = None, as_reviewer: str | None = None
+    ) -> list[Event]:
+        """Events in order, optionally of one kind or kind prefix.
+
+        :param as_reviewer: read as this screening team member: while a stage is blind, other
+            reviewers' screening events on unsettled records are left out (see
+            ``review.screening.log``). Without it, the owner's view: every event.
+        """
         with self._review.store.read() as session:
-            return EventLog.read(session, kind=kind, prefix=prefix)
+            events = EventLog.read(session, kind=kind, prefix=prefix)
+        if as_reviewer is None:
+            return events
+        visible = {e.id for e in self._review.screening.log(as_reviewer=as_reviewer)}
+        return [e for e in events if e.id in visible or not e.kind.startswith(_SCREENING_KINDS)]
+
+
+_SCREENING_KINDS = ("screen.", "fulltext.")
 
 
 class Review:

@@ -180,10 +180,13 @@ def records(
 def log(
     review_dir: Path = typer.Argument(..., metavar="REVIEW", help="The review folder."),
     kind: str = typer.Option(None, "--kind", help="Only events whose kind starts with this."),
+    viewer: str = typer.Option(
+        None, "--as", help="Read as this screening team member (blind stages stay blind)."
+    ),
     db: str = DbOption,
     fmt: OutputFormat = FormatOption,
 ) -> None:
     """Show the review's event log: every step, who, when, what, why, counts."""
     with cli_errors(), Review.open(review_dir, db=db) as review:
-        events = [e.to_dict() for e in review.events.read(prefix=kind)]
+        events = [e.to_dict() for e in review.events.read(prefix=kind, as_reviewer=viewer)]
     emit_rows(events, fmt, columns=["id", "at", "actor", "kind", "subject", "why", "counts"])
