@@ -8,12 +8,10 @@ logged with its line and reason.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
-import os
 import queue
 import threading
-from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 
 from evimap.errors import ImportFormatError, SkippedRecord
-from evimap.importers.base import Entry, Reader, TextBatch
+from evimap.importers.base import Reader
 from evimap.importers.databases import canonical_database
 from evimap.importers.detect import decode_head, detect, iter_text
 from evimap.store import EventLog, Store
@@ -134,16 +132,11 @@ def import_file(
         )
         session.add(source)
         session.flush()
-        job = _Job(path, skip_bad, forced, file_database, source.id)
-        workers = _worker_count(reader, path)
-        if workers:
-            batches = _parallel_batches(reader, job, encoding, progress, workers, result.skipped,
-                                        counts)
-        else:
-            batches = _in_background(
-                _record_batches(reader, job, encoding, progress, result.skipped, counts)
-            )
-        for batch in batches:
+        batches = _record_batches(
+            reader, path, encoding, progress, skip_bad, forced, file_database, source.id,
+            result.skipped, counts,
+        )
+        for batch in _in_background(batches):
             insert_rows(session, batch)
         result.added = sum(counts.values())
         result.by_database = dict(counts)
@@ -173,27 +166,21 @@ def import_file(
     return result
 
 
-@dataclass(frozen=True)
-class _Job:
-    """What turning one file's entries into store rows needs besides the reader."""
-
-    path: Path
-    skip_bad: bool
-    forced: str
-    file_database: str
-    source_id: int
-
-
-def _rows(
+def _record_batches(
     reader: Reader,
-    entries: Iterable[Entry],
-    job: _Job,
+    path: Path,
+    encoding: str,
+    progress: Progress | None,
+    skip_bad: bool,
+    forced: str,
+    file_database: str,
+    source_id: int,
     skipped: list[SkippedRecord],
     counts: Counter[str],
-) -> Iterator[tuple[Any, ...]]:
-    """Convert entries to store rows; a broken entry raises, or is skipped with ``skip_bad``."""
-    path = job.path
-    for entry in entries:
+) -> Iterator[list[tuple[Any, ...]]]:
+    """Read, convert and serialise the file's records in batches of store rows."""
+    rows: list[tuple[Any, ...]] = []
+    for entry in reader.split_text(_counted(iter_text(path, encoding), progress)):
         try:
             if entry.error:
                 raise ImportFormatError(
@@ -205,7 +192,7 @@ def _rows(
             problem = ImportFormatError(
                 exc.problem.message, file=path, line=exc.line or entry.line, field=exc.field
             )
-            if not job.skip_bad:
+            if not skip_bad:
                 raise problem from None
             skipped.append(
                 SkippedRecord(str(path), problem.line or entry.line, problem.problem.message,
@@ -216,120 +203,15 @@ def _rows(
         record.line = record.line or entry.line
         if not record.raw:
             record.raw = entry.raw
-        if job.forced or not record.source_database:
-            record.source_database = job.file_database
+        if forced or not record.source_database:
+            record.source_database = file_database
         counts[record.source_database] += 1
-        yield record_to_row(record, job.source_id)
-
-
-def _record_batches(
-    reader: Reader,
-    job: _Job,
-    encoding: str,
-    progress: Progress | None,
-    skipped: list[SkippedRecord],
-    counts: Counter[str],
-) -> Iterator[list[tuple[Any, ...]]]:
-    """Read, convert and serialise the file's records in batches of store rows."""
-    entries = reader.split_text(_counted(iter_text(job.path, encoding), progress))
-    rows: list[tuple[Any, ...]] = []
-    for row in _rows(reader, entries, job, skipped, counts):
-        rows.append(row)
+        rows.append(record_to_row(record, source_id))
         if len(rows) >= BATCH:
             yield rows
             rows = []
     if rows:
         yield rows
-
-
-# Worker processes pay off only for large files: starting one (fork) is cheap, but a small file
-# is converted before the pool would be busy. 8 MiB is about 2,500 RIS records with abstracts.
-PARALLEL_BYTES = 8 << 20
-
-
-def _worker_count(reader: Reader, path: Path) -> int:
-    """How many worker processes to convert the file with (0: convert in this process).
-
-    Only readers that cut their text into batches, only where processes can be forked (the
-    workers inherit the loaded reader instead of importing it), and only for large files.
-    """
-    if not reader.batches or "fork" not in multiprocessing.get_all_start_methods():
-        return 0
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    if not cores or cores < 2 or path.stat().st_size < PARALLEL_BYTES:
-        return 0
-    return min(cores, 4)
-
-
-_WORKER: tuple[Reader, _Job] | None = None
-
-
-def _start_worker(reader: Reader, job: _Job) -> None:
-    global _WORKER
-    _WORKER = (reader, job)
-
-
-def _convert_batch(
-    batch: TextBatch,
-) -> tuple[list[tuple[Any, ...]], Counter[str], list[SkippedRecord], tuple | None]:
-    """In a worker: split and convert one batch; a broken record ends it (as a plain tuple)."""
-    assert _WORKER is not None
-    reader, job = _WORKER
-    rows: list[tuple[Any, ...]] = []
-    skipped: list[SkippedRecord] = []
-    counts: Counter[str] = Counter()
-    try:
-        rows.extend(_rows(reader, reader.split_batch(batch), job, skipped, counts))
-    except ImportFormatError as exc:
-        return rows, counts, skipped, (exc.problem.message, exc.line, exc.field)
-    return rows, counts, skipped, None
-
-
-def _parallel_batches(
-    reader: Reader,
-    job: _Job,
-    encoding: str,
-    progress: Progress | None,
-    workers: int,
-    skipped: list[SkippedRecord],
-    counts: Counter[str],
-) -> Iterator[list[tuple[Any, ...]]]:
-    """Rows of a large file, split and converted by worker processes, in the file's order.
-
-    This process reads and cuts the text (in a thread) and stores rows; the workers do the
-    rest. At most two batches per worker are in flight, so memory stays flat. The first
-    broken record stops the file, as in one process; later batches are discarded.
-    """
-    context = multiprocessing.get_context("fork")
-    # The pool forks before the reading thread starts: no thread is running while it forks.
-    with context.Pool(workers, initializer=_start_worker, initargs=(reader, job)) as pool:
-        pending: deque[Any] = deque()
-        texts = _in_background(reader.text_batches(_counted(iter_text(job.path, encoding),
-                                                            progress)))
-        try:
-            for text in texts:
-                pending.append(pool.apply_async(_convert_batch, (text,)))
-                if len(pending) > 2 * workers:
-                    yield _take(pending.popleft().get(), job, skipped, counts)
-            while pending:
-                yield _take(pending.popleft().get(), job, skipped, counts)
-        finally:
-            texts.close()
-
-
-def _take(
-    result: tuple[list[tuple[Any, ...]], Counter[str], list[SkippedRecord], tuple | None],
-    job: _Job,
-    skipped: list[SkippedRecord],
-    counts: Counter[str],
-) -> list[tuple[Any, ...]]:
-    rows, batch_counts, batch_skipped, error = result
-    counts.update(batch_counts)
-    skipped.extend(batch_skipped)
-    if error is not None:
-        message, line, field_name = error
-        raise ImportFormatError(message, file=job.path, line=line, field=field_name)
-    return rows
 
 
 _DONE = object()

@@ -1,7 +1,6 @@
-"""RisReader.split_text (the record-level fast path the import uses), and split_batch over
-text_batches (what worker processes split), yield exactly what the line loop RisReader.split
-yields: on every RIS fixture and real export, however the text is cut into blocks, and on many
-random RIS-like texts with every structural fault split() reports."""
+"""RisReader.split_text (the record-level fast path the import uses) yields exactly what the
+line loop RisReader.split yields: on every RIS fixture and real export, however the text is cut
+into blocks, and on many random RIS-like texts with every structural fault split() reports."""
 
 from __future__ import annotations
 
@@ -48,14 +47,6 @@ def test_split_text_matches_split_on_files(path):
     rnd = random.Random(path.name)
     for blocks in (list(iter_text(path)), ["".join(lines)], lines, _cuts(lines, rnd, 5)):
         assert _entries(reader.split_text(blocks)) == expected
-        assert _entries(_batched(reader, blocks, 4000)) == expected
-
-
-def _batched(reader: RisReader, blocks: list[str], chars: int) -> list:
-    """split_batch over every batch of text_batches, in order (as the worker processes do)."""
-    batches = list(reader.text_batches(blocks, chars))
-    assert all(b.follows is not None for b in batches[:-1]) and batches[-1].follows is None
-    return [entry for batch in batches for entry in reader.split_batch(batch)]
 
 
 # Lines of every kind the line loop treats differently: tags, continuations, blank lines, Ovid
@@ -84,5 +75,4 @@ def test_split_text_matches_split_on_random_texts():
         faults += any(e[3] for e in expected)
         assert _entries(reader.split_text(["".join(lines)])) == expected, "".join(lines)
         assert _entries(reader.split_text(_cuts(lines, rnd, 3))) == expected, "".join(lines)
-        assert _entries(_batched(reader, lines, rnd.randint(1, 200))) == expected, "".join(lines)
     assert faults > 500  # the texts did exercise the error paths

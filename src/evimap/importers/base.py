@@ -37,33 +37,15 @@ class Entry:
     error_field: str | None = None
 
 
-@dataclass(slots=True)
-class TextBatch:
-    """Whole records of a file's text, cut so that a worker process can split them alone.
-
-    :param line: the line number of the text's first line.
-    :param text: whole lines, each ending in ``\\n``.
-    :param follows: the line right after ``text`` (``None`` at the end of the file), which a
-        reader may need to tell how the text's last record ends.
-    """
-
-    line: int
-    text: str
-    follows: str | None
-
-
 class Reader(ABC):
     """An import format. Subclasses set the class attributes and implement two methods.
 
     :cvar name: short name used by ``--format`` and stored with the import (``ris``).
     :cvar label: a human label (``RIS (Scopus, WoS, EBSCOhost, Ovid, ...)``).
-    :cvar batches: the reader implements :meth:`text_batches` and :meth:`split_batch`, so the
-        import may split and convert a large file in worker processes.
     """
 
     name: ClassVar[str]
     label: ClassVar[str]
-    batches: ClassVar[bool] = False
 
     def __init__(self, file_name: str = "", options: dict[str, Any] | None = None):
         self.file_name = file_name
@@ -91,18 +73,6 @@ class Reader(ABC):
         :meth:`split` yields for the same text.
         """
         return self.split(line for block in blocks for line in text_lines(block))
-
-    def text_batches(self, blocks: Iterable[str]) -> Iterator[TextBatch]:
-        """Cut blocks of whole lines into batches of whole records, in order (see ``batches``).
-
-        :meth:`split_batch` on each batch, in order, must yield exactly what :meth:`split_text`
-        yields for the whole text.
-        """
-        raise NotImplementedError(f"the {self.name} reader does not cut its text into batches")
-
-    def split_batch(self, batch: TextBatch) -> Iterator[Entry]:
-        """The entries of one batch from :meth:`text_batches` (see ``batches``)."""
-        raise NotImplementedError(f"the {self.name} reader does not cut its text into batches")
 
     @abstractmethod
     def convert(self, entry: Entry) -> Record:

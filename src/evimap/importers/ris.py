@@ -26,7 +26,7 @@ from typing import ClassVar
 
 from rispy.config import TYPE_OF_REFERENCE_MAPPING
 
-from evimap.importers.base import Entry, Reader, TextBatch, text_lines
+from evimap.importers.base import Entry, Reader, text_lines
 from evimap.importers.databases import (
     DIMENSIONS,
     EBSCO,
@@ -130,7 +130,6 @@ class RisReader(Reader):
 
     name: ClassVar[str] = "ris"
     label: ClassVar[str] = "RIS (Scopus, WoS, EBSCOhost, Ovid, ProQuest, Embase, Zotero ...)"
-    batches: ClassVar[bool] = True
 
     @classmethod
     def sniff(cls, head: str) -> int:
@@ -173,44 +172,33 @@ class RisReader(Reader):
         """The entries of :meth:`split`, found record by record in blocks of whole lines.
 
         The speed target (see the module notes) needs the per-line Python loop gone from the
-        common case. The text is cut before each ``TY`` line with ``str.find``; a piece that
+        common case. The text is cut at ``TY`` lines with a regular expression; a piece that
         is one plain record (``TY`` line, tag lines and continuation lines, its ``ER`` line,
-        then only untagged lines such as blank lines or Ovid's ``1.``) is read by the line
-        loop's hot path alone, on ``str.split`` lines. Any other piece (text before the first
-        record, a record without ``ER``, tags after ``ER`` such as Ovid's ``NL``) goes through
-        :meth:`split`'s whole line loop, so faults and their line numbers are exactly those of
-        :meth:`split`.
+        then only untagged lines such as blank lines or Ovid's ``1.``) is parsed with one
+        ``findall``. Any other piece (text before the first record, a record without ``ER``,
+        tags after ``ER`` such as Ovid's ``NL``, an unusual tag) goes through :meth:`split`'s
+        line loop, so faults and their line numbers are exactly those of :meth:`split`.
         """
-        for number, piece, follows in _pieces(blocks, 1, None):
-            yield from _piece_entries(piece, number, follows)
-
-    def text_batches(self, blocks: Iterable[str], chars: int = 1 << 21) -> Iterator[TextBatch]:
-        """Batches of about ``chars`` characters, each cut just before a TY line."""
-        number = 1
-        held: list[str] = []
-        size = 0
+        number = 1  # the line number of the first line of ``held``
+        held: list[str] = []  # the current piece, from its TY line, not yet complete
         for block in blocks:
-            held.append(block)
-            size += len(block)
-            if size < chars:
+            starts = _ty_lines(block)
+            if not starts:
+                held.append(block)
                 continue
-            text = "".join(held)
-            cut = text.rfind("\nTY  -") + 1
-            if cut == 0:
-                held, size = [text], len(text)
-                continue
-            yield TextBatch(number, text[:cut], _line_at(text, cut))
-            number += text.count("\n", 0, cut)
-            held = [text[cut:]]
-            size = len(held[0])
-        text = "".join(held)
-        if text:
-            yield TextBatch(number, text, None)
-
-    def split_batch(self, batch: TextBatch) -> Iterator[Entry]:
-        """The entries of one batch, as :meth:`split_text` finds them."""
-        for number, piece, follows in _pieces([batch.text], batch.line, batch.follows):
-            yield from _piece_entries(piece, number, follows)
+            if starts[0] > 0 or held:
+                held.append(block[: starts[0]])
+                piece = "".join(held)
+                yield from _piece_entries(piece, number, _line_at(block, starts[0]))
+                number += piece.count("\n")
+            for start, end in zip(starts, starts[1:], strict=False):
+                piece = block[start:end]
+                yield from _piece_entries(piece, number, _line_at(block, end))
+                number += piece.count("\n")
+            held = [block[starts[-1] :]]
+        piece = "".join(held)
+        if piece:
+            yield from _piece_entries(piece, number, None)
 
     def convert(self, entry: Entry) -> Record:
         """Map the record's tags onto a :class:`Record` (see the module notes for each flavour)."""
@@ -553,35 +541,6 @@ def _split_lines(lines: Iterable[str], first: int) -> Iterator[Entry]:
         )
     if orphan:
         yield _orphan_entry(orphan_start, orphan)
-
-
-def _pieces(
-    blocks: Iterable[str], number: int, follows: str | None
-) -> Iterator[tuple[int, str, str | None]]:
-    """The text cut before each TY line: ``(first line number, piece, the TY line after it)``.
-
-    :param number: the line number of the first block's first line.
-    :param follows: the line after the last block (``None`` at the end of the file).
-    """
-    held: list[str] = []  # the current piece, from its TY line, not yet complete
-    for block in blocks:
-        starts = _ty_lines(block)
-        if not starts:
-            held.append(block)
-            continue
-        if starts[0] > 0 or held:
-            held.append(block[: starts[0]])
-            piece = "".join(held)
-            yield number, piece, _line_at(block, starts[0])
-            number += piece.count("\n")
-        for start, end in zip(starts, starts[1:], strict=False):
-            piece = block[start:end]
-            yield number, piece, _line_at(block, end)
-            number += piece.count("\n")
-        held = [block[starts[-1] :]]
-    piece = "".join(held)
-    if piece:
-        yield number, piece, follows
 
 
 def _ty_lines(block: str) -> list[int]:
