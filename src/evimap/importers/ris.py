@@ -4,13 +4,9 @@ EndNote and Rayyan write it.
 The line loop is written by hand, not on top of rispy: evimap's whole import (parse, normalise,
 store) of a large RIS file must be no slower than ``rispy.load`` parsing alone, so the loop tests
 each line with one slice comparison, calls no helper per line, and keeps fields as raw strings
-until :meth:`RisReader.convert`. The import reads whole records instead
-(:meth:`RisReader.split_text`): blocks of text are cut before each ``TY`` line with
-``str.find``, and a plain record runs only the loop's hot path; anything irregular goes through
-the full line loop, so both give the same entries (``tests/importers/test_ris_split_text.py``).
-
-rispy's tag table (``rispy.config.TAG_KEY_MAPPING``) was the checklist for the tags read here,
-and its reference-type names fill in the TY codes this module does not name itself.
+until :meth:`RisReader.convert`. rispy's tag table (``rispy.config.TAG_KEY_MAPPING``) was the
+checklist for the tags read here, and its reference-type names fill in the TY codes this module
+does not name itself.
 
 Flavours handled:
 
