@@ -21,7 +21,7 @@ from sqlalchemy import select
 from evimap.errors import ImportFormatError, SkippedRecord
 from evimap.importers.base import Reader
 from evimap.importers.databases import canonical_database
-from evimap.importers.detect import decode_head, detect, iter_text
+from evimap.importers.detect import decode_head, detect, iter_lines
 from evimap.store import EventLog, Store
 from evimap.store.models import SourceFile
 from evimap.store.records import insert_rows, record_to_row
@@ -180,7 +180,7 @@ def _record_batches(
 ) -> Iterator[list[tuple[Any, ...]]]:
     """Read, convert and serialise the file's records in batches of store rows."""
     rows: list[tuple[Any, ...]] = []
-    for entry in reader.split_text(_counted(iter_text(path, encoding), progress)):
+    for entry in reader.split(_counted(iter_lines(path, encoding), progress)):
         try:
             if entry.error:
                 raise ImportFormatError(
@@ -257,15 +257,15 @@ def _in_background(batches: Iterator[list[tuple[Any, ...]]]) -> Iterator[list[tu
         worker.join()
 
 
-def _counted(blocks: Iterator[str], progress: Progress | None) -> Iterator[str]:
+def _counted(lines, progress: Progress | None):
     if progress is None:
-        yield from blocks
+        yield from lines
         return
     pending = 0
-    for block in blocks:
-        pending += len(block)
+    for line in lines:
+        pending += len(line)
         if pending > 1 << 18:
             progress(pending)
             pending = 0
-        yield block
+        yield line
     progress(pending)

@@ -63,17 +63,6 @@ class Reader(ABC):
     def split(self, lines: Iterable[str]) -> Iterator[Entry]:
         """Yield the file's entries in order from its lines (each with its line ending)."""
 
-    def split_text(self, blocks: Iterable[str]) -> Iterator[Entry]:
-        """The same entries as :meth:`split`, from blocks of whole lines rather than lines.
-
-        The import pipeline calls this one. Each block holds one or more whole lines, each
-        ending in ``\\n`` (as :func:`~evimap.importers.detect.iter_text` yields them). By default
-        the blocks are cut into lines for :meth:`split`; a reader may override it with a faster
-        path that works on whole records (RIS does), as long as it yields exactly what
-        :meth:`split` yields for the same text.
-        """
-        return self.split(line for block in blocks for line in text_lines(block))
-
     @abstractmethod
     def convert(self, entry: Entry) -> Record:
         """Turn one entry into a record; raise :class:`ImportFormatError` naming the field."""
@@ -83,10 +72,3 @@ class Reader(ABC):
         from evimap.importers.databases import database_from_text
 
         return database_from_text(head)
-
-
-def text_lines(block: str) -> list[str]:
-    """The lines of a block of whole lines, each with its ``\\n`` (only ``\\n`` ends a line)."""
-    pieces = block.split("\n")
-    pieces.pop()
-    return [piece + "\n" for piece in pieces]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evimap.errors import ImportFormatError, UnknownFormat
-from evimap.importers.base import Reader, text_lines
+from evimap.importers.base import Reader
 from evimap.importers.registry import all_readers, reader_class
 
 HEAD_BYTES = 64 * 1024
@@ -52,12 +52,10 @@ def _decode_error(path: Path, data: bytes, exc: UnicodeDecodeError, encoding: st
     )
 
 
-def iter_text(path: Path, encoding: str = "utf-8") -> Iterator[str]:
-    """The file's text, decoded, streaming, in blocks of whole lines (each ending in ``\\n``).
+def iter_lines(path: Path, encoding: str = "utf-8") -> Iterator[str]:
+    """The file's lines, decoded, streaming; ``\\r\\n`` and lone ``\\r`` become ``\\n``.
 
-    ``\\r\\n`` and lone ``\\r`` become ``\\n``; a last line without a line ending gets one. The
-    blocks joined are exactly the lines of :func:`iter_lines` joined. A byte that cannot be
-    decoded raises :class:`ImportFormatError` naming the line.
+    A byte that cannot be decoded raises :class:`ImportFormatError` naming the line.
     """
     with open(path, "rb") as handle:
         first = handle.read(4)
@@ -102,27 +100,20 @@ def iter_text(path: Path, encoding: str = "utf-8") -> Iterator[str]:
             else:
                 pending = ""
             if final:
-                if text and not text.endswith("\n"):
-                    text += "\n"
-                if text:
-                    yield text
+                pieces = text.split("\n")
+                for piece in pieces[:-1]:
+                    line_no += 1
+                    yield piece + "\n"
+                if pieces[-1]:
+                    line_no += 1
+                    yield pieces[-1] + "\n"
                 return
-            # The text after the last line ending is incomplete: keep it for the next chunk.
-            cut = text.rfind("\n") + 1
-            if cut:
-                line_no += text.count("\n", 0, cut)
-                yield text[:cut]
-            rest = text[cut:]
-            pending = rest + pending if pending else rest
-
-
-def iter_lines(path: Path, encoding: str = "utf-8") -> Iterator[str]:
-    """The file's lines, decoded, streaming, each ending in ``\\n`` (see :func:`iter_text`).
-
-    A byte that cannot be decoded raises :class:`ImportFormatError` naming the line.
-    """
-    for block in iter_text(path, encoding):
-        yield from text_lines(block)
+            pieces = text.split("\n")
+            # The last piece is incomplete: keep it for the next chunk.
+            for piece in pieces[:-1]:
+                line_no += 1
+                yield piece + "\n"
+            pending = pieces[-1] + pending if pending else pieces[-1]
 
 
 def detect(path: Path, head: str | None = None, format_name: str | None = None) -> Detected:

@@ -26,7 +26,7 @@ from typing import ClassVar
 
 from rispy.config import TYPE_OF_REFERENCE_MAPPING
 
-from evimap.importers.base import Entry, Reader, text_lines
+from evimap.importers.base import Entry, Reader
 from evimap.importers.databases import (
     DIMENSIONS,
     EBSCO,
@@ -121,9 +121,6 @@ _EBSCO_AN = re.compile(r"[?&]AN=([^&\s]+)")
 _ID_LIKE = re.compile(r"^(?:L\d{6,}|\d{4}-\d{5}-\d{3}|\d{6,})$")
 _SN_TOKEN = re.compile(r"[\dXx][\dXx-]{6,}[\dXx]")
 
-# The record-level fast path of RisReader.split_text (see there).
-_TAG_LIKE = re.compile(r"^[^\n]{2}  -", re.M)  # any line split() might take for a tag line
-
 
 class RisReader(Reader):
     """RIS files (``TY  - `` ... ``ER  -``) from any database or reference manager."""
@@ -166,39 +163,102 @@ class RisReader(Reader):
         Every line is tested once by slicing (``line[2:5] == "  -"``); values are kept as the
         file wrote them, continuation lines joined with ``\\n``.
         """
-        return _split_lines(lines, 1)
-
-    def split_text(self, blocks: Iterable[str]) -> Iterator[Entry]:
-        """The entries of :meth:`split`, found record by record in blocks of whole lines.
-
-        The speed target (see the module notes) needs the per-line Python loop gone from the
-        common case. The text is cut at ``TY`` lines with a regular expression; a piece that
-        is one plain record (``TY`` line, tag lines and continuation lines, its ``ER`` line,
-        then only untagged lines such as blank lines or Ovid's ``1.``) is parsed with one
-        ``findall``. Any other piece (text before the first record, a record without ``ER``,
-        tags after ``ER`` such as Ovid's ``NL``, an unusual tag) goes through :meth:`split`'s
-        line loop, so faults and their line numbers are exactly those of :meth:`split`.
-        """
-        number = 1  # the line number of the first line of ``held``
-        held: list[str] = []  # the current piece, from its TY line, not yet complete
-        for block in blocks:
-            starts = _ty_lines(block)
-            if not starts:
-                held.append(block)
+        number = 0
+        fields: dict[str, list[str]] | None = None  # the open record's tags, None outside
+        raw: list[str] = []
+        start = 0
+        last: list[str] | None = None  # values of the last tag seen, for continuation lines
+        closed: Entry | None = None  # the record just closed by ER, open to trailing tags
+        orphan: list[str] = []  # tag lines met outside any record
+        orphan_start = 0
+        for number, line in enumerate(lines, 1):
+            if line[2:5] == "  -" and (tag := line[:2]).isupper():
+                if fields is not None:
+                    # The hot path: a tag line inside a record.
+                    if tag != "ER" and tag != "TY":
+                        last = fields.get(tag)
+                        if last is None:
+                            fields[tag] = last = [line[6:].rstrip()]
+                        else:
+                            last.append(line[6:].rstrip())
+                        raw.append(line)
+                        continue
+                    if tag == "ER":
+                        raw.append(line)
+                        closed = Entry(start, "".join(raw), fields)
+                        fields = None
+                        continue
+                    # A TY inside an open record: that record never got its ER.
+                    yield Entry(
+                        start,
+                        "".join(raw),
+                        fields,
+                        error=f"record has no ER line before the next TY at line {number}",
+                        error_line=number,
+                    )
+                    fields = None
+                if tag == "TY":
+                    if closed is not None:
+                        yield _closed(closed, orphan)
+                        closed, orphan = None, []
+                    elif orphan:
+                        yield _orphan_entry(orphan_start, orphan)
+                        orphan = []
+                    start = number
+                    last = [line[6:].rstrip()]
+                    fields = {"TY": last}
+                    raw = [line]
+                    continue
+                if tag == "ER":
+                    if closed is not None:
+                        yield closed
+                        closed = None
+                    if orphan:
+                        orphan.append(line)
+                        yield Entry(
+                            orphan_start,
+                            "".join(orphan),
+                            error=f"ER at line {number} closes a record that has no TY line",
+                            error_field="TY",
+                        )
+                        orphan = []
+                    else:
+                        yield Entry(
+                            number, line, error="ER line outside any record", error_field="ER"
+                        )
+                    continue
+                # A tag outside a record: right after ER it may be Ovid's NL, which belongs to
+                # the record just closed, unless an ER follows (a record that lost its TY).
+                if not orphan:
+                    orphan_start = number
+                orphan.append(line)
                 continue
-            if starts[0] > 0 or held:
-                held.append(block[: starts[0]])
-                piece = "".join(held)
-                yield from _piece_entries(piece, number, _line_at(block, starts[0]))
-                number += piece.count("\n")
-            for start, end in zip(starts, starts[1:], strict=False):
-                piece = block[start:end]
-                yield from _piece_entries(piece, number, _line_at(block, end))
-                number += piece.count("\n")
-            held = [block[starts[-1] :]]
-        piece = "".join(held)
-        if piece:
-            yield from _piece_entries(piece, number, None)
+            # A line without a tag.
+            if fields is not None:
+                raw.append(line)
+                text = line.strip()
+                if text and last is not None:
+                    last[-1] = f"{last[-1]}\n{text}" if last[-1] else text
+                continue
+            if closed is not None:
+                yield _closed(closed, orphan)
+                closed, orphan = None, []
+            elif orphan and line.strip():
+                orphan.append(line)
+            # Otherwise: blank lines, Ovid's "1." numbering and link text between records.
+        if closed is not None:
+            yield _closed(closed, orphan)
+            orphan = []
+        if fields is not None and len(fields) > 1:
+            yield Entry(
+                start,
+                "".join(raw),
+                fields,
+                error="the file ends before this record's ER line",
+                error_line=number,
+            )
+        if orphan:
+            yield _orphan_entry(orphan_start, orphan)
 
     def convert(self, entry: Entry) -> Record:
         """Map the record's tags onto a :class:`Record` (see the module notes for each flavour)."""
@@ -441,170 +501,6 @@ def _record_id(fields: dict[str, list[str]], notes: Iterable[str]) -> str:
         if _ID_LIKE.match(value):
             return value
     return ""
-
-
-def _split_lines(lines: Iterable[str], first: int) -> Iterator[Entry]:
-    """:meth:`RisReader.split`'s line loop; ``first`` is the number of the first line."""
-    number = first - 1
-    fields: dict[str, list[str]] | None = None  # the open record's tags, None outside
-    raw: list[str] = []
-    start = 0
-    last: list[str] | None = None  # values of the last tag seen, for continuation lines
-    closed: Entry | None = None  # the record just closed by ER, open to trailing tags
-    orphan: list[str] = []  # tag lines met outside any record
-    orphan_start = 0
-    for number, line in enumerate(lines, first):
-        if line[2:5] == "  -" and (tag := line[:2]).isupper():
-            if fields is not None:
-                # The hot path: a tag line inside a record.
-                if tag != "ER" and tag != "TY":
-                    last = fields.get(tag)
-                    if last is None:
-                        fields[tag] = last = [line[6:].rstrip()]
-                    else:
-                        last.append(line[6:].rstrip())
-                    raw.append(line)
-                    continue
-                if tag == "ER":
-                    raw.append(line)
-                    closed = Entry(start, "".join(raw), fields)
-                    fields = None
-                    continue
-                # A TY inside an open record: that record never got its ER.
-                yield Entry(
-                    start,
-                    "".join(raw),
-                    fields,
-                    error=f"record has no ER line before the next TY at line {number}",
-                    error_line=number,
-                )
-                fields = None
-            if tag == "TY":
-                if closed is not None:
-                    yield _closed(closed, orphan)
-                    closed, orphan = None, []
-                elif orphan:
-                    yield _orphan_entry(orphan_start, orphan)
-                    orphan = []
-                start = number
-                last = [line[6:].rstrip()]
-                fields = {"TY": last}
-                raw = [line]
-                continue
-            if tag == "ER":
-                if closed is not None:
-                    yield closed
-                    closed = None
-                if orphan:
-                    orphan.append(line)
-                    yield Entry(
-                        orphan_start,
-                        "".join(orphan),
-                        error=f"ER at line {number} closes a record that has no TY line",
-                        error_field="TY",
-                    )
-                    orphan = []
-                else:
-                    yield Entry(
-                        number, line, error="ER line outside any record", error_field="ER"
-                    )
-                continue
-            # A tag outside a record: right after ER it may be Ovid's NL, which belongs to
-            # the record just closed, unless an ER follows (a record that lost its TY).
-            if not orphan:
-                orphan_start = number
-            orphan.append(line)
-            continue
-        # A line without a tag.
-        if fields is not None:
-            raw.append(line)
-            text = line.strip()
-            if text and last is not None:
-                last[-1] = f"{last[-1]}\n{text}" if last[-1] else text
-            continue
-        if closed is not None:
-            yield _closed(closed, orphan)
-            closed, orphan = None, []
-        elif orphan and line.strip():
-            orphan.append(line)
-        # Otherwise: blank lines, Ovid's "1." numbering and link text between records.
-    if closed is not None:
-        yield _closed(closed, orphan)
-        orphan = []
-    if fields is not None and len(fields) > 1:
-        yield Entry(
-            start,
-            "".join(raw),
-            fields,
-            error="the file ends before this record's ER line",
-            error_line=number,
-        )
-    if orphan:
-        yield _orphan_entry(orphan_start, orphan)
-
-
-def _ty_lines(block: str) -> list[int]:
-    """Where the block's TY lines start (``str.find``: a ``^`` regex scans far slower)."""
-    starts = [0] if block.startswith("TY  -") else []
-    at = block.find("\nTY  -")
-    while at >= 0:
-        starts.append(at + 1)
-        at = block.find("\nTY  -", at + 6)
-    return starts
-
-
-def _line_at(text: str, start: int) -> str:
-    """The line of ``text`` that begins at ``start``, with its ``\\n``."""
-    return text[start : text.index("\n", start) + 1]
-
-
-def _piece_entries(piece: str, number: int, next_ty: str | None) -> Iterator[Entry]:
-    """The entries of one piece of RIS text that runs up to a TY line (``next_ty``) or the end.
-
-    ``number`` is the line number of the piece's first line.
-    """
-    entry = _plain_record(piece, number)
-    if entry is not None:
-        yield entry
-        return
-    # The line loop, given the next TY line too so that it ends in the state it would be in
-    # there (a record left without ER is reported as such). That TY line alone yields nothing.
-    lines = text_lines(piece)
-    if next_ty is not None:
-        lines.append(next_ty)
-    yield from _split_lines(lines, number)
-
-
-def _plain_record(piece: str, number: int) -> Entry | None:
-    """The record of a piece that is one plain record, or None to use the line loop.
-
-    The loop here is :func:`_split_lines`'s hot path alone: the piece is known to hold one TY
-    line (its first), one ER line and no tag line after it, so no line needs the other tests.
-    """
-    if not piece.startswith("TY  -"):
-        return None
-    er = piece.find("\nER  -")
-    if er < 0:
-        return None
-    end = piece.index("\n", er + 1) + 1
-    if "  -" in piece[end:] and _TAG_LIKE.search(piece, end):
-        return None
-    fields: dict[str, list[str]] = {}
-    get = fields.get
-    last: list[str] = []
-    for line in piece[:er].split("\n"):
-        if line[2:5] == "  -" and (tag := line[:2]).isupper():
-            values = get(tag)
-            if values is None:
-                fields[tag] = last = [line[6:].rstrip()]
-            else:
-                values.append(line[6:].rstrip())
-                last = values
-        else:
-            text = line.strip()
-            if text:
-                last[-1] = f"{last[-1]}\n{text}" if last[-1] else text
-    return Entry(number, piece[:end], fields)
 
 
 def _closed(entry: Entry, trailing: list[str]) -> Entry:
