@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import JSON, func, select
@@ -20,29 +19,28 @@ _INSERT_COLUMNS = ("source_file_id", *RECORD_COLUMNS)
 
 
 _encode = json.JSONEncoder(ensure_ascii=False).encode
-# All the record's column values in one C call; then only the JSON columns (by position in the
-# row, after source_file_id) are serialised: 2 for authors, 1 for lists of strings.
-_VALUES = attrgetter(*RECORD_COLUMNS)
-_JSON_PLAN = tuple(
-    (position, 2 if name == "authors" else 1)
-    for position, name in enumerate(RECORD_COLUMNS, 1)
-    if name == "authors" or name in _JSON_COLUMNS
+_ROW_PLAN = tuple(
+    (name, 2 if name == "authors" else 1 if name in _JSON_COLUMNS else 0)
+    for name in RECORD_COLUMNS
 )
 
 
 def record_to_row(record: Record, source_file_id: int) -> tuple[Any, ...]:
     """The column values of one record, ready for :func:`insert_rows` (JSON pre-serialised)."""
-    values: list[Any] = [source_file_id, *_VALUES(record)]
-    for position, kind in _JSON_PLAN:
-        value = values[position]
-        if not value:
-            values[position] = "[]"
-        elif kind == 2:
-            values[position] = _encode(
-                [{"family": a.family, "given": a.given, "literal": a.literal} for a in value]
-            )
-        else:
-            values[position] = _encode(value)
+    values: list[Any] = [source_file_id]
+    append = values.append
+    for name, kind in _ROW_PLAN:
+        value = getattr(record, name)
+        if kind:
+            if not value:
+                value = "[]"
+            elif kind == 2:
+                value = _encode(
+                    [{"family": a.family, "given": a.given, "literal": a.literal} for a in value]
+                )
+            else:
+                value = _encode(value)
+        append(value)
     return tuple(values)
 
 
