@@ -96,8 +96,11 @@ def run_bib_dedupe(gold: GoldSet) -> Scores | None:
         return None
     frame = pd.read_csv(GOLD_ROOT / gold.name / "records_pre_merged.csv")
     start = time.perf_counter()
-    matched = match(block(prep(frame, verbosity_level=0, cpu=1), verbosity_level=0, cpu=1),
-                    verbosity_level=0, cpu=1)
+    matched = match(
+        block(prep(frame, verbosity_level=0, cpu=1), verbosity_level=0, cpu=1),
+        verbosity_level=0,
+        cpu=1,
+    )
     duplicates = matched[matched["duplicate_label"] == "duplicate"]
     maybes = int((matched["duplicate_label"] == "maybe").sum())
     groups = cluster(duplicates, verbosity_level=0)
@@ -128,8 +131,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
     parser.add_argument("--review-from", type=float, default=DEFAULT_REVIEW_FROM)
     parser.add_argument("--sets", default=",".join(SETS))
-    parser.add_argument("--leave-one-out", action="store_true",
-                        help="score each set with a model estimated on the other sets")
+    parser.add_argument(
+        "--leave-one-out",
+        action="store_true",
+        help="score each set with a model estimated on the other sets",
+    )
     parser.add_argument("--no-bib-dedupe", action="store_true")
     args = parser.parse_args(argv)
     names = [s for s in args.sets.split(",") if s]
@@ -141,8 +147,10 @@ def main(argv: list[str] | None = None) -> int:
         f"{'set':<20} {'tool':<11} {'sens':>8} {'spec':>9} {'prec':>9} {'F1':>7} "
         f"{'queue':>6} {'TP':>5} {'FP':>5} {'FN':>5} {'seconds':>7}"
     )
-    print(f"threshold {args.threshold}, review band from {args.review_from}, engine {args.engine}"
-          + (", leave-one-out models" if args.leave_one_out else ", shipped model"))
+    print(
+        f"threshold {args.threshold}, review band from {args.review_from}, engine {args.engine}"
+        + (", leave-one-out models" if args.leave_one_out else ", shipped model")
+    )
     print(header)
     print("-" * len(header))
     results: dict[str, list[Scores]] = {}
@@ -162,8 +170,10 @@ def main(argv: list[str] | None = None) -> int:
         mean_f1 = sum(r.f1 for r in rows) / len(rows)
         queue = sum(r.queue for r in rows)
         min_spec = min(r.specificity for r in rows)
-        print(f"{tool:<11} mean F1 {mean_f1:.4f}  min specificity {min_spec:.6f}  "
-              f"review queue total {queue}")
+        print(
+            f"{tool:<11} mean F1 {mean_f1:.4f}  min specificity {min_spec:.6f}  "
+            f"review queue total {queue}"
+        )
     return 0
 
 

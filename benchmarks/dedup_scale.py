@@ -85,8 +85,9 @@ def _duplicate(record: Record, j: int, rng: random.Random) -> Record:
     if roll() < 0.15:
         copy.title = _typo(copy.title, rng)
     if roll() < 0.4:
-        copy.authors = [Author(a.family, (a.given[:1] + ".") if a.given else "") for a in
-                        copy.authors]
+        copy.authors = [
+            Author(a.family, (a.given[:1] + ".") if a.given else "") for a in copy.authors
+        ]
     if roll() < 0.2:
         copy.source_title = "".join(w[:4] + " " for w in copy.source_title.split()).strip()
     if roll() < 0.1:
@@ -128,14 +129,22 @@ def _store_run(records: list[tuple[int, Record]], engine: str) -> tuple[float, i
     with tempfile.TemporaryDirectory() as tmp:
         review = Review.init(Path(tmp) / "review", title="scale")
         with review.store.transaction() as session:
-            source = SourceFile(name="synthetic", path="synthetic", sha256="0" * 64,
-                                format="synthetic", database="", record_count=len(records),
-                                skipped_count=0, imported_by="benchmark")
+            source = SourceFile(
+                name="synthetic",
+                path="synthetic",
+                sha256="0" * 64,
+                format="synthetic",
+                database="",
+                record_count=len(records),
+                skipped_count=0,
+                imported_by="benchmark",
+            )
             session.add(source)
             session.flush()
             for start in range(0, len(records), 5000):
-                insert_rows(session, [record_to_row(r, source.id)
-                                      for _, r in records[start : start + 5000]])
+                insert_rows(
+                    session, [record_to_row(r, source.id) for _, r in records[start : start + 5000]]
+                )
         began = time.perf_counter()
         summary = review.dedup.run(engine=engine)
         seconds = time.perf_counter() - began
@@ -151,10 +160,15 @@ def run_one(n: int, engine: str, with_store: bool = False) -> dict:
     if with_store:
         seconds, clusters, queued = _store_run(records, engine)
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        return {"records": n, "seconds": round(seconds, 1), "peak_rss_mb": round(peak_mb),
-                "clusters": clusters, "true_works": len({r.source_record_id.split("-d")[0]
-                                                         for _, r in records}),
-                "queued": queued, "stages": {"review.dedup.run (SQLite)": round(seconds, 1)}}
+        return {
+            "records": n,
+            "seconds": round(seconds, 1),
+            "peak_rss_mb": round(peak_mb),
+            "clusters": clusters,
+            "true_works": len({r.source_record_id.split("-d")[0] for _, r in records}),
+            "queued": queued,
+            "stages": {"review.dedup.run (SQLite)": round(seconds, 1)},
+        }
     truth_works = len({r.source_record_id.split("-d")[0] for _, r in records})
     stages: dict[str, float] = {}
     last = [time.perf_counter(), ""]
@@ -187,26 +201,35 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="10000,50000,100000")
     parser.add_argument("--engine", default="duckdb")
-    parser.add_argument("--with-store", action="store_true",
-                        help="time review.dedup.run() on a SQLite review (clusters stored)")
+    parser.add_argument(
+        "--with-store",
+        action="store_true",
+        help="time review.dedup.run() on a SQLite review (clusters stored)",
+    )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
         print(json.dumps(run_one(args.one, args.engine, args.with_store)))
         return 0
-    print(f"{'records':>8} {'seconds':>8} {'s/1k':>6} {'peak MB':>8} {'clusters':>9} "
-          f"{'true':>7} {'queued':>7}")
+    print(
+        f"{'records':>8} {'seconds':>8} {'s/1k':>6} {'peak MB':>8} {'clusters':>9} "
+        f"{'true':>7} {'queued':>7}"
+    )
     for n in (int(s) for s in args.sizes.split(",")):
         out = subprocess.run(
             [sys.executable, __file__, "--one", str(n), "--engine", args.engine]
             + (["--with-store"] if args.with_store else []),
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         r = json.loads(out.stdout.strip().splitlines()[-1])
-        print(f"{r['records']:>8} {r['seconds']:>8} {r['seconds'] / n * 1000:>6.2f} "
-              f"{r['peak_rss_mb']:>8} {r['clusters']:>9} {r['true_works']:>7} {r['queued']:>7}  "
-              + ", ".join(f"{k} {v}s" for k, v in r["stages"].items()),
-              flush=True)
+        print(
+            f"{r['records']:>8} {r['seconds']:>8} {r['seconds'] / n * 1000:>6.2f} "
+            f"{r['peak_rss_mb']:>8} {r['clusters']:>9} {r['true_works']:>7} {r['queued']:>7}  "
+            + ", ".join(f"{k} {v}s" for k, v in r["stages"].items()),
+            flush=True,
+        )
     return 0
 
 

@@ -46,8 +46,14 @@ def zotero_csv() -> tuple[str, list[str]]:
 
 def bibtex() -> tuple[str, list[str]]:
     texts = [
-        (EXPORTS / "mjwestgate+synthesisr" / "tests" / "testthat" / "testdata"
-         / "Scopus_bib_example.bib").read_text(encoding="utf-8"),
+        (
+            EXPORTS
+            / "mjwestgate+synthesisr"
+            / "tests"
+            / "testthat"
+            / "testdata"
+            / "Scopus_bib_example.bib"
+        ).read_text(encoding="utf-8"),
         (FIXTURES / "bibtex" / "wos.bib").read_text(encoding="utf-8"),
     ]
     entries = []
@@ -105,8 +111,10 @@ def main() -> None:
     if not EXPORTS.exists():
         sys.exit(f"real exports not found: {EXPORTS}")
     sizes = [args.records // (10**i) for i in reversed(range(args.steps))]
-    print(f"{'format':<11} {'records':>8} {'MB':>6} {'step':<7} {'rec/s':>7} {'MB/s':>6} "
-          f"{'peak MB':>8}")
+    print(
+        f"{'format':<11} {'records':>8} {'MB':>6} {'step':<7} {'rec/s':>7} {'MB/s':>6} "
+        f"{'peak MB':>8}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for fmt in args.formats:
             for size in sizes:

@@ -65,8 +65,16 @@ def worker(kind: str, path: str) -> None:
             store.close()
     seconds = time.perf_counter() - start
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    print(json.dumps({"records": n, "seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime,
-                      "peak_mib": usage.ru_maxrss / 1024}))
+    print(
+        json.dumps(
+            {
+                "records": n,
+                "seconds": seconds,
+                "cpu": usage.ru_utime + usage.ru_stime,
+                "peak_mib": usage.ru_maxrss / 1024,
+            }
+        )
+    )
 
 
 def measure(kind: str, path: Path) -> dict:
@@ -117,8 +125,10 @@ def main() -> None:
                 f"{b['seconds'] / o['seconds']:.2f}x"
             )
             path.unlink()
-    print("ratio = rispy parse time / evimap full import time (>= 1 means the target is met); "
-          "cpu s = user+sys seconds of the measuring process (fairer on a busy machine)")
+    print(
+        "ratio = rispy parse time / evimap full import time (>= 1 means the target is met); "
+        "cpu s = user+sys seconds of the measuring process (fairer on a busy machine)"
+    )
 
 
 if __name__ == "__main__":

@@ -47,15 +47,24 @@ def test_import_then_list_records_as_csv_and_json(tmp_path):
     listed = runner.invoke(app, ["records", str(folder), "--format", "csv"])
     rows = list(csv.DictReader(io.StringIO(listed.output)))
     assert len(rows) == 9
-    assert list(rows[0]) == ["id", "source_database", "source_file", "source_record_id",
-                             "title", "year", "doi", "cited_references"]
+    assert list(rows[0]) == [
+        "id",
+        "source_database",
+        "source_file",
+        "source_record_id",
+        "title",
+        "year",
+        "doi",
+        "cited_references",
+    ]
     wos = [r for r in rows if r["source_database"] == "Web of Science"]
     assert wos[0]["doi"] == "10.1080/10503300802291463"
     assert wos[0]["cited_references"] == "2"
     assert wos[0]["source_file"] == "savedrecs_wos.txt"
 
-    only = runner.invoke(app, ["records", str(folder), "--database", "psycinfo", "--format",
-                               "json"])
+    only = runner.invoke(
+        app, ["records", str(folder), "--database", "psycinfo", "--format", "json"]
+    )
     assert {r["source_database"] for r in json.loads(only.output)} == {"PsycINFO"}
 
 
@@ -81,12 +90,14 @@ def test_a_bad_file_fails_with_its_line_and_exit_code_1(tmp_path):
 
 def test_the_log_shows_each_import(tmp_path):
     folder = _init(tmp_path)
-    runner.invoke(app, ["import", str(folder), str(sample_exports() / "scopus.ris"),
-                        "--as", "AL-V"])
+    runner.invoke(
+        app, ["import", str(folder), str(sample_exports() / "scopus.ris"), "--as", "AL-V"]
+    )
     result = runner.invoke(app, ["log", str(folder), "--format", "json"])
     events = json.loads(result.output)
     assert [(e["kind"], e["actor"], e["subject"]) for e in events] == [
-        ("import.file", "AL-V", "scopus.ris")]
+        ("import.file", "AL-V", "scopus.ris")
+    ]
     assert events[0]["counts"]["records"] == 3
 
 
@@ -96,8 +107,18 @@ def test_a_review_can_keep_its_store_in_postgresql(tmp_path, postgres_url):
     url = pg.fresh_database(postgres_url, "evimap_cli_review")
     folder = tmp_path / "review"
     assert runner.invoke(app, ["init", str(folder), "--db", url]).exit_code == 0
-    result = runner.invoke(app, ["import", str(folder), str(sample_exports() / "scopus.ris"),
-                                 "--db", url, "--format", "json"])
+    result = runner.invoke(
+        app,
+        [
+            "import",
+            str(folder),
+            str(sample_exports() / "scopus.ris"),
+            "--db",
+            url,
+            "--format",
+            "json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["records_by_database"] == {"Scopus": 3}
     assert not (folder / "review.db").exists()

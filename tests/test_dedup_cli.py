@@ -75,16 +75,31 @@ def test_dedup_review_asks_and_merges_on_yes(tmp_path):
     from tests.test_dedup_store import _add, _paper
 
     review = Review.init(tmp_path / "rev", title="queue")
-    _add(review.store, "Scopus", "a.ris", [
-        _paper("Rupture resolution training for novice therapists: a randomized trial",
-               "Eubanks", 2019, sid="A1"),
-        _paper("Rupture resolution training for novice therapists: a randomised trial",
-               "Eubanks", 2020, sid="A2", volume="13"),
-    ])
+    _add(
+        review.store,
+        "Scopus",
+        "a.ris",
+        [
+            _paper(
+                "Rupture resolution training for novice therapists: a randomized trial",
+                "Eubanks",
+                2019,
+                sid="A1",
+            ),
+            _paper(
+                "Rupture resolution training for novice therapists: a randomised trial",
+                "Eubanks",
+                2020,
+                sid="A2",
+                volume="13",
+            ),
+        ],
+    )
     review.close()
     folder = tmp_path / "rev"
-    result = runner.invoke(app, ["dedup", str(folder), "--threshold", "1.0",
-                                 "--review-from", "0.01"])
+    result = runner.invoke(
+        app, ["dedup", str(folder), "--threshold", "1.0", "--review-from", "0.01"]
+    )
     assert result.exit_code == 0, result.output
     assert "pairs awaiting review: 1" in result.output
     result = runner.invoke(app, ["dedup", "review", str(folder), "--as", "ana"], input="y\n")

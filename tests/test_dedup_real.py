@@ -71,7 +71,8 @@ def test_gambling_harms_merges_records_across_five_databases(gambling):
     # 10.1080/16066359.2020.1867111 in Criminal Justice Abstracts and Scopus.
     assert cluster_of["150283836"] == cluster_of["2-s2.0-85100738392"]
     # 10.1007/s10899-016-9612-z in Criminal Justice Abstracts, PsycINFO and Scopus.
-    assert cluster_of["121412476"] == cluster_of["2017-09145-005"] == cluster_of[
-        "2-s2.0-85013828123"]
+    assert (
+        cluster_of["121412476"] == cluster_of["2017-09145-005"] == cluster_of["2-s2.0-85013828123"]
+    )
     assert cluster_of["121412476"] != cluster_of["150283836"]
     _plausible(review, 5)

@@ -49,9 +49,16 @@ def _review(store, tmp_path) -> Review:
 
 def _add(store, database: str, name: str, records: list[Record]) -> None:
     with store.transaction() as session:
-        source = SourceFile(name=name, path=name, sha256=name.ljust(64, "0"), format="ris",
-                            database=database, record_count=len(records), skipped_count=0,
-                            imported_by="test")
+        source = SourceFile(
+            name=name,
+            path=name,
+            sha256=name.ljust(64, "0"),
+            format="ris",
+            database=database,
+            record_count=len(records),
+            skipped_count=0,
+            imported_by="test",
+        )
         session.add(source)
         session.flush()
         for r in records:
@@ -60,9 +67,17 @@ def _add(store, database: str, name: str, records: list[Record]) -> None:
 
 
 def _paper(title, family, year, doi="", pages="", sid="", volume="12", **kw) -> Record:
-    return Record(title=title, authors=[Author(family, "A."), Author("Second", "B.")], year=year,
-                  doi=doi, pages=pages, source_record_id=sid, source_title="Psychotherapy",
-                  volume=volume, **kw)
+    return Record(
+        title=title,
+        authors=[Author(family, "A."), Author("Second", "B.")],
+        year=year,
+        doi=doi,
+        pages=pages,
+        source_record_id=sid,
+        source_title="Psychotherapy",
+        volume=volume,
+        **kw,
+    )
 
 
 RUPTURE = "Repairing alliance ruptures in cognitive behavioural therapy for depression"
@@ -71,27 +86,83 @@ HORSES = "Lameness in working horses: a survey of farriers in rural districts"
 
 
 def _seed(store) -> None:
-    _add(store, "Web of Science", "savedrecs.txt", [
-        _paper(RUPTURE, "Safran", 2011, doi="10.1037/a0022140", pages="80-87", sid="WOS:1",
-               subject_areas=["Psychology, Clinical"], language="English"),
-        _paper(SUPERVISION, "Muran", 2015, pages="101-110", sid="WOS:2",
-               subject_areas=["Psychology"], language="English"),
-        _paper(HORSES, "Smith", 2012, pages="5-9", sid="WOS:3",
-               subject_areas=["Veterinary Sciences"], language="English"),
-    ])
-    _add(store, "Scopus", "scopus.ris", [
-        _paper(RUPTURE.upper(), "Safran", 2011, doi="https://doi.org/10.1037/A0022140",
-               pages="80-87", sid="2-s2.0-1", abstract="A longer abstract " * 10,
-               keywords=["rupture"]),
-        _paper(SUPERVISION + ".", "Muran", 2015, pages="101-110", sid="2-s2.0-2"),
-        _paper("Old paper on alliance and outcome in psychodynamic therapy", "Bordin", 1979,
-               pages="252-260", sid="2-s2.0-3", language="English"),
-    ])
-    _add(store, "PsycINFO", "psycinfo.ris", [
-        _paper(SUPERVISION, "Muran", 2015, pages="101-110", sid="PSY-2"),
-        _paper("Alliance ruptures in German-speaking clinics: a survey of therapists", "Meyer",
-               2018, pages="1-12", sid="PSY-3", language="German"),
-    ])
+    _add(
+        store,
+        "Web of Science",
+        "savedrecs.txt",
+        [
+            _paper(
+                RUPTURE,
+                "Safran",
+                2011,
+                doi="10.1037/a0022140",
+                pages="80-87",
+                sid="WOS:1",
+                subject_areas=["Psychology, Clinical"],
+                language="English",
+            ),
+            _paper(
+                SUPERVISION,
+                "Muran",
+                2015,
+                pages="101-110",
+                sid="WOS:2",
+                subject_areas=["Psychology"],
+                language="English",
+            ),
+            _paper(
+                HORSES,
+                "Smith",
+                2012,
+                pages="5-9",
+                sid="WOS:3",
+                subject_areas=["Veterinary Sciences"],
+                language="English",
+            ),
+        ],
+    )
+    _add(
+        store,
+        "Scopus",
+        "scopus.ris",
+        [
+            _paper(
+                RUPTURE.upper(),
+                "Safran",
+                2011,
+                doi="https://doi.org/10.1037/A0022140",
+                pages="80-87",
+                sid="2-s2.0-1",
+                abstract="A longer abstract " * 10,
+                keywords=["rupture"],
+            ),
+            _paper(SUPERVISION + ".", "Muran", 2015, pages="101-110", sid="2-s2.0-2"),
+            _paper(
+                "Old paper on alliance and outcome in psychodynamic therapy",
+                "Bordin",
+                1979,
+                pages="252-260",
+                sid="2-s2.0-3",
+                language="English",
+            ),
+        ],
+    )
+    _add(
+        store,
+        "PsycINFO",
+        "psycinfo.ris",
+        [
+            _paper(SUPERVISION, "Muran", 2015, pages="101-110", sid="PSY-2"),
+            _paper(
+                "Alliance ruptures in German-speaking clinics: a survey of therapists",
+                "Meyer",
+                2018,
+                pages="1-12",
+                sid="PSY-3",
+                language="German",
+            ),
+        ],
+    )
 
 
 def test_run_merges_across_databases_and_keeps_every_source(store, tmp_path):
@@ -106,7 +177,10 @@ def test_run_merges_across_databases_and_keeps_every_source(store, tmp_path):
     rupture = clusters[RUPTURE.lower()]
     assert {s["database"] for s in rupture["sources"]} == {"Web of Science", "Scopus"}
     assert {s["source_record_id"] for s in clusters[SUPERVISION.lower()]["sources"]} == {
-        "WOS:2", "2-s2.0-2", "PSY-2"}
+        "WOS:2",
+        "2-s2.0-2",
+        "PSY-2",
+    }
     event = review.events.read(kind="dedup.run")[-1]
     assert event.actor == "tester"
     assert event.counts["duplicates_removed"] == 3
@@ -139,12 +213,25 @@ def test_export_writes_source_ids_with_their_cluster(store, tmp_path):
 
 
 def test_queue_confirm_merges_and_reject_keeps_apart_across_reruns(store, tmp_path):
-    _add(store, "Scopus", "a.ris", [
-        _paper("Rupture resolution training for novice therapists: a randomized trial",
-               "Eubanks", 2019, sid="A1"),
-        _paper("Rupture resolution training for novice therapists: a randomised trial", "Eubanks",
-               2020, sid="A2"),
-    ])
+    _add(
+        store,
+        "Scopus",
+        "a.ris",
+        [
+            _paper(
+                "Rupture resolution training for novice therapists: a randomized trial",
+                "Eubanks",
+                2019,
+                sid="A1",
+            ),
+            _paper(
+                "Rupture resolution training for novice therapists: a randomised trial",
+                "Eubanks",
+                2020,
+                sid="A2",
+            ),
+        ],
+    )
     review = _review(store, tmp_path)
     first = review.dedup.run(threshold=1.0, review_from=0.01)
     assert first.counts["clusters"] == 2
@@ -163,12 +250,25 @@ def test_queue_confirm_merges_and_reject_keeps_apart_across_reruns(store, tmp_pa
 
 
 def test_reject_removes_the_pair_from_the_queue(store, tmp_path):
-    _add(store, "Scopus", "a.ris", [
-        _paper("Rupture resolution training for novice therapists: a randomized trial",
-               "Eubanks", 2019, sid="A1"),
-        _paper("Rupture resolution training for novice therapists: a randomised trial", "Eubanks",
-               2020, sid="A2"),
-    ])
+    _add(
+        store,
+        "Scopus",
+        "a.ris",
+        [
+            _paper(
+                "Rupture resolution training for novice therapists: a randomized trial",
+                "Eubanks",
+                2019,
+                sid="A1",
+            ),
+            _paper(
+                "Rupture resolution training for novice therapists: a randomised trial",
+                "Eubanks",
+                2020,
+                sid="A2",
+            ),
+        ],
+    )
     review = _review(store, tmp_path)
     review.dedup.run(threshold=1.0, review_from=0.01)
     pair = review.dedup.queue()[0]
@@ -196,8 +296,11 @@ def test_removals_apply_protocol_rules_with_a_reason_each(store, tmp_path):
     review.dedup.run()
     summary = review.dedup.remove(actor="lead")
     assert summary.considered == 5
-    assert summary.by_reason == {"wrong field of study": 1, "published before 2000": 1,
-                                 "not in English": 1}
+    assert summary.by_reason == {
+        "wrong field of study": 1,
+        "published before 2000": 1,
+        "not in English": 1,
+    }
     left = {r.title.lower() for _, r in review.dedup.unique_records()}
     assert left == {RUPTURE.lower(), SUPERVISION.lower()}
     prisma = review.dedup.prisma()
@@ -225,7 +328,9 @@ def test_screening_units_are_the_unique_records_left_after_removals(store, tmp_p
         by_id, by_doi = unit_index(session)
         assert len(units) == 2
         assert {r.title.lower().rstrip(".") for r in records.values()} == {
-            RUPTURE.lower(), SUPERVISION.lower()}
+            RUPTURE.lower(),
+            SUPERVISION.lower(),
+        }
         # Every member's ID and DOI finds its cluster's unit.
         assert by_id["WOS:2"] == by_id["PSY-2"] == by_id["2-s2.0-2"]
         assert by_id["WOS:2"][0] in units
@@ -245,7 +350,10 @@ def test_prisma_reads_duplicates_and_removals_from_the_dedup_events(store, tmp_p
     counts = compute_prisma(review.events.read())
     assert counts["duplicates"] == 3
     assert counts["excluded_other"] == 3
-    assert counts.removal_reasons == {"wrong field of study": 1, "published before 2000": 1,
-                                      "not in English": 1}
+    assert counts.removal_reasons == {
+        "wrong field of study": 1,
+        "published before 2000": 1,
+        "not in English": 1,
+    }
     review.dedup.undo()
     assert compute_prisma(review.events.read())["duplicates"] == 0

@@ -72,35 +72,47 @@ def test_clusters_are_connected_components_with_singletons():
 
 
 def test_canonical_record_keeps_the_most_complete_member_and_every_source():
-    wos = _r(doi="10.1/a", pages="1-5", volume="3", source_database="Web of Science",
-             source_record_id="WOS:1", keywords=["a"], subject_areas=["Psychology"])
-    scopus = _r(abstract="Longer abstract " * 5, source_database="Scopus",
-                source_record_id="2-s2.0-1", keywords=["b", "a"], issn=["1234-5678"])
+    wos = _r(
+        doi="10.1/a",
+        pages="1-5",
+        volume="3",
+        source_database="Web of Science",
+        source_record_id="WOS:1",
+        keywords=["a"],
+        subject_areas=["Psychology"],
+    )
+    scopus = _r(
+        abstract="Longer abstract " * 5,
+        source_database="Scopus",
+        source_record_id="2-s2.0-1",
+        keywords=["b", "a"],
+        issn=["1234-5678"],
+    )
     kept, record, sources = canonical_record([(2, scopus), (1, wos)], ["Scopus"])
     assert kept == 1  # most complete wins before database order
     assert record.doi == "10.1/a" and record.abstract.startswith("Longer abstract")
     assert record.keywords == ["a", "b"] and record.issn == ["1234-5678"]
     assert [s["source_record_id"] for s in sources] == ["WOS:1", "2-s2.0-1"]
-    kept, _, _ = canonical_record([(1, _r(source_database="Web of Science")),
-                                   (2, _r(source_database="Scopus"))], ["Scopus"])
+    kept, _, _ = canonical_record(
+        [(1, _r(source_database="Web of Science")), (2, _r(source_database="Scopus"))], ["Scopus"]
+    )
     assert kept == 2  # a tie goes to the protocol's first database
 
 
 def test_removal_rules_exclude_keep_and_ranges():
-    field_rule = RemovalRule(reason="field", field="subject_areas",
-                             exclude=["Veterinary Sciences"])
+    field_rule = RemovalRule(reason="field", field="subject_areas", exclude=["Veterinary Sciences"])
     assert removes(field_rule, _r(subject_areas=["veterinary sciences"]))
     assert not removes(field_rule, _r(subject_areas=["Veterinary Sciences", "Psychology"]))
     assert not removes(field_rule, _r())  # no value, no removal
-    any_rule = RemovalRule(reason="f", field="subject_areas", exclude=["Agriculture"],
-                           match="any")
+    any_rule = RemovalRule(reason="f", field="subject_areas", exclude=["Agriculture"], match="any")
     assert removes(any_rule, _r(subject_areas=["Agriculture", "Psychology"]))
     years = RemovalRule(reason="old", field="year", **{"from": 2000, "to": 2020})
     assert removes(years, _r(year=1999)) and removes(years, _r(year=2021))
     assert not removes(years, _r(year=2000)) and not removes(years, _r(year=None))
     ids = RemovalRule(reason="listed", field="id", exclude=["WOS:9"])
-    removed = apply_rules([years, ids], [(1, _r(year=1990), ["WOS:9"]), (2, _r(), ["WOS:9"]),
-                                         (3, _r(), ["WOS:8"])])
+    removed = apply_rules(
+        [years, ids], [(1, _r(year=1990), ["WOS:9"]), (2, _r(), ["WOS:9"]), (3, _r(), ["WOS:8"])]
+    )
     assert [(r.record_id, r.reason) for r in removed] == [(1, "old"), (2, "listed")]
 
 
@@ -108,8 +120,7 @@ def test_protocol_dedup_and_removals_sections_have_defaults_and_checks():
     protocol = parse_protocol(render_template("T"))
     assert protocol.dedup.threshold == 0.998 and protocol.removals.rules == []
     bad = base_protocol("T") + (
-        "\n[dedup]\nspeed = 1\n"
-        "\n[[removals.rules]]\nreason = \"x\"\nfield = \"year\"\n"
+        '\n[dedup]\nspeed = 1\n\n[[removals.rules]]\nreason = "x"\nfield = "year"\n'
     )
     with pytest.raises(ProtocolError) as caught:
         parse_protocol(bad)
@@ -153,8 +164,18 @@ def test_pipeline_is_the_same_for_shuffled_input():
     for i in range(1, 29):
         k = i % 7
         title = titles[k].upper() if i % 2 else titles[k] + "."
-        records.append((i, _r(title=title, family=f"Family{k}", year=2000 + k,
-                              pages=f"{10 * k + 1}-{10 * k + 9}", source_title="Journal")))
+        records.append(
+            (
+                i,
+                _r(
+                    title=title,
+                    family=f"Family{k}",
+                    year=2000 + k,
+                    pages=f"{10 * k + 1}-{10 * k + 9}",
+                    source_title="Journal",
+                ),
+            )
+        )
     forward = deduplicate(records)
     backward = deduplicate(list(reversed(records)))
     assert forward.groups == backward.groups

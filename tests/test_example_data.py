@@ -51,9 +51,17 @@ def keys(studies) -> list[str]:
 
 
 def test_example_folder_is_package_data():
-    for name in ("review.toml", "codebook.toml", "included.ris", "charting.toml",
-                 "recommendations.csv", "research_gaps.csv", "reported_counts.toml",
-                 "paper_numbers.toml", "README.md"):
+    for name in (
+        "review.toml",
+        "codebook.toml",
+        "included.ris",
+        "charting.toml",
+        "recommendations.csv",
+        "research_gaps.csv",
+        "reported_counts.toml",
+        "paper_numbers.toml",
+        "README.md",
+    ):
         assert (EXAMPLE / name).is_file(), name
 
 
@@ -64,9 +72,20 @@ def test_protocol_loads_with_the_papers_search_and_criteria():
     assert protocol.search.equation.startswith('("rupture repair" OR "rupture resolutions"')
     assert "repair*" in protocol.search.equation
     assert [c.code for c in protocol.criteria if c.kind == "inclusion"] == [
-        "I1", "I2", "I3", "I4", "I5"]
+        "I1",
+        "I2",
+        "I3",
+        "I4",
+        "I5",
+    ]
     assert [c.code for c in protocol.criteria if c.kind == "exclusion"] == [
-        "E1", "E2", "E3", "E4", "E5", "E6"]
+        "E1",
+        "E2",
+        "E3",
+        "E4",
+        "E5",
+        "E6",
+    ]
     assert protocol.codebook == "codebook.toml"
 
 
@@ -91,12 +110,29 @@ def test_codebook_fields_are_typed_and_choice_fields_have_choices(codebook):
             assert len(set(field["choices"])) == len(field["choices"]), name
         else:
             assert "choices" not in field, name
-    for element in ("publication_type", "objective", "methodology", "patient_characteristics",
-                    "approach", "cites_safran_muran", "repair_strategy", "metacommunication",
-                    "therapist_attitudes_skills", "nonverbal_cues", "recommended_strategy",
-                    "theoretical_clinical_implications", "repair_obstacles", "research_gaps",
-                    "clinical_recommendations", "recommendation_source", "other_results",
-                    "authors", "year", "country", "journal"):
+    for element in (
+        "publication_type",
+        "objective",
+        "methodology",
+        "patient_characteristics",
+        "approach",
+        "cites_safran_muran",
+        "repair_strategy",
+        "metacommunication",
+        "therapist_attitudes_skills",
+        "nonverbal_cues",
+        "recommended_strategy",
+        "theoretical_clinical_implications",
+        "repair_obstacles",
+        "research_gaps",
+        "clinical_recommendations",
+        "recommendation_source",
+        "other_results",
+        "authors",
+        "year",
+        "country",
+        "journal",
+    ):
         assert element in codebook, element
 
 
@@ -158,8 +194,17 @@ def test_included_ris_imports_25_records_keyed_as_charting(tmp_path, keys):
 
 def test_recommendations_cite_study_keys(keys, codebook, studies):
     rows = _csv("recommendations.csv")
-    assert list(rows[0]) == ["id", "domain", "recommendation", "source_type", "sources",
-                             "rupture_types", "contexts", "approaches", "strategy"]
+    assert list(rows[0]) == [
+        "id",
+        "domain",
+        "recommendation",
+        "source_type",
+        "sources",
+        "rupture_types",
+        "contexts",
+        "approaches",
+        "strategy",
+    ]
     assert [r["id"] for r in rows] == codebook["clinical_recommendations"]["choices"]
     contexts = set(codebook["contexts"]["choices"])
     families = set(codebook["approach_family"]["choices"])
@@ -200,8 +245,10 @@ def test_research_gaps_cite_study_keys(keys, codebook):
         assert set(row["sources"].split(";")) <= set(keys), row["id"]
 
 
-@pytest.mark.parametrize(("field", "table"), [("clinical_recommendations", "recommendations.csv"),
-                                              ("research_gaps", "research_gaps.csv")])
+@pytest.mark.parametrize(
+    ("field", "table"),
+    [("clinical_recommendations", "recommendations.csv"), ("research_gaps", "research_gaps.csv")],
+)
 def test_charted_ids_and_table_sources_agree(studies, field, table):
     cited = {(key, row["id"]) for row in _csv(table) for key in row["sources"].split(";")}
     charted = {(s["key"], i) for s in studies for i in s.get(field, [])}
@@ -211,20 +258,23 @@ def test_charted_ids_and_table_sources_agree(studies, field, table):
 def test_reported_counts_add_up():
     counts = {c["key"]: c for c in _toml("reported_counts.toml")["count"]}
     assert {k: c["value"] for k, c in counts.items() if c["reported"]} == {
-        "identified": 775, "after_duplicates_and_field_removal": 220,
-        "eligible_from_databases": 24, "included_other_methods": 1, "included": 25}
+        "identified": 775,
+        "after_duplicates_and_field_removal": 220,
+        "eligible_from_databases": 24,
+        "included_other_methods": 1,
+        "included": 25,
+    }
     for count in counts.values():
         assert count["reported"] == ("quote" in count), count["key"]
         assert count["reported"] or count["derived_from"]
     value = {k: c["value"] for k, c in counts.items()}
     assert value["identified"] - value["removed_before_screening"] == value["screened"]
-    assert value["screened"] - value["excluded_by_eligibility"] == value[
-        "eligible_from_databases"]
-    assert value["eligible_from_databases"] + value["included_other_methods"] == value[
-        "included"]
+    assert value["screened"] - value["excluded_by_eligibility"] == value["eligible_from_databases"]
+    assert value["eligible_from_databases"] + value["included_other_methods"] == value["included"]
 
 
 # ----------------------------------------------------------------- the paper's printed numbers
+
 
 def _matches(study: dict, field: str, value) -> bool:
     got = study.get(field)
@@ -276,9 +326,13 @@ def test_every_printed_number_is_recomputed_and_only_paper_discrepancies_differ(
         if number["expect"] == "differs":
             assert len(number.get("note", "")) > 40, number["id"]
     assert sorted(k for k, v in verdicts.items() if v == "differs") == [
-        "design.mixed_methods.percent", "design.quantitative.percent",
-        "patients.depression", "patients.no_diagnosis",
-        "table3.depression", "table3.no_diagnosis"]
+        "design.mixed_methods.percent",
+        "design.quantitative.percent",
+        "patients.depression",
+        "patients.no_diagnosis",
+        "table3.depression",
+        "table3.no_diagnosis",
+    ]
 
 
 def test_every_quoted_number_is_in_the_paper():

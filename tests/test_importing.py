@@ -86,7 +86,9 @@ def test_a_file_imports_in_one_transaction_with_an_event(tmp_path, store):
         records = [r for _, r in iter_records(session)]
         events = EventLog.read(session)
     assert [(r.title, r.year, r.line) for r in records] == [
-        ("Alliance ruptures", 1996, 1), ("Rupture repair", 2018, 5)]
+        ("Alliance ruptures", 1996, 1),
+        ("Rupture repair", 2018, 5),
+    ]
     assert records[0].raw == "T: Alliance ruptures\nY: 1996\nDB: Scopus\n"
     assert [e.kind for e in events] == ["import.file"]
     assert events[0].actor == "AL-V"
@@ -133,7 +135,9 @@ def test_skip_bad_imports_the_rest_and_logs_each_skipped_record(tmp_path, store)
     result = import_file(store, path, skip_bad=True)
     assert result.added == 2
     assert [(s.line, s.reason[:16]) for s in result.skipped] == [
-        (9, "not a tagged lin"), (11, "year 'x' is not ")]
+        (9, "not a tagged lin"),
+        (11, "year 'x' is not "),
+    ]
     with store.read() as session:
         event = EventLog.read(session)[0]
     assert event.counts["skipped"] == 2

@@ -35,12 +35,16 @@ def test_dois_are_bare_and_lower_case(raw, doi):
 def test_issns_are_hyphenated_and_deduplicated():
     assert normalise_issn("03064530 (ISSN)") == ["0306-4530"]
     assert normalise_issn("1879-1026 (Electronic); 0048-9697 (Linking); 1879-1026") == [
-        "1879-1026", "0048-9697"]
+        "1879-1026",
+        "0048-9697",
+    ]
     assert normalise_issn("2226719x") == ["2226-719X"]
 
 
-@pytest.mark.parametrize(("raw", "year"), [("2019//", 2019), ("2017 Nov 15", 2017),
-                                           ("2022/11/05/", 2022), ("n.d.", None), (1996, 1996)])
+@pytest.mark.parametrize(
+    ("raw", "year"),
+    [("2019//", 2019), ("2017 Nov 15", 2017), ("2022/11/05/", 2022), ("n.d.", None), (1996, 1996)],
+)
 def test_years(raw, year):
     assert normalise_year(raw) == year
 
@@ -75,8 +79,10 @@ def test_split_list_drops_blanks_and_repeats():
     assert split_list("a; b;; a ;c") == ["a", "b", "c"]
 
 
-@pytest.mark.parametrize(("n", "d", "p"), [(2, 14, 14.3), (1, 8, 12.5), (12, 25, 48.0),
-                                           (1, 3, 33.3), (2, 3, 66.7), (1, 0, None)])
+@pytest.mark.parametrize(
+    ("n", "d", "p"),
+    [(2, 14, 14.3), (1, 8, 12.5), (12, 25, 48.0), (1, 3, 33.3), (2, 3, 66.7), (1, 0, None)],
+)
 def test_percentages_round_half_up(n, d, p):
     assert percent(n, d) == p
 

@@ -26,10 +26,14 @@ def test_every_problem_is_reported_at_once_with_line_and_key():
         parse_protocol(text, "my-review/review.toml")
     messages = [str(p) for p in caught.value.problems]
     assert "my-review/review.toml [search.date]: is missing" in messages
-    assert any(m.startswith("my-review/review.toml:") and "[search.dated]: is not a protocol key"
-               in m for m in messages)
-    assert any("[criteria[0].kind]: Input should be 'inclusion' or 'exclusion' (got 'include')"
-               in m for m in messages)
+    assert any(
+        m.startswith("my-review/review.toml:") and "[search.dated]: is not a protocol key" in m
+        for m in messages
+    )
+    assert any(
+        "[criteria[0].kind]: Input should be 'inclusion' or 'exclusion' (got 'include')" in m
+        for m in messages
+    )
 
 
 def test_a_bad_search_date_says_what_was_expected():

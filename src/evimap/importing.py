@@ -133,8 +133,16 @@ def import_file(
         session.add(source)
         session.flush()
         batches = _record_batches(
-            reader, path, encoding, progress, skip_bad, forced, file_database, source.id,
-            result.skipped, counts,
+            reader,
+            path,
+            encoding,
+            progress,
+            skip_bad,
+            forced,
+            file_database,
+            source.id,
+            result.skipped,
+            counts,
         )
         for batch in _in_background(batches):
             insert_rows(session, batch)
@@ -184,7 +192,9 @@ def _record_batches(
         try:
             if entry.error:
                 raise ImportFormatError(
-                    entry.error, file=path, line=entry.error_line or entry.line,
+                    entry.error,
+                    file=path,
+                    line=entry.error_line or entry.line,
                     field=entry.error_field,
                 )
             record = reader.convert(entry)
@@ -195,8 +205,9 @@ def _record_batches(
             if not skip_bad:
                 raise problem from None
             skipped.append(
-                SkippedRecord(str(path), problem.line or entry.line, problem.problem.message,
-                              problem.field)
+                SkippedRecord(
+                    str(path), problem.line or entry.line, problem.problem.message, problem.field
+                )
             )
             continue
         record.source_file = path.name

@@ -27,7 +27,9 @@ def test_wos_bibtex_with_double_braces(sqlite_store):
     assert first.line == 4
     assert first.title == "Repairing alliance ruptures in CBT: a 50% reduction"
     assert [(a.family, a.given) for a in first.authors] == [
-        ("Müller", "Hans"), ("O'Brien", "Patricia"), ("World Health Organization", ""),
+        ("Müller", "Hans"),
+        ("O'Brien", "Patricia"),
+        ("World Health Organization", ""),
     ]
     assert (first.year, first.volume, first.issue, first.pages) == (2019, "29", "3", "301-315")
     assert first.source_title == "PSYCHOTHERAPY RESEARCH"
@@ -97,7 +99,11 @@ def test_sniff():
 
 def test_synthesisr_scopus_bibtex(sqlite_store):
     path = shared_data(
-        "exports", "mjwestgate+synthesisr", "tests", "testthat", "testdata",
+        "exports",
+        "mjwestgate+synthesisr",
+        "tests",
+        "testthat",
+        "testdata",
         "Scopus_bib_example.bib",
     )
     result, records = import_and_read(sqlite_store, path)
@@ -162,7 +168,8 @@ def test_scopus_bibtex_references_and_keywords(tmp_path, sqlite_store):
     _, records = import_and_read(sqlite_store, path)
     record = records[0]
     assert (record.keywords, record.indexed_keywords) == (
-        ["rupture", "repair"], ["Humans", "Psychotherapy"],
+        ["rupture", "repair"],
+        ["Humans", "Psychotherapy"],
     )
     assert record.cited_references == [
         "Bordin, E.S., The generalizability of the working alliance (1979) Psychotherapy: "

@@ -31,7 +31,9 @@ def test_rows_keep_the_line_they_start_on_across_quoted_line_breaks():
     lines = ["\n", "id,title\n", '1,"two\n', 'lines"\n', "\n", "2,one line\n"]
     rows = list(iter_rows(lines))
     assert [(r.line, r.cells) for r in rows] == [
-        (2, ["id", "title"]), (3, ["1", "two\nlines"]), (6, ["2", "one line"]),
+        (2, ["id", "title"]),
+        (3, ["1", "two\nlines"]),
+        (6, ["2", "one line"]),
     ]
     assert rows[1].raw == '1,"two\nlines"\n'
 
@@ -75,23 +77,34 @@ def test_unknown_layout_without_title_names_file_header_and_remedy(sqlite_store)
 
 
 def test_user_column_mapping(sqlite_store):
-    columns = {"title": "Paper name", "authors": "Writers", "year": "Published",
-               "source_title": "journal NAME", "id": "Ref No"}
+    columns = {
+        "title": "Paper name",
+        "authors": "Writers",
+        "year": "Published",
+        "source_title": "journal NAME",
+        "id": "Ref No",
+    }
     result, records = import_and_read(
         sqlite_store, DELIMITED / "custom_columns.csv", options={"columns": columns}
     )
     assert result.added == 2
     first = records[0]
     assert (first.title, first.year, first.source_title, first.source_record_id) == (
-        "Mapping a field", 2021, "J Maps", "A1",
+        "Mapping a field",
+        2021,
+        "J Maps",
+        "A1",
     )
     assert [a.family for a in first.authors] == ["Smith", "Roe"]
 
 
 def test_mapping_to_a_missing_column_names_it(sqlite_store):
     with pytest.raises(ImportFormatError) as caught:
-        import_file(sqlite_store, DELIMITED / "custom_columns.csv",
-                    options={"columns": {"title": "Headline"}})
+        import_file(
+            sqlite_store,
+            DELIMITED / "custom_columns.csv",
+            options={"columns": {"title": "Headline"}},
+        )
     assert "column 'Headline' mapped to title is not in the header" in str(caught.value)
     assert "[title]" in str(caught.value)
 
@@ -142,7 +155,7 @@ def test_litstudy_ieee_csv(sqlite_store):
     assert (result.format, result.database, result.added) == ("csv", db.IEEE, 10)
     first = records[0]
     assert first.title == (
-        "Exascale Computing Trends: Adjusting to the \"New Normal\"' for Computer Architecture"
+        'Exascale Computing Trends: Adjusting to the "New Normal"\' for Computer Architecture'
     )
     assert [(a.family, a.given) for a in first.authors] == [("Kogge", "P."), ("Shalf", "J.")]
     assert (first.year, first.doi) == (2013, "10.1109/mcse.2013.95")
@@ -177,14 +190,19 @@ def test_litstudy_springer_csv_counts_records_not_lines(sqlite_store):
     assert first.title == "Graph-Based Load Balancing Model for Exascale Computing Systems"
     # Springer writes the names one after another: "Araz R. AlievNigar T. Ismayilova".
     assert [(a.family, a.given) for a in first.authors] == [
-        ("Aliev", "Araz R."), ("Ismayilova", "Nigar T."),
+        ("Aliev", "Araz R."),
+        ("Ismayilova", "Nigar T."),
     ]
     assert (first.year, first.doi) == (2022, "10.1007/978-3-030-92127-9_33")
     assert first.source_title.startswith("11th International Conference on Theory and")
     assert first.document_type == "Chapter"
     # Honorifics separate names too and are dropped.
     assert [a.literal for a in records[1].authors] == [
-        "Rafik A. Aliev", "Janusz Kacprzyk", "Witold Pedrycz", "Mo Jamshidi", "Mustafa Babanli",
+        "Rafik A. Aliev",
+        "Janusz Kacprzyk",
+        "Witold Pedrycz",
+        "Mo Jamshidi",
+        "Mustafa Babanli",
         "Fahreddin M. Sadikoglu",
     ]
     assert records[-1].line == 19
@@ -212,7 +230,8 @@ def test_bibliometrix_openalex_csv(sqlite_store):
     first = records[0]
     assert first.title == "bibliometrix : An R-tool for comprehensive science mapping analysis"
     assert [(a.family, a.given) for a in first.authors] == [
-        ("Aria", "Massimo"), ("Cuccurullo", "Corrado"),
+        ("Aria", "Massimo"),
+        ("Cuccurullo", "Corrado"),
     ]
     assert (first.year, first.doi) == (2017, "10.1016/j.joi.2017.08.007")
     assert first.source_title == "Journal of Informetrics"
@@ -231,7 +250,11 @@ def test_asreview_embase_csv(sqlite_store):
     assert [(a.family, a.given) for a in first.authors] == [("Liu", "R."), ("Adler", "D.G.")]
     # From "Endoscopic Ultrasound (2014) 3:3 (152-160). Date of Publication: 2014" ...
     assert (first.source_title, first.year, first.volume, first.issue, first.pages) == (
-        "Endoscopic Ultrasound", 2014, "3", "3", "152-160",
+        "Endoscopic Ultrasound",
+        2014,
+        "3",
+        "3",
+        "152-160",
     )
     # ... and the OpenURL link (id=doi:10.4103%2F2303-9027.138783).
     assert first.doi == "10.4103/2303-9027.138783"
@@ -263,7 +286,7 @@ def test_rayyan_csv_is_a_reexport_with_and_separated_authors(tmp_path, sqlite_st
     path = tmp_path / "rayyan.csv"
     path.write_text(
         "key,title,authors,journal,issn,volume,issue,pages,year,publisher,url,abstract,notes\n"
-        "rayyan-101,Repair in brief therapy,\"Smith, John and Doe, Jane\",Psychotherapy,0033-3204,"
+        'rayyan-101,Repair in brief therapy,"Smith, John and Doe, Jane",Psychotherapy,0033-3204,'
         "55,4,508-519,2018,APA,https://example.org/1,An abstract.,RAYYAN-INCLUSION: {}\n",
         encoding="utf-8",
     )
@@ -273,15 +296,16 @@ def test_rayyan_csv_is_a_reexport_with_and_separated_authors(tmp_path, sqlite_st
     assert record.source_record_id == "rayyan-101"
     assert [(a.family, a.given) for a in record.authors] == [("Smith", "John"), ("Doe", "Jane")]
     assert (record.pages, record.issn, record.source_title) == (
-        "508-519", ["0033-3204"], "Psychotherapy",
+        "508-519",
+        ["0033-3204"],
+        "Psychotherapy",
     )
 
 
 def test_excel_sep_line_names_the_delimiter(tmp_path, sqlite_store):
     path = tmp_path / "excel.csv"
     # Without the hint the header would split best at its commas.
-    path.write_text("sep=;\ntitle;notes, remarks, year\nA, B and C;x, y, 2020\n",
-                    encoding="utf-8")
+    path.write_text("sep=;\ntitle;notes, remarks, year\nA, B and C;x, y, 2020\n", encoding="utf-8")
     result, records = import_and_read(sqlite_store, path)
     assert result.added == 1
     assert (records[0].title, records[0].line) == ("A, B and C", 3)

@@ -20,10 +20,15 @@ def test_current_layout_reads_full_names_ids_and_references(sqlite_store):
     first = records[0]
     assert first.title == "Alliance rupture repair: A meta-analysis"
     assert [(a.family, a.given) for a in first.authors] == [
-        ("Eubanks", "Catherine F."), ("Muran", "J. Christopher"), ("Safran", "Jeremy D."),
+        ("Eubanks", "Catherine F."),
+        ("Muran", "J. Christopher"),
+        ("Safran", "Jeremy D."),
     ]
     assert (first.year, first.source_title, first.volume, first.issue) == (
-        2018, "Psychotherapy", "55", "4",
+        2018,
+        "Psychotherapy",
+        "55",
+        "4",
     )
     assert first.pages == "508-519"
     assert first.doi == "10.1037/pst0000185"

@@ -16,13 +16,12 @@ verbatim passages with where they are (page and/or section).
 
 from __future__ import annotations
 
-import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from evimap.errors import CodebookError, Problem
+from evimap.tomlfile import parse_toml
 
 FIELD_TYPES = ("single", "multi", "text", "number", "quotes")
 CATEGORICAL = ("single", "multi")
@@ -149,16 +148,6 @@ class Codebook:
         return [f.name for f in self.fields]
 
 
-def toml_problem(exc: tomllib.TOMLDecodeError, file: str) -> Problem:
-    """A TOML syntax error as a :class:`Problem` naming file and line."""
-    message = str(exc)
-    match = re.search(r"\s*\(at line (\d+), column \d+\)", message)
-    line = getattr(exc, "lineno", None) or (int(match.group(1)) if match else None)
-    if match:
-        message = message[: match.start()] + message[match.end() :]
-    return Problem(f"not valid TOML: {message}", file=file, line=line)
-
-
 def load_codebook(path: str | Path) -> Codebook:
     """Read and validate a codebook.
 
@@ -178,10 +167,7 @@ def parse_codebook(text: str, file: str = "codebook.toml") -> Codebook:
     :param file: the file name to report in errors.
     :raises CodebookError: listing every problem at once.
     """
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise CodebookError([toml_problem(exc, file)]) from None
+    data = parse_toml(text, file, lambda problem: CodebookError([problem]))
     problems: list[Problem] = []
     extra = set(data) - {"fields", "title", "version", "description"}
     for key in sorted(extra):

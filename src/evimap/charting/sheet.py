@@ -23,13 +23,13 @@ import csv
 import difflib
 import io
 import json
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from evimap.charting.codebook import Codebook
 from evimap.errors import ChartingError, Problem
+from evimap.tomlfile import parse_toml
 
 STUDY_KEYS = {"key", "reviewer", "basis", "sources", "notes", "reference"}
 
@@ -73,16 +73,7 @@ def read_charting(path: str | Path, codebook: Codebook, reviewer: str | None = N
                 [Problem(f"not valid JSON: {exc.msg}", file=str(path), line=exc.lineno)]
             ) from None
     else:
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ChartingError(
-                [
-                    Problem(
-                        f"not valid TOML: {exc}", file=str(path), line=getattr(exc, "lineno", None)
-                    )
-                ]
-            ) from None
+        data = parse_toml(text, str(path), lambda problem: ChartingError([problem]))
     return parse_charting(data, codebook, str(path), reviewer)
 
 

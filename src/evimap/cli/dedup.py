@@ -43,19 +43,30 @@ DbOption = typer.Option(None, "--db", help="Database URL or SQLite path overridi
 ActorOption = typer.Option("", "--as", help="Who is doing this (for the event log).")
 
 
-def _run(review_dir: Path, engine: str | None, threshold: float | None,
-         review_from: float | None, reestimate: bool, actor: str, db: str | None,
-         fmt: OutputFormat) -> None:
+def _run(
+    review_dir: Path,
+    engine: str | None,
+    threshold: float | None,
+    review_from: float | None,
+    reestimate: bool,
+    actor: str,
+    db: str | None,
+    fmt: OutputFormat,
+) -> None:
     with (
         cli_errors(),
         Review.open(review_dir, db=db) as review,
         Status("deduplicating", console=err_console) as status,
     ):
         summary = review.dedup.run(
-            engine=engine, threshold=threshold, review_from=review_from,
-            reestimate=reestimate, actor=actor,
+            engine=engine,
+            threshold=threshold,
+            review_from=review_from,
+            reestimate=reestimate,
+            actor=actor,
             step=(lambda text: status.update(f"dedup: {text}"))
-            if fmt is OutputFormat.table else None,
+            if fmt is OutputFormat.table
+            else None,
         )
     if fmt is not OutputFormat.table:
         emit_object(summary.to_dict(), fmt)
@@ -68,8 +79,10 @@ def _run(review_dir: Path, engine: str | None, threshold: float | None,
         f"threshold {summary.threshold})"
     )
     removed = counts["duplicates_removed"]
-    rows = [{"database": db or "(unknown)", "duplicates removed": n_of(n, removed)}
-            for db, n in counts["duplicates_removed_by_database"].items()]
+    rows = [
+        {"database": db or "(unknown)", "duplicates removed": n_of(n, removed)}
+        for db, n in counts["duplicates_removed_by_database"].items()
+    ]
     if rows:
         emit_rows(rows, fmt, title="Duplicates removed by database")
     console.print(
@@ -120,26 +133,43 @@ def review_cmd(
         items = review.dedup.queue()
         if accept or reject or list_only or fmt is not OutputFormat.table:
             rows = [
-                {"pair_id": i.pair_id, "probability": round(i.probability, 3),
-                 "a": f"[{i.a[1].source_database}] {i.a[1].title} ({i.a[1].year})",
-                 "b": f"[{i.b[1].source_database}] {i.b[1].title} ({i.b[1].year})"}
+                {
+                    "pair_id": i.pair_id,
+                    "probability": round(i.probability, 3),
+                    "a": f"[{i.a[1].source_database}] {i.a[1].title} ({i.a[1].year})",
+                    "b": f"[{i.b[1].source_database}] {i.b[1].title} ({i.b[1].year})",
+                }
                 for i in items
             ]
             if fmt is OutputFormat.json:
                 emit_object({"pending": [i.to_dict() for i in items]}, fmt)
             else:
-                emit_rows(rows, fmt, columns=["pair_id", "probability", "a", "b"],
-                          title=f"Pairs awaiting review: {len(items)}")
+                emit_rows(
+                    rows,
+                    fmt,
+                    columns=["pair_id", "probability", "a", "b"],
+                    title=f"Pairs awaiting review: {len(items)}",
+                )
             return
         if not items:
             console.print("No pairs await review.")
             return
         for n, item in enumerate(items, start=1):
             data = item.to_dict()
-            console.print(f"\nPair {item.pair_id} ({n} of {len(items)}), "
-                          f"match probability {data['probability']}")
-            for key in ("database", "title", "authors", "year", "source_title", "volume",
-                        "pages", "doi"):
+            console.print(
+                f"\nPair {item.pair_id} ({n} of {len(items)}), "
+                f"match probability {data['probability']}"
+            )
+            for key in (
+                "database",
+                "title",
+                "authors",
+                "year",
+                "source_title",
+                "volume",
+                "pages",
+                "doi",
+            ):
                 console.print(f"  {key:<12} A: {data['a'][key]}", markup=False, highlight=False)
                 console.print(f"  {'':<12} B: {data['b'][key]}", markup=False, highlight=False)
             answer = typer.prompt("Same record? [y]es / [n]o / [s]kip / [q]uit", default="s")
@@ -147,16 +177,18 @@ def review_cmd(
             if choice == "q":
                 break
             if choice in ("y", "n"):
-                review.dedup.decide(item.pair_id, "confirm" if choice == "y" else "reject",
-                                    actor=actor, why=why)
+                review.dedup.decide(
+                    item.pair_id, "confirm" if choice == "y" else "reject", actor=actor, why=why
+                )
         console.print(f"{len(review.dedup.queue())} pairs still await review.")
 
 
 @dedup_app.command("undo")
 def undo_cmd(
     review_dir: Path = typer.Argument(..., metavar="REVIEW", help="The review folder."),
-    cluster: int = typer.Option(None, "--cluster", help="Split this cluster; default: undo "
-                                "the latest run."),
+    cluster: int = typer.Option(
+        None, "--cluster", help="Split this cluster; default: undo the latest run."
+    ),
     why: str = typer.Option("", "--why", help="The reason, for the event log."),
     actor: str = ActorOption,
     db: str = DbOption,
@@ -166,8 +198,9 @@ def undo_cmd(
     with cli_errors(), Review.open(review_dir, db=db) as review:
         counts = review.dedup.undo(cluster, actor=actor, why=why)
     if fmt is OutputFormat.table:
-        console.print(f"Undone. {counts['records']} records -> {counts['clusters']} unique "
-                      "records.")
+        console.print(
+            f"Undone. {counts['records']} records -> {counts['clusters']} unique records."
+        )
     else:
         emit_object(counts, fmt)
 
@@ -197,10 +230,13 @@ def remove_cmd(
     if fmt is OutputFormat.json:
         emit_object(summary.to_dict(), fmt)
         return
-    rows = [{"reason": reason, "records removed": n_of(n, summary.considered)}
-            for reason, n in summary.by_reason.items()]
-    rows.append({"reason": "all reasons", "records removed": n_of(summary.removed,
-                                                                   summary.considered)})
+    rows = [
+        {"reason": reason, "records removed": n_of(n, summary.considered)}
+        for reason, n in summary.by_reason.items()
+    ]
+    rows.append(
+        {"reason": "all reasons", "records removed": n_of(summary.removed, summary.considered)}
+    )
     emit_rows(rows, fmt, title="Records removed before screening")
     if fmt is OutputFormat.table:
         console.print(f"{summary.considered - summary.removed} records left to screen.")

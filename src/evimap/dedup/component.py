@@ -137,19 +137,37 @@ class Dedup:
         if step:
             step("saving clusters")
         with store.transaction() as session:
-            run = DedupRun(actor=actor, engine=outcome.engine, threshold=threshold,
-                           review_from=review_from, model=model, records=len(records),
-                           active=True)
+            run = DedupRun(
+                actor=actor,
+                engine=outcome.engine,
+                threshold=threshold,
+                review_from=review_from,
+                model=model,
+                records=len(records),
+                active=True,
+            )
             session.add(run)
             session.flush()
             state.write_clusters(session, run.id, outcome.groups, records, self._database_order)
             pairs = [
-                {"run_id": run.id, "record_a": p.key[0], "record_b": p.key[1], "rule": p.rule,
-                 "probability": p.probability, "status": "merged"}
+                {
+                    "run_id": run.id,
+                    "record_a": p.key[0],
+                    "record_b": p.key[1],
+                    "rule": p.rule,
+                    "probability": p.probability,
+                    "status": "merged",
+                }
                 for p in outcome.accepted
             ] + [
-                {"run_id": run.id, "record_a": p.key[0], "record_b": p.key[1], "rule": p.rule,
-                 "probability": p.probability, "status": "queued"}
+                {
+                    "run_id": run.id,
+                    "record_a": p.key[0],
+                    "record_b": p.key[1],
+                    "rule": p.rule,
+                    "probability": p.probability,
+                    "status": "queued",
+                }
                 for p in outcome.queued
             ]
             for start in range(0, len(pairs), 5000):
@@ -157,18 +175,33 @@ class Dedup:
             counts = state.state(session)
             exact = sum(1 for p in outcome.accepted if p.rule not in ("splink", "reviewer"))
             linked = sum(1 for p in outcome.accepted if p.rule == "splink")
-            counts.update({"exact_pairs": exact, "linked_pairs": linked,
-                           "queued_pairs": len(outcome.queued)})
+            counts.update(
+                {"exact_pairs": exact, "linked_pairs": linked, "queued_pairs": len(outcome.queued)}
+            )
             EventLog.append(
-                session, "dedup.run", actor=actor, subject=f"run {run.id}",
+                session,
+                "dedup.run",
+                actor=actor,
+                subject=f"run {run.id}",
                 counts=counts,
-                details={"engine": outcome.engine, "threshold": threshold,
-                         "review_from": review_from,
-                         "model": model["evimap"].get("trained_on", [])},
+                details={
+                    "engine": outcome.engine,
+                    "threshold": threshold,
+                    "review_from": review_from,
+                    "model": model["evimap"].get("trained_on", []),
+                },
             )
             run_id = run.id
-        return RunSummary(run_id, outcome.engine, threshold, review_from, exact, linked,
-                          len(outcome.queued), counts)
+        return RunSummary(
+            run_id,
+            outcome.engine,
+            threshold,
+            review_from,
+            exact,
+            linked,
+            len(outcome.queued),
+            counts,
+        )
 
     def queue(self) -> list[queue.QueueItem]:
         """Pairs awaiting a reviewer, most probable first."""
@@ -184,8 +217,14 @@ class Dedup:
         :param why: a note.
         """
         with self._review.store.transaction() as session:
-            return queue.decide(session, pair_id, decision, actor=actor, why=why,
-                                database_order=self._database_order)
+            return queue.decide(
+                session,
+                pair_id,
+                decision,
+                actor=actor,
+                why=why,
+                database_order=self._database_order,
+            )
 
     def undo(self, cluster_id: int | None = None, *, actor: str = "", why: str = "") -> dict:
         """Undo a merge: split one cluster back into its records (and keep them apart in later
@@ -204,8 +243,15 @@ class Dedup:
                 run.active = False
                 session.flush()
                 counts = state.state(session)
-                EventLog.append(session, "dedup.undo", actor=actor, subject=f"run {run.id}",
-                                why=why, counts=counts, details={"run_id": run.id})
+                EventLog.append(
+                    session,
+                    "dedup.undo",
+                    actor=actor,
+                    subject=f"run {run.id}",
+                    why=why,
+                    counts=counts,
+                    details={"run_id": run.id},
+                )
                 return counts
             cluster = session.get(DedupCluster, cluster_id)
             if cluster is None or cluster.run_id != run.id:
@@ -222,9 +268,15 @@ class Dedup:
                 )
             ).all()
             for pair in merged:
-                session.add(DedupDecision(record_a=pair.record_a, record_b=pair.record_b,
-                                          decision=queue.REJECT, actor=actor,
-                                          why=why or f"undo of cluster {cluster_id}"))
+                session.add(
+                    DedupDecision(
+                        record_a=pair.record_a,
+                        record_b=pair.record_b,
+                        decision=queue.REJECT,
+                        actor=actor,
+                        why=why or f"undo of cluster {cluster_id}",
+                    )
+                )
                 pair.status = "undone"
             with_records = dict(iter_records(session, ids=members))
             for rid in members[1:]:
@@ -232,8 +284,9 @@ class Dedup:
                 session.add(new)
                 session.flush()
                 member = session.scalars(
-                    select(DedupMember).where(DedupMember.run_id == run.id,
-                                              DedupMember.record_id == rid)
+                    select(DedupMember).where(
+                        DedupMember.run_id == run.id, DedupMember.record_id == rid
+                    )
                 ).one()
                 member.cluster_id = new.id
                 state.rewrite_cluster(session, new, [rid], self._database_order)
@@ -241,10 +294,19 @@ class Dedup:
             state.rewrite_cluster(session, cluster, [members[0]], self._database_order)
             session.flush()
             counts = state.state(session)
-            EventLog.append(session, "dedup.undo", actor=actor, subject=f"cluster {cluster_id}",
-                            why=why, counts=counts,
-                            details={"cluster_id": cluster_id, "records": members,
-                                     "titles": [with_records[r].title for r in members]})
+            EventLog.append(
+                session,
+                "dedup.undo",
+                actor=actor,
+                subject=f"cluster {cluster_id}",
+                why=why,
+                counts=counts,
+                details={
+                    "cluster_id": cluster_id,
+                    "records": members,
+                    "titles": [with_records[r].title for r in members],
+                },
+            )
             return counts
 
     def clusters(self, only_duplicates: bool = False) -> list[dict[str, Any]]:
@@ -260,8 +322,13 @@ class Dedup:
             if only_duplicates:
                 query = query.where(DedupCluster.size > 1)
             return [
-                {"cluster_id": c.id, "kept_record_id": c.primary_record_id, "size": c.size,
-                 "title": c.canonical.get("title", ""), "sources": c.canonical.get("sources", [])}
+                {
+                    "cluster_id": c.id,
+                    "kept_record_id": c.primary_record_id,
+                    "size": c.size,
+                    "title": c.canonical.get("title", ""),
+                    "sources": c.canonical.get("sources", []),
+                }
                 for c in session.scalars(query.order_by(DedupCluster.id))
             ]
 
@@ -275,10 +342,13 @@ class Dedup:
             run = state.active_run(session)
             cluster: dict[int, int] = {}
             if run is not None:
-                cluster = dict(session.execute(
-                    select(DedupMember.record_id, DedupMember.cluster_id)
-                    .where(DedupMember.run_id == run.id)
-                ).all())
+                cluster = dict(
+                    session.execute(
+                        select(DedupMember.record_id, DedupMember.cluster_id).where(
+                            DedupMember.run_id == run.id
+                        )
+                    ).all()
+                )
             rows = session.execute(
                 select(RecordRow.id, RecordRow.source_record_id).order_by(RecordRow.id)
             ).all()
@@ -338,17 +408,33 @@ class Dedup:
         with self._review.store.transaction() as session:
             session.execute(update(Removal).where(Removal.active.is_(True)).values(active=False))
             if removed:
-                session.execute(insert(Removal), [
-                    {"record_id": r.record_id, "reason": r.reason, "rule": r.rule,
-                     "actor": actor, "active": True}
-                    for r in removed
-                ])
+                session.execute(
+                    insert(Removal),
+                    [
+                        {
+                            "record_id": r.record_id,
+                            "reason": r.reason,
+                            "rule": r.rule,
+                            "actor": actor,
+                            "active": True,
+                        }
+                        for r in removed
+                    ],
+                )
             EventLog.append(
-                session, "removals.apply", actor=actor, subject="removals before screening",
-                counts={"considered": len(records), "removed": len(removed),
-                        "remaining": len(records) - len(removed), "by_reason": by_reason},
-                details={"rules": [r.model_dump(by_alias=True, exclude_defaults=True)
-                                   for r in rules]},
+                session,
+                "removals.apply",
+                actor=actor,
+                subject="removals before screening",
+                counts={
+                    "considered": len(records),
+                    "removed": len(removed),
+                    "remaining": len(records) - len(removed),
+                    "by_reason": by_reason,
+                },
+                details={
+                    "rules": [r.model_dump(by_alias=True, exclude_defaults=True) for r in rules]
+                },
             )
         return RemovalSummary(len(records), len(removed), by_reason)
 

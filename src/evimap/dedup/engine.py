@@ -108,8 +108,7 @@ class SparkEngine(Engine):
             from splink.backends.spark import similarity_jar_location
         except ImportError as exc:
             raise EngineError(
-                "the Spark engine needs pyspark: pip install evimap[spark] "
-                f"(missing: {exc.name})"
+                f"the Spark engine needs pyspark: pip install evimap[spark] (missing: {exc.name})"
             ) from None
         if self._session is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="evimap-spark-")

@@ -29,10 +29,7 @@ MIN_PRIOR_RECORDS = 1000
 MODEL_FILE = "model.json"
 
 SCHEMA = pa.schema(
-    [
-        (name, pa.int64() if name in ("unique_id", "year") else pa.string())
-        for name in COLUMNS
-    ]
+    [(name, pa.int64() if name in ("unique_id", "year") else pa.string()) for name in COLUMNS]
 )
 
 
@@ -57,10 +54,7 @@ def _custom(sql: str, label: str, null: bool = False) -> Any:
 
 def _relative_edits(col: str, share: float) -> Any:
     """Edit distance at most ``share`` of the longer string."""
-    sql = (
-        f"levenshtein({col}_l, {col}_r) <= "
-        f"{share} * greatest(length({col}_l), length({col}_r))"
-    )
+    sql = f"levenshtein({col}_l, {col}_r) <= {share} * greatest(length({col}_l), length({col}_r))"
     return _custom(sql, f"{col} edits <= {share:.0%} of length")
 
 
@@ -273,8 +267,7 @@ def _linker(keys: Sequence[Keys], model: dict[str, Any], engine: Engine) -> Any:
 
     frame = engine.register(_rows(keys), SCHEMA)
     dialect = engine.api.sql_dialect.sql_dialect_str
-    return Linker(frame, settings_for(model, dialect, prior_for(model, len(keys))),
-                  log_level=None)
+    return Linker(frame, settings_for(model, dialect, prior_for(model, len(keys))), log_level=None)
 
 
 def predict(

@@ -55,9 +55,7 @@ def completeness(record: Record) -> int:
     return sum(1 for name in _COMPLETENESS if getattr(record, name))
 
 
-def choose_kept(
-    members: Sequence[tuple[int, Record]], database_order: Sequence[str] = ()
-) -> int:
+def choose_kept(members: Sequence[tuple[int, Record]], database_order: Sequence[str] = ()) -> int:
     """The record id of the member that stands for the cluster (rule 1 of this module).
 
     :param members: ``(record id, record)`` of each member.
@@ -107,9 +105,7 @@ def canonical_record(
                 if value not in merged:
                     merged.append(value)
         setattr(canonical, name, merged)
-    canonical.cited_references = list(
-        max((r.cited_references for _, r in ordered), key=len)
-    )
+    canonical.cited_references = list(max((r.cited_references for _, r in ordered), key=len))
     sources = [
         {
             "record_id": rid,

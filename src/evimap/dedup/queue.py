@@ -55,8 +55,12 @@ class QueueItem:
                 "doi": r.doi,
             }
 
-        return {"pair_id": self.pair_id, "probability": round(self.probability, 4),
-                "a": side(self.a), "b": side(self.b)}
+        return {
+            "pair_id": self.pair_id,
+            "probability": round(self.probability, 4),
+            "a": side(self.a),
+            "b": side(self.b),
+        }
 
 
 def decisions(session: Session) -> dict[tuple[int, int], str]:
@@ -95,8 +99,12 @@ def pending(session: Session) -> list[QueueItem]:
     ids = {r.record_a for r in rows} | {r.record_b for r in rows}
     records = dict(iter_records(session, ids=ids)) if ids else {}
     return [
-        QueueItem(r.id, r.probability, (r.record_a, records[r.record_a]),
-                  (r.record_b, records[r.record_b]))
+        QueueItem(
+            r.id,
+            r.probability,
+            (r.record_a, records[r.record_a]),
+            (r.record_b, records[r.record_b]),
+        )
         for r in rows
     ]
 
@@ -125,12 +133,20 @@ def decide(
     pair = session.get(DedupPair, pair_id)
     run = state.active_run(session)
     if pair is None or run is None or pair.run_id != run.id:
-        raise QueueError(f"no pair {pair_id} in the review queue; list it with `evimap dedup "
-                         "review REVIEW --list`")
-    session.add(DedupDecision(record_a=pair.record_a, record_b=pair.record_b, decision=decision,
-                              actor=actor, why=why))
-    details: dict[str, Any] = {"pair_id": pair_id, "records": [pair.record_a, pair.record_b],
-                               "probability": pair.probability}
+        raise QueueError(
+            f"no pair {pair_id} in the review queue; list it with `evimap dedup "
+            "review REVIEW --list`"
+        )
+    session.add(
+        DedupDecision(
+            record_a=pair.record_a, record_b=pair.record_b, decision=decision, actor=actor, why=why
+        )
+    )
+    details: dict[str, Any] = {
+        "pair_id": pair_id,
+        "records": [pair.record_a, pair.record_b],
+        "probability": pair.probability,
+    }
     if decision == CONFIRM:
         first = state.cluster_of_record(session, run.id, pair.record_a)
         second = state.cluster_of_record(session, run.id, pair.record_b)
@@ -142,14 +158,23 @@ def decide(
                 member.cluster_id = first.id
             session.flush()
             state.drop_cluster(session, second.id)
-            state.rewrite_cluster(session, first, state.cluster_members(session, first.id),
-                                  database_order)
-            details.update({"cluster_id": first.id, "merged_cluster": second.id,
-                            "moved_records": moved})
+            state.rewrite_cluster(
+                session, first, state.cluster_members(session, first.id), database_order
+            )
+            details.update(
+                {"cluster_id": first.id, "merged_cluster": second.id, "moved_records": moved}
+            )
     pair.status = "confirmed" if decision == CONFIRM else "rejected"
     session.flush()
     counts = state.state(session)
     kind = "dedup.merge" if decision == CONFIRM else "dedup.reject"
-    EventLog.append(session, kind, actor=actor, subject=f"pair {pair_id}", why=why,
-                    counts=counts, details=details)
+    EventLog.append(
+        session,
+        kind,
+        actor=actor,
+        subject=f"pair {pair_id}",
+        why=why,
+        counts=counts,
+        details=details,
+    )
     return counts

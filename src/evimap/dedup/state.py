@@ -108,12 +108,18 @@ def state(session: Session) -> dict[str, Any]:
             "duplicates_removed": 0,
             "duplicates_removed_by_database": {},
         }
-    in_run = session.scalar(
-        select(func.count()).select_from(DedupMember).where(DedupMember.run_id == run.id)
-    ) or 0
-    clusters = session.scalar(
-        select(func.count()).select_from(DedupCluster).where(DedupCluster.run_id == run.id)
-    ) or 0
+    in_run = (
+        session.scalar(
+            select(func.count()).select_from(DedupMember).where(DedupMember.run_id == run.id)
+        )
+        or 0
+    )
+    clusters = (
+        session.scalar(
+            select(func.count()).select_from(DedupCluster).where(DedupCluster.run_id == run.id)
+        )
+        or 0
+    )
     query = (
         select(RecordRow.source_database, func.count())
         .select_from(DedupMember)
@@ -143,13 +149,9 @@ def kept_ids(session: Session) -> list[int]:
     run = active_run(session)
     if run is None:
         return all_ids
-    in_run = set(
-        session.scalars(select(DedupMember.record_id).where(DedupMember.run_id == run.id))
-    )
+    in_run = set(session.scalars(select(DedupMember.record_id).where(DedupMember.run_id == run.id)))
     kept = set(
-        session.scalars(
-            select(DedupCluster.primary_record_id).where(DedupCluster.run_id == run.id)
-        )
+        session.scalars(select(DedupCluster.primary_record_id).where(DedupCluster.run_id == run.id))
     )
     return [rid for rid in all_ids if rid in kept or rid not in in_run]
 

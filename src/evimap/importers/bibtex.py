@@ -39,11 +39,34 @@ _SKIPPED_TYPES = {"comment", "preamble"}
 # The fields a record is built from, and so the only ones LaTeX-decoded (decoding is the
 # slowest step; URLs and DOIs are not LaTeX: `%`, `~` and `_` in them are characters).
 DECODED = {
-    "title", "abstract", "author", "editor", "journal", "journaltitle", "booktitle", "series",
-    "publisher", "keywords", "author_keywords", "author-keywords", "keywords-plus", "mesh",
-    "web-of-science-categories", "research-areas", "cited-references", "references",
-    "language", "type", "document_type", "source", "volume", "number", "issue", "pages",
-    "year", "date",
+    "title",
+    "abstract",
+    "author",
+    "editor",
+    "journal",
+    "journaltitle",
+    "booktitle",
+    "series",
+    "publisher",
+    "keywords",
+    "author_keywords",
+    "author-keywords",
+    "keywords-plus",
+    "mesh",
+    "web-of-science-categories",
+    "research-areas",
+    "cited-references",
+    "references",
+    "language",
+    "type",
+    "document_type",
+    "source",
+    "volume",
+    "number",
+    "issue",
+    "pages",
+    "year",
+    "date",
 }
 _NAME_FIELDS = ("author", "editor")
 # What LaTeX would change: commands, groups, math, ties, dashes and quotes.
@@ -155,8 +178,12 @@ class BibtexReader(Reader):
         if entry_type in _SKIPPED_TYPES:
             return
         if unbalanced:
-            yield Entry(line, raw, error="the entry's braces do not balance: a closing '}' "
-                        "is missing before the next entry or the end of the file")
+            yield Entry(
+                line,
+                raw,
+                error="the entry's braces do not balance: a closing '}' "
+                "is missing before the next entry or the end of the file",
+            )
             return
         if entry_type == "string":
             # Checked on its own once, then put before every later entry so macros resolve.

@@ -48,10 +48,30 @@ _SEP_HINT = re.compile(r"^\s*sep=(.)\s*$")
 # `citation` is a whole citation string (Embase `Source`); `openurl` an OpenURL link whose
 # query carries doi, issn, volume, issue and pages; `database` names the record's database.
 FIELDS = (
-    "id", "title", "abstract", "authors", "year", "source_title", "volume", "issue", "pages",
-    "page_start", "page_end", "doi", "issn", "keywords", "indexed_keywords", "language",
-    "document_type", "subject_areas", "cited_references", "publisher", "url", "database",
-    "citation", "openurl",
+    "id",
+    "title",
+    "abstract",
+    "authors",
+    "year",
+    "source_title",
+    "volume",
+    "issue",
+    "pages",
+    "page_start",
+    "page_end",
+    "doi",
+    "issn",
+    "keywords",
+    "indexed_keywords",
+    "language",
+    "document_type",
+    "subject_areas",
+    "cited_references",
+    "publisher",
+    "url",
+    "database",
+    "citation",
+    "openurl",
 )
 _LIST_FIELDS = ("keywords", "indexed_keywords", "subject_areas")
 _MISSING = {"NA", "N/A", "NULL", "[]"}
@@ -234,8 +254,7 @@ def resolve_columns(
             )
         if column.lower() not in by_lower:
             raise ImportFormatError(
-                f"column {column!r} mapped to {name} is not in the header "
-                f"({_show_header(header)})",
+                f"column {column!r} mapped to {name} is not in the header ({_show_header(header)})",
                 field=name,
             )
         columns[name] = [by_lower[column.lower()]]
@@ -434,12 +453,20 @@ class DelimitedReader(Reader):
 
     def _entry(self, row: Row) -> Entry:
         if row.unclosed:
-            return Entry(row.line, row.raw, error="a quoted cell that starts in this row is "
-                         "never closed: the rest of the file is inside it")
+            return Entry(
+                row.line,
+                row.raw,
+                error="a quoted cell that starts in this row is "
+                "never closed: the rest of the file is inside it",
+            )
         header = self.header_for(len(row.cells))
         if header is None:
-            return Entry(row.line, row.raw, error=f"the row has {len(row.cells)} cells but the "
-                         f"header has {len(self.header)} (a delimiter inside an unquoted cell?)")
+            return Entry(
+                row.line,
+                row.raw,
+                error=f"the row has {len(row.cells)} cells but the "
+                f"header has {len(self.header)} (a delimiter inside an unquoted cell?)",
+            )
         return Entry(row.line, row.raw, dict(zip(header, row.cells, strict=False)))
 
     def convert(self, entry: Entry) -> Record:

@@ -66,9 +66,7 @@ class ScopusCsvReader(DelimitedReader):
         """
         if width <= len(self.header):
             return self.header
-        last = max(
-            (i for i, name in enumerate(self.header) if _NUMBERED.match(name)), default=None
-        )
+        last = max((i for i, name in enumerate(self.header) if _NUMBERED.match(name)), default=None)
         if last is None:
             return None
         match = _NUMBERED.match(self.header[last])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ from pydantic import ValidationError
 
 from evimap.errors import Problem, ProtocolError
 from evimap.protocol.model import Protocol
+from evimap.tomlfile import parse_toml
 
 PROTOCOL_FILE = "review.toml"
 
@@ -32,28 +32,11 @@ def load_protocol(path: str | Path) -> Protocol:
 
 def parse_protocol(text: str, file: str = PROTOCOL_FILE) -> Protocol:
     """Validate protocol TOML text; ``file`` is only used in error messages."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None) or _line_of(str(exc))
-        raise ProtocolError(
-            [
-                Problem(
-                    f"not valid TOML: {exc.msg if hasattr(exc, 'msg') else exc}",
-                    file=file,
-                    line=line,
-                )
-            ]
-        ) from None
+    data = parse_toml(text, file, lambda problem: ProtocolError([problem]))
     try:
         return Protocol.model_validate(data)
     except ValidationError as exc:
         raise ProtocolError([_problem(error, data, file, text) for error in exc.errors()]) from None
-
-
-def _line_of(message: str) -> int | None:
-    match = re.search(r"line (\d+)", message)
-    return int(match.group(1)) if match else None
 
 
 def _key(loc: tuple[Any, ...], data: dict[str, Any]) -> str:

@@ -71,9 +71,7 @@ class DedupSettings(_Strict):
         return self
 
 
-RemovalField = Literal[
-    "subject_areas", "source_title", "year", "language", "document_type", "id"
-]
+RemovalField = Literal["subject_areas", "source_title", "year", "language", "document_type", "id"]
 
 
 class RemovalRule(_Strict):
@@ -105,7 +103,7 @@ class RemovalRule(_Strict):
         if given != 1:
             raise ValueError("give exactly one of exclude, keep, or from/to (years)")
         if ranged and self.field != "year":
-            raise ValueError("from/to only apply to field = \"year\"")
+            raise ValueError('from/to only apply to field = "year"')
         return self
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from evimap.errors import Problem, ReportError
+from evimap.tomlfile import load_toml
 
 CHECKLIST_FILE = "checklist.toml"
 
@@ -59,7 +60,7 @@ def checklist_items(review_folder: str | Path | None = None) -> list[ChecklistIt
     if review_folder is not None:
         path = Path(review_folder) / CHECKLIST_FILE
         if path.is_file():
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            data = load_toml(path, lambda problem: ReportError(str(problem)))
             where = {str(k): str(v) for k, v in (data.get("where") or {}).items()}
             bad = sorted(set(where) - {str(i["number"]) for i in items}, key=str)
             if bad:

@@ -22,19 +22,18 @@ log).
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-from evimap.charting.codebook import toml_problem
 from evimap.charting.store import Study
 from evimap.errors import Problem, ReportError
 from evimap.numbers import percent
 from evimap.report.prisma import PrismaCounts
 from evimap.synthesis.tables import as_labels, study_value
+from evimap.tomlfile import load_toml
 
 STATS = ("n", "percent", "sum", "value", "min", "max", "distinct", "reported")
 MATCH = "match"
@@ -118,12 +117,7 @@ def load_paper_numbers(path: str | Path) -> list[PaperNumber]:
     :raises ReportError: naming file and number for every problem.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ReportError(str(Problem("no such file", file=str(path))))
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ReportError(str(toml_problem(exc, str(path)))) from None
+    data = load_toml(path, lambda problem: ReportError(str(problem)))
     problems = []
     out = []
     seen = set()

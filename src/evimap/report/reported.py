@@ -22,15 +22,14 @@ consistency check compares its derivations with the file's).
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evimap.charting.codebook import toml_problem
 from evimap.errors import Problem, ReportError
 from evimap.report.prisma import COUNT_FIELDS, KIND_REPORTED
 from evimap.store import EventLog, Store
+from evimap.tomlfile import load_toml
 
 #: The PRISMA box of the count keys used in reported_counts.toml files, when a count gives no
 #: ``box`` of its own.
@@ -98,12 +97,7 @@ def load_reported_counts(path: str | Path) -> ReportedCounts:
     :raises ReportError: naming file and count for every problem.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ReportError(str(Problem("no such file", file=str(path))))
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ReportError(str(toml_problem(exc, str(path)))) from None
+    data = load_toml(path, lambda problem: ReportError(str(problem)))
     problems: list[str] = []
     counts = []
     for i, entry in enumerate(data.get("count") or []):

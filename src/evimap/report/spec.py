@@ -31,13 +31,13 @@ by default one frequency table per single/multi codebook field.
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evimap.charting.codebook import Codebook, toml_problem
+from evimap.charting.codebook import Codebook
 from evimap.errors import Problem, ReportError
+from evimap.tomlfile import load_toml
 
 REPORT_FILE = "report.toml"
 KINDS = ("frequency", "listing", "sums", "recommendations", "gaps")
@@ -132,10 +132,7 @@ def load_report_spec(folder: str | Path, codebook: Codebook) -> ReportSpec:
     path = Path(folder) / REPORT_FILE
     if not path.is_file():
         return default_spec(codebook)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ReportError(str(toml_problem(exc, str(path)))) from None
+    data = load_toml(path, lambda problem: ReportError(str(problem)))
     problems: list[str] = []
     known = set(codebook.names()) | {"citation", "key", "year", "source_title", "title"}
 
@@ -173,7 +170,7 @@ def load_report_spec(folder: str | Path, codebook: Codebook) -> ReportSpec:
             bad(where, str(exc))
     notes = data.get("notes") or {}
     if not isinstance(notes, dict) or not all(isinstance(v, str) for v in notes.values()):
-        bad("notes", "must be a table of texts (section = \"...\")")
+        bad("notes", 'must be a table of texts (section = "...")')
         notes = {}
     if problems:
         raise ReportError("\n".join(problems))

@@ -20,8 +20,7 @@ _INSERT_COLUMNS = ("source_file_id", *RECORD_COLUMNS)
 
 _encode = json.JSONEncoder(ensure_ascii=False).encode
 _ROW_PLAN = tuple(
-    (name, 2 if name == "authors" else 1 if name in _JSON_COLUMNS else 0)
-    for name in RECORD_COLUMNS
+    (name, 2 if name == "authors" else 1 if name in _JSON_COLUMNS else 0) for name in RECORD_COLUMNS
 )
 
 

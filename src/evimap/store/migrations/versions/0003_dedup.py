@@ -37,9 +37,7 @@ def upgrade() -> None:
         "dedup_clusters",
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("run_id", sa.Integer(), sa.ForeignKey("dedup_runs.id"), nullable=False),
-        sa.Column(
-            "primary_record_id", sa.Integer(), sa.ForeignKey("records.id"), nullable=False
-        ),
+        sa.Column("primary_record_id", sa.Integer(), sa.ForeignKey("records.id"), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("canonical", sa.JSON(), nullable=False),
     )
@@ -48,9 +46,7 @@ def upgrade() -> None:
         "dedup_members",
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("run_id", sa.Integer(), sa.ForeignKey("dedup_runs.id"), nullable=False),
-        sa.Column(
-            "cluster_id", sa.Integer(), sa.ForeignKey("dedup_clusters.id"), nullable=False
-        ),
+        sa.Column("cluster_id", sa.Integer(), sa.ForeignKey("dedup_clusters.id"), nullable=False),
         sa.Column("record_id", sa.Integer(), sa.ForeignKey("records.id"), nullable=False),
         sa.UniqueConstraint("run_id", "record_id", name="uq_dedup_members_run_record"),
     )
