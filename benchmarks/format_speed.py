@@ -1,13 +1,14 @@
-"""Import speed of the delimited and BibTeX formats: Scopus CSV, generic CSV, BibTeX.
+"""Import speed of every format other than RIS (see import_speed.py for RIS against rispy).
 
-Builds files of growing size by repeating real records (Scopus CSV rows from litstudy's
-scopus.csv, heavy with cited references; Zotero CSV rows from ASySD; Scopus BibTeX entries
-from synthesisr and the WoS-style BibTeX fixture), then times, each in a fresh subprocess, the
+Builds files of growing size by repeating real records: WoS plain text and MEDLINE from
+../shared/data/exports, Scopus CSV rows from litstudy's scopus.csv (heavy with cited
+references), Zotero CSV rows from ASySD, Scopus BibTeX from synthesisr plus the WoS-style BibTeX
+fixture, and EndNote XML from tests/fixtures. Then it times, each in a fresh subprocess, the
 reader alone (split + convert) and evimap's full import_file into a new SQLite store, printing
 records/s, MB/s and peak memory (max RSS). The readers stream, so peak memory should stay flat
 as files grow.
 
-    python benchmarks/delimited_import_speed.py [--records 20000] [--steps 2] [--formats ...]
+    python benchmarks/format_speed.py [--records 20000] [--steps 2] [--formats wos csv ...]
 """
 
 from __future__ import annotations
@@ -25,6 +26,39 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 EXPORTS = REPO.parent / "shared" / "data" / "exports"
 FIXTURES = REPO / "tests" / "fixtures"
+
+
+def wos_records() -> list[str]:
+    records: list[str] = []
+    for path in sorted(EXPORTS.rglob("*")):
+        if path.suffix in (".ciw", ".txt") and path.is_file():
+            text = path.read_text(encoding="utf-8-sig", errors="replace")
+            if text.startswith("FN ") or text.startswith("PT "):
+                records += [
+                    r.strip("\n") + "\nER\n\n"
+                    for r in re.split(r"(?m)^ER[ \t]*$", text)
+                    if "\nTI " in r and re.search(r"(?m)^PT ", r)
+                ]
+    return [r[re.search(r"(?m)^PT ", r).start() :] for r in records]
+
+
+def medline_records() -> list[str]:
+    records: list[str] = []
+    for path in sorted(EXPORTS.rglob("*")):
+        if path.is_file() and path.suffix in (".nbib", ".txt"):
+            text = path.read_text(encoding="utf-8", errors="replace")
+            if re.search(r"(?m)^PMID- ", text) and "\nFAU - " in text:
+                records += [
+                    "PMID- " + r.strip("\n") + "\n\n"
+                    for r in re.split(r"(?m)^PMID- ", text)
+                    if r.strip()
+                ]
+    return records
+
+
+def endnote_records() -> list[str]:
+    text = (FIXTURES / "endnote_library.xml").read_text(encoding="utf-8")
+    return re.findall(r"<record>.*?</record>", text)
 
 
 def _csv_rows(path: Path) -> tuple[str, list[str]]:
@@ -66,15 +100,41 @@ def bibtex() -> tuple[str, list[str]]:
     return strings, entries
 
 
-FORMATS = {"scopus-csv": scopus_csv, "csv": zotero_csv, "bibtex": bibtex}
+def _tagged(make, head: str = "", tail: str = ""):
+    return lambda: (head, make(), tail)
+
+
+def _delimited(make):
+    def build() -> tuple[str, list[str], str]:
+        head, records = make()
+        return head, records, ""
+
+    return build
+
+
+# format -> () -> (text before the records, the records, text after them)
+FORMATS = {
+    "wos": _tagged(wos_records, "FN Clarivate Analytics Web of Science\nVR 1.0\n", "EF\n"),
+    "medline": _tagged(medline_records),
+    # EndNote writes one line: so does this benchmark.
+    "endnote-xml": _tagged(
+        endnote_records,
+        '<?xml version="1.0" encoding="UTF-8" ?><xml><records>',
+        "</records></xml>",
+    ),
+    "scopus-csv": _delimited(scopus_csv),
+    "csv": _delimited(zotero_csv),
+    "bibtex": _delimited(bibtex),
+}
 
 
 def build(path: Path, fmt: str, count: int) -> None:
-    head, records = FORMATS[fmt]()
+    head, records, tail = FORMATS[fmt]()
     with open(path, "w", encoding="utf-8") as out:
         out.write(head)
         for i in range(count):
             out.write(records[i % len(records)])
+        out.write(tail)
 
 
 def worker(kind: str, fmt: str, path: str) -> None:
