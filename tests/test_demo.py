@@ -63,6 +63,14 @@ def test_the_demo_writes_every_promised_file(demo):
     assert (out / "review.db").is_file() and (out / "review.toml").is_file()
 
 
+def test_the_report_shows_the_equation_as_run_in_each_database(demo):
+    out, _ = demo
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "TS=((&#34;rupture repair&#34; OR" in html  # Web of Science
+    assert "TITLE-ABS-KEY((&#34;rupture repair&#34; OR" in html  # Scopus
+    assert "(TI &#34;rupture repair&#34; OR AB &#34;rupture repair&#34; OR KW" in html  # EBSCO
+
+
 def test_countries_match_the_paper(demo):
     assert _counts(_table(demo, "countries"), "Country") == {
         "United States": (12, 48.0),

@@ -204,31 +204,27 @@ def gap_map_table(spec: GapMapSpec, data: ReportData):
 
 
 def equations(review: Review) -> list[dict[str, str]]:
-    """The search equation as run in each database of the protocol.
+    """The search equation as run in each database of the protocol (``review.search``), with
+    the translator's warnings; the protocol's text where it cannot be parsed."""
+    from evimap.errors import SearchError, SearchSyntaxError
 
-    Uses evimap's search translators when they are installed; otherwise the equation as the
-    protocol writes it.
-    """
-    search = review.protocol.search
-    out = []
     try:
-        from evimap.search import get_syntax, translate
-        from evimap.search.component import fields_from_protocol
-    except ImportError:
-        translate = None
-    for database in search.databases:
-        text, note = search.equation, "as written in the protocol"
-        if translate is not None:
-            try:
-                syntax = get_syntax(database)
-                fields = fields_from_protocol(search.fields)
-                rendered = translate(search.equation, to=syntax.name, default_fields=fields)
-                text = rendered.text
-                note = "; ".join(rendered.warnings) or f"written in {syntax.name} syntax"
-            except Exception as exc:  # noqa: BLE001 - a translator gap must not stop the report
-                note = f"as written in the protocol (no translation: {exc})"
-        out.append({"database": database, "text": text, "note": note})
-    return out
+        rows = review.search.per_database()
+    except (SearchError, SearchSyntaxError) as exc:
+        text = review.protocol.search.equation
+        return [
+            {"database": db, "text": text, "note": f"as written in the protocol ({exc})"}
+            for db in review.protocol.search.databases
+        ]
+    return [
+        {
+            "database": row["database"],
+            "text": row["text"],
+            "note": "; ".join(row["warnings"])
+            or (f"written in {row['syntax']} syntax" if row["syntax"] else "as written"),
+        }
+        for row in rows
+    ]
 
 
 def _reference(study: Study) -> str:
