@@ -8,8 +8,10 @@ import typer
 
 from evimap.cli import app
 from evimap.cli.output import (
+    DbOption,
     FormatOption,
     OutputFormat,
+    ReviewArg,
     cli_errors,
     console,
     emit_object,
@@ -19,9 +21,6 @@ from evimap.review import Review
 
 chart = typer.Typer(help="Chart the included studies: import, export, verify, agreement.")
 app.add_typer(chart, name="chart")
-
-DbOption = typer.Option(None, "--db", help="Database URL or SQLite path overriding review.toml.")
-ReviewArg = typer.Argument(..., metavar="REVIEW", help="The review folder.")
 
 
 @chart.command("import")

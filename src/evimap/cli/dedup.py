@@ -10,6 +10,8 @@ from typer.core import TyperGroup
 
 from evimap.cli import app
 from evimap.cli.output import (
+    ActorOption,
+    DbOption,
     FormatOption,
     OutputFormat,
     cli_errors,
@@ -38,9 +40,6 @@ dedup_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(dedup_app, name="dedup")
-
-DbOption = typer.Option(None, "--db", help="Database URL or SQLite path overriding review.toml.")
-ActorOption = typer.Option("", "--as", help="Who is doing this (for the event log).")
 
 
 def _run(

@@ -29,6 +29,10 @@ class OutputFormat(StrEnum):
     csv = "csv"
 
 
+ReviewArg = typer.Argument(..., metavar="REVIEW", help="The review folder.")
+DbOption = typer.Option(None, "--db", help="Database URL or SQLite path overriding review.toml.")
+ActorOption = typer.Option("", "--as", help="Who is doing this (for the event log).")
+
 FormatOption = typer.Option(
     OutputFormat.table, "--format", "-f", help="table (for people), json or csv (for scripts)."
 )

@@ -8,17 +8,16 @@ import typer
 
 from evimap.cli import app
 from evimap.cli.output import (
+    DbOption,
     FormatOption,
     OutputFormat,
+    ReviewArg,
     cli_errors,
     console,
     emit_object,
     emit_rows,
 )
 from evimap.review import Review
-
-DbOption = typer.Option(None, "--db", help="Database URL or SQLite path overriding review.toml.")
-ReviewArg = typer.Argument(..., metavar="REVIEW", help="The review folder.")
 
 
 @app.command()

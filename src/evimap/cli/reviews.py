@@ -9,6 +9,8 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 
 from evimap.cli import app
 from evimap.cli.output import (
+    ActorOption,
+    DbOption,
     FormatOption,
     OutputFormat,
     cli_errors,
@@ -19,9 +21,6 @@ from evimap.cli.output import (
 )
 from evimap.numbers import n_of
 from evimap.review import Review
-
-DbOption = typer.Option(None, "--db", help="Database URL or SQLite path overriding review.toml.")
-ActorOption = typer.Option("", "--as", help="Who is doing this (for the event log).")
 
 
 @app.command()

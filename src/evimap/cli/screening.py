@@ -9,8 +9,10 @@ import typer
 
 from evimap.cli import app
 from evimap.cli.output import (
+    DbOption,
     FormatOption,
     OutputFormat,
+    ReviewArg,
     cli_errors,
     console,
     emit_object,
@@ -21,10 +23,8 @@ from evimap.numbers import n_of
 from evimap.review import Review
 from evimap.screening.errors import DecisionFileError
 
-ReviewArg = typer.Argument(..., metavar="REVIEW", help="The review folder.")
 StageOption = typer.Option("title_abstract", "--stage", "-s", help="title_abstract or full_text.")
 AsOption = typer.Option(..., "--as", help="Who you are (a name from [[screening.reviewers]]).")
-DbOption = typer.Option(None, "--db", help="Database URL or SQLite path overriding review.toml.")
 
 fulltext_app = typer.Typer(
     help="Full-text reports: attach PDFs, list missing ones.", no_args_is_help=True

@@ -9,8 +9,10 @@ from rich.text import Text
 
 from evimap.cli import app
 from evimap.cli.output import (
+    DbOption,
     FormatOption,
     OutputFormat,
+    ReviewArg,
     cli_errors,
     console,
     emit_object,
@@ -25,14 +27,12 @@ search_app = typer.Typer(
 )
 app.add_typer(search_app, name="search")
 
-ReviewArg = typer.Argument(..., metavar="REVIEW", help="The review folder.")
 EquationOption = typer.Option(
     None, "--equation", "-e", help="The equation (default: search.equation in review.toml)."
 )
 SyntaxOption = typer.Option(
     "wos", "--syntax", "-s", help="Syntax of the equation: wos, scopus, ebsco, ovid, pubmed."
 )
-DbOption = typer.Option(None, "--db", help="Database URL or SQLite path overriding review.toml.")
 TARGETS = ["wos", "scopus", "ebsco", "ovid", "pubmed"]
 
 

@@ -156,19 +156,10 @@ class Dedup:
                     "record_b": p.key[1],
                     "rule": p.rule,
                     "probability": p.probability,
-                    "status": "merged",
+                    "status": status,
                 }
-                for p in outcome.accepted
-            ] + [
-                {
-                    "run_id": run.id,
-                    "record_a": p.key[0],
-                    "record_b": p.key[1],
-                    "rule": p.rule,
-                    "probability": p.probability,
-                    "status": "queued",
-                }
-                for p in outcome.queued
+                for status, found in (("merged", outcome.accepted), ("queued", outcome.queued))
+                for p in found
             ]
             for start in range(0, len(pairs), 5000):
                 session.execute(insert(DedupPair), pairs[start : start + 5000])

@@ -257,15 +257,17 @@ _NAME_WORDS: list[tuple[str, str]] = [
 def database_from_name(name: str) -> str:
     """The canonical database a free-text name means (EndNote's ``remote-database-name``).
 
-    An exact alias wins; else the first known database word in the name; else the name as given.
+    A name :func:`database_from_tag` knows wins; else the first known database word in the
+    name; else the name as given.
 
     :param name: a database name as a file writes it (``Ovid MEDLINE(R)``, ``PubMed``).
     """
     clean = " ".join(name.split())
     if not clean:
         return ""
-    if clean.lower() in ALIASES:
-        return ALIASES[clean.lower()]
+    found = database_from_tag(clean)
+    if found:
+        return found
     lower = clean.lower()
     for word, database in _NAME_WORDS:
         if word in lower:

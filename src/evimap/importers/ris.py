@@ -34,6 +34,7 @@ from evimap.importers.databases import (
     database_from_link,
     database_from_tag,
 )
+from evimap.importers.languages import language_name
 from evimap.records import Author, Record
 from evimap.records.normalise import (
     clean_text,
@@ -74,36 +75,6 @@ _TYPES: dict[str, str] = {
     "GOVDOC": "Government Document",
 }
 _BOOK_TYPES = frozenset({"BOOK", "EBOOK", "EDBOOK"})
-
-# ISO 639-2 codes that PubMed-derived RIS writes in LA.
-_LANGUAGES: dict[str, str] = {
-    "eng": "English",
-    "fre": "French",
-    "fra": "French",
-    "ger": "German",
-    "deu": "German",
-    "spa": "Spanish",
-    "por": "Portuguese",
-    "ita": "Italian",
-    "dut": "Dutch",
-    "nld": "Dutch",
-    "chi": "Chinese",
-    "zho": "Chinese",
-    "jpn": "Japanese",
-    "rus": "Russian",
-    "kor": "Korean",
-    "pol": "Polish",
-    "swe": "Swedish",
-    "nor": "Norwegian",
-    "dan": "Danish",
-    "fin": "Finnish",
-    "tur": "Turkish",
-    "heb": "Hebrew",
-    "ara": "Arabic",
-    "gre": "Greek",
-    "cze": "Czech",
-    "hun": "Hungarian",
-}
 
 # Ovid PsycINFO writes its classification (``Health Psychology & Medicine [3360]``) in M3.
 # PsycINFO classification codes run from 2100 to 4290, so a year (2019) is never taken for one.
@@ -335,8 +306,7 @@ class RisReader(Reader):
             if _REFERENCE.match(value):
                 cited.append(clean_text(value))
 
-        language = _first(f, "LA", "LG")
-        language = _LANGUAGES.get(language.lower(), language)
+        language = language_name(_first(f, "LA", "LG"))
 
         return Record(
             title=clean_text(title),
