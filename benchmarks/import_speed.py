@@ -7,9 +7,14 @@ records in ../shared/data/exports, then, in one run, times in fresh subprocesses
 - evimap's import_file into a new SQLite store (parse, normalise, store, event log),
 
 printing records/s and peak memory (max RSS of the subprocess). evimap streams, so its peak
-memory should stay flat as the file grows; rispy holds every record in memory.
+memory should stay flat as the file grows; rispy holds every record in memory. evimap's time
+runs until its store is closed (the last WAL checkpoint is part of storing).
 
-    python benchmarks/import_speed.py [--records 100000] [--steps 3]
+With ``--stages``, the largest file is imported once more with a clock read between the stages
+(read and split, convert and normalise, build store rows, store), and each stage's seconds are
+printed next to rispy's parse time, to show where the time goes.
+
+    python benchmarks/import_speed.py [--records 100000] [--steps 3] [--stages]
 """
 
 from __future__ import annotations
@@ -48,12 +53,16 @@ def build(path: Path, records: list[str], count: int) -> None:
 
 def worker(kind: str, path: str) -> None:
     """Run one measurement in this (fresh) process and print JSON."""
+    if kind == "stages":
+        print(json.dumps(stage_seconds(Path(path))))
+        return
     start = time.perf_counter()
     if kind == "rispy":
         import rispy
 
         with open(path, encoding="utf-8") as handle:
             n = len(rispy.load(handle))
+        seconds = time.perf_counter() - start
     else:
         from evimap.importing import import_file
         from evimap.store import open_store
@@ -63,7 +72,7 @@ def worker(kind: str, path: str) -> None:
             start = time.perf_counter()
             n = import_file(store, path).added
             store.close()
-    seconds = time.perf_counter() - start
+            seconds = time.perf_counter() - start
     usage = resource.getrusage(resource.RUSAGE_SELF)
     print(
         json.dumps(
@@ -77,6 +86,55 @@ def worker(kind: str, path: str) -> None:
     )
 
 
+def stage_seconds(path: Path) -> dict[str, float]:
+    """Seconds spent in each stage of one streaming import of the file, timed around each call.
+
+    The same functions as :func:`evimap.importing.import_file`, in the same order and batches,
+    with a clock read between stages (evimap imports in one thread, so these add up to the
+    import's wall time, less a few µs per record for the clock itself).
+    """
+    from evimap.importers.detect import iter_lines
+    from evimap.importers.ris import RisReader
+    from evimap.importing import BATCH
+    from evimap.store import open_store
+    from evimap.store.models import SourceFile
+    from evimap.store.records import insert_rows, record_to_row
+
+    clock = time.perf_counter
+    spent = dict.fromkeys(("split", "convert", "rows", "store"), 0.0)
+    reader = RisReader(path.name)
+    with tempfile.TemporaryDirectory() as folder:
+        store = open_store(Path(folder) / "review.db")
+        with store.transaction() as session:
+            source = SourceFile(name=path.name, path=str(path), sha256="-", format="ris")
+            session.add(source)
+            session.flush()
+            entries = reader.split(iter_lines(path))
+            batch: list = []
+            while True:
+                start = clock()
+                entry = next(entries, None)
+                split = clock()
+                spent["split"] += split - start
+                if entry is None:
+                    break
+                record = reader.convert(entry)
+                converted = clock()
+                spent["convert"] += converted - split
+                batch.append(record_to_row(record, source.id))
+                rowed = clock()
+                spent["rows"] += rowed - converted
+                if len(batch) >= BATCH:
+                    insert_rows(session, batch)
+                    batch = []
+                    spent["store"] += clock() - rowed
+            start = clock()
+            insert_rows(session, batch)
+        store.close()
+        spent["store"] += clock() - start
+    return spent
+
+
 def measure(kind: str, path: Path) -> dict:
     out = subprocess.run(
         [sys.executable, __file__, "--worker", kind, str(path)],
@@ -87,10 +145,35 @@ def measure(kind: str, path: Path) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
+def print_stages(stages: dict[str, float], rispy: float, size: int) -> None:
+    """One line per stage: seconds, µs per record, and the share of rispy's parse time."""
+    labels = {
+        "split": "decode, split into records",
+        "convert": "convert and normalise",
+        "rows": "build store rows",
+        "store": "insert, commit, checkpoint",
+    }
+    print(f"\nstages of evimap's import, {size} records (s; rispy parse = {rispy:.2f} s)")
+    total = 0.0
+    for name, seconds in stages.items():
+        total += seconds
+        print(
+            f"  {labels[name]:<28} {seconds:>6.2f} s {seconds / size * 1e6:>6.0f} µs/record "
+            f"{seconds / rispy:>6.0%} of rispy"
+        )
+    print(
+        f"  {'total':<28} {total:>6.2f} s {total / size * 1e6:>6.0f} µs/record "
+        f"{total / rispy:>6.0%} of rispy\n"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--steps", type=int, default=3, help="file sizes up to --records")
+    parser.add_argument(
+        "--stages", action="store_true", help="also time each stage on the largest file"
+    )
     parser.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -124,6 +207,8 @@ def main() -> None:
                 f"{o['peak_mib']:>8.0f} | "
                 f"{b['seconds'] / o['seconds']:.2f}x"
             )
+            if args.stages and size == sizes[-1]:
+                print_stages(measure("stages", path), base["seconds"], size)
             path.unlink()
     print(
         "ratio = rispy parse time / evimap full import time (>= 1 means the target is met); "

@@ -3,13 +3,15 @@
 Each file is one transaction: a broken record stops the import of its file and nothing of that
 file is written, unless ``skip_bad`` is set, in which case the broken record is left out and
 logged with its line and reason.
+
+Reading, converting and storing run in one thread, in batches of :data:`BATCH` rows. A reader
+thread that parsed while the store wrote was measured slower, not faster: the SQLite driver
+hands the GIL back and forth on every row it steps (``benchmarks/import_speed.py``).
 """
 
 from __future__ import annotations
 
 import hashlib
-import queue
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -144,7 +146,7 @@ def import_file(
             result.skipped,
             counts,
         )
-        for batch in _in_background(batches):
+        for batch in batches:
             insert_rows(session, batch)
         result.added = sum(counts.values())
         result.by_database = dict(counts)
@@ -223,49 +225,6 @@ def _record_batches(
             rows = []
     if rows:
         yield rows
-
-
-_DONE = object()
-
-
-def _in_background(batches: Iterator[list[tuple[Any, ...]]]) -> Iterator[list[tuple[Any, ...]]]:
-    """Produce the batches in a thread while the caller stores the previous ones.
-
-    The store's driver releases the GIL while it writes, so parsing the next batch overlaps
-    writing this one. An error in the producer is raised in the caller, in order; if the
-    caller stops early (its transaction failed), the producer is told to stop.
-    """
-    channel: queue.Queue[Any] = queue.Queue(maxsize=4)
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for batch in batches:
-                while not stop.is_set():
-                    try:
-                        channel.put(batch, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            channel.put(_DONE)
-        except BaseException as exc:  # handed to the caller, raised there
-            channel.put(exc)
-
-    worker = threading.Thread(target=produce, name="evimap-import-reader", daemon=True)
-    worker.start()
-    try:
-        while True:
-            item = channel.get()
-            if item is _DONE:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        worker.join()
 
 
 def _counted(lines, progress: Progress | None):

@@ -1,12 +1,12 @@
 """RIS, as Scopus, Web of Science, EBSCOhost, Ovid, ProQuest, Embase, Dimensions, Lens, Zotero,
 EndNote and Rayyan write it.
 
-The line loop is written by hand, not on top of rispy: evimap's whole import (parse, normalise,
-store) of a large RIS file must be no slower than ``rispy.load`` parsing alone, so the loop tests
-each line with one slice comparison, calls no helper per line, and keeps fields as raw strings
-until :meth:`RisReader.convert`. rispy's tag table (``rispy.config.TAG_KEY_MAPPING``) was the
-checklist for the tags read here, and its reference-type names fill in the TY codes this module
-does not name itself.
+The line loop is written by hand, not on top of rispy: it is the hot path of every RIS import,
+so it tests each line with one slice comparison, calls no helper per line, and keeps fields as
+raw strings until :meth:`RisReader.convert`; it splits a file in about half the time
+``rispy.load`` takes to parse it (``benchmarks/import_speed.py --stages``). rispy's tag table
+(``rispy.config.TAG_KEY_MAPPING``) was the checklist for the tags read here, and its
+reference-type names fill in the TY codes this module does not name itself.
 
 Flavours handled:
 
@@ -91,6 +91,7 @@ _ACCESSION_NOTE = re.compile(r"(?:Accession Number|accession-num):\s*([^\s;<]+)"
 _EBSCO_AN = re.compile(r"[?&]AN=([^&\s]+)")
 _ID_LIKE = re.compile(r"^(?:L\d{6,}|\d{4}-\d{5}-\d{3}|\d{6,})$")
 _SN_TOKEN = re.compile(r"[\dXx][\dXx-]{6,}[\dXx]")
+_DIGIT = re.compile(r"\d")
 
 
 class RisReader(Reader):
@@ -385,7 +386,7 @@ def _first(fields: dict[str, list[str]], *tags: str) -> str:
 def _pages(start: str, end: str) -> str:
     # Ovid writes "SP  - No" / "EP  - Specified" for "No page numbers specified".
     pages = normalise_pages(start, end)
-    return pages if any(c.isdigit() for c in pages) else ""
+    return pages if _DIGIT.search(pages) else ""
 
 
 def _references(text: str) -> list[str]:
