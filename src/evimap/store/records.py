@@ -18,11 +18,10 @@ _JSON_COLUMNS = frozenset(
 _INSERT_COLUMNS = ("source_file_id", *RECORD_COLUMNS)
 
 
-
-
 def _encode(value: Any) -> str:
     """JSON text of a list (orjson: about four times faster than json on reference lists)."""
     return orjson.dumps(value).decode()
+
 
 _ROW_PLAN = tuple(
     (name, 2 if name == "authors" else 1 if name in _JSON_COLUMNS else 0) for name in RECORD_COLUMNS
