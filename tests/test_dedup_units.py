@@ -180,3 +180,18 @@ def test_pipeline_is_the_same_for_shuffled_input():
     backward = deduplicate(list(reversed(records)))
     assert forward.groups == backward.groups
     assert len(forward.groups) == 7
+
+
+def test_a_rejected_pair_stays_apart_even_through_other_records():
+    records = [
+        (i, _r(title=TITLE, family="Eubanks", year=2018, pages="1-9", source_title="Journal"))
+        for i in range(1, 5)
+    ]
+    together = deduplicate(records)
+    assert together.groups == [[1, 2, 3, 4]]
+    apart = deduplicate(records, rejected=[(2, 1)])
+    assert not any({1, 2} <= set(group) for group in apart.groups)
+    assert sorted(len(group) for group in apart.groups) == [1, 3]
+    # A reviewer's confirmation still merges (it is never refused).
+    confirmed = deduplicate(records, rejected=[(1, 2)], confirmed=[(1, 2)])
+    assert confirmed.groups == [[1, 2, 3, 4]]

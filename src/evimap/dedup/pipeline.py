@@ -29,23 +29,39 @@ class ClusterGuard:
     """What each cluster holds that another cluster must not contradict.
 
     Pairs join clusters strongest first; two clusters are not joined (the pair is left out)
-    when that would put two different DOIs, a notice (erratum, reply ...) and its article, or
-    two different first pages in one cluster. Links are pairwise, clusters are transitive:
-    this keeps one doubtful link from chaining distinct works together. A reviewer's
-    confirmation is never refused.
+    when that would put two different DOIs, a notice (erratum, reply ...) and its article, two
+    different first pages, or two records a reviewer kept apart (a rejected pair, an undone
+    merge) in one cluster. Links are pairwise, clusters are transitive: this keeps one doubtful
+    link from chaining distinct works together, and a third record from joining what a reviewer
+    split. A reviewer's confirmation is never refused.
+
+    :param keys: the records' comparison keys.
+    :param apart: record pairs a reviewer rejected.
     """
 
     _FIELDS = ("doi",)
 
-    def __init__(self, keys: Iterable[Keys]):
+    def __init__(self, keys: Iterable[Keys], apart: Iterable[tuple[int, int]] = ()):
         self._values: dict[int, dict[str, set[str]]] = {}
         for k in keys:
             self._values[k.unique_id] = {
                 name: ({getattr(k, name)} if getattr(k, name) else set()) for name in self._FIELDS
             }
+        # By cluster root, for the few records named in a rejected pair: the records the
+        # cluster must not take in, and its own records so named.
+        self._avoid: dict[int, set[int]] = {}
+        self._named: dict[int, set[int]] = {}
+        for a, b in apart:
+            self._avoid.setdefault(a, set()).add(b)
+            self._avoid.setdefault(b, set()).add(a)
+            self._named.setdefault(a, {a})
+            self._named.setdefault(b, {b})
 
     def compatible(self, root_a: int, root_b: int) -> bool:
         """Whether the clusters named by their roots may join."""
+        avoid = self._avoid.get(root_a)
+        if avoid and not avoid.isdisjoint(self._named.get(root_b, ())):
+            return False
         va, vb = self._values[root_a], self._values[root_b]
         return all(not (va[n] and vb[n]) or va[n] == vb[n] for n in self._FIELDS)
 
@@ -53,6 +69,10 @@ class ClusterGuard:
         """Record that the clusters of ``root_a`` and ``root_b`` became ``new_root``."""
         merged = {n: self._values[root_a][n] | self._values[root_b][n] for n in self._FIELDS}
         self._values[new_root] = merged
+        for table in (self._avoid, self._named):
+            joined = table.pop(root_a, set()) | table.pop(root_b, set())
+            if joined:
+                table[new_root] = joined
 
 
 @dataclass
@@ -103,7 +123,8 @@ def deduplicate(
     :param threshold: match probability at or above which a pair merges.
     :param review_from: match probability from which a pair below the threshold is queued.
     :param confirmed: pairs a reviewer confirmed: they merge whatever their score.
-    :param rejected: pairs a reviewer rejected: they never merge directly nor queue again.
+    :param rejected: pairs a reviewer rejected: they never merge, directly or through
+        other records, nor queue again.
     :param step: called with a short description as each stage starts (for progress).
     """
     if not 0 < review_from <= threshold <= 1:
@@ -128,7 +149,7 @@ def deduplicate(
     sets = DisjointSets(ids)
     accepted: list[Pair] = []
     seen: set[tuple[int, int]] = set()
-    guard = ClusterGuard(keys)
+    guard = ClusterGuard(keys, blocked)
     for a, b in confirmed:
         pair = Pair(a, b, "reviewer")
         seen.add(pair.key)
