@@ -99,21 +99,16 @@ def iter_lines(path: Path, encoding: str = "utf-8") -> Iterator[str]:
                 text = text.replace("\r\n", "\n").replace("\r", "\n")
             else:
                 pending = ""
-            if final:
-                pieces = text.split("\n")
-                for piece in pieces[:-1]:
-                    line_no += 1
-                    yield piece + "\n"
-                if pieces[-1]:
-                    line_no += 1
-                    yield pieces[-1] + "\n"
-                return
             pieces = text.split("\n")
-            # The last piece is incomplete: keep it for the next chunk.
-            for piece in pieces[:-1]:
-                line_no += 1
-                yield piece + "\n"
-            pending = pieces[-1] + pending if pending else pieces[-1]
+            # The last piece is incomplete (or, at the end, a last line without its newline).
+            last = pieces.pop()
+            line_no += len(pieces)
+            yield from [piece + "\n" for piece in pieces]
+            if final:
+                if last:
+                    yield last + "\n"
+                return
+            pending = last + pending if pending else last
 
 
 def detect(path: Path, head: str | None = None, format_name: str | None = None) -> Detected:
