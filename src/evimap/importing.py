@@ -134,7 +134,7 @@ def import_file(
         )
         session.add(source)
         session.flush()
-        batches = _record_batches(
+        for batch in _record_batches(
             reader,
             path,
             encoding,
@@ -145,8 +145,7 @@ def import_file(
             source.id,
             result.skipped,
             counts,
-        )
-        for batch in batches:
+        ):
             insert_rows(session, batch)
         result.added = sum(counts.values())
         result.by_database = dict(counts)
