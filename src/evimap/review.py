@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from evimap.accounts import Accounts
 from evimap.charting.component import Charting
 from evimap.dedup.component import Dedup
 from evimap.errors import EvimapError, NoReview
@@ -101,6 +102,16 @@ class Events:
         visible = {e.id for e in self._review.screening.log(as_reviewer=as_reviewer)}
         return [e for e in events if e.id in visible or not e.kind.startswith(_SCREENING_KINDS)]
 
+    def last_id(self) -> int:
+        """The id of the newest event (0 for an empty log): anything computed from the log is
+        stale once this grows."""
+        from sqlalchemy import func, select
+
+        from evimap.store.models import EventRow
+
+        with self._review.store.read() as session:
+            return session.scalar(select(func.max(EventRow.id))) or 0
+
 
 _SCREENING_KINDS = ("screen.", "fulltext.")
 
@@ -117,6 +128,7 @@ class Review:
         self.folder = folder
         self.protocol = protocol
         self.store = store
+        self.accounts = Accounts(self)
         self.imports = Imports(self)
         self.records = Records(self)
         self.events = Events(self)

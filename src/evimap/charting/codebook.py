@@ -16,11 +16,12 @@ verbatim passages with where they are (page and/or section).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evimap.errors import CodebookError, Problem
+from evimap.errors import ChartingError, CodebookError, Problem
 from evimap.tomlfile import parse_toml
 
 FIELD_TYPES = ("single", "multi", "text", "number", "quotes")
@@ -146,6 +147,78 @@ class Codebook:
     def names(self) -> list[str]:
         """Field names in form order."""
         return [f.name for f in self.fields]
+
+    def to_inputs(self, values: Mapping[str, Any]) -> dict[str, list[str]]:
+        """A study's values as form inputs (the inverse of :meth:`parse_inputs`).
+
+        :param values: field name -> value.
+        """
+        out: dict[str, list[str]] = {}
+        for f in self.fields:
+            value = values.get(f.name)
+            if value is None:
+                out[f.name] = []
+            elif f.type == "multi":
+                out[f.name] = [str(v) for v in value]
+            elif f.type == "quotes":
+                lines = []
+                for quote in value if isinstance(value, list) else []:
+                    page = str(quote.get("page", "")).strip()
+                    lines.append(f"{page} | {quote.get('text', '')}" if page else quote["text"])
+                out[f.name] = ["\n".join(lines)] if lines else []
+            elif isinstance(value, float) and value.is_integer():
+                out[f.name] = [str(int(value))]
+            else:
+                out[f.name] = [str(value)]
+        return out
+
+    def parse_inputs(self, inputs: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+        """Typed values from a form's text inputs (every shell's form: the web app's, a
+        notebook's), to be checked by :func:`evimap.charting.sheet.parse_charting`.
+
+        An empty input leaves its field out. ``multi``: one input per chosen value (and
+        ``;``-separated text); ``number``: an integer or decimal; ``quotes``: one quote a line,
+        ``page | text`` or just ``text``.
+
+        :param inputs: field name -> the texts entered (a form may repeat a name).
+        :raises ChartingError: naming each field whose text is not of its type.
+        """
+        values: dict[str, Any] = {}
+        problems: list[Problem] = []
+        for f in self.fields:
+            texts = [t.strip() for t in inputs.get(f.name, ()) if t and t.strip()]
+            if not texts:
+                continue
+            if f.type == "multi":
+                values[f.name] = list(
+                    dict.fromkeys(p.strip() for t in texts for p in t.split(";") if p.strip())
+                )
+            elif f.type == "number":
+                try:
+                    values[f.name] = int(texts[0])
+                except ValueError:
+                    try:
+                        values[f.name] = float(texts[0])
+                    except ValueError:
+                        problems.append(
+                            Problem(f"{texts[0]!r} is not a number", file=self.file, field=f.name)
+                        )
+            elif f.type == "quotes":
+                quotes = []
+                for line in "\n".join(texts).splitlines():
+                    if not line.strip():
+                        continue
+                    page, bar, text = line.partition("|")
+                    if bar and page.strip() and text.strip():
+                        quotes.append({"page": page.strip(), "text": text.strip()})
+                    else:
+                        quotes.append({"text": line.strip()})
+                values[f.name] = quotes
+            else:
+                values[f.name] = texts[0] if f.type == "single" else "\n".join(texts)
+        if problems:
+            raise ChartingError(problems)
+        return values
 
 
 def load_codebook(path: str | Path) -> Codebook:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from evimap.charting.agreement import FieldAgreement, agreement
 from evimap.charting.codebook import Codebook, load_codebook
-from evimap.charting.sheet import read_charting, to_cell
+from evimap.charting.sheet import parse_charting, read_charting, to_cell
 from evimap.charting.store import (
     ChartingImport,
     Study,
@@ -165,6 +165,103 @@ class Charting:
             },
         )
         return saved, result
+
+    def chart_study(
+        self,
+        key: str,
+        inputs: dict[str, list[str]],
+        *,
+        reviewer: str,
+        record_id: int | None = None,
+        basis: str = "",
+        verify: bool = False,
+        actor: str = "",
+    ) -> dict[str, Any]:
+        """Store one reviewer's values for one study from a form's text inputs (one
+        transaction), replacing their earlier values of the fields given.
+
+        With ``verify``, the reviewer checks a study the primary reviewer charted: logged as
+        ``chart.verify`` with the agreement of the two over every study both charted.
+
+        :param key: the study key (the record's source ID, or the caller's key with
+            ``record_id``).
+        :param inputs: field name -> texts entered (see :meth:`Codebook.parse_inputs`).
+        :param reviewer: whose values.
+        :param record_id: the study's record, when known.
+        :param basis: where the values come from (e.g. "Table 1, p. 4").
+        :param verify: this is a verification of the primary reviewer's charting.
+        :param actor: who records it (default: the reviewer).
+        :raises ChartingError: naming each bad field, or a verification of one's own study or of
+            a study the primary reviewer has not charted.
+        """
+        values = self.codebook.parse_inputs(inputs)
+        entry: dict[str, Any] = {"key": key, **values}
+        if basis.strip():
+            entry["basis"] = basis.strip()
+        studies = parse_charting(
+            {"reviewer": reviewer, "study": [entry]}, self.codebook, "form", reviewer
+        )
+        kind, details = "chart.form", {}
+        first = ""
+        if verify:
+            first = self.primary_reviewer()
+            if first == reviewer:
+                raise ChartingError([Problem(f"{reviewer!r} cannot verify their own charting")])
+            if key not in self.values(first):
+                raise ChartingError([Problem(f"study {key!r} was not charted by {first!r}")])
+            kind = "chart.verify"
+            reference = self.values(first)
+            mine = {k: v for k, v in self.values(reviewer).items() if k in reference}
+            mine[key] = {**mine.get(key, {}), **studies[0].values}
+            result = agreement(self.codebook, reference, mine)
+            details = {
+                "first": first,
+                "second": reviewer,
+                "of": len(reference),
+                "agreement": [a.to_dict() for a in result],
+            }
+        saved = save_charting(
+            self._review.store,
+            studies,
+            file="form",
+            actor=actor or reviewer,
+            require_records=True,
+            kind=kind,
+            details=details,
+            record_ids={key: record_id} if record_id is not None else None,
+        )
+        out: dict[str, Any] = {"key": key, "reviewer": reviewer, **saved.to_dict()}
+        if verify:
+            out["agreement"] = details["agreement"]
+        return out
+
+    def comparison(self, first: str, second: str) -> list[dict[str, Any]]:
+        """Both reviewers' values, field by field, on every study both charted (the
+        verification view): ``key``, ``field``, ``first``, ``second``, ``same``.
+
+        :param first: the first reviewer.
+        :param second: the verifying reviewer.
+        """
+        from evimap.charting.agreement import _same
+
+        a, b = self.values(first), self.values(second)
+        rows = []
+        for key in sorted(set(a) & set(b)):
+            for f in self.codebook:
+                x, y = a[key].get(f.name), b[key].get(f.name)
+                if x is None and y is None:
+                    continue
+                rows.append(
+                    {
+                        "key": key,
+                        "field": f.name,
+                        "label": f.label,
+                        "first": to_cell(f.type, x),
+                        "second": to_cell(f.type, y),
+                        "same": _same(f, x, y),
+                    }
+                )
+        return rows
 
     def sample(self, n: int, seed: int = 0, reviewer: str | None = None) -> list[str]:
         """A reproducible random subset of the charted studies, for a second reviewer to verify.

@@ -77,6 +77,7 @@ def save_charting(
     require_records: bool = True,
     kind: str = "chart.import",
     details: dict[str, Any] | None = None,
+    record_ids: dict[str, int] | None = None,
 ) -> ChartingImport:
     """Store charted values in one transaction, replacing the same reviewer's earlier values
     for the same study and field, and log a ``chart.import`` event.
@@ -88,11 +89,13 @@ def save_charting(
     :param require_records: every study key must name a stored record (``source_record_id``).
     :param kind: the event kind to log (``chart.import`` or ``chart.verify``).
     :param details: more details for the event (a verification's agreement).
+    :param record_ids: study key -> record id, where the caller knows it (a form opened from
+        a record); other keys are looked up by source record ID.
     :raises ChartingError: when study keys match no record.
     """
     keys = sorted({s.key for s in studies})
     with store.transaction() as session:
-        ids = record_ids_by_key(session, keys)
+        ids = record_ids_by_key(session, keys) | (record_ids or {})
         missing = [k for k in keys if k not in ids]
         if require_records and missing:
             raise ChartingError(

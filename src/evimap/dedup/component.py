@@ -300,6 +300,71 @@ class Dedup:
             )
             return counts
 
+    def detach(self, record_id: int, *, actor: str = "", why: str = "") -> dict:
+        """Take one record out of its cluster (the rest stay merged): it becomes a cluster of
+        its own, and its pairs with the others are rejected so later runs keep it apart.
+
+        :param record_id: the record to detach.
+        :param actor: who detached it.
+        :param why: the reason.
+        :returns: the counts after it.
+        :raises DedupError: when the record is in no cluster of two or more.
+        """
+        with self._review.store.transaction() as session:
+            run = state.active_run(session)
+            cluster = state.cluster_of_record(session, run.id, record_id) if run else None
+            if cluster is None or cluster.size < 2:
+                raise DedupError(f"record {record_id} is not merged with any other record")
+            members = state.cluster_members(session, cluster.id)
+            rest = [m for m in members if m != record_id]
+            for other in rest:
+                a, b = sorted((record_id, other))
+                session.add(
+                    DedupDecision(
+                        record_a=a,
+                        record_b=b,
+                        decision=queue.REJECT,
+                        actor=actor,
+                        why=why or f"record {record_id} detached from cluster {cluster.id}",
+                    )
+                )
+            session.execute(
+                update(DedupPair)
+                .where(
+                    DedupPair.run_id == run.id,
+                    DedupPair.status.in_(("merged", "confirmed")),
+                    (
+                        (DedupPair.record_a == record_id) & DedupPair.record_b.in_(rest)
+                        | (DedupPair.record_b == record_id) & DedupPair.record_a.in_(rest)
+                    ),
+                )
+                .values(status="undone")
+            )
+            alone = DedupCluster(run_id=run.id, primary_record_id=record_id, size=1, canonical={})
+            session.add(alone)
+            session.flush()
+            member = session.scalars(
+                select(DedupMember).where(
+                    DedupMember.run_id == run.id, DedupMember.record_id == record_id
+                )
+            ).one()
+            member.cluster_id = alone.id
+            state.rewrite_cluster(session, alone, [record_id], self._database_order)
+            session.flush()
+            state.rewrite_cluster(session, cluster, rest, self._database_order)
+            session.flush()
+            counts = state.state(session)
+            EventLog.append(
+                session,
+                "dedup.detach",
+                actor=actor,
+                subject=f"record {record_id}",
+                why=why,
+                counts=counts,
+                details={"record_id": record_id, "cluster_id": cluster.id, "kept_apart_from": rest},
+            )
+            return counts
+
     def clusters(self, only_duplicates: bool = False) -> list[dict[str, Any]]:
         """The active run's clusters: id, kept record, size, sources.
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from evimap.protocol.screening import STAGES
 from evimap.screening import (
     assignment,
     conflicts,
     decisions,
     fulltext,
+    fulltext_match,
     ledger,
     transfer,
     units,
@@ -22,9 +24,12 @@ from evimap.screening import (
 )
 from evimap.screening.agreement import Agreement, pairwise
 from evimap.screening.config import ScreeningConfig
+from evimap.screening.errors import InvalidDecision, NotPermitted, ScreeningError
 from evimap.screening.highlight import Span, highlight
+from evimap.screening.overrides import STAGE_KEYS, read_overrides
 from evimap.screening.prisma import ScreeningFlow, flow_from_events, screening_flow
 from evimap.store.events import Event, EventLog
+from evimap.store.models_accounts import StageSettingRow
 
 if TYPE_CHECKING:  # pragma: no cover
     from evimap.review import Review
@@ -41,8 +46,62 @@ class Screening:
 
     @property
     def config(self) -> ScreeningConfig:
-        """The screening settings (``[screening]`` of review.toml plus the criteria)."""
-        return ScreeningConfig.from_protocol(self._review.protocol)
+        """The screening settings: ``[screening]`` of review.toml plus the criteria, with the
+        store's run-time changes (roles of members with an account, an owner's stage
+        settings; see :mod:`evimap.screening.overrides`)."""
+        with self._review.store.read() as session:
+            overrides = read_overrides(session)
+        return ScreeningConfig.from_protocol(self._review.protocol, overrides)
+
+    def stage_settings(self) -> dict[str, dict[str, Any]]:
+        """Each stage's settings as they stand: blind, open, reviewers per record, reason
+        required."""
+        config = self.config
+        return {
+            stage: {
+                "blind": config.stage(stage).blind,
+                "open": config.is_open(stage),
+                "reviewers_per_record": config.stage(stage).reviewers_per_record,
+                "reason_required": config.stage(stage).reason_required,
+            }
+            for stage in STAGES
+        }
+
+    def set_stage(
+        self,
+        stage: str,
+        *,
+        as_reviewer: str,
+        blind: bool | None = None,
+        open: bool | None = None,
+    ) -> dict[str, Any]:
+        """An owner turns a stage's blindness on or off, or opens or closes it (a closed stage
+        takes no decisions or undos). Logged as ``screen.stage``; overrides review.toml.
+
+        :param stage: ``title_abstract`` or ``full_text``.
+        :param as_reviewer: the owner.
+        :param blind: hide reviewers' decisions from each other until settled.
+        :param open: accept decisions.
+        :returns: the stage's settings after the change.
+        """
+        config = self.config
+        config.stage(stage)
+        if config.role(as_reviewer) != "owner":
+            raise NotPermitted(f"{as_reviewer} is not an owner; only an owner changes a stage")
+        changes = {k: v for k, v in (("blind", blind), ("open", open)) if v is not None}
+        if not changes:
+            raise InvalidDecision(f"say what to change: {', '.join(STAGE_KEYS)}")
+        with self._review.store.transaction() as session:
+            for key, value in changes.items():
+                session.add(StageSettingRow(stage=stage, key=key, value=value, actor=as_reviewer))
+            EventLog.append(
+                session,
+                "screen.stage",
+                actor=as_reviewer,
+                subject=stage,
+                details={"stage": stage, **changes},
+            )
+        return self.stage_settings()[stage]
 
     # -- writes -----------------------------------------------------------------------------
 
@@ -187,18 +246,62 @@ class Screening:
                 reason=reason,
             )
 
+    def settle_many(
+        self,
+        stage: str,
+        record_ids: list[int],
+        decision: str,
+        *,
+        as_reviewer: str,
+        why: str,
+        reason: str = "",
+    ) -> list[ledger.UnitState]:
+        """Settle several records the same way in one transaction (all or none).
+
+        :param stage: the stage.
+        :param record_ids: the records.
+        :param decision: ``include`` or ``exclude`` (``maybe`` if ``maybe_advances``).
+        :param as_reviewer: the arbiter.
+        :param why: the reason in words.
+        :param reason: the exclusion criterion code.
+        """
+        if not record_ids:
+            raise InvalidDecision("name the records to settle")
+        with self._review.store.transaction() as session:
+            config = self.config
+            return [
+                conflicts.settle(
+                    session,
+                    config,
+                    stage,
+                    record_id,
+                    decision,
+                    arbiter=as_reviewer,
+                    why=why,
+                    reason=reason,
+                )
+                for record_id in dict.fromkeys(record_ids)
+            ]
+
     def attach_fulltext(
-        self, record_id: int, pdf: str | Path, *, as_reviewer: str
+        self, record_id: int, pdf: str | Path, *, as_reviewer: str, name: str | None = None
     ) -> dict[str, Any]:
         """Attach a record's full-text PDF, copied to ``fulltext/<sha256>.pdf``.
 
         :param record_id: a record settled as include at title/abstract.
         :param pdf: the PDF file.
         :param as_reviewer: who attaches it.
+        :param name: the file's original name when ``pdf`` is a temporary copy (an upload).
         """
         with self._review.store.transaction() as session:
             row = fulltext.attach(
-                session, self.config, self._review.folder, record_id, pdf, actor=as_reviewer
+                session,
+                self.config,
+                self._review.folder,
+                record_id,
+                pdf,
+                actor=as_reviewer,
+                name=name,
             )
             return {
                 "record_id": record_id,
@@ -207,6 +310,60 @@ class Screening:
                 "size": row.size,
                 "original_name": row.original_name,
             }
+
+    def attach_fulltexts(
+        self, files: list[tuple[str, str | Path]], *, as_reviewer: str
+    ) -> list[dict[str, Any]]:
+        """Attach many PDFs, each to the record it matches by name or by a DOI inside it (see
+        :func:`evimap.screening.fulltext_match.match_pdf`); each file is its own transaction.
+
+        :param files: ``(original name, path of the file)`` pairs.
+        :param as_reviewer: who attaches them.
+        :returns: one row per file: ``file``, ``status`` (``attached``, ``unmatched``,
+            ``ambiguous`` or ``refused``), ``record_id``, ``matched_by``, ``message``.
+        """
+        with self._review.store.read() as session:
+            config = self.config
+            config.role(as_reviewer)
+            candidates = self._sought(session, config)
+        out = []
+        for name, path in files:
+            with Path(path).open("rb") as handle:
+                head = handle.read(fulltext_match.HEAD_BYTES)
+            found = fulltext_match.match_pdf(name, head, candidates)
+            row: dict[str, Any] = {
+                "file": name,
+                "record_id": None,
+                "matched_by": found.by,
+                "status": "unmatched",
+                "message": "no record whose report is sought matches this file",
+            }
+            if len(found.record_ids) > 1:
+                row["status"] = "ambiguous"
+                row["message"] = "matches records " + ", ".join(map(str, found.record_ids))
+            elif found.record_ids:
+                (row["record_id"],) = found.record_ids
+                try:
+                    attached = self.attach_fulltext(
+                        row["record_id"], path, as_reviewer=as_reviewer, name=name
+                    )
+                except ScreeningError as exc:
+                    row["status"], row["message"] = "refused", str(exc)
+                else:
+                    row["status"], row["message"] = "attached", attached["path"]
+            out.append(row)
+        return out
+
+    @staticmethod
+    def _sought(session, config: ScreeningConfig) -> dict[int, fulltext_match.Candidate]:
+        states = ledger.stage_states(session, config, STAGES[0])
+        wanted = sorted(r for r, s in states.items() if ledger.advances(config, s))
+        records = units.unit_records(session, wanted)
+        return {
+            r: fulltext_match.Candidate(r, records[r].doi, records[r].source_record_id)
+            for r in wanted
+            if r in records
+        }
 
     def mark_not_retrieved(self, record_id: int, *, as_reviewer: str, why: str = "") -> None:
         """Mark a sought report as not retrieved (PRISMA "reports not retrieved").
@@ -383,6 +540,109 @@ class Screening:
                 }
                 for r in wanted
             ]
+
+    def fulltexts(self, *, as_reviewer: str) -> list[dict[str, Any]]:
+        """Every report sought (settled include at title/abstract) with its full-text status:
+        ``missing``, ``attached`` (with the file's name and size) or ``not_retrieved``.
+
+        :param as_reviewer: the viewer (any member; no decision is shown).
+        """
+        with self._review.store.read() as session:
+            config = self.config
+            config.role(as_reviewer)
+            sought = self._sought(session, config)
+            have = ledger.fulltext_status(session)
+            records = units.unit_records(session, list(sought))
+        rows = []
+        for rid in sought:
+            status = have.get(rid)
+            record = records[rid]
+            rows.append(
+                {
+                    "record_id": rid,
+                    "title": record.title,
+                    "doi": record.doi,
+                    "year": record.year,
+                    "source_record_id": record.source_record_id,
+                    "status": status.status if status else "missing",
+                    "original_name": status.original_name if status else "",
+                    "size": status.size if status else 0,
+                    "why": status.why if status else "",
+                }
+            )
+        return rows
+
+    def included(self, *, as_reviewer: str) -> list[dict[str, Any]]:
+        """The studies included: records settled as include at full text (settled, so nothing
+        blind), in record order, for charting.
+
+        :param as_reviewer: the viewer.
+        """
+        with self._review.store.read() as session:
+            config = self.config
+            config.role(as_reviewer)
+            states = ledger.stage_states(session, config, STAGES[1])
+            ids = sorted(
+                r
+                for r, s in states.items()
+                if s.status == "settled" and s.settlement and s.settlement.decision == "include"
+            )
+            records = units.unit_records(session, ids)
+        return [
+            {
+                "record_id": rid,
+                "key": records[rid].source_record_id or f"evimap-{rid}",
+                "title": records[rid].title,
+                "year": records[rid].year,
+                "authors": "; ".join(a.display() for a in records[rid].authors[:3]),
+                "doi": records[rid].doi,
+            }
+            for rid in ids
+            if rid in records
+        ]
+
+    def fulltext_file(self, record_id: int, *, as_reviewer: str) -> Path:
+        """The PDF attached to a record (the newest), for any member to read.
+
+        :param record_id: the record.
+        :param as_reviewer: the viewer.
+        :raises ScreeningError: when the record has no attached PDF.
+        """
+        with self._review.store.read() as session:
+            self.config.role(as_reviewer)
+            row = ledger.fulltext_status(session).get(record_id)
+        if row is None or row.status != "attached":
+            raise ScreeningError(f"record {record_id} has no full-text PDF attached")
+        path = self._review.folder / row.path
+        if not path.is_file():
+            raise ScreeningError(f"the PDF of record {record_id} is missing from {path.parent}")
+        return path
+
+    def my_records(
+        self,
+        stage: str,
+        *,
+        as_reviewer: str,
+        text: str = "",
+        show: str = "all",
+        limit: int = 200,
+    ) -> dict[str, Any]:
+        """The viewer's assigned records at a stage, searched and filtered, in queue order.
+
+        :param stage: the stage.
+        :param as_reviewer: the viewer.
+        :param text: words that must all appear in the title, abstract, keywords, authors or
+            journal (case-insensitive).
+        :param show: ``all``, ``todo``, ``decided``, ``include``, ``exclude``, ``maybe`` or
+            ``settled``.
+        :param limit: at most this many rows (``total`` counts them all).
+        :returns: ``{"total": n, "rows": [...]}``; each row's status is what the viewer may
+            be told (a blind reviewer sees ``pending`` for a conflict).
+        """
+        with self._review.store.read() as session:
+            return view.my_records(
+                session, self.config, stage, as_reviewer, text=text, show=show, limit=limit
+            )
 
     def flow(self, *, as_reviewer: str) -> ScreeningFlow:
         """The PRISMA screening and eligibility boxes (settled counts only, so nothing blind).

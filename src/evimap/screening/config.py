@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from evimap.protocol import Protocol
-from evimap.protocol.screening import STAGES, ScreeningSettings, StageSettings
-from evimap.screening.errors import InvalidDecision, UnknownReviewer
+from evimap.protocol.screening import STAGES, Reviewer, ScreeningSettings, StageSettings
+from evimap.screening.errors import InvalidDecision, StageClosed, UnknownReviewer
+from evimap.screening.overrides import Overrides
 
 PRIVILEGED = ("owner", "arbiter")
 """Roles that see every decision and may settle records."""
@@ -19,19 +20,41 @@ class ScreeningConfig:
     :param settings: the ``[screening]`` section.
     :param reasons: exclusion reason codes (the section's ``reasons``, else every criterion).
     :param reason_texts: the criterion text of each reason code.
+    :param closed: stages an owner has closed (no decisions or undos there).
     """
 
     settings: ScreeningSettings
     reasons: tuple[str, ...]
     reason_texts: dict[str, str]
+    closed: frozenset[str] = field(default_factory=frozenset)
 
     @classmethod
-    def from_protocol(cls, protocol: Protocol) -> ScreeningConfig:
-        """The screening configuration of ``protocol``."""
+    def from_protocol(
+        cls, protocol: Protocol, overrides: Overrides | None = None
+    ) -> ScreeningConfig:
+        """The screening configuration of ``protocol``, with the store's run-time changes.
+
+        :param protocol: the review's protocol.
+        :param overrides: roles of members with an account (they replace review.toml's role;
+            accounts not in review.toml join the team after its members) and an owner's stage
+            settings (blind, open).
+        """
         settings = protocol.screening
+        closed: set[str] = set()
+        if overrides is not None:
+            settings, closed = _apply(settings, overrides)
         texts = {c.code: c.text for c in protocol.criteria}
         reasons = tuple(settings.reasons or texts)
-        return cls(settings, reasons, {code: texts[code] for code in reasons})
+        return cls(settings, reasons, {code: texts[code] for code in reasons}, frozenset(closed))
+
+    def is_open(self, stage: str) -> bool:
+        """False when an owner has closed ``stage``."""
+        return stage not in self.closed
+
+    def check_open(self, stage: str) -> None:
+        """Raise :class:`StageClosed` when an owner has closed ``stage``."""
+        if stage in self.closed:
+            raise StageClosed(f"the {stage} stage is closed; an owner can open it again")
 
     def stage(self, name: str) -> StageSettings:
         """Settings of stage ``name``; an unknown stage lists the valid ones."""
@@ -87,3 +110,20 @@ class ScreeningConfig:
             raise InvalidDecision(
                 f"a reason is required to exclude at {stage}; reasons are {', '.join(self.reasons)}"
             )
+
+
+def _apply(settings: ScreeningSettings, overrides: Overrides) -> tuple[ScreeningSettings, set[str]]:
+    team = [
+        Reviewer(name=m.name, role=overrides.roles.get(m.name, m.role)) for m in settings.reviewers
+    ]
+    known = {m.name for m in team}
+    team += [Reviewer(name=n, role=r) for n, r in overrides.roles.items() if n not in known]
+    update: dict = {"reviewers": team}
+    closed: set[str] = set()
+    for stage in STAGES:
+        changes = overrides.stages.get(stage, {})
+        if "blind" in changes:
+            update[stage] = settings.stage(stage).model_copy(update={"blind": changes["blind"]})
+        if changes.get("open") is False:
+            closed.add(stage)
+    return settings.model_copy(update=update), closed

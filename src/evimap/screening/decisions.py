@@ -37,8 +37,9 @@ def _check_open(
     session: Session, config: ScreeningConfig, stage: str, record_id: int, reviewer: str
 ) -> None:
     """The record is assigned to ``reviewer`` at ``stage``, not settled, and (at full text) its
-    report was not marked not retrieved."""
+    report was not marked not retrieved, and the stage is open."""
     config.role(reviewer)
+    config.check_open(stage)
     assigned = session.scalar(
         select(AssignmentRow.id).where(
             AssignmentRow.stage == stage,

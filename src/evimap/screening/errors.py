@@ -25,6 +25,10 @@ class RecordSettled(ScreeningError):
     """The record is settled at this stage; only an arbiter can change it now."""
 
 
+class StageClosed(ScreeningError):
+    """An owner has closed the stage: no decisions or undos there until it opens again."""
+
+
 class NotAssigned(ScreeningError):
     """The record is not assigned to this reviewer at this stage."""
 

@@ -44,8 +44,11 @@ def attach(
     pdf: str | Path,
     *,
     actor: str,
+    name: str | None = None,
 ) -> FulltextRow:
     """Copy ``pdf`` to ``folder/fulltext/<sha256>.pdf`` and record it for ``record_id``.
+
+    ``name`` is the file's original name when ``pdf`` is a temporary copy (a web upload).
 
     The copy is written before the row; a failed transaction leaves at most an unreferenced
     content-addressed file, never a row without its file.
@@ -54,11 +57,12 @@ def attach(
     """
     config.role(actor)
     source = Path(pdf)
+    label = name or str(source)
     if not source.is_file():
-        raise ScreeningError(f"{source}: no such file")
+        raise ScreeningError(f"{label}: no such file")
     with source.open("rb") as handle:
         if handle.read(5) != b"%PDF-":
-            raise ScreeningError(f"{source}: not a PDF (it does not start with %PDF-)")
+            raise ScreeningError(f"{label}: not a PDF (it does not start with %PDF-)")
     _check_sought(session, config, record_id)
     digest = _sha256(source)
     target_dir = folder / FULLTEXT_DIR
@@ -73,7 +77,7 @@ def attach(
         status="attached",
         sha256=digest,
         path=f"{FULLTEXT_DIR}/{target.name}",
-        original_name=source.name,
+        original_name=name or source.name,
         size=source.stat().st_size,
         actor=actor,
     )
@@ -89,7 +93,7 @@ def attach(
             "record_id": record_id,
             "sha256": digest,
             "path": row.path,
-            "original_name": source.name,
+            "original_name": name or source.name,
             "size": row.size,
         },
     )

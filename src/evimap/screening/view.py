@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from evimap.records import Record
 from evimap.screening import ledger, units
 from evimap.screening.config import ScreeningConfig
-from evimap.screening.errors import NotPermitted
+from evimap.screening.errors import InvalidDecision, NotPermitted
 from evimap.screening.highlight import Span, highlight
 from evimap.store.events import Event, EventLog, _aware
 from evimap.store.models_screening import DecisionRow
@@ -186,6 +186,91 @@ def queue(
             r for r, row in ledger.fulltext_status(session).items() if row.status == "not_retrieved"
         }
     return [rid for rid, _ in mine if (rid, viewer) not in decided and rid not in blocked]
+
+
+MY_FILTERS = ("all", "todo", "decided", "include", "exclude", "maybe", "settled")
+"""What :func:`my_records` can show."""
+
+
+def _matches(record: Record, words: list[str]) -> bool:
+    haystack = " ".join(
+        [
+            record.title,
+            record.abstract,
+            record.source_title,
+            " ".join(record.keywords),
+            " ".join(a.display() for a in record.authors),
+        ]
+    ).lower()
+    return all(w in haystack for w in words)
+
+
+def my_records(
+    session: Session,
+    config: ScreeningConfig,
+    stage: str,
+    viewer: str,
+    *,
+    text: str = "",
+    show: str = "all",
+    limit: int = 200,
+) -> dict[str, Any]:
+    """The viewer's assigned records at ``stage`` in queue order, filtered by ``show`` (see
+    :data:`MY_FILTERS`) and by ``text`` (every word in title, abstract, journal, keywords or
+    authors), with the viewer's own decision and the status the viewer may be told."""
+    config.stage(stage)
+    config.role(viewer)
+    if show not in MY_FILTERS:
+        raise InvalidDecision(f"show one of {', '.join(MY_FILTERS)}, not {show!r}")
+    mine = [rid for rid, _ in ledger.assigned_to(session, stage, viewer)]
+    calls = ledger.current_decisions(session, stage, reviewer=viewer)
+    states = ledger.stage_states(session, config, stage)
+    todo = set(queue(session, config, stage, viewer))
+
+    def kept(rid: int) -> bool:
+        call = calls.get((rid, viewer))
+        if show == "todo":
+            return rid in todo
+        if show == "decided":
+            return call is not None
+        if show in ("include", "exclude", "maybe"):
+            return call is not None and call.decision == show
+        if show == "settled":
+            return states[rid].status == "settled"
+        return True
+
+    wanted = [rid for rid in mine if kept(rid)]
+    words = text.lower().split()
+    rows: list[dict[str, Any]] = []
+    total = 0
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        records = units.unit_records(session, chunk)
+        for rid in chunk:
+            record = records.get(rid)
+            if record is None or (words and not _matches(record, words)):
+                continue
+            total += 1
+            if len(rows) >= limit:
+                continue
+            call = calls.get((rid, viewer))
+            rows.append(
+                {
+                    "record_id": rid,
+                    "title": record.title,
+                    "year": record.year,
+                    "authors": "; ".join(a.display() for a in record.authors[:3]),
+                    "source_title": record.source_title,
+                    "decision": call.decision if call else "",
+                    "reason": call.reason if call else "",
+                    "status": shown_status(config, states[rid], viewer),
+                    "todo": rid in todo,
+                }
+            )
+        if not words and len(rows) >= limit:
+            total = len(wanted)
+            break
+    return {"stage": stage, "show": show, "text": text, "total": total, "rows": rows}
 
 
 def progress(session: Session, config: ScreeningConfig, stage: str, viewer: str) -> dict[str, Any]:

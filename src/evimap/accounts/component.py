@@ -1,0 +1,389 @@
+"""``review.accounts``: logins for team members and their server-side sessions.
+
+Each write is one transaction with its event (``accounts.add``, ``accounts.remove``,
+``accounts.password``, ``accounts.role``); no event holds a password or a hash. Sessions are
+rows keyed by the SHA-256 of a random token, so a stolen database gives no usable cookie, and a
+logged-out, expired or revoked session is refused on the next request.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from evimap.accounts import passwords
+from evimap.errors import EvimapError
+from evimap.store.events import EventLog
+from evimap.store.models import utcnow
+from evimap.store.models_accounts import AccountRow, AccountSessionRow
+
+if TYPE_CHECKING:  # pragma: no cover
+    from evimap.review import Review
+
+ROLES: tuple[str, ...] = ("owner", "arbiter", "reviewer")
+"""Roles of a team member: the owner runs the review, an arbiter settles conflicts, a reviewer
+screens and charts."""
+
+_DUMMY_HASH = passwords.hash_password("evimap: no such account")
+
+
+class AccountError(EvimapError):
+    """An account cannot be added or changed as asked (bad name, role or password, no such
+    account, or not allowed)."""
+
+
+class NotOwner(AccountError):
+    """Only an owner manages the team."""
+
+
+@dataclass(frozen=True)
+class Account:
+    """A login of a team member as the shells see it (never the hash)."""
+
+    name: str
+    role: str
+    active: bool = True
+    created_at: datetime | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {
+            "name": self.name,
+            "role": self.role,
+            "active": self.active,
+            "created_at": self.created_at.isoformat() if self.created_at else None,
+        }
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """A session just opened: its account and when it expires."""
+
+    account: Account
+    expires_at: datetime
+
+
+def _aware(at: datetime | None) -> datetime | None:
+    if at is None:
+        return None
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def _account(row: AccountRow) -> Account:
+    return Account(row.name, row.role, row.active, _aware(row.created_at))
+
+
+def check_name(name: str) -> str:
+    """A member name, stripped; refused when empty, too long or holding control characters.
+
+    :raises AccountError: naming what is wrong.
+    """
+    clean = (name or "").strip()
+    if not clean:
+        raise AccountError("a member needs a name")
+    if len(clean) > 200:
+        raise AccountError("a member name has at most 200 characters")
+    if any(unicodedata.category(c).startswith("C") for c in clean):
+        raise AccountError("a member name cannot hold control characters")
+    return clean
+
+
+def check_role(role: str) -> str:
+    """``role`` if it is one of :data:`ROLES`.
+
+    :raises AccountError: listing the valid roles.
+    """
+    if role not in ROLES:
+        raise AccountError(f"{role!r} is not a role; roles are {', '.join(ROLES)}")
+    return role
+
+
+def check_password(password: str) -> str:
+    """``password`` if it is long enough (8 to 1024 characters).
+
+    :raises AccountError: saying what is needed.
+    """
+    if not isinstance(password, str) or len(password) < passwords.MIN_LENGTH:
+        raise AccountError(f"a password needs at least {passwords.MIN_LENGTH} characters")
+    if len(password) > passwords.MAX_LENGTH:
+        raise AccountError(f"a password has at most {passwords.MAX_LENGTH} characters")
+    if "\x00" in password:
+        raise AccountError("a password cannot hold a NUL character")
+    return password
+
+
+class Accounts:
+    """Logins and sessions of one review (``review.accounts``).
+
+    Writes take ``by``: the account doing it, which must be an owner; ``None`` means the local
+    command line, which is trusted on its machine (``actor`` then names who for the log).
+
+    :param review: the open review.
+    """
+
+    def __init__(self, review: Review):
+        self._review = review
+
+    # -- members -----------------------------------------------------------------------------
+
+    def list(self, *, include_removed: bool = False) -> list[Account]:
+        """The review's accounts by name.
+
+        :param include_removed: also removed accounts.
+        """
+        with self._review.store.read() as session:
+            query = select(AccountRow).order_by(AccountRow.name)
+            if not include_removed:
+                query = query.where(AccountRow.active.is_(True))
+            return [_account(r) for r in session.scalars(query)]
+
+    def get(self, name: str) -> Account | None:
+        """The active account called ``name``, or None.
+
+        :param name: the member's name.
+        """
+        with self._review.store.read() as session:
+            row = self._row(session, name)
+            return _account(row) if row is not None and row.active else None
+
+    def roles(self) -> dict[str, str]:
+        """``name -> role`` of every active account (the team as the store knows it)."""
+        return {a.name: a.role for a in self.list()}
+
+    def add(
+        self,
+        name: str,
+        role: str,
+        password: str,
+        *,
+        actor: str = "",
+        by: Account | None = None,
+    ) -> Account:
+        """Create a login for a team member (or reactivate a removed one).
+
+        :param name: the member's name (as used in ``--as`` and the event log).
+        :param role: ``owner``, ``arbiter`` or ``reviewer``.
+        :param password: at least 8 characters; stored as an Argon2id hash.
+        :param actor: who adds it (for the log) when ``by`` is not given.
+        :param by: the owner account adding it (the web app); ``None`` is the command line.
+        :raises AccountError: for a bad name, role or password, a name already taken, or ``by``
+            not an owner.
+        """
+        name, role = check_name(name), check_role(role)
+        check_password(password)
+        hashed = passwords.hash_password(password)
+        who = self._who(by, actor)
+        with self._review.store.transaction() as session:
+            row = self._row(session, name)
+            if row is not None and row.active:
+                raise AccountError(f"{name!r} already has an account")
+            if row is None:
+                row = AccountRow(name=name, role=role, password_hash=hashed, active=True)
+                session.add(row)
+            else:
+                row.role, row.password_hash, row.active = role, hashed, True
+                row.changed_at = utcnow()
+            session.flush()
+            EventLog.append(
+                session, "accounts.add", actor=who, subject=name, details={"role": role}
+            )
+            return _account(row)
+
+    def remove(self, name: str, *, actor: str = "", by: Account | None = None) -> Account:
+        """Remove a member's login: it can no longer log in, and its sessions end now.
+
+        :param name: the member.
+        :param actor: who removes it (for the log) when ``by`` is not given.
+        :param by: the owner account removing it; ``None`` is the command line.
+        :raises AccountError: for no such account, or removing the last owner.
+        """
+        who = self._who(by, actor)
+        with self._review.store.transaction() as session:
+            row = self._active_row(session, name)
+            self._keep_an_owner(session, row, None)
+            row.active, row.password_hash, row.changed_at = False, "", utcnow()
+            self._end_all(session, row.id)
+            EventLog.append(
+                session, "accounts.remove", actor=who, subject=row.name, details={"role": row.role}
+            )
+            return _account(row)
+
+    def set_password(
+        self, name: str, password: str, *, actor: str = "", by: Account | None = None
+    ) -> Account:
+        """Change a member's password; every session of the member ends.
+
+        :param name: the member.
+        :param password: the new password (at least 8 characters).
+        :param actor: who changes it (for the log) when ``by`` is not given.
+        :param by: the owner account changing it, or the member themself; ``None`` is the
+            command line.
+        """
+        check_password(password)
+        hashed = passwords.hash_password(password)
+        who = by.name if by is not None and by.name == name else self._who(by, actor)
+        with self._review.store.transaction() as session:
+            row = self._active_row(session, name)
+            row.password_hash, row.changed_at = hashed, utcnow()
+            self._end_all(session, row.id)
+            EventLog.append(session, "accounts.password", actor=who, subject=row.name)
+            return _account(row)
+
+    def set_role(
+        self, name: str, role: str, *, actor: str = "", by: Account | None = None
+    ) -> Account:
+        """Change a member's role.
+
+        :param name: the member.
+        :param role: ``owner``, ``arbiter`` or ``reviewer``.
+        :param actor: who changes it (for the log) when ``by`` is not given.
+        :param by: the owner account changing it; ``None`` is the command line.
+        :raises AccountError: for a bad role, no such account, or demoting the last owner.
+        """
+        role = check_role(role)
+        who = self._who(by, actor)
+        with self._review.store.transaction() as session:
+            row = self._active_row(session, name)
+            self._keep_an_owner(session, row, role)
+            was, row.role, row.changed_at = row.role, role, utcnow()
+            EventLog.append(
+                session,
+                "accounts.role",
+                actor=who,
+                subject=row.name,
+                details={"role": role, "was": was},
+            )
+            return _account(row)
+
+    def authenticate(self, name: str, password: str) -> Account | None:
+        """The active account when ``password`` is right, else None (the same work either way,
+        so timing does not tell whether a name exists). Rehashes an outdated hash.
+
+        :param name: the member's name.
+        :param password: the password given.
+        """
+        with self._review.store.read() as session:
+            row = self._row(session, (name or "").strip())
+            found = row is not None and row.active
+            hashed = row.password_hash if found else _DUMMY_HASH
+            account = _account(row) if found else None
+        if not passwords.verify_password(hashed, password or "") or account is None:
+            return None
+        if passwords.needs_rehash(hashed):
+            with self._review.store.transaction() as session:
+                fresh = self._row(session, account.name)
+                if fresh is not None and fresh.password_hash == hashed:
+                    fresh.password_hash = passwords.hash_password(password)
+        return account
+
+    # -- sessions ----------------------------------------------------------------------------
+
+    def open_session(
+        self, name: str, token: str, *, lifetime: timedelta, client: str = ""
+    ) -> SessionInfo:
+        """Store a new session of ``name`` under the hash of ``token``.
+
+        :param name: an active account (authenticate first).
+        :param token: the session token the client will hold (see
+            :func:`evimap.accounts.passwords.new_token`).
+        :param lifetime: how long the session lasts.
+        :param client: a short description of the client (e.g. its address), kept with it.
+        """
+        now = utcnow()
+        with self._review.store.transaction() as session:
+            row = self._active_row(session, name)
+            expires = now + lifetime
+            session.add(
+                AccountSessionRow(
+                    token_hash=passwords.token_hash(token),
+                    account_id=row.id,
+                    created_at=now,
+                    expires_at=expires,
+                    client=client[:200],
+                )
+            )
+            return SessionInfo(_account(row), expires)
+
+    def session(self, token: str) -> Account | None:
+        """The account of a live session, or None for an unknown, ended or expired one.
+
+        :param token: the client's session token.
+        """
+        if not token:
+            return None
+        with self._review.store.read() as session:
+            found = session.execute(
+                select(AccountSessionRow.expires_at, AccountSessionRow.ended_at, AccountRow)
+                .join(AccountRow, AccountRow.id == AccountSessionRow.account_id)
+                .where(AccountSessionRow.token_hash == passwords.token_hash(token))
+            ).first()
+        if found is None:
+            return None
+        expires_at, ended_at, row = found
+        if ended_at is not None or not row.active or _aware(expires_at) <= utcnow():
+            return None
+        return _account(row)
+
+    def end_session(self, token: str) -> bool:
+        """End (log out) the session of ``token``; True when a live session ended.
+
+        :param token: the client's session token.
+        """
+        with self._review.store.transaction() as session:
+            result = session.execute(
+                update(AccountSessionRow)
+                .where(
+                    AccountSessionRow.token_hash == passwords.token_hash(token),
+                    AccountSessionRow.ended_at.is_(None),
+                )
+                .values(ended_at=utcnow())
+            )
+            return bool(result.rowcount)
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _row(session: Session, name: str) -> AccountRow | None:
+        return session.scalars(select(AccountRow).where(AccountRow.name == name)).first()
+
+    def _active_row(self, session: Session, name: str) -> AccountRow:
+        row = self._row(session, name)
+        if row is None or not row.active:
+            raise AccountError(f"{name!r} has no account in this review")
+        return row
+
+    @staticmethod
+    def _who(by: Account | None, actor: str) -> str:
+        if by is None:
+            return actor
+        if by.role != "owner":
+            raise NotOwner(f"{by.name} is {by.role}; only an owner manages the team")
+        return by.name
+
+    @staticmethod
+    def _keep_an_owner(session: Session, row: AccountRow, new_role: str | None) -> None:
+        if row.role != "owner" or new_role == "owner":
+            return
+        owners = session.scalars(
+            select(AccountRow.id).where(AccountRow.role == "owner", AccountRow.active.is_(True))
+        ).all()
+        if len(owners) <= 1:
+            raise AccountError(
+                f"{row.name} is the review's only owner; make someone else owner first"
+            )
+
+    @staticmethod
+    def _end_all(session: Session, account_id: int) -> None:
+        session.execute(
+            update(AccountSessionRow)
+            .where(
+                AccountSessionRow.account_id == account_id,
+                AccountSessionRow.ended_at.is_(None),
+            )
+            .values(ended_at=utcnow())
+        )
