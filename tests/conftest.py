@@ -65,3 +65,14 @@ def store(request, tmp_path):
     opened = open_store(target)
     yield opened
     opened.close()
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(monkeypatch):
+    """Argon2 with the cheapest parameters in tests (the default takes ~50 ms and 64 MiB per
+    hash); production keeps argon2-cffi's defaults."""
+    from argon2 import PasswordHasher, profiles
+
+    from evimap.accounts import passwords
+
+    monkeypatch.setattr(passwords, "HASHER", PasswordHasher.from_parameters(profiles.CHEAPEST))
