@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 
 from evimap.records.normalise import normalise_doi
 
@@ -64,7 +65,7 @@ def match_pdf(name: str, head: bytes, candidates: Mapping[int, Candidate]) -> Ma
     :param head: the PDF's first bytes (see :data:`HEAD_BYTES`).
     :param candidates: ``record_id -> Candidate`` of the records whose report is sought.
     """
-    stem = Path(name).stem.strip()
+    stem = unquote(Path(name).stem).strip()
     key = squash(stem)
     if key:
         by_doi = tuple(r for r, c in candidates.items() if c.doi and squash(c.doi) == key)

@@ -1,0 +1,248 @@
+"""What the web app needed from the core, added to the core and tested here: an owner's stage
+settings, settling many, my records searched and filtered, full-text matching and many PDFs at
+once, the included studies, charting from a form with verification, and detaching one record
+from a dedup cluster."""
+
+from __future__ import annotations
+
+import pytest
+
+from evimap.errors import ChartingError
+from evimap.screening.errors import InvalidDecision, NotPermitted, StageClosed
+from evimap.screening.fulltext_match import Candidate, dois_in_pdf, match_pdf
+from tests.screening_support import new_db  # noqa: F401
+from tests.web_support import make_review, pdf_bytes
+
+
+@pytest.fixture
+def team(tmp_path, new_db):  # noqa: F811
+    review, ids = make_review(tmp_path / "core", db=new_db())
+    yield review, ids
+    review.close()
+
+
+def _decide_all(review, stage, ids, ana, zbyszek):
+    for rid, a, z in zip(ids, ana, zbyszek, strict=False):
+        if a:
+            review.screening.decide(
+                stage,
+                rid,
+                a,
+                as_reviewer="ana",
+                reason="E1" * (a == "exclude" and stage == "full_text"),
+            )
+        if z:
+            review.screening.decide(
+                stage,
+                rid,
+                z,
+                as_reviewer="zbyszek",
+                reason="E1" * (z == "exclude" and stage == "full_text"),
+            )
+
+
+def test_an_owner_closes_a_stage_and_turns_blindness_off(team):
+    review, ids = team
+    screening = review.screening
+    with pytest.raises(NotPermitted, match="only an owner"):
+        screening.set_stage("title_abstract", open=False, as_reviewer="pat")
+    assert screening.set_stage("title_abstract", open=False, as_reviewer="olga")["open"] is False
+    with pytest.raises(StageClosed, match="closed"):
+        screening.decide("title_abstract", ids[0], "include", as_reviewer="ana")
+    screening.set_stage("title_abstract", open=True, as_reviewer="olga")
+    screening.decide("title_abstract", ids[0], "include", as_reviewer="ana")
+    screening.decide("title_abstract", ids[0], "exclude", as_reviewer="zbyszek")
+    # blind: ana sees neither zbyszek's call nor the conflict
+    view = screening.record("title_abstract", ids[0], as_reviewer="ana")
+    assert view.others == [] and view.status == "pending"
+    screening.set_stage("title_abstract", blind=False, as_reviewer="olga")
+    view = screening.record("title_abstract", ids[0], as_reviewer="ana")
+    assert [c.reviewer for c in view.others] == ["zbyszek"] and view.status == "conflict"
+    kinds = [
+        (e.kind, e.details.get("blind"), e.details.get("open"))
+        for e in review.events.read(kind="screen.stage")
+    ]
+    assert kinds == [
+        ("screen.stage", None, False),
+        ("screen.stage", None, True),
+        ("screen.stage", False, None),
+    ]
+    with pytest.raises(InvalidDecision):
+        screening.set_stage("title_abstract", as_reviewer="olga")
+
+
+def test_settle_many_settles_all_or_none(team):
+    review, ids = team
+    _decide_all(review, "title_abstract", ids[:3], ["include"] * 3, ["exclude"] * 3)
+    screening = review.screening
+    with pytest.raises(NotPermitted):
+        screening.settle_many("title_abstract", ids[:2], "include", why="x", as_reviewer="ana")
+    with pytest.raises(InvalidDecision):  # the second has a bad reason: nothing is settled
+        screening.settle_many(
+            "title_abstract", ids[:2], "exclude", reason="ZZ", why="x", as_reviewer="pat"
+        )
+    assert len(screening.conflicts("title_abstract", as_reviewer="pat")) == 3
+    states = screening.settle_many(
+        "title_abstract", ids[:2], "include", why="both about it", as_reviewer="pat"
+    )
+    assert [s.status for s in states] == ["settled", "settled"]
+    assert [c["record_id"] for c in screening.conflicts("title_abstract", as_reviewer="pat")] == [
+        ids[2]
+    ]
+
+
+def test_my_records_are_searched_and_filtered_and_never_show_a_conflict(team):
+    review, ids = team
+    _decide_all(review, "title_abstract", ids[:2], ["include", "exclude"], ["exclude", None])
+    mine = review.screening.my_records("title_abstract", as_reviewer="ana")
+    assert mine["total"] == 6 and [r["record_id"] for r in mine["rows"]] == ids
+    assert {r["status"] for r in mine["rows"]} == {"pending"}  # ids[0] is a conflict, hidden
+    todo = review.screening.my_records("title_abstract", show="todo", as_reviewer="ana")
+    assert [r["record_id"] for r in todo["rows"]] == ids[2:]
+    excluded = review.screening.my_records("title_abstract", show="exclude", as_reviewer="ana")
+    assert [r["record_id"] for r in excluded["rows"]] == [ids[1]]
+    found = review.screening.my_records(
+        "title_abstract", text="ABSTRACT 3 alliance", as_reviewer="ana"
+    )
+    assert [r["record_id"] for r in found["rows"]] == [ids[2]]
+    assert (
+        review.screening.my_records("title_abstract", text="kw5", as_reviewer="ana")["total"] == 1
+    )
+    pat = review.screening.my_records("title_abstract", as_reviewer="pat")
+    assert pat["total"] == 0
+    with pytest.raises(InvalidDecision):
+        review.screening.my_records("title_abstract", show="nope", as_reviewer="ana")
+
+
+def test_a_pdf_matches_by_doi_in_its_name_source_id_record_id_or_doi_inside():
+    candidates = {
+        7: Candidate(7, "10.1000/w1", "W1"),
+        8: Candidate(8, "10.1000/w2", "WOS:000123"),
+        9: Candidate(9, "10.1000/ab-9", ""),
+    }
+    assert match_pdf("10.1000_w1.pdf", b"", candidates).record_ids == (7,)
+    assert match_pdf("10.1000%2FAB-9.PDF", b"", candidates).record_ids == (9,)
+    assert match_pdf("WOS_000123.pdf", b"", candidates).by == "source id"
+    assert match_pdf("record-8.pdf", b"", candidates).record_ids == (8,)
+    assert match_pdf("12.pdf", b"", candidates).record_ids == ()
+    inside = pdf_bytes("paper", doi="10.1000/W2")
+    assert dois_in_pdf(inside) == ["10.1000/w2"]
+    assert match_pdf("scan.pdf", inside, candidates).record_ids == (8,)
+    assert match_pdf("scan.pdf", b"%PDF-1.4 nothing", candidates).record_ids == ()
+
+
+def test_many_pdfs_attach_each_to_its_sought_record(team, tmp_path):
+    review, ids = team
+    _decide_all(
+        review,
+        "title_abstract",
+        ids,
+        ["include"] * 3 + ["exclude"] * 3,
+        ["include"] * 3 + ["exclude"] * 3,
+    )
+    files = []
+    for name, doi in [
+        ("10.1000_w1.pdf", ""),
+        ("scan.pdf", "10.1000/w2"),
+        ("W4.pdf", ""),
+        ("other.pdf", ""),
+    ]:
+        path = tmp_path / f"upload-{len(files)}"
+        path.write_bytes(pdf_bytes(name, doi=doi))
+        files.append((name, path))
+    results = review.screening.attach_fulltexts(files, as_reviewer="ana")
+    assert [(r["file"], r["status"], r["record_id"]) for r in results] == [
+        ("10.1000_w1.pdf", "attached", ids[0]),
+        ("scan.pdf", "attached", ids[1]),
+        ("W4.pdf", "unmatched", None),  # excluded at title/abstract: not sought
+        ("other.pdf", "unmatched", None),
+    ]
+    rows = {r["record_id"]: r for r in review.screening.fulltexts(as_reviewer="pat")}
+    assert set(rows) == set(ids[:3])
+    assert (
+        rows[ids[0]]["status"] == "attached" and rows[ids[0]]["original_name"] == "10.1000_w1.pdf"
+    )
+    assert rows[ids[2]]["status"] == "missing"
+    path = review.screening.fulltext_file(ids[1], as_reviewer="zbyszek")
+    assert path.read_bytes().startswith(b"%PDF-") and path.parent.name == "fulltext"
+    with pytest.raises(Exception, match="no full-text PDF"):
+        review.screening.fulltext_file(ids[2], as_reviewer="ana")
+    event = review.events.read(kind="fulltext.attach")[0]
+    assert event.details["original_name"] == "10.1000_w1.pdf"
+
+
+def test_included_studies_are_those_settled_include_at_full_text(team):
+    review, ids = team
+    _decide_all(review, "title_abstract", ids[:3], ["include"] * 3, ["include"] * 3)
+    review.screening.assign("full_text", as_reviewer="olga")
+    _decide_all(
+        review,
+        "full_text",
+        ids[:3],
+        ["include", "include", "exclude"],
+        ["include", "exclude", "exclude"],
+    )
+    included = review.screening.included(as_reviewer="ana")
+    assert [(r["record_id"], r["key"]) for r in included] == [(ids[0], "W1")]
+
+
+def test_a_study_is_charted_from_form_inputs_and_verified(team):
+    review, ids = team
+    charting = review.charting
+    inputs = {
+        "design": ["Mixed"],
+        "setting": ["Outpatient", "Online"],
+        "participants": ["12"],
+        "summary": ["Ruptures repaired by metacommunication."],
+        "passages": ["12 | a quote\nno page here"],
+    }
+    saved = charting.chart_study("W1", inputs, reviewer="ana", record_id=ids[0], basis="Table 1")
+    assert saved["values"] == 5
+    values = charting.values("ana")["W1"]
+    assert values["setting"] == ["Outpatient", "Online"] and values["participants"] == 12
+    assert values["passages"] == [{"page": "12", "text": "a quote"}, {"text": "no page here"}]
+    assert charting.codebook.to_inputs(values)["passages"] == ["12 | a quote\nno page here"]
+    with pytest.raises(ChartingError, match="'Weird' is not a choice"):
+        charting.chart_study("W1", {"design": ["Weird"]}, reviewer="ana", record_id=ids[0])
+    with pytest.raises(ChartingError, match="not a number"):
+        charting.chart_study("W1", {"participants": ["many"]}, reviewer="ana")
+    with pytest.raises(ChartingError, match="cannot verify their own"):
+        charting.chart_study("W1", inputs, reviewer="ana", verify=True)
+    check = dict(inputs, design=["Qualitative"])
+    verified = charting.chart_study("W1", check, reviewer="pat", record_id=ids[0], verify=True)
+    by_field = {a["field"]: a for a in verified["agreement"]}
+    assert by_field["design"]["agreed"] == 0 and by_field["setting"]["agreed"] == 1
+    assert review.events.read(kind="chart.verify")[-1].details["second"] == "pat"
+    rows = charting.comparison("ana", "pat")
+    assert {(r["field"], r["same"]) for r in rows} >= {("design", False), ("setting", True)}
+    assert [e.kind for e in review.events.read(prefix="chart.")] == ["chart.form", "chart.verify"]
+
+
+def test_one_record_is_detached_from_its_cluster_and_stays_apart(store, tmp_path):
+    from tests.test_dedup_store import SUPERVISION, _review, _seed
+
+    _seed(store)
+    review = _review(store, tmp_path)
+    review.dedup.run(actor="t")
+    cluster = next(
+        c
+        for c in review.dedup.clusters(True)
+        if c["title"].lower().rstrip(".") == SUPERVISION.lower()
+    )
+    assert cluster["size"] == 3
+    leaving = cluster["sources"][-1]["record_id"]
+    counts = review.dedup.detach(leaving, actor="senior", why="a different study")
+    sizes = {c["cluster_id"]: c["size"] for c in review.dedup.clusters(True)}
+    assert sizes[cluster["cluster_id"]] == 2
+    assert review.events.read(kind="dedup.detach")[-1].counts == counts
+    again = review.dedup.run(actor="t")
+    merged = [
+        c
+        for c in review.dedup.clusters(True)
+        if c["title"].lower().rstrip(".") == SUPERVISION.lower()
+    ]
+    assert [c["size"] for c in merged] == [2] and again.counts["clusters"] == counts["clusters"]
+    from evimap.dedup.component import DedupError
+
+    with pytest.raises(DedupError, match="not merged"):
+        review.dedup.detach(leaving)
