@@ -108,12 +108,17 @@ def _calls(ids, decisions_file, pdf):
             ("conflicts", (stage,), {}),
             ("agreement", (stage,), {}),
             ("agreement", (stage,), {"round": "main"}),
+            ("my_records", (stage,), {}),
+            ("my_records", (stage,), {"show": "settled"}),
         ]
     reads += [
         ("missing_fulltext", (), {}),
         ("flow", (), {}),
         ("flow_from_log", (), {}),
         ("log", (), {}),
+        ("fulltexts", (), {}),
+        ("included", (), {}),
+        ("fulltext_file", (r3,), {}),
     ]
     writes = [
         ("decide", (TA, r2, "include"), {}),
@@ -125,6 +130,9 @@ def _calls(ids, decisions_file, pdf):
         ("assign", (TA,), {}),
         ("import_decisions", (decisions_file, TA), {}),
         ("attach_fulltext", (r3, pdf), {}),
+        ("attach_fulltexts", ([("r3.pdf", pdf)],), {}),
+        ("settle_many", (TA, [r1, r2], "include"), {"why": "B cannot"}),
+        ("set_stage", (TA,), {"blind": False}),
         ("mark_not_retrieved", (r3,), {"why": "gone"}),
         ("decide", (FT, r4, "include"), {}),
     ]
@@ -134,6 +142,7 @@ def _calls(ids, decisions_file, pdf):
 UNCALLED = {
     "config": "the protocol's settings: names and roles, no decisions",
     "highlight": "keyword spans of a text the caller passes in; reads no store",
+    "stage_settings": "each stage's settings (blind, open, reviewers a record): no decisions",
 }
 
 

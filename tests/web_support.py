@@ -53,6 +53,7 @@ blind = true
 
 [screening.full_text]
 blind = true
+reason_required = true
 
 [screening.assignment]
 seed = 7

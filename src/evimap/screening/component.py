@@ -50,8 +50,12 @@ class Screening:
         store's run-time changes (roles of members with an account, an owner's stage
         settings; see :mod:`evimap.screening.overrides`)."""
         with self._review.store.read() as session:
-            overrides = read_overrides(session)
-        return ScreeningConfig.from_protocol(self._review.protocol, overrides)
+            return self._config(session)
+
+    def _config(self, session) -> ScreeningConfig:
+        """:attr:`config` read in the caller's session (a second session inside an open
+        SQLite transaction would wait for the first)."""
+        return ScreeningConfig.from_protocol(self._review.protocol, read_overrides(session))
 
     def stage_settings(self) -> dict[str, dict[str, Any]]:
         """Each stage's settings as they stand: blind, open, reviewers per record, reason
@@ -129,7 +133,7 @@ class Screening:
         with self._review.store.transaction() as session:
             return assignment.assign(
                 session,
-                self.config,
+                self._config(session),
                 stage,
                 actor=as_reviewer,
                 round_=round,
@@ -161,7 +165,7 @@ class Screening:
         with self._review.store.transaction() as session:
             done = decisions.record_decision(
                 session,
-                self.config,
+                self._config(session),
                 stage,
                 record_id,
                 decision,
@@ -170,7 +174,12 @@ class Screening:
             )
             if note.strip():
                 decisions.add_note(
-                    session, self.config, stage, record_id, reviewer=as_reviewer, text=note
+                    session,
+                    self._config(session),
+                    stage,
+                    record_id,
+                    reviewer=as_reviewer,
+                    text=note,
                 )
             return done
 
@@ -186,7 +195,7 @@ class Screening:
         """
         with self._review.store.transaction() as session:
             return decisions.undo_last(
-                session, self.config, stage, reviewer=as_reviewer, record_id=record_id
+                session, self._config(session), stage, reviewer=as_reviewer, record_id=record_id
             )
 
     def note(self, stage: str, record_id: int, text: str, *, as_reviewer: str) -> int:
@@ -199,7 +208,7 @@ class Screening:
         """
         with self._review.store.transaction() as session:
             return decisions.add_note(
-                session, self.config, stage, record_id, reviewer=as_reviewer, text=text
+                session, self._config(session), stage, record_id, reviewer=as_reviewer, text=text
             )
 
     def tag(self, stage: str, record_id: int, tags: list[str], *, as_reviewer: str) -> int:
@@ -212,7 +221,7 @@ class Screening:
         """
         with self._review.store.transaction() as session:
             return decisions.add_note(
-                session, self.config, stage, record_id, reviewer=as_reviewer, tags=tags
+                session, self._config(session), stage, record_id, reviewer=as_reviewer, tags=tags
             )
 
     def settle(
@@ -237,7 +246,7 @@ class Screening:
         with self._review.store.transaction() as session:
             return conflicts.settle(
                 session,
-                self.config,
+                self._config(session),
                 stage,
                 record_id,
                 decision,
@@ -268,7 +277,7 @@ class Screening:
         if not record_ids:
             raise InvalidDecision("name the records to settle")
         with self._review.store.transaction() as session:
-            config = self.config
+            config = self._config(session)
             return [
                 conflicts.settle(
                     session,
@@ -296,7 +305,7 @@ class Screening:
         with self._review.store.transaction() as session:
             row = fulltext.attach(
                 session,
-                self.config,
+                self._config(session),
                 self._review.folder,
                 record_id,
                 pdf,
@@ -323,7 +332,7 @@ class Screening:
             ``ambiguous`` or ``refused``), ``record_id``, ``matched_by``, ``message``.
         """
         with self._review.store.read() as session:
-            config = self.config
+            config = self._config(session)
             config.role(as_reviewer)
             candidates = self._sought(session, config)
         out = []
@@ -373,7 +382,9 @@ class Screening:
         :param why: e.g. "not available from the library or the authors".
         """
         with self._review.store.transaction() as session:
-            fulltext.mark_not_retrieved(session, self.config, record_id, actor=as_reviewer, why=why)
+            fulltext.mark_not_retrieved(
+                session, self._config(session), record_id, actor=as_reviewer, why=why
+            )
 
     def import_decisions(
         self,
@@ -396,7 +407,7 @@ class Screening:
         with self._review.store.transaction() as session:
             return transfer.import_decisions(
                 session,
-                self.config,
+                self._config(session),
                 path,
                 stage,
                 reviewer=as_reviewer,
@@ -414,7 +425,7 @@ class Screening:
         :param as_reviewer: the viewer.
         """
         with self._review.store.read() as session:
-            return view.record_view(session, self.config, stage, record_id, as_reviewer)
+            return view.record_view(session, self._config(session), stage, record_id, as_reviewer)
 
     def queue(self, stage: str, *, as_reviewer: str, todo_only: bool = True) -> list[int]:
         """The reviewer's records at a stage, in order (by default only those to decide).
@@ -424,7 +435,9 @@ class Screening:
         :param todo_only: leave out decided and settled records.
         """
         with self._review.store.read() as session:
-            return view.queue(session, self.config, stage, as_reviewer, todo_only=todo_only)
+            return view.queue(
+                session, self._config(session), stage, as_reviewer, todo_only=todo_only
+            )
 
     def next(self, stage: str, *, as_reviewer: str) -> view.RecordView | None:
         """The reviewer's next record to decide, or None when done.
@@ -442,7 +455,7 @@ class Screening:
         :param as_reviewer: the viewer.
         """
         with self._review.store.read() as session:
-            return view.progress(session, self.config, stage, as_reviewer)
+            return view.progress(session, self._config(session), stage, as_reviewer)
 
     def decisions(self, stage: str, *, as_reviewer: str) -> list[dict[str, Any]]:
         """Current decisions at a stage the viewer may see (also the export's rows).
@@ -451,7 +464,7 @@ class Screening:
         :param as_reviewer: the viewer.
         """
         with self._review.store.read() as session:
-            return view.visible_decisions(session, self.config, stage, as_reviewer)
+            return view.visible_decisions(session, self._config(session), stage, as_reviewer)
 
     export_decisions = decisions
 
@@ -463,7 +476,7 @@ class Screening:
         :param as_reviewer: the viewer.
         """
         with self._review.store.read() as session:
-            return view.history(session, self.config, stage, record_id, as_reviewer)
+            return view.history(session, self._config(session), stage, record_id, as_reviewer)
 
     def conflicts(self, stage: str, *, as_reviewer: str) -> list[dict[str, Any]]:
         """Records in conflict at a stage with each reviewer's call (owners and arbiters, or
@@ -473,7 +486,7 @@ class Screening:
         :param as_reviewer: the viewer.
         """
         with self._review.store.read() as session:
-            config = self.config
+            config = self._config(session)
             view.require_overview(config, stage, as_reviewer, "the conflict list")
             found = conflicts.conflicts(session, config, stage)
             calls = ledger.current_decisions(session, stage, [s.record_id for s in found])
@@ -508,7 +521,7 @@ class Screening:
         :param round: ``pilot`` or ``main`` only (default: both).
         """
         with self._review.store.read() as session:
-            config = self.config
+            config = self._config(session)
             view.require_overview(config, stage, as_reviewer, "agreement")
             records = ledger.assignments(session, stage, round) if round else None
             calls = ledger.current_decisions(session, stage, list(records) if records else None)
@@ -523,7 +536,7 @@ class Screening:
         :param as_reviewer: the viewer.
         """
         with self._review.store.read() as session:
-            config = self.config
+            config = self._config(session)
             config.role(as_reviewer)
             states = ledger.stage_states(session, config, "title_abstract")
             have = ledger.fulltext_status(session)
@@ -548,7 +561,7 @@ class Screening:
         :param as_reviewer: the viewer (any member; no decision is shown).
         """
         with self._review.store.read() as session:
-            config = self.config
+            config = self._config(session)
             config.role(as_reviewer)
             sought = self._sought(session, config)
             have = ledger.fulltext_status(session)
@@ -579,7 +592,7 @@ class Screening:
         :param as_reviewer: the viewer.
         """
         with self._review.store.read() as session:
-            config = self.config
+            config = self._config(session)
             config.role(as_reviewer)
             states = ledger.stage_states(session, config, STAGES[1])
             ids = sorted(
@@ -609,7 +622,7 @@ class Screening:
         :raises ScreeningError: when the record has no attached PDF.
         """
         with self._review.store.read() as session:
-            self.config.role(as_reviewer)
+            self._config(session).role(as_reviewer)
             row = ledger.fulltext_status(session).get(record_id)
         if row is None or row.status != "attached":
             raise ScreeningError(f"record {record_id} has no full-text PDF attached")
@@ -641,7 +654,13 @@ class Screening:
         """
         with self._review.store.read() as session:
             return view.my_records(
-                session, self.config, stage, as_reviewer, text=text, show=show, limit=limit
+                session,
+                self._config(session),
+                stage,
+                as_reviewer,
+                text=text,
+                show=show,
+                limit=limit,
             )
 
     def flow(self, *, as_reviewer: str) -> ScreeningFlow:
@@ -650,7 +669,7 @@ class Screening:
         :param as_reviewer: the viewer.
         """
         with self._review.store.read() as session:
-            config = self.config
+            config = self._config(session)
             config.role(as_reviewer)
             return screening_flow(session, config)
 
@@ -661,7 +680,7 @@ class Screening:
         :param as_reviewer: the viewer.
         """
         with self._review.store.read() as session:
-            config = self.config
+            config = self._config(session)
             config.role(as_reviewer)
             events = EventLog.read(session, prefix="screen.")
             events += EventLog.read(session, prefix="fulltext.")
@@ -674,7 +693,7 @@ class Screening:
         :param as_reviewer: the viewer.
         """
         with self._review.store.read() as session:
-            return view.visible_events(session, self.config, as_reviewer)
+            return view.visible_events(session, self._config(session), as_reviewer)
 
     def highlight(self, text: str) -> list[Span]:
         """Include/exclude keyword spans of the review in ``text``.
