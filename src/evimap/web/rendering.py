@@ -71,8 +71,11 @@ def error_payload(status: int, message: str, errors: list | None = None) -> dict
 def error_response(
     request: Request, status: int, message: str, errors: list | None = None
 ) -> Response:
-    """A refusal as JSON or as an HTML page; a browser without a session goes to the login."""
-    if status == 401 and not wants_json(request):
+    """A refusal as JSON or as an HTML page; a browser (asking for HTML) without a session goes
+    to the login page."""
+    if status == 401 and not wants_json(request) and "text/html" in request.headers.get(
+        "accept", ""
+    ):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         response: Response = RedirectResponse(f"/login?next={quote(target)}", status_code=303)
     elif wants_json(request):
