@@ -263,6 +263,8 @@ def add_note(
     )
     if assigned is None and not config.privileged(reviewer):
         raise NotAssigned(f"record {record_id} is not assigned to {reviewer} at {stage}")
+    if assigned is None and not ledger.record_state(session, config, stage, record_id).reviewers:
+        raise ScreeningError(f"record {record_id} is not screened at {stage}")
     kind = "tags" if tags is not None else "note"
     clean = sorted({t.strip() for t in tags or [] if t.strip()})
     row = NoteRow(
