@@ -73,8 +73,10 @@ def error_response(
 ) -> Response:
     """A refusal as JSON or as an HTML page; a browser (asking for HTML) without a session goes
     to the login page."""
-    if status == 401 and not wants_json(request) and "text/html" in request.headers.get(
-        "accept", ""
+    if (
+        status == 401
+        and not wants_json(request)
+        and "text/html" in request.headers.get("accept", "")
     ):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         response: Response = RedirectResponse(f"/login?next={quote(target)}", status_code=303)

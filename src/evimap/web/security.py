@@ -18,6 +18,9 @@ CSP = (
 SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 """For SVG figures shown as images: their drawing styles are inline; no script can run."""
 
+PDF_CSP = "default-src 'none'; object-src 'self'; frame-ancestors 'none'"
+"""For a PDF opened in the browser's own viewer (which the viewer may need as an object)."""
+
 HEADERS = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "same-origin",

@@ -21,6 +21,7 @@ from evimap.web.rendering import json_ok
 from evimap.web.routes.common import RecordId, text
 from evimap.web.routes.screening import criteria
 from evimap.web.routing import JSON_RESPONSES, Body_, action, page, safe_next
+from evimap.web.security import PDF_CSP
 
 router = APIRouter(tags=["full text"])
 
@@ -65,6 +66,7 @@ def fulltext_pdf(record_id: int = RecordId, ctx: Ctx = ReviewCtx) -> FileRespons
         media_type="application/pdf",
         content_disposition_type="inline",
         filename=f"record-{record_id}.pdf",
+        headers={"content-security-policy": PDF_CSP},
     )
 
 
