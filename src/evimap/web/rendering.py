@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from evimap import __version__
@@ -128,6 +129,15 @@ def install_error_handlers(app: FastAPI) -> None:
         response = error_response(request, exc.status_code, message)
         for key, value in (exc.headers or {}).items():
             response.headers[key] = value
+        return response
+
+    @app.exception_handler(OperationalError)
+    async def _busy(request: Request, exc: OperationalError):
+        if "locked" not in str(exc.orig) and "busy" not in str(exc.orig):
+            log.exception("error serving %s", request.url.path)
+            return error_response(request, 500, "internal error; the server log has the details")
+        response = error_response(request, 503, "the review's store is busy; try again")
+        response.headers["retry-after"] = "1"
         return response
 
     @app.exception_handler(Exception)
