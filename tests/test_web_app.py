@@ -469,3 +469,18 @@ def test_the_dedup_queue_merges_keeps_apart_and_detaches(tmp_path):
     assert review.events.read(kind="dedup.detach")[-1].actor == "pat"
     assert _as(app, "ana").get("/r/dd/dedup.json").status_code == 403
     review.close()
+
+
+def test_docs_name_every_page_of_the_app(app_review):
+    from fastapi.routing import APIRoute, iter_route_contexts
+
+    from tests.conftest import REPO
+
+    app, *_ = app_review
+    docs = (REPO / "docs" / "web.md").read_text(encoding="utf-8")
+    pages = set()
+    for route in iter_route_contexts(app.routes):
+        if isinstance(route.original_route, APIRoute) and route.path.startswith("/r/{slug}/"):
+            pages.add(route.path.split("/")[3].removesuffix(".json").removesuffix(".svg"))
+    missing = sorted(p for p in pages if f"`{p}" not in docs)
+    assert not missing, f"docs/web.md does not name: {missing}"
