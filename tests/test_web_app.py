@@ -484,3 +484,86 @@ def test_docs_name_every_page_of_the_app(app_review):
             pages.add(route.path.split("/")[3].removesuffix(".json").removesuffix(".svg"))
     missing = sorted(p for p in pages if f"`{p}" not in docs)
     assert not missing, f"docs/web.md does not name: {missing}"
+
+
+def test_the_app_runs_on_postgresql_too(tmp_path, postgres_url):
+    from evimap.web import create_app
+    from tests import pg
+    from tests.web_support import make_review
+
+    review, ids = make_review(tmp_path / "pgrev", db=pg.fresh_database(postgres_url, "evimap_web"))
+    app = create_app([review])
+    ana, zbyszek, pat = _as(app, "ana"), _as(app, "zbyszek"), _as(app, "pat")
+    ana.post(
+        "/r/pgrev/screen/title_abstract/decide.json",
+        json={"record_id": ids[0], "decision": "include", "note": "fits"},
+    )
+    zbyszek.post(
+        "/r/pgrev/screen/title_abstract/decide.json",
+        json={"record_id": ids[0], "decision": "exclude", "reason": "E1"},
+    )
+    assert (
+        ana.get(f"/r/pgrev/screen/title_abstract.json?record={ids[0]}").json()["record"]["status"]
+        == "pending"
+    )
+    assert [
+        c["record_id"]
+        for c in pat.get("/r/pgrev/conflicts/title_abstract.json").json()["conflicts"]
+    ] == [ids[0]]
+    settled = pat.post(
+        "/r/pgrev/conflicts/title_abstract/settle.json",
+        json={"record_id": ids[0], "decision": "include", "why": "fits"},
+    )
+    assert settled.json()["status"] == "settled"
+    assert pat.get("/r/pgrev/dashboard.json").json()["prisma"]["counts"]["dbr_sought_reports"] == 1
+    assert (
+        ana.post("/logout.json", headers={"x-csrf-token": ana.headers["x-csrf-token"]}).json()[
+            "ended"
+        ]
+        == 1
+    )
+    assert ana.get("/r/pgrev/dashboard.json").status_code == 401
+    review.close()
+
+
+def test_evimap_serve_runs_the_app_with_uvicorn(tmp_path):
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import httpx
+
+    from tests.web_support import make_review
+
+    review, _ = make_review(tmp_path / "served")
+    review.close()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    evimap = Path(sys.executable).parent / "evimap"
+    process = subprocess.Popen(
+        [str(evimap), "serve", str(tmp_path / "served"), "--port", str(port), "--proxy-headers"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        response = None
+        while time.monotonic() < deadline:
+            try:
+                response = httpx.get(
+                    f"http://127.0.0.1:{port}/login.json", headers={"x-forwarded-proto": "https"}
+                )
+                break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        assert response is not None and response.status_code == 200
+        # behind a proxy: X-Forwarded-Proto from 127.0.0.1 counts, so the cookie is Secure
+        assert "Secure" in response.headers["set-cookie"]
+        assert response.headers["strict-transport-security"] == "max-age=31536000"
+    finally:
+        process.terminate()
+        out = process.communicate(timeout=20)[0].decode()
+    assert f"Serving /r/served/ on http://127.0.0.1:{port}/" in out

@@ -43,6 +43,13 @@ def serve(
             reviews,
             settings=WebSettings(session_hours=session_hours, secure_cookies=secure_cookies),
         )
+    for entry in web.state.hub.entries():
+        if not entry.review.accounts.list():
+            console.print(
+                f"{entry.review.folder} has no logins yet: "
+                f"evimap user add {entry.review.folder} NAME --role owner",
+                markup=False,
+            )
     names = ", ".join(f"/r/{e.slug}/" for e in web.state.hub.entries())
     console.print(f"Serving {names} on http://{host}:{port}/", markup=False)
     uvicorn.run(
