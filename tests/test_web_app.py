@@ -25,7 +25,11 @@ def _as(app, name):
 def test_login_logout_and_my_reviews(app_review):
     app, review, _ = app_review
     client = client_for(app)
-    assert client.get("/", follow_redirects=False).headers["location"] == "/login?next=/"
+    html = {"accept": "text/html"}
+    assert client.get("/", headers=html, follow_redirects=False).headers["location"] == (
+        "/login?next=/"
+    )
+    assert client.get("/").status_code == 401
     page = client.get("/login")
     assert page.status_code == 200 and 'name="password"' in page.text
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
