@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from evimap.charting.component import Charting
+from evimap.citations.component import Citations
 from evimap.dedup.component import Dedup
 from evimap.errors import EvimapError, NoReview
 from evimap.importing import FileImport, Progress, import_file
@@ -124,6 +125,7 @@ class Review:
         self.search = Search(self)
         self.screening = Screening(self)
         self.dedup = Dedup(self)
+        self.citations = Citations(self)
 
     @classmethod
     def open(cls, folder: str | Path, db: str | None = None) -> Review:

@@ -24,6 +24,7 @@ class Reference:
     :param style: the layout it was read as: ``wos``, ``scopus``, ``scopus-new``, ``apa``,
         ``vancouver``, ``ieee``, ``text`` (anything else), ``openalex`` (online).
     :param ids: identifiers beside the DOI (``openalex``: ``W...``).
+    :param abstract: the abstract, when an online look-up found one.
     """
 
     raw: str
@@ -37,6 +38,7 @@ class Reference:
     doi: str = ""
     style: str = ""
     ids: dict[str, str] = field(default_factory=dict)
+    abstract: str = ""
 
     @property
     def first_author(self) -> str:
@@ -70,6 +72,7 @@ class Reference:
         """A bibliographic record of the cited work (the raw text kept verbatim)."""
         return Record(
             title=self.title,
+            abstract=self.abstract,
             authors=list(self.authors),
             year=self.year,
             source_title=self.source,
@@ -82,7 +85,7 @@ class Reference:
 
     def merge(self, other: Reference) -> None:
         """Fill this reference's empty fields from ``other`` (the same work cited elsewhere)."""
-        for name in ("title", "source", "volume", "issue", "pages", "doi"):
+        for name in ("title", "source", "volume", "issue", "pages", "doi", "abstract"):
             if not getattr(self, name) and getattr(other, name):
                 setattr(self, name, getattr(other, name))
         if self.year is None:

@@ -29,11 +29,13 @@ _PAGES = re.compile(r"^(?:pp?\.|art\.?\s*no\.?|art\.)\s*(.+)$", re.IGNORECASE)
 _NUMBER = re.compile(r"^[A-Za-z]?\d+[A-Za-z]?(?:\s*\(([^)]*)\))?$")
 # One author of the older layout: "Smith, J.A.," / "Van Den-Heuvel, M.P.," / "Kalé, L.,"
 _OLD_AUTHOR = re.compile(
-    r"[^\W\d_][^,()]{0,60}?,\s(?:[^\W\d_]{1,2}\.\s?-?){1,5}(?:,\s(?:Jr|Sr|II|III)\.?)?(?:,\s|$)"
+    r"[^\W\d_][^,();]{0,60}?,\s(?:(?:[^\W\d_]{1,2}\.|[A-ZÀ-Þ]{1,3})\s?-?){1,5}"
+    r"(?:,\s(?:Jr|Sr|II|III)\.?)?(?:,\s|$)"
 )
 _DOI = re.compile(r"\b(?:doi[:\s]*|https?://(?:dx\.)?doi\.org/)?(10\.\d{4,9}/\S+)", re.I)
 SCOPUS_NEW = re.compile(
-    r"^[^,]{1,60}\.?(?:; [^;,]{1,60})*, .+, \((?:1[5-9]|20)\d\d[a-z]?\)\s*\.?$|^.+, \((?:1[5-9]|20)\d\d\)$"
+    r"^[^,]{1,60}\.?(?:; [^;,]{1,60})*, .+, \((?:1[5-9]|20)\d\d[a-z]?\)\s*\.?$"
+    r"|^.+, \((?:1[5-9]|20)\d\d\)$"
 )
 """A reference in the newer Scopus layout (year last, in brackets)."""
 SCOPUS_OLD = re.compile(
@@ -110,7 +112,7 @@ def _parse_old(raw: str, text: str) -> Reference:
         # no year in brackets: "..., Compr Physiol, , 2013;3(1):403-428"
         loose = _YEAR_LOOSE.findall(text)
         ref.year = int(loose[-1]) if loose else None
-    block, title = _old_authors(head.strip())
+    block, title = _old_authors(head.strip(" ,"))
     ref.authors = author_list(block)
     if not ref.authors and "," in head:
         # a single author without initials, or a corporate one: "WHO, Title (2019) ..."

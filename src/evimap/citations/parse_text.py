@@ -17,7 +17,9 @@ _URL = re.compile(r"\b(?:available (?:at|from):?\s*|retrieved from\s*)?https?://
 _ACCESSED = re.compile(r"\[?\(?(?:accessed|cited|retrieved)(?: on)?\s[^\])]{3,30}[\])]?", re.I)
 _APA_YEAR = re.compile(r"\(\s*" + YEAR + r"[a-z]?(?:,\s*[^)]{1,30})?\)|\((?:n\.\s?d\.|in press)\)")
 _HARVARD_YEAR = re.compile(r"(?:^|[.,]\s|\s)" + YEAR + r"[a-z]?(?:[.,:]\s|\.$|$)")
-_VANCOUVER_YEAR = re.compile(YEAR + r"(?:\s[A-Z][a-z]{2,8}\.?(?:[-/][A-Z][a-z]{2})?(?:\s\d{1,2})?)?\s?[;:]")
+_VANCOUVER_YEAR = re.compile(
+    YEAR + r"(?:\s[A-Z][a-z]{2,8}\.?(?:[-/][A-Z][a-z]{2})?(?:\s\d{1,2})?)?\s?[;:]"
+)
 _ANY_YEAR = re.compile(r"(?<![\d/.-])" + YEAR + r"[a-z]?(?![\d/-])")
 _QUOTED = re.compile(r"[“\"]([^”\"]{8,}?)[,.]?[”\"]")
 # Vancouver authors: "Smith AB, Jones C-D, van Eck NJ" ending in ". "
@@ -160,9 +162,7 @@ def parse_text(raw: str) -> Reference:
     """
     text = _MARKER.sub("", clean_text(raw))
     text, doi = _strip_links(text)
-    candidates = [
-        parser(raw, text, doi) for parser in (parse_ieee, parse_apa, parse_vancouver)
-    ]
+    candidates = [parser(raw, text, doi) for parser in (parse_ieee, parse_apa, parse_vancouver)]
     found = [c for c in candidates if c is not None and c.has_author_year]
     if found:
         return max(found, key=_completeness)
