@@ -110,6 +110,10 @@ class _Read:
     stored: bool = False
 
 
+def _norm_raw(raw: str) -> str:
+    return " ".join(raw.lower().split())
+
+
 def _key(direction: str, origin: str, raw: str) -> str:
     return hashlib.sha256(f"{direction}\n{origin}\n{raw}".encode()).hexdigest()
 
@@ -137,6 +141,15 @@ def run_chase(
     review = Matcher(records)
     unit_of = dedup_state.unit_of_records(session)
     stored = set(session.scalars(select(CitationLink.key)))
+    # the same reference text chased before (from any record) stands for the same work
+    before = {
+        _norm_raw(raw): target
+        for raw, target in session.execute(
+            select(CitationLink.raw, CitationLink.target_record_id).where(
+                CitationLink.target_record_id.is_not(None)
+            )
+        )
+    }
     found: list[Reference] = []  # the new candidates, in order
     new = Matcher()
     reads: list[_Read] = []
@@ -173,6 +186,14 @@ def run_chase(
         read.stored = read.key in stored
         result.already_chased += read.stored
         hit = review.match(ref)
+        earlier = before.get(_norm_raw(ref.raw))
+        if hit is None and earlier is not None:
+            read.status, read.method, read.score = "matched", "chased_before", 1.0
+            read.target = unit_of.get(earlier, earlier)
+            read.evidence = {"record_id": earlier, "same_reference_text": True}
+            result.matched += 1
+            result.matched_by["chased_before"] = result.matched_by.get("chased_before", 0) + 1
+            continue
         if hit is not None:
             read.status, read.method, read.score = "matched", hit.method, hit.score
             read.target = unit_of.get(hit.key, hit.key)

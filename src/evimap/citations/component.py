@@ -164,6 +164,9 @@ class Citations:
         already: list[int] = []
         with review.store.transaction() as session:
             if path is not None:
+                digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+                if session.scalar(select(SourceFile).where(SourceFile.sha256 == digest)):
+                    raise CitationError(f"{path}: this file was already added; nothing to do")
                 found = [c.record for c in citing_in_file(path) if c.record is not None]
                 if not found:
                     raise CitationError(f"{path}: no records found")
@@ -205,8 +208,6 @@ class Citations:
 
 def _add_records(session, records, method: str, path: Path, actor: str) -> list[int]:
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    if session.scalar(select(SourceFile).where(SourceFile.sha256 == digest)) is not None:
-        raise CitationError(f"{path}: this file was already added")
     source = SourceFile(
         name=path.name,
         path=str(path),

@@ -38,7 +38,7 @@ JOURNAL_MIN = 0.8
 TITLE_KEY = 20
 """Characters of the space-free title used to find candidates by title."""
 _STOP = {"the", "of", "and", "in", "for", "on", "a", "an", "de", "la", "le", "der", "und", "et"}
-_RULES = ("doi", "title", "source_volume_page", "author_year_source")
+_RULES = ("doi", "title", "source_volume_page", "author_year_source", "same_citation")
 
 
 @dataclass(frozen=True)
@@ -46,8 +46,9 @@ class Match:
     """A reference matched to a record.
 
     :param key: the record's key in the matcher (a record id).
-    :param method: the rule that matched: ``doi``, ``title``, ``source_volume_page`` or
-        ``author_year_source``.
+    :param method: the rule that matched: ``doi``, ``title``, ``source_volume_page``,
+        ``author_year_source`` or ``same_citation`` (the same author, year, source, volume
+        and page, neither side with a title).
     :param score: how strongly the deciding evidence agrees (0-1).
     :param evidence: every comparison made (``doi``, ``title``, ``first_author``,
         ``year_difference``, ``source``, ``volume``, ``page``).
@@ -279,6 +280,18 @@ class Matcher:
             return Match(
                 key, "source_volume_page", round((1 + max(author, source)) / 2, 3), evidence
             )
+        if (
+            not (rk.title and keys.title)
+            and author >= 0.95
+            and same_year
+            and rk.source
+            and source == 1.0
+            and rk.volume == (keys.volume or "")
+            and rk.page == (keys.page_start or "")
+        ):
+            # the same citation without a title (a WoS entry: "Crane D, 1972, INVISIBLE COLL"),
+            # e.g. a candidate added from another reference list
+            return Match(key, "same_citation", 1.0, evidence)
         titles_differ = bool(rk.title and keys.title and title < 0.6)
         if author_ok and same_year and source >= JOURNAL_MIN and (volume or page):
             return None if titles_differ else Match(key, "author_year_source", source, evidence)
