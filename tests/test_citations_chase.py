@@ -8,6 +8,7 @@ import json
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
 
 from evimap.cli import app
@@ -18,7 +19,7 @@ from evimap.report.prisma import compute_prisma
 from evimap.review import Review
 from evimap.store.models_citations import CitationLink
 from tests.conftest import shared_data
-from tests.screening_support import make_review, new_db, write_review  # noqa: F401
+from tests.screening_support import make_review, new_db, review_db, write_review  # noqa: F401
 
 WOS = "massimoaria+bibliometrix/tests/testthat/fixtures/wos_sample.txt"
 SCOPUS = "massimoaria+bibliometrix/tests/testthat/fixtures/scopus_sample.csv"
@@ -301,13 +302,10 @@ def test_the_citations_migration_goes_down_and_up(review_db):
         assert "0010_citations" in store.revisions()
         store.downgrade("0010_citations@-1")
         assert "0010_citations" not in store.revisions()
-        with pytest.raises(Exception), store.read() as session:
+        with pytest.raises(DBAPIError), store.read() as session:
             session.execute(text("SELECT count(*) FROM citation_links"))
         store.upgrade()
         with store.read() as session:
             assert session.execute(text("SELECT count(*) FROM citation_links")).scalar() == 0
     finally:
         store.close()
-
-
-from tests.screening_support import review_db  # noqa: E402,F401
