@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import re
 import subprocess
 import sys
@@ -35,7 +36,9 @@ EXPORTS = ROOT.parent / "shared" / "data" / "exports"
 DEV = {"wos_sample.txt", "scopus_sample.csv", "scopus.ris"}
 SUFFIXES = {".txt", ".ciw", ".ris", ".csv", ".bib", ".nbib", ".xml"}
 # references that are bare identifiers (Lens IDs, OpenAlex work ids), not citations
-IDENTIFIER = re.compile(r"^(?:\d{3}-\d{3}-\d{3}-\d{3}-\d{3}[\dX]?|https?://openalex\.org/W\d+|W\d+)$")
+IDENTIFIER = re.compile(
+    r"^(?:\d{3}-\d{3}-\d{3}-\d{3}-\d{3}[\dX]?|(?:https?://openalex\.org/)?W\d+)$"
+)
 YEAR = re.compile(r"(?<!\d)(?:1[5-9]|20)\d\d(?!\d)")
 
 REFEXTRACT = r"""
@@ -52,6 +55,11 @@ for raw in json.load(sys.stdin):
     out.append({"first_author": first, "year": year})
 json.dump(out, sys.stdout)
 """
+
+
+def pct(n: int, of: int) -> str:
+    """``n`` of ``of`` as a percentage, one decimal."""
+    return f"{100 * n / of:.1f}%"
 
 
 def naive(raw: str) -> bool:
@@ -87,16 +95,22 @@ def files_with_references() -> list[tuple[Path, list[tuple[str, str]]]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--refextract-python", help="A Python with refextract installed.")
+    parser.add_argument(
+        "--sample",
+        type=int,
+        default=150,
+        help="References per file given to refextract (a seeded sample; it is slow).",
+    )
     args = parser.parse_args()
     if not EXPORTS.is_dir():
         sys.exit(f"no shared data at {EXPORTS}")
     header = f"{'file':38} {'set':8} {'refs':>5} {'evimap':>8} {'naive':>8}"
     if args.refextract_python:
-        header += f" {'refextract':>10} {'agree':>6}"
-    print(header)
-    totals = {"refs": 0, "evimap": 0, "naive": 0, "refextract": 0}
+        header += f" {'evimap*':>8} {'refextract*':>10} {'agree*':>6}"
+    print(header, flush=True)
+    totals = dict.fromkeys(("refs", "evimap", "naive", "refextract", "sample", "sample_evimap"), 0)
     for path, refs in files_with_references():
-        if all(IDENTIFIER.match(raw.strip()) for raw, _ in refs):
+        if sum(1 for raw, _ in refs if IDENTIFIER.match(raw.strip())) >= 0.9 * len(refs):
             print(f"{path.name:38} {'':8} {len(refs):>5}  skipped: identifiers, not citations")
             continue
         started = time.perf_counter()
@@ -104,36 +118,43 @@ def main() -> None:
         seconds = time.perf_counter() - started
         ours = sum(r.has_author_year for r in parsed)
         base = sum(naive(raw) for raw, _ in refs)
-        share = lambda n: f"{100 * n / len(refs):7.1f}%"  # noqa: E731
         line = f"{path.name:38} {'dev' if path.name in DEV else 'held-out':8} {len(refs):>5}"
-        line += f" {share(ours)} {share(base)}"
+        line += f" {pct(ours, len(refs)):>8} {pct(base, len(refs)):>8}"
         totals["refs"] += len(refs)
         totals["evimap"] += ours
         totals["naive"] += base
         if args.refextract_python:
-            theirs = refextract_parse(args.refextract_python, [raw for raw, _ in refs])
+            picked = sorted(random.Random(7).sample(range(len(refs)), min(args.sample, len(refs))))
+            theirs = refextract_parse(args.refextract_python, [refs[i][0] for i in picked])
+            mine = [parsed[i] for i in picked]
+            on_sample = sum(r.has_author_year for r in mine)
             got = sum(1 for t in theirs if t["first_author"] and t["year"])
             agree = sum(
                 1
-                for ours_ref, t in zip(parsed, theirs, strict=True)
+                for ours_ref, t in zip(mine, theirs, strict=True)
                 if ours_ref.has_author_year
                 and t["first_author"]
                 and t["year"]
                 and str(ours_ref.year) == str(t["year"])[:4]
                 and ours_ref.first_author.lower() in t["first_author"].lower()
             )
+            totals["sample"] += len(picked)
+            totals["sample_evimap"] += on_sample
             totals["refextract"] += got
-            line += f" {share(got):>10} {share(agree):>6}"
-        print(line + f"   ({1000 * seconds / len(refs):.2f} ms/ref)")
+            line += f" {pct(on_sample, len(picked)):>8} {pct(got, len(picked)):>10}"
+            line += f" {pct(agree, len(picked)):>6}  (n={len(picked)})"
+        print(line + f"   ({1000 * seconds / len(refs):.2f} ms/ref)", flush=True)
     n = totals["refs"]
     line = f"{'all files':38} {'':8} {n:>5} {100 * totals['evimap'] / n:7.1f}%"
     line += f" {100 * totals['naive'] / n:7.1f}%"
-    if args.refextract_python:
-        line += f" {100 * totals['refextract'] / n:9.1f}%"
-    print(line)
+    if args.refextract_python and totals["sample"]:
+        m = totals["sample"]
+        line += f" {100 * totals['sample_evimap'] / m:7.1f}% {100 * totals['refextract'] / m:9.1f}%"
+    print(line, flush=True)
     print(
-        "evimap/naive/refextract: share of references read with a first author and a year;"
-        " agree: share where refextract and evimap give the same first author and year."
+        "evimap/naive/refextract: share of references read with a first author and a year; "
+        "*: on the sample given to refextract; agree: evimap and refextract read the same "
+        "first author and year."
     )
 
 
