@@ -293,6 +293,8 @@ class Matcher:
             # e.g. a candidate added from another reference list
             return Match(key, "same_citation", 1.0, evidence)
         titles_differ = bool(rk.title and keys.title and title < 0.6)
-        if author_ok and same_year and source >= JOURNAL_MIN and (volume or page):
+        # the cited first author must be the record's first author here (volume or page alone
+        # with a co-author of the same year is too little)
+        if author >= 0.95 and same_year and source >= JOURNAL_MIN and (volume or page):
             return None if titles_differ else Match(key, "author_year_source", source, evidence)
         return None
