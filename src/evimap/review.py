@@ -12,6 +12,7 @@ from typing import Any
 
 from evimap.accounts import Accounts
 from evimap.charting.component import Charting
+from evimap.citations.component import Citations
 from evimap.dedup.component import Dedup
 from evimap.errors import EvimapError, NoReview
 from evimap.importing import FileImport, Progress, import_file
@@ -136,6 +137,7 @@ class Review:
         self.search = Search(self)
         self.screening = Screening(self)
         self.dedup = Dedup(self)
+        self.citations = Citations(self)
 
     @classmethod
     def open(cls, folder: str | Path, db: str | None = None) -> Review:
