@@ -131,6 +131,20 @@ def test_a_pdf_matches_by_doi_in_its_name_source_id_record_id_or_doi_inside():
     assert match_pdf("scan.pdf", b"%PDF-1.4 nothing", candidates).record_ids == ()
 
 
+def test_a_doi_in_compressed_page_text_is_read_with_pypdf(tmp_path):
+    candidates = {8: Candidate(8, "10.1000/w2", "")}
+    data = pdf_bytes("Published as", doi="10.1000/W2", compress=True)
+    assert b"10.1000" not in data  # not findable in the raw bytes
+    path = tmp_path / "paper.pdf"
+    path.write_bytes(data)
+    assert dois_in_pdf(data) == []
+    assert dois_in_pdf(data, path) == ["10.1000/w2"]
+    assert match_pdf("paper.pdf", data, candidates, path).by == "doi in file"
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.4 not really")
+    assert dois_in_pdf(b"%PDF-1.4 not really", broken) == []
+
+
 def test_many_pdfs_attach_each_to_its_sought_record(team, tmp_path):
     review, ids = team
     _decide_all(

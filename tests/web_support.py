@@ -191,15 +191,24 @@ def make_review(
     return review, ids
 
 
-def pdf_bytes(text: str = "evimap test", doi: str = "") -> bytes:
-    """A small valid one-page PDF showing ``text``; ``doi`` goes into its metadata."""
-    stream = f"BT /F1 18 Tf 40 100 Td ({text}) Tj ET".encode()
+def pdf_bytes(text: str = "evimap test", doi: str = "", compress: bool = False) -> bytes:
+    """A small valid one-page PDF showing ``text``; ``doi`` goes into its metadata, or, with
+    ``compress``, into its page text, compressed (so only a PDF reader finds it)."""
+    import zlib
+
+    shown = f"{text} doi:{doi}" if compress else text
+    if compress:
+        doi = ""
+    stream = f"BT /F1 18 Tf 40 100 Td ({shown}) Tj ET".encode()
+    filters = b""
+    if compress:
+        stream, filters = zlib.compress(stream), b" /Filter /FlateDecode"
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 200] /Contents 4 0 R "
         b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Length %d%s >>\nstream\n" % (len(stream), filters) + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
         f"<< /Title ({text}) /Subject (doi:{doi}) >>".encode(),
     ]

@@ -339,7 +339,7 @@ class Screening:
         for name, path in files:
             with Path(path).open("rb") as handle:
                 head = handle.read(fulltext_match.HEAD_BYTES)
-            found = fulltext_match.match_pdf(name, head, candidates)
+            found = fulltext_match.match_pdf(name, head, candidates, path)
             row: dict[str, Any] = {
                 "file": name,
                 "record_id": None,
