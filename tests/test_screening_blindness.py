@@ -101,6 +101,7 @@ def _calls(ids, decisions_file, pdf):
         reads += [
             ("queue", (stage,), {}),
             ("queue", (stage,), {"todo_only": False}),
+            ("next_todo", (stage,), {}),
             ("next", (stage,), {}),
             ("progress", (stage,), {}),
             ("decisions", (stage,), {}),

@@ -439,6 +439,17 @@ class Screening:
                 session, self._config(session), stage, as_reviewer, todo_only=todo_only
             )
 
+    def next_todo(self, stage: str, *, as_reviewer: str, skip: int | None = None) -> int | None:
+        """The id of the reviewer's next record to decide (``queue(...)[0]``, other than
+        ``skip``) in one query: what the screen moves to after each decision.
+
+        :param stage: the stage.
+        :param as_reviewer: the reviewer.
+        :param skip: a record to pass over (the one just decided).
+        """
+        with self._review.store.read() as session:
+            return view.next_todo(session, self._config(session), stage, as_reviewer, skip=skip)
+
     def next(self, stage: str, *, as_reviewer: str) -> view.RecordView | None:
         """The reviewer's next record to decide, or None when done.
 

@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session, aliased
 
 from evimap.records import Record
 from evimap.screening import ledger, units
@@ -23,7 +23,12 @@ from evimap.screening.config import ScreeningConfig
 from evimap.screening.errors import InvalidDecision, NotPermitted
 from evimap.screening.highlight import Span, highlight
 from evimap.store.events import Event, EventLog, _aware
-from evimap.store.models_screening import DecisionRow
+from evimap.store.models_screening import (
+    AssignmentRow,
+    DecisionRow,
+    FulltextRow,
+    SettlementRow,
+)
 
 
 @dataclass(frozen=True)
@@ -186,6 +191,50 @@ def queue(
             r for r, row in ledger.fulltext_status(session).items() if row.status == "not_retrieved"
         }
     return [rid for rid, _ in mine if (rid, viewer) not in decided and rid not in blocked]
+
+
+def next_todo(
+    session: Session,
+    config: ScreeningConfig,
+    stage: str,
+    viewer: str,
+    *,
+    skip: int | None = None,
+) -> int | None:
+    """The first record of ``viewer``'s queue still to decide (as :func:`queue` orders and
+    filters it), other than ``skip``; one query, for the answer to every decision."""
+    config.stage(stage)
+    config.role(viewer)
+    rid = AssignmentRow.record_id
+    newer = aliased(DecisionRow)
+    latest = (
+        select(func.max(newer.id))
+        .where(newer.stage == stage, newer.record_id == rid, newer.reviewer == viewer)
+        .correlate(AssignmentRow)
+        .scalar_subquery()
+    )
+    decided = exists().where(DecisionRow.id == latest, DecisionRow.decision != "")
+    settled = exists().where(SettlementRow.stage == stage, SettlementRow.record_id == rid)
+    query = select(rid).where(
+        AssignmentRow.stage == stage, AssignmentRow.reviewer == viewer, ~decided, ~settled
+    )
+    if stage == "full_text":
+        row = aliased(FulltextRow)
+        newest = (
+            select(func.max(row.id))
+            .where(row.record_id == rid)
+            .correlate(AssignmentRow)
+            .scalar_subquery()
+        )
+        query = query.where(
+            ~exists().where(FulltextRow.id == newest, FulltextRow.status == "not_retrieved")
+        )
+    if skip is not None:
+        query = query.where(rid != skip)
+    query = query.order_by(
+        AssignmentRow.round.desc(), AssignmentRow.position, AssignmentRow.id
+    ).limit(1)
+    return session.scalar(query)
 
 
 MY_FILTERS = ("all", "todo", "decided", "include", "exclude", "maybe", "settled")

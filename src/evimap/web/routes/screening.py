@@ -149,8 +149,10 @@ def decide(stage: Stage, body: DecideBody, ctx: Ctx = ReviewCtx) -> dict[str, An
         note=body.note,
         **ctx.who,
     )
-    todo = [r for r in screening.queue(stage, **ctx.who) if r != body.record_id]
-    return {"recorded": asdict(recorded), "next": todo[0] if todo else None}
+    return {
+        "recorded": asdict(recorded),
+        "next": screening.next_todo(stage, skip=body.record_id, **ctx.who),
+    }
 
 
 class UndoBody(Body_):
