@@ -139,3 +139,13 @@ class SearchSyntaxError(EvimapError):
 
 class SearchError(EvimapError):
     """A search equation is well-formed but cannot be run or written as asked."""
+
+
+class AmbiguousSyntax(SearchError):
+    """An equation's field codes belong to several database syntaxes (or to one evimap does not
+    read), so its syntax cannot be told; ``candidates`` lists them, most codes first."""
+
+    def __init__(self, message: str, candidates: list[str], markers: list[dict] | None = None):
+        self.candidates = candidates
+        self.markers = markers or []
+        super().__init__(message)
