@@ -25,7 +25,7 @@ COMMON = [
     'TI=("alliance rupture" OR repair*) AND AB=psychotherapy',
     "TS=(rupture NEAR/3 repair)",
     "AU=safran AND SO=psychotherapy AND PY=2000-2020",
-    "AK=alliance OR KP=psychotherapy",
+    "AK=alliance",
     "DO=10.1037/pst0000123",
     "(TS=repair OR TI=rupture) AND (AB=therapy NOT AB=surgery)",
     "PY=2015 AND TS=repair",
@@ -69,7 +69,9 @@ def test_reference_equation_translates_to_all_five_syntaxes():
 @pytest.mark.parametrize(
     "equation,target,warning",
     [
-        ("wom?n", "pubmed", "only truncates at the end"),
+        ("behavio?r", "pubmed", "only truncates at the end"),
+        ("wom?n", "pubmed", "rejects truncation with fewer than 4 letters"),
+        ("KP=psychotherapy", "pubmed", "has no field for words in subject headings"),
         ("behavio$r", "scopus", "no '$' wildcard"),
         ("TS=(rupture NEAR/3 repair*)", "pubmed", "proximity works only"),
         ("TS=(rupture NEAR/3 repair)", "pubmed", None),

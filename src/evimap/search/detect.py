@@ -139,9 +139,18 @@ RULES: list[MarkerRule] = [
         "EBSCOhost proximity operator",
         0,
     ),
-    _rule(r"(?<![\w#])S\d+\s+(?:AND|OR|NOT)\b|\b(?:AND|OR|NOT)\s+S\d+\b", ("ebsco",), "EBSCOhost line reference", 0),
+    _rule(
+        r"(?<![\w#])S\d+\s+(?:AND|OR|NOT)\b|\b(?:AND|OR|NOT)\s+S\d+\b",
+        ("ebsco",),
+        "EBSCOhost line reference",
+        0,
+    ),
     # --- platforms evimap recognises but does not read --------------------------------------
-    _rule(r"'[^']+'/(?:exp|de|mj|syn|br|dd)\b|/(?:exp|mj|de)\b", ("embase.com",), "Embase.com Emtree term"),
+    _rule(
+        r"'[^']+'/(?:exp|de|mj|syn|br|dd)\b|/(?:exp|mj|de)\b",
+        ("embase.com",),
+        "Embase.com Emtree term",
+    ),
     _rule(r"\[[^\]]+\]/(?:lim|py|de|it)\b", ("embase.com",), "Embase.com limit"),
     _rule(
         r"(?<=[\w*\"')?])\s*:(?:ti|ab|kw|de|it|tn|dn|au|af|so|lnk)(?:,(?:ti|ab|kw|de|it|tn|dn))*\b",
@@ -150,7 +159,11 @@ RULES: list[MarkerRule] = [
     ),
     _rule(r"\bMeSH descriptor:|\[mh\s*[\"^]", ("cochrane",), "Cochrane MeSH search"),
     _rule(r"\bNEXT(?:/\d+)?\b", ("embase.com", "cochrane"), "NEXT proximity operator", 0),
-    _rule(r"\bnoft\(|\b(?:MAINSUBJECT|MESH|SU|TI|AB|DE)\.EXACT(?:\.EXPLODE)?\(", ("proquest",), "ProQuest field code"),
+    _rule(
+        r"\bnoft\(|\b(?:MAINSUBJECT|MESH|SU|TI|AB|DE)\.EXACT(?:\.EXPLODE)?\(",
+        ("proquest",),
+        "ProQuest field code",
+    ),
 ]
 
 
@@ -329,8 +342,9 @@ def check_foreign(equation: str, syntax: str) -> None:
     if native:
         hint = f"; give --syntax {native[0]} (or no --syntax, to detect it)"
     what = m.what if m.what.startswith(owners) else f"{m.what} ({owners})"
+    article = "an" if what[0].lower() in "aeiou" else "a"
     raise SearchSyntaxError(
-        f"{m.text!r} is a {what}, not {label(syntax)} syntax{hint}",
+        f"{m.text!r} is {article} {what}, not {label(syntax)} syntax{hint}",
         equation,
         m.start,
         syntax,

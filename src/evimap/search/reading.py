@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from evimap.errors import SearchSyntaxError
 from evimap.search.detect import Detection, choose_syntax
 from evimap.search.syntax import get_syntax
 from evimap.search.tree import Node
@@ -54,5 +55,11 @@ def read(equation: str, syntax: str | None = None) -> Reading:
     """
     given = get_syntax(syntax).name if syntax else None
     chosen, detection, warnings = choose_syntax(equation, given)
-    tree = get_syntax(chosen).parse(equation)
+    try:
+        tree = get_syntax(chosen).parse(equation)
+    except SearchSyntaxError as exc:
+        if not warnings:
+            raise
+        message = f"{warnings[0]}; {exc.message}"
+        raise SearchSyntaxError(message, exc.equation, exc.position, exc.syntax) from None
     return Reading(equation, chosen, tree, detection, given, warnings)

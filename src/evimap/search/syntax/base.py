@@ -3,12 +3,11 @@ back into its own text with a warning for each feature the database lacks."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from lark import Token
-
-import re
 
 from evimap.errors import SearchError, SearchSyntaxError
 from evimap.search.detect import mask_quotes
@@ -290,7 +289,8 @@ class Syntax(Hooks):
         self.warn(
             w,
             f"has no subject headings to match exactly; {node.text!r} is searched as a phrase "
-            f"in {tag or 'the subject field'}" + (" (narrower headings not included)" if node.explode else ""),
+            f"in {tag or 'the subject field'}"
+            + (" (narrower headings not included)" if node.explode else ""),
         )
         return self.tag_leaf(tag, '"' + node.text + '"'), True
 

@@ -4,9 +4,10 @@ Precedence: none. PubMed processes Boolean operators left to right (PubMed User 
 ``a OR b AND c`` is ``(a OR b) AND c`` and ``a AND b OR c`` is ``(a AND b) OR c``. A tag applies
 to the words before it up to an operator (``breast cancer[tiab]`` is the phrase); untagged words
 side by side are ANDed. ``[mh]`` (``[mesh]``, ``[majr]``) searches a MeSH heading, exploded;
-``[mh:noexp]`` the heading alone. Field tags are suffixes on each term: ``[tiab]`` (title, abstract and author
-keywords: evimap's title-abstract-keywords), ``[ti]``, ``[ab]``, ``[ot]`` (author keywords),
-``[mh]`` (MeSH), ``[au]``, ``[ta]``/``[journal]``, ``[aid]`` (DOI), ``[dp]`` (``2010:2020[dp]``).
+``[mh:noexp]`` the heading alone. Field tags are suffixes on each term: ``[tiab]`` (title,
+abstract and author keywords: evimap's title-abstract-keywords), ``[ti]``, ``[ab]``, ``[ot]``
+(author keywords), ``[tw]`` (text words, headings too), ``[au]``, ``[ta]``/``[journal]``,
+``[aid]`` (DOI), ``[dp]`` (``2010:2020[dp]``).
 PubMed has no tag on a parenthesised group, so every term carries its own tag. Truncation:
 ``*`` only. Proximity: ``"a b"[tiab:~n]`` (two words within n words, either order).
 """
@@ -108,7 +109,7 @@ class PubMed(Syntax):
         if key in _HEADING_TAGS:
             words = _words_of(node) if _untagged_words(node) else None
             if words is None:
-                raise ValueError(f"{str(token)!r} needs a heading before it: \"Term\"{token}")
+                raise ValueError(f'{str(token)!r} needs a heading before it: "Term"{token}')
             return Heading(" ".join(words), ":noexp" not in str(token).lower(), node_span(node))
         fields = self.fields_of(token)
         if isinstance(node, _Pending):
@@ -143,6 +144,15 @@ class PubMed(Syntax):
 
     def tag_leaf(self, tag: str, core: str) -> str:
         return f"{core}[{tag}]"
+
+    def cover(self, fields: frozenset[str], w) -> list[str]:
+        if "subject" in fields:
+            self.warn(
+                w,
+                "has no field for words in subject headings; [mh] searches whole MeSH headings "
+                "(exploded), so the subject part is not the same search",
+            )
+        return super().cover(fields, w)
 
     def heading(self, node: Heading, w) -> tuple[str, bool]:
         return f'"{node.text}"[{"mh" if node.explode else "mh:noexp"}]', True
