@@ -28,6 +28,7 @@ within one field item, spans for highlighting) need control of the text.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import json
 import mmap
@@ -112,7 +113,6 @@ class _CleanTable(dict):
 
 
 _CLEAN = _CleanTable()
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 # ASCII bytes: letters lower-cased, digits kept, everything else (with "_", "\n", "\x1e") a space;
 # non-ASCII bytes (UTF-8 of letters and digits, once cleaned) pass through
 _BYTES = bytes(
@@ -123,15 +123,31 @@ _WORD_CLASS = rb"[0-9a-z\x80-\xff]"
 _ONE_CHAR = rb"(?:[0-9a-z]|[\xc0-\xff][\x80-\xbf]*)"
 
 
-def _clean_char(m: re.Match[str]) -> str:
-    return _CLEAN[m.group()]
+# the same, for a chunk of records laid out at once: "\x1d" (written before each record) becomes
+# the record separator "\n", "\x1e" (between list items) stays
+_CHUNK_BYTES = bytes(RECORD if b == 0x1D else ITEM if b == ITEM else _BYTES[b] for b in range(256))
+
+
+def _clean_run(exc: UnicodeEncodeError) -> tuple[bytes, int]:
+    """Codec error handler: a run of non-ASCII characters, cleaned, as UTF-8 bytes (so the
+    ASCII bulk of a text is copied by the codec and only these runs cost a Python call)."""
+    run = exc.object[exc.start : exc.end]
+    return "".join([_CLEAN[c] for c in run]).encode("utf-8"), exc.end
+
+
+codecs.register_error("evimap.search.clean", _clean_run)
+
+
+def clean_chunk(texts: list[str]) -> bytes:
+    """Many records' texts of one stream laid out at once: ``\n`` before each, list items
+    already joined by ``\x1e``."""
+    big = "\x1d" + "\x1d".join(texts)
+    return big.encode("ascii", "evimap.search.clean").translate(_CHUNK_BYTES)
 
 
 def clean(text: str) -> bytes:
     """A text as the streams hold it: folded, non-word characters as spaces, UTF-8."""
-    if not text.isascii():
-        text = _NON_ASCII.sub(_clean_char, text)
-    return text.encode("utf-8").translate(_BYTES)
+    return text.encode("ascii", "evimap.search.clean").translate(_BYTES)
 
 
 _SUBHEADING = re.compile(r"^\*?([^/]*[A-Z][^/]*?)\s*(?:/\s*\*?[a-z][a-z ,&-]*)+$")
@@ -166,25 +182,23 @@ def record_streams(record: Record) -> dict[str, list[str]]:
     }
 
 
-def _items(record: Record, stream: str) -> list[str]:
+def _raw(record: Record, stream: str) -> str:
+    """A record's text of one stream, list items joined by ``\x1e`` (a control character no
+    export keeps in a field)."""
     if stream == "title":
-        return [record.title]
+        return record.title or ""
     if stream == "abstract":
-        return [record.abstract]
+        return record.abstract or ""
     if stream == "keywords":
-        return record.keywords
+        return "\x1e".join(record.keywords)
     if stream == "subject":
-        return record.indexed_keywords
-    return record_streams(record)[stream]
+        return "\x1e".join(record.indexed_keywords)
+    return "\x1e".join(t or "" for t in record_streams(record)[stream])
 
 
-def _layout(record: Record, stream: str) -> bytes:
-    items = _items(record, stream)
-    if stream == "headings":
-        return b"\n" + b"\x1e".join(heading_key(t) for t in items if t)
-    if len(items) == 1:
-        return b"\n" + clean(items[0] or "")
-    return b"\n" + b"\x1e".join(clean(t or "") for t in items)
+def _headings(record: Record) -> bytes:
+    items = record_streams(record)["headings"]
+    return b"\n" + b"\x1e".join(heading_key(t) for t in items if t)
 
 
 # ---- one stream ---------------------------------------------------------------------------
@@ -295,18 +309,18 @@ class Stream:
         arr = np.array(spans, dtype=np.int64)
         return arr[:, 0], arr[:, 1]
 
-    def spaces_only(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def spaces_only(self, a: np.ndarray, b: np.ndarray, width: int = 8) -> np.ndarray:
         """For each pair of offsets: is ``data[a:b]`` one or more spaces (same item, words
-        next to each other)?"""
+        next to each other)? Checked on the first ``width`` bytes for all pairs at once; only
+        the rare gaps longer than that, all spaces so far, are read further."""
         gap = b - a
         ok = gap >= 1
-        short = ok & (gap <= 8)
-        if short.any():
-            idx = a[short][:, None] + np.arange(8)
-            inside = np.arange(8) < gap[short][:, None]
-            idx = np.minimum(idx, len(self.arr) - 1)
-            ok[short] = np.all((self.arr[idx] == SPACE) | ~inside, axis=1)
-        for i in np.flatnonzero(ok & (gap > 8)).tolist():
+        if not ok.any():
+            return ok
+        idx = np.minimum(a[:, None] + np.arange(width), len(self.arr) - 1)
+        inside = np.arange(width) < gap[:, None]
+        ok &= np.all((self.arr[idx] == SPACE) | ~inside, axis=1)
+        for i in np.flatnonzero(ok & (gap > width)).tolist():
             ok[i] = not bytes(self.data[int(a[i]) : int(b[i])]).strip(b" ")
         return ok
 
@@ -408,37 +422,45 @@ class Index:
             self.on_build({"streams": list(missing)})
 
     def _lay_out(self, records: Iterable[tuple[int, Record]], names: tuple[str, ...], first: bool):
-        parts: dict[str, list[bytes]] = {n: [] for n in names}
+        texts: dict[str, list] = {n: [] for n in names}
         out: dict[str, bytearray] = {n: bytearray() for n in names}
-        lengths: dict[str, list[int]] = {n: [] for n in names}
+        starts: dict[str, list[np.ndarray]] = {n: [] for n in names}
         ids: list[int] = []
         years: list[int] = []
         count = 0
+
+        def flush() -> None:
+            for n in names:
+                if n == "headings":
+                    part = b"".join(texts[n])
+                else:
+                    part = clean_chunk(texts[n]) if texts[n] else b""
+                found = np.flatnonzero(np.frombuffer(part, dtype=np.uint8) == RECORD)
+                starts[n].append(found + len(out[n]))
+                out[n] += part
+                texts[n].clear()
+
         for record_id, record in records:
             if first:
                 ids.append(record_id)
                 years.append(record.year or 0)
             for n in names:
-                text = _layout(record, n)
-                parts[n].append(text)
-                lengths[n].append(len(text))
+                texts[n].append(_headings(record) if n == "headings" else _raw(record, n))
             count += 1
             if count % CHUNK == 0:
-                for n in names:
-                    out[n] += b"".join(parts[n])
-                    parts[n].clear()
+                flush()
+        flush()
         if first:
             self._ids = np.array(ids, dtype=np.int64)
             self._years = np.array(years, dtype=np.int32)
         elif count != self.size:
             raise ValueError(f"the records changed while laying out ({count} != {self.size})")
         for n in names:
-            out[n] += b"".join(parts[n])
+            found = np.concatenate(starts[n] + [np.array([len(out[n])], dtype=np.int64)])
             out[n] += b"\n"
-            starts = np.zeros(count + 1, dtype=np.int64)
-            np.cumsum(np.array(lengths[n], dtype=np.int64), out=starts[1:])
-            self.streams[n] = Stream(out[n], starts)
-            del parts[n], lengths[n]
+            if len(found) != count + 1:
+                raise ValueError(f"stream {n}: {len(found) - 1} records laid out, not {count}")
+            self.streams[n] = Stream(out[n], found.astype(np.int64))
 
     # ---- saving --------------------------------------------------------------------------
 
