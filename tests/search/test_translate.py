@@ -146,3 +146,27 @@ def test_syntax_errors_point_at_the_position_with_a_caret(syntax, equation, mess
     lines = str(err).splitlines()
     assert lines[1] == "  " + equation
     assert lines[2] == "  " + " " * (column - 1) + "^"
+
+
+@pytest.mark.parametrize(
+    "equation,text,warned",
+    [
+        ("rep*", "rep[tiab]", True),
+        ("ab*", "ab[tiab]", True),
+        ("ther*", "ther*[tiab]", False),
+        ("therap*", "therap*[tiab]", False),
+        ('"alliance rup*"', '"alliance rup"[tiab]', True),
+    ],
+)
+def test_pubmed_never_gets_truncation_under_four_letters(equation, text, warned):
+    out = translate(equation, "pubmed")
+    assert out.text == text
+    assert any("fewer than 4 letters" in w for w in out.warnings) == warned
+
+
+def test_subject_words_round_trip_where_databases_have_them():
+    tree = _canonical("AK=alliance OR KP=psychotherapy")
+    for name in ("wos", "scopus", "ebsco", "ovid"):
+        written = get_syntax(name).render(tree)
+        assert written.warnings == []
+        assert get_syntax(name).parse(written.text) == tree, written.text
