@@ -182,18 +182,26 @@ def record_streams(record: Record) -> dict[str, list[str]]:
     }
 
 
+def _plain(text: str | None) -> str:
+    """A field's text without the two control characters the layout uses as separators."""
+    if not text:
+        return ""
+    if "\x1e" in text or "\x1d" in text:
+        return text.replace("\x1e", " ").replace("\x1d", " ")
+    return text
+
+
 def _raw(record: Record, stream: str) -> str:
-    """A record's text of one stream, list items joined by ``\x1e`` (a control character no
-    export keeps in a field)."""
+    """A record's text of one stream, list items joined by ``\x1e``."""
     if stream == "title":
-        return record.title or ""
+        return _plain(record.title)
     if stream == "abstract":
-        return record.abstract or ""
+        return _plain(record.abstract)
     if stream == "keywords":
-        return "\x1e".join(record.keywords)
+        return "\x1e".join(map(_plain, record.keywords))
     if stream == "subject":
-        return "\x1e".join(record.indexed_keywords)
-    return "\x1e".join(t or "" for t in record_streams(record)[stream])
+        return "\x1e".join(map(_plain, record.indexed_keywords))
+    return "\x1e".join(map(_plain, record_streams(record)[stream]))
 
 
 def _headings(record: Record) -> bytes:
