@@ -182,6 +182,9 @@ class Search:
             first = [True]
 
             def records() -> Iterator[tuple[int, Record]]:
+                if first[0]:  # the first complete pass fills the columns
+                    for column in meta.values():
+                        column.clear()
                 for record_id, record in self._review.records.iter():
                     if first[0]:
                         meta["database"].append(record.source_database)

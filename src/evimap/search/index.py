@@ -35,7 +35,7 @@ import mmap
 import os
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import ahocorasick_rs
@@ -619,8 +619,3 @@ def query_tokens(text: str) -> list[str]:
             out.append(m.group())
         prev_end = m.end()
     return [t for t in out if t.strip("*?$") or t == "*"]
-
-
-def iter_pairs(records: Iterable[Record]) -> Iterator[tuple[int, Record]]:
-    """``(row, record)`` pairs for records without store ids."""
-    return enumerate(records)
