@@ -8,7 +8,8 @@ records do not merge when
   conference abstracts printed in one journal supplement share journal, year, volume and
   often a first page (``S69`` and ``S69-S70``), sometimes even one DOI for the whole
   supplement, and differ in their titles;
-- **they are recurring items that differ in issue, first page, volume or year**
+- **they are recurring items that differ in issue, first page or volume** (or year, when
+  none of those is known on both sides)
   (:func:`is_recurring`): "Editor's comments", editorials, errata, replies, "Introduction",
   "Preface" come back in every issue with the same title and often the same author;
 - **they were printed in another issue at another first page** (both known and both
@@ -156,17 +157,18 @@ def _differ(a: Keys, b: Keys, name: str) -> bool:
 
 
 def _recurring_conflict(a: Keys, b: Keys) -> str:
-    """For recurring items: the first of issue, first page, volume, year in which they differ."""
+    """For recurring items: the first of issue, first page, volume in which they differ; the
+    year only when none of those is known on both sides (databases disagree on the year of
+    one item, an online-first year against the issue's, more often than on its issue)."""
     if not (is_recurring(a) or is_recurring(b)):
         return ""
-    for name, label in (
-        ("issue", "issue"),
-        ("page_digits", "first page"),
-        ("volume", "volume"),
-        ("year", "year"),
-    ):
+    fields = (("issue", "issue"), ("page_digits", "first page"), ("volume", "volume"))
+    for name, label in fields:
         if _differ(a, b, name):
             return f"recurring item ({a.title or b.title!r}) in another {label}"
+    comparable = any(getattr(a, name) and getattr(b, name) for name, _ in fields)
+    if not comparable and _differ(a, b, "year"):
+        return f"recurring item ({a.title or b.title!r}) of another year"
     return ""
 
 

@@ -7,8 +7,8 @@ The rule, field by field (documented here and in the CLI help):
    volume, issue, pages, DOI; ties go to the database listed first in the protocol's
    ``search.databases``, then to the smallest record id.
 2. **Title, authors, year, source title, volume, issue, pages, DOI, PubMed ID, language,
-   document type, publisher, URL**: the kept member's value; when it has none, the first non-empty value of
-   the other members in record-id order.
+   document type, publisher, URL**: the kept member's value; when it has none, the first
+   non-empty value of the other members in record-id order.
 3. **Abstract**: the longest abstract of any member (databases truncate abstracts).
 4. **Keywords, indexed keywords, subject areas, ISSNs, ISBNs**: the union over members, in order.
 5. **Cited references**: the longest reference list of any member.
