@@ -56,7 +56,11 @@ def test_import_then_list_records_as_csv_and_json(tmp_path):
         "year",
         "doi",
         "cited_references",
+        "status",
+        "kept_id",
+        "reason",
     ]
+    assert {r["status"] for r in rows} == {"unique"}  # no dedup run yet
     wos = [r for r in rows if r["source_database"] == "Web of Science"]
     assert wos[0]["doi"] == "10.1080/10503300802291463"
     assert wos[0]["cited_references"] == "2"

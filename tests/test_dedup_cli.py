@@ -41,7 +41,24 @@ def test_dedup_run_json_export_and_undo(tmp_path):
     assert result.exit_code == 0, result.output
     with out.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
-    assert len(rows) == 8 and set(rows[0]) == {"record_id", "cluster_id"}
+    assert len(rows) == 8 and list(rows[0]) == [
+        "record_id",
+        "cluster_id",
+        "evimap_id",
+        "title",
+        "database",
+        "kept",
+        "pass",
+        "score",
+    ]
+    by_source = {r["record_id"]: r for r in rows}
+    rupture = [by_source["WOS:1"], by_source["2-s2.0-1"]]
+    assert {r["cluster_id"] for r in rupture} == {
+        next(r["evimap_id"] for r in rupture if r["kept"] == "yes")
+    }
+    assert {r["pass"] for r in rupture} == {"doi"} and {r["score"] for r in rupture} == {"1.0"}
+    alone = by_source["2-s2.0-3"]
+    assert (alone["cluster_id"], alone["kept"], alone["pass"]) == (alone["evimap_id"], "yes", "")
     result = runner.invoke(app, ["dedup", "undo", str(folder)])
     assert result.exit_code == 0, result.output
     assert "8 records -> 8 unique records" in result.output

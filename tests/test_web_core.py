@@ -232,36 +232,6 @@ def test_a_study_is_charted_from_form_inputs_and_verified(team):
     assert [e.kind for e in review.events.read(prefix="chart.")] == ["chart.form", "chart.verify"]
 
 
-def test_one_record_is_detached_from_its_cluster_and_stays_apart(store, tmp_path):
-    from tests.test_dedup_store import SUPERVISION, _review, _seed
-
-    _seed(store)
-    review = _review(store, tmp_path)
-    review.dedup.run(actor="t")
-    cluster = next(
-        c
-        for c in review.dedup.clusters(True)
-        if c["title"].lower().rstrip(".") == SUPERVISION.lower()
-    )
-    assert cluster["size"] == 3
-    leaving = cluster["sources"][-1]["record_id"]
-    counts = review.dedup.detach(leaving, actor="senior", why="a different study")
-    sizes = {c["cluster_id"]: c["size"] for c in review.dedup.clusters(True)}
-    assert sizes[cluster["cluster_id"]] == 2
-    assert review.events.read(kind="dedup.detach")[-1].counts == counts
-    again = review.dedup.run(actor="t")
-    merged = [
-        c
-        for c in review.dedup.clusters(True)
-        if c["title"].lower().rstrip(".") == SUPERVISION.lower()
-    ]
-    assert [c["size"] for c in merged] == [2] and again.counts["clusters"] == counts["clusters"]
-    from evimap.dedup.component import DedupError
-
-    with pytest.raises(DedupError, match="not merged"):
-        review.dedup.detach(leaving)
-
-
 def test_the_next_record_to_decide_is_the_queues_first_in_one_query(team, tmp_path):
     import random
 

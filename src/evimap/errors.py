@@ -144,3 +144,13 @@ class SearchError(EvimapError):
 class CitationError(EvimapError):
     """Citation searching cannot go on: an unreadable reference source, nothing to chase, or
     an online service that cannot be reached."""
+
+
+class AmbiguousSyntax(SearchError):
+    """An equation's field codes belong to several database syntaxes (or to one evimap does not
+    read), so its syntax cannot be told; ``candidates`` lists them, most codes first."""
+
+    def __init__(self, message: str, candidates: list[str], markers: list[dict] | None = None):
+        self.candidates = candidates
+        self.markers = markers or []
+        super().__init__(message)

@@ -135,6 +135,7 @@ def review_cmd(
                 {
                     "pair_id": i.pair_id,
                     "probability": round(i.probability, 3),
+                    "flag": i.flag,
                     "a": f"[{i.a[1].source_database}] {i.a[1].title} ({i.a[1].year})",
                     "b": f"[{i.b[1].source_database}] {i.b[1].title} ({i.b[1].year})",
                 }
@@ -146,7 +147,7 @@ def review_cmd(
                 emit_rows(
                     rows,
                     fmt,
-                    columns=["pair_id", "probability", "a", "b"],
+                    columns=["pair_id", "probability", "flag", "a", "b"],
                     title=f"Pairs awaiting review: {len(items)}",
                 )
             return
@@ -158,6 +159,8 @@ def review_cmd(
             console.print(
                 f"\nPair {item.pair_id} ({n} of {len(items)}), "
                 f"match probability {data['probability']}"
+                + (f", flagged: {item.flag}" if item.flag else ""),
+                markup=False,
             )
             for key in (
                 "database",
@@ -186,16 +189,20 @@ def review_cmd(
 def undo_cmd(
     review_dir: Path = typer.Argument(..., metavar="REVIEW", help="The review folder."),
     cluster: int = typer.Option(
-        None, "--cluster", help="Split this cluster; default: undo the latest run."
+        None, "--cluster", help="Split this cluster (its kept record's id)."
+    ),
+    record: int = typer.Option(
+        None, "--record", help="Detach this record (evimap id) from its cluster, keep the rest."
     ),
     why: str = typer.Option("", "--why", help="The reason, for the event log."),
     actor: str = ActorOption,
     db: str = DbOption,
     fmt: OutputFormat = FormatOption,
 ) -> None:
-    """Undo a merge (split one cluster) or the latest dedup run."""
+    """Undo a merge: split one cluster, detach one record from its cluster, or (with neither)
+    undo the latest dedup run."""
     with cli_errors(), Review.open(review_dir, db=db) as review:
-        counts = review.dedup.undo(cluster, actor=actor, why=why)
+        counts = review.dedup.undo(cluster, record_id=record, actor=actor, why=why)
     if fmt is OutputFormat.table:
         console.print(
             f"Undone. {counts['records']} records -> {counts['clusters']} unique records."
@@ -210,7 +217,8 @@ def export_cmd(
     clusters: Path = typer.Option(..., "--clusters", help="CSV file to write."),
     db: str = DbOption,
 ) -> None:
-    """Write record_id,cluster_id for every record, with the IDs from the source files."""
+    """Write every record with its cluster: record_id (its ID in its file), cluster_id (the
+    kept record's id), evimap_id, title, database, kept, pass and score."""
     with cli_errors(), Review.open(review_dir, db=db) as review:
         n = review.dedup.export_clusters(clusters)
     console.print(f"Wrote {n} rows to {clusters}")

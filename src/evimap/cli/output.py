@@ -72,12 +72,14 @@ def emit_object(data: dict[str, Any], fmt: OutputFormat) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any) -> Text:
+    """A table cell as plain text: equations (``[tiab]``) and record text keep their brackets
+    instead of being read as Rich markup."""
     if value is None:
-        return ""
+        return Text("")
     if isinstance(value, list):
-        return "; ".join(str(v) for v in value)
-    return str(value)
+        return Text("; ".join(str(v) for v in value))
+    return Text(str(value))
 
 
 def _csv_value(value: Any) -> Any:

@@ -135,6 +135,9 @@ RECORD_COLUMNS = [
     "year",
     "doi",
     "cited_references",
+    "status",
+    "kept_id",
+    "reason",
 ]
 
 
@@ -146,13 +149,16 @@ def records(
     db: str = DbOption,
     fmt: OutputFormat = FormatOption,
 ) -> None:
-    """List the review's records (a row each) and count them by source database."""
+    """List the review's records (a row each) and count them by source database; each row's
+    status is unique, duplicate (kept_id: the record it merged into) or removed (reason)."""
     from evimap.importers.databases import canonical_database
 
     wanted = canonical_database(database) if database else None
     rows = []
     with cli_errors(), Review.open(review_dir, db=db) as review:
+        statuses = {s.record_id: s for s in review.dedup.accounting()}
         for record_id, record in review.records.iter(database=wanted):
+            status = statuses[record_id]
             rows.append(
                 {
                     "id": record_id,
@@ -163,6 +169,9 @@ def records(
                     "year": record.year,
                     "doi": record.doi,
                     "cited_references": len(record.cited_references),
+                    "status": status.status,
+                    "kept_id": status.kept_id,
+                    "reason": status.reason,
                 }
             )
             if limit and len(rows) >= limit:

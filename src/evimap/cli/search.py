@@ -31,7 +31,11 @@ EquationOption = typer.Option(
     None, "--equation", "-e", help="The equation (default: search.equation in review.toml)."
 )
 SyntaxOption = typer.Option(
-    "wos", "--syntax", "-s", help="Syntax of the equation: wos, scopus, ebsco, ovid, pubmed."
+    None,
+    "--syntax",
+    "-s",
+    help="Syntax of the equation: wos, scopus, ebsco, ovid, pubmed "
+    "(default: detected from its field codes and operators).",
 )
 TARGETS = ["wos", "scopus", "ebsco", "ovid", "pubmed"]
 
@@ -56,6 +60,8 @@ def run(
     (csv: a row per record with its ID in the source file, matched, and the matched terms)."""
     with cli_errors(), _open(review_dir, db) as review:
         result = review.search.run(equation, syntax, actor=actor)
+        if fmt is OutputFormat.table:  # json carries the same in "warnings"
+            _say_syntax(result.reading)
         if fmt is OutputFormat.csv:
             terms = result.terms_by_id()
             rows = []
@@ -74,7 +80,7 @@ def run(
                 )
             emit_rows(rows, fmt)
             return
-        shown = review.search.explain(result.matched_ids()[:sample], equation, syntax)
+        shown = review.search.explain(result.matched_ids()[:sample], equation, result.syntax)
         sources = {rid: review.search.source_info(rid) for rid in shown}
     if fmt is OutputFormat.json:
         data = result.summary()
@@ -103,6 +109,24 @@ def run(
                 console.print(Text("   keyword: "), _highlight(keyword, why, "keywords", item))
         clauses = "; ".join(("✓ " if ok else "✗ ") + c for c, ok in why.clauses)
         console.print(Text(f"   {clauses}", style="dim"))
+
+
+def _say_syntax(reading) -> None:
+    """On stderr: which syntax the equation was read in, and any warning about it."""
+    from evimap.search.detect import label
+
+    if reading is None:
+        return
+    for warning in reading.warnings:
+        err_console.print(f"warning: {warning}", markup=False, highlight=False)
+    if reading.given is None and reading.detected is not None:
+        err_console.print(
+            f"read as {label(reading.syntax)} syntax "
+            f"(detected from {reading.detection.evidence(reading.syntax)})",
+            markup=False,
+            highlight=False,
+            style="dim",
+        )
 
 
 def _highlight(text: str, why, field: str, item: int = 0) -> Text:
@@ -235,5 +259,6 @@ def recall(
         s = report.summary()
         console.print(
             f"Matched by the equation: {s['matched_by_equation']}; "
-            f"among the review's records: {s['in_review']}"
+            f"among the review's records: {s['in_review']}",
+            markup=False,
         )

@@ -11,20 +11,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
 
-from evimap.dedup import linkage, queue, state
+from evimap.dedup import accounting, linkage, queue, splits, state
 from evimap.dedup.engine import Engine
 from evimap.dedup.pipeline import Step, deduplicate
 from evimap.dedup.removals import apply_rules
 from evimap.errors import EvimapError
 from evimap.records import Record
 from evimap.store import EventLog
-from evimap.store.models import RecordRow
+from evimap.store.models import EventRow
 from evimap.store.models_dedup import (
     DedupCluster,
-    DedupDecision,
-    DedupMember,
     DedupPair,
     DedupRun,
     Removal,
@@ -180,8 +179,13 @@ class Dedup:
                     "threshold": threshold,
                     "review_from": review_from,
                     "model": model["evimap"].get("trained_on", []),
+                    "flagged_pairs": {
+                        flag: sum(1 for p in outcome.queued if p.rule == flag)
+                        for flag in {p.rule for p in outcome.queued if p.rule != "splink"}
+                    },
                 },
             )
+            self._reapply_removals(session, actor, "dedup.run")
             run_id = run.id
         return RunSummary(
             run_id,
@@ -208,7 +212,7 @@ class Dedup:
         :param why: a note.
         """
         with self._review.store.transaction() as session:
-            return queue.decide(
+            counts = queue.decide(
                 session,
                 pair_id,
                 decision,
@@ -216,157 +220,63 @@ class Dedup:
                 why=why,
                 database_order=self._database_order,
             )
+            self._reapply_removals(session, actor, "dedup.merge")
+            return counts
 
-    def undo(self, cluster_id: int | None = None, *, actor: str = "", why: str = "") -> dict:
-        """Undo a merge: split one cluster back into its records (and keep them apart in later
-        runs), or, without a cluster, undo the latest run (the run before it counts again).
+    def undo(
+        self,
+        cluster_id: int | None = None,
+        *,
+        record_id: int | None = None,
+        actor: str = "",
+        why: str = "",
+    ) -> dict:
+        """Undo a merge: split one cluster back into its records, or detach one record from
+        its cluster leaving the others merged (either way kept apart in later runs); without
+        either, undo the latest run (the run before it counts again).
 
-        :param cluster_id: the cluster to split; ``None`` for the latest run.
+        :param cluster_id: the cluster to split (its id is its kept record's id).
+        :param record_id: the record to detach from its cluster (``dedup.detach``).
         :param actor: who undid it.
         :param why: the reason.
         :returns: the counts after the undo.
+        :raises DedupError: when there is nothing to undo, or no such cluster or record.
         """
+        if cluster_id is not None and record_id is not None:
+            raise DedupError("give a cluster to split or a record to detach, not both")
         with self._review.store.transaction() as session:
             run = state.active_run(session)
             if run is None:
                 raise DedupError("nothing to undo: the review has no dedup run")
-            if cluster_id is None:
-                run.active = False
-                session.flush()
-                counts = state.state(session)
-                EventLog.append(
-                    session,
-                    "dedup.undo",
-                    actor=actor,
-                    subject=f"run {run.id}",
-                    why=why,
-                    counts=counts,
-                    details={"run_id": run.id},
-                )
-                return counts
-            cluster = session.get(DedupCluster, cluster_id)
-            if cluster is None or cluster.run_id != run.id:
-                raise DedupError(f"no cluster {cluster_id} in the latest dedup run")
-            members = state.cluster_members(session, cluster.id)
-            if len(members) < 2:
-                raise DedupError(f"cluster {cluster_id} holds one record; nothing to split")
-            merged = session.scalars(
-                select(DedupPair).where(
-                    DedupPair.run_id == run.id,
-                    DedupPair.status.in_(("merged", "confirmed")),
-                    DedupPair.record_a.in_(members),
-                    DedupPair.record_b.in_(members),
-                )
-            ).all()
-            for pair in merged:
-                session.add(
-                    DedupDecision(
-                        record_a=pair.record_a,
-                        record_b=pair.record_b,
-                        decision=queue.REJECT,
-                        actor=actor,
-                        why=why or f"undo of cluster {cluster_id}",
+            order = self._database_order
+            try:
+                if record_id is not None:
+                    kind, subject = "dedup.detach", f"record {record_id}"
+                    details = splits.detach_record(
+                        session, run, record_id, actor=actor, why=why, database_order=order
                     )
-                )
-                pair.status = "undone"
-            with_records = dict(iter_records(session, ids=members))
-            for rid in members[1:]:
-                new = DedupCluster(run_id=run.id, primary_record_id=rid, size=1, canonical={})
-                session.add(new)
-                session.flush()
-                member = session.scalars(
-                    select(DedupMember).where(
-                        DedupMember.run_id == run.id, DedupMember.record_id == rid
+                elif cluster_id is not None:
+                    kind, subject = "dedup.undo", f"cluster {cluster_id}"
+                    details = splits.split_cluster(
+                        session, run, cluster_id, actor=actor, why=why, database_order=order
                     )
-                ).one()
-                member.cluster_id = new.id
-                state.rewrite_cluster(session, new, [rid], self._database_order)
-            session.flush()
-            state.rewrite_cluster(session, cluster, [members[0]], self._database_order)
-            session.flush()
+                else:
+                    kind, subject = "dedup.undo", f"run {run.id}"
+                    run.active = False
+                    session.flush()
+                    details = {"run_id": run.id}
+            except splits.SplitError as exc:
+                raise DedupError(str(exc)) from None
             counts = state.state(session)
             EventLog.append(
-                session,
-                "dedup.undo",
-                actor=actor,
-                subject=f"cluster {cluster_id}",
-                why=why,
-                counts=counts,
-                details={
-                    "cluster_id": cluster_id,
-                    "records": members,
-                    "titles": [with_records[r].title for r in members],
-                },
+                session, kind, actor=actor, subject=subject, why=why, counts=counts, details=details
             )
-            return counts
-
-    def detach(self, record_id: int, *, actor: str = "", why: str = "") -> dict:
-        """Take one record out of its cluster (the rest stay merged): it becomes a cluster of
-        its own, and its pairs with the others are rejected so later runs keep it apart.
-
-        :param record_id: the record to detach.
-        :param actor: who detached it.
-        :param why: the reason.
-        :returns: the counts after it.
-        :raises DedupError: when the record is in no cluster of two or more.
-        """
-        with self._review.store.transaction() as session:
-            run = state.active_run(session)
-            cluster = state.cluster_of_record(session, run.id, record_id) if run else None
-            if cluster is None or cluster.size < 2:
-                raise DedupError(f"record {record_id} is not merged with any other record")
-            members = state.cluster_members(session, cluster.id)
-            rest = [m for m in members if m != record_id]
-            for other in rest:
-                a, b = sorted((record_id, other))
-                session.add(
-                    DedupDecision(
-                        record_a=a,
-                        record_b=b,
-                        decision=queue.REJECT,
-                        actor=actor,
-                        why=why or f"record {record_id} detached from cluster {cluster.id}",
-                    )
-                )
-            session.execute(
-                update(DedupPair)
-                .where(
-                    DedupPair.run_id == run.id,
-                    DedupPair.status.in_(("merged", "confirmed")),
-                    (
-                        (DedupPair.record_a == record_id) & DedupPair.record_b.in_(rest)
-                        | (DedupPair.record_b == record_id) & DedupPair.record_a.in_(rest)
-                    ),
-                )
-                .values(status="undone")
-            )
-            alone = DedupCluster(run_id=run.id, primary_record_id=record_id, size=1, canonical={})
-            session.add(alone)
-            session.flush()
-            member = session.scalars(
-                select(DedupMember).where(
-                    DedupMember.run_id == run.id, DedupMember.record_id == record_id
-                )
-            ).one()
-            member.cluster_id = alone.id
-            state.rewrite_cluster(session, alone, [record_id], self._database_order)
-            session.flush()
-            state.rewrite_cluster(session, cluster, rest, self._database_order)
-            session.flush()
-            counts = state.state(session)
-            EventLog.append(
-                session,
-                "dedup.detach",
-                actor=actor,
-                subject=f"record {record_id}",
-                why=why,
-                counts=counts,
-                details={"record_id": record_id, "cluster_id": cluster.id, "kept_apart_from": rest},
-            )
+            self._reapply_removals(session, actor, kind)
             return counts
 
     def clusters(self, only_duplicates: bool = False) -> list[dict[str, Any]]:
-        """The active run's clusters: id, kept record, size, sources.
+        """The active run's clusters: id (its kept record's id, the same across runs while
+        the cluster keeps that record), kept record, size, sources.
 
         :param only_duplicates: only clusters of two or more records.
         """
@@ -379,41 +289,42 @@ class Dedup:
                 query = query.where(DedupCluster.size > 1)
             return [
                 {
-                    "cluster_id": c.id,
+                    "cluster_id": c.primary_record_id,
                     "kept_record_id": c.primary_record_id,
                     "size": c.size,
                     "title": c.canonical.get("title", ""),
                     "sources": c.canonical.get("sources", []),
                 }
-                for c in session.scalars(query.order_by(DedupCluster.id))
+                for c in session.scalars(query.order_by(DedupCluster.primary_record_id))
             ]
 
+    def cluster_rows(self) -> list[dict[str, Any]]:
+        """Every record with its cluster, kept flag and the pass that merged it (see
+        :func:`evimap.dedup.accounting.cluster_rows`)."""
+        with self._review.store.read() as session:
+            return accounting.cluster_rows(session)
+
     def export_clusters(self, path: str | Path) -> int:
-        """Write ``record_id,cluster_id`` for every record, using the IDs the records had in
-        their source files (records without one get ``evimap:<id>``); returns rows written.
+        """Write every record with its cluster to a CSV file (columns:
+        :data:`~evimap.dedup.accounting.CLUSTER_COLUMNS`); returns rows written.
 
         :param path: the CSV file to write.
         """
-        with self._review.store.read() as session:
-            run = state.active_run(session)
-            cluster: dict[int, int] = {}
-            if run is not None:
-                cluster = dict(
-                    session.execute(
-                        select(DedupMember.record_id, DedupMember.cluster_id).where(
-                            DedupMember.run_id == run.id
-                        )
-                    ).all()
-                )
-            rows = session.execute(
-                select(RecordRow.id, RecordRow.source_record_id).order_by(RecordRow.id)
-            ).all()
+        rows = self.cluster_rows()
         with Path(path).open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(["record_id", "cluster_id"])
-            for rid, source_id in rows:
-                writer.writerow([source_id or f"evimap:{rid}", cluster.get(rid, f"r{rid}")])
+            writer = csv.DictWriter(
+                handle, fieldnames=accounting.CLUSTER_COLUMNS, lineterminator="\n"
+            )
+            writer.writeheader()
+            for row in rows:
+                writer.writerow({**row, "kept": "yes" if row["kept"] else "no"})
         return len(rows)
+
+    def accounting(self) -> list[accounting.RecordStatus]:
+        """One row per imported record: ``unique``, ``duplicate`` (with the kept record's id)
+        or ``removed`` (with the rule's reason); see :mod:`evimap.dedup.accounting`."""
+        with self._review.store.read() as session:
+            return accounting.record_statuses(session)
 
     def unique_records(self, include_removed: bool = False) -> Iterator[tuple[int, Record]]:
         """The review's unique records for screening: ``(kept record id, canonical record)``.
@@ -421,38 +332,40 @@ class Dedup:
         :param include_removed: also records removed before screening.
         """
         with self._review.store.read() as session:
-            ids = state.kept_ids(session)
-            if not include_removed:
-                removed = state.removed_ids(session)
-                ids = [i for i in ids if i not in removed]
-            canonical = state.canonical_of(session, ids)
-            for start in range(0, len(ids), 2000):
-                chunk = ids[start : start + 2000]
-                for rid, record in iter_records(session, ids=chunk):
-                    data = canonical.get(rid)
-                    if data:
-                        data = {k: v for k, v in data.items() if k != "sources"}
-                        data["raw"] = record.raw
-                        yield rid, Record.from_dict(data)
-                    else:
-                        yield rid, record
+            yield from _unique_in(session, include_removed)
 
     def remove(self, *, actor: str = "") -> RemovalSummary:
         """Apply the protocol's ``[removals]`` rules to the unique records (replacing any
         earlier application); each removal keeps its reason; one event with counts per reason.
 
+        Once applied, the rules are applied again after every change of the clusters (a run,
+        a merge, an undo, a detach), so the removals always concern the current unique records
+        and every record has exactly one status (:meth:`accounting`).
+
         :param actor: who applied them.
         """
+        with self._review.store.transaction() as session:
+            return self._apply_removals(session, actor)
+
+    def _reapply_removals(self, session: Session, actor: str, after: str) -> None:
+        """Apply the rules again, in the same transaction, when they were applied before."""
+        session.flush()
+        applied = session.scalar(
+            select(func.count()).select_from(EventRow).where(EventRow.kind == "removals.apply")
+        )
+        if applied:
+            self._apply_removals(session, actor, after)
+
+    def _apply_removals(self, session: Session, actor: str, after: str = "") -> RemovalSummary:
         rules = self._review.protocol.removals.rules
-        records = list(self.unique_records(include_removed=True))
-        with self._review.store.read() as session:
-            run = state.active_run(session)
-            member_ids: dict[int, list[str]] = {}
-            if run is not None:
-                for c in session.scalars(select(DedupCluster).where(DedupCluster.run_id == run.id)):
-                    member_ids[c.primary_record_id] = [
-                        s["source_record_id"] for s in c.canonical.get("sources", [])
-                    ]
+        records = list(_unique_in(session, include_removed=True))
+        run = state.active_run(session)
+        member_ids: dict[int, list[str]] = {}
+        if run is not None:
+            for c in session.scalars(select(DedupCluster).where(DedupCluster.run_id == run.id)):
+                member_ids[c.primary_record_id] = [
+                    s["source_record_id"] for s in c.canonical.get("sources", [])
+                ]
         candidates = [
             (rid, record, member_ids.get(rid, [record.source_record_id]) + [record.doi])
             for rid, record in records
@@ -461,37 +374,39 @@ class Dedup:
         by_reason: dict[str, int] = {}
         for item in removed:
             by_reason[item.reason] = by_reason.get(item.reason, 0) + 1
-        with self._review.store.transaction() as session:
-            session.execute(update(Removal).where(Removal.active.is_(True)).values(active=False))
-            if removed:
-                session.execute(
-                    insert(Removal),
-                    [
-                        {
-                            "record_id": r.record_id,
-                            "reason": r.reason,
-                            "rule": r.rule,
-                            "actor": actor,
-                            "active": True,
-                        }
-                        for r in removed
-                    ],
-                )
-            EventLog.append(
-                session,
-                "removals.apply",
-                actor=actor,
-                subject="removals before screening",
-                counts={
-                    "considered": len(records),
-                    "removed": len(removed),
-                    "remaining": len(records) - len(removed),
-                    "by_reason": by_reason,
-                },
-                details={
-                    "rules": [r.model_dump(by_alias=True, exclude_defaults=True) for r in rules]
-                },
+        session.execute(update(Removal).where(Removal.active.is_(True)).values(active=False))
+        if removed:
+            session.execute(
+                insert(Removal),
+                [
+                    {
+                        "record_id": r.record_id,
+                        "reason": r.reason,
+                        "rule": r.rule,
+                        "actor": actor,
+                        "active": True,
+                    }
+                    for r in removed
+                ],
             )
+        details: dict[str, Any] = {
+            "rules": [r.model_dump(by_alias=True, exclude_defaults=True) for r in rules]
+        }
+        if after:
+            details["after"] = after
+        EventLog.append(
+            session,
+            "removals.apply",
+            actor=actor,
+            subject="removals before screening" + (f" (again, after {after})" if after else ""),
+            counts={
+                "considered": len(records),
+                "removed": len(removed),
+                "remaining": len(records) - len(removed),
+                "by_reason": by_reason,
+            },
+            details=details,
+        )
         return RemovalSummary(len(records), len(removed), by_reason)
 
     def prisma(self) -> dict[str, Any]:
@@ -511,3 +426,22 @@ class Dedup:
             "removed_by_reason": removed.get("by_reason", {}),
             "records_screened": latest.get("clusters", now["clusters"]) - removed.get("removed", 0),
         }
+
+
+def _unique_in(session: Session, include_removed: bool) -> Iterator[tuple[int, Record]]:
+    """The unique records (kept members with their canonical record) as seen by ``session``."""
+    ids = state.kept_ids(session)
+    if not include_removed:
+        removed = state.removed_ids(session)
+        ids = [i for i in ids if i not in removed]
+    canonical = state.canonical_of(session, ids)
+    for start in range(0, len(ids), 2000):
+        chunk = ids[start : start + 2000]
+        for rid, record in iter_records(session, ids=chunk):
+            data = canonical.get(rid)
+            if data:
+                data = {k: v for k, v in data.items() if k != "sources"}
+                data["raw"] = record.raw
+                yield rid, Record.from_dict(data)
+            else:
+                yield rid, record

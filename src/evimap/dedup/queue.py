@@ -30,12 +30,15 @@ class QueueError(EvimapError):
 
 @dataclass
 class QueueItem:
-    """A pair awaiting review, with both records."""
+    """A pair awaiting review, with both records; ``flag`` says why a pair sharing an
+    identifier did not merge (``collection-doi``, ``pmid-conflict``; see
+    :mod:`evimap.dedup.compat`)."""
 
     pair_id: int
     probability: float
     a: tuple[int, Record]
     b: tuple[int, Record]
+    flag: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary of the pair."""
@@ -58,6 +61,7 @@ class QueueItem:
         return {
             "pair_id": self.pair_id,
             "probability": round(self.probability, 4),
+            "flag": self.flag,
             "a": side(self.a),
             "b": side(self.b),
         }
@@ -104,6 +108,7 @@ def pending(session: Session) -> list[QueueItem]:
             r.probability,
             (r.record_a, records[r.record_a]),
             (r.record_b, records[r.record_b]),
+            "" if r.rule == "splink" else r.rule,
         )
         for r in rows
     ]

@@ -68,5 +68,7 @@ class DetachBody(Body_):
 def detach(body: DetachBody, ctx: Ctx = ReviewCtx) -> dict[str, Any]:
     """Take one record out of a merged cluster; it stays apart in later runs."""
     ctx.require(*PRIVILEGED)
-    counts = ctx.write(ctx.review.dedup.detach, body.record_id, actor=ctx.actor, why=body.why)
+    counts = ctx.write(
+        ctx.review.dedup.undo, record_id=body.record_id, actor=ctx.actor, why=body.why
+    )
     return {"record_id": body.record_id, "counts": counts}
