@@ -1,7 +1,7 @@
 """What the web app needed from the core, added to the core and tested here: an owner's stage
 settings, settling many, my records searched and filtered, full-text matching and many PDFs at
-once, the included studies, charting from a form with verification, and detaching one record
-from a dedup cluster."""
+once, the included studies, charting from a form with verification, and the next record to
+decide in one query."""
 
 from __future__ import annotations
 
