@@ -47,7 +47,7 @@ MODELS: dict[str, dict[str, Any]] = {
         "classifier": "svm",
         "balance": "balanced",
         "query": "max",
-        "params": {},
+        "params": {"C": 0.11, "ratio": 9.8},
     },
     "svm": {"features": "tfidf", "classifier": "svm", "balance": "balanced", "query": "max"},
     "logistic": {
@@ -77,6 +77,9 @@ MODELS: dict[str, dict[str, Any]] = {
 
 QUERY_PARAMS = ("random_share",)
 """Parameters of the query strategy rather than the classifier."""
+
+BALANCE_PARAMS = ("ratio",)
+"""Parameters of the balance rule rather than the classifier."""
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,11 @@ class ModelSpec:
             check_name("model", name, MODEL_NAMES)
             preset = dict(MODELS[name])
             for key, value in overrides.items():
-                if value is not None and value != {}:
+                if key == "params" and value:
+                    preset["params"] = {**preset.get("params", {}), **value}
+                elif key == "feature_params" and value:
+                    preset["feature_params"] = {**preset.get("feature_params", {}), **value}
+                elif value is not None and value != {}:
                     preset[key] = value
             check_name("features", preset["features"], FEATURE_NAMES)
             check_name("classifier", preset["classifier"], CLASSIFIER_NAMES)
@@ -169,7 +176,10 @@ class ActiveLearningCycle:
         self.extractor: FeatureExtractor = FEATURE_EXTRACTORS[spec.features](
             dict(spec.feature_params)
         )
-        params = {k: v for k, v in spec.params.items() if k not in QUERY_PARAMS}
+        params = {
+            k: v for k, v in spec.params.items() if k not in QUERY_PARAMS + BALANCE_PARAMS
+        }
+        self.ratio = float(spec.params.get("ratio", 1.0))
         self.classifier: Classifier = CLASSIFIERS[spec.classifier](params)
         self.query: Query = QUERIES[spec.query](
             {k: v for k, v in spec.params.items() if k in QUERY_PARAMS}
@@ -199,7 +209,7 @@ class ActiveLearningCycle:
                 f"(it has {n_one} relevant of {len(labels)})"
             )
         start = time.perf_counter()
-        rows, weights = training_rows(labels, self.spec.balance, self.rng)
+        rows, weights = training_rows(labels, self.spec.balance, self.rng, self.ratio)
         model = self.classifier.fit(X[labelled[rows]], labels[rows], weights, self.seed)
         # Scoring every row and picking the pool's is cheaper than slicing the pool's rows.
         scores = self.classifier.score(model, X)[pool]

@@ -118,14 +118,16 @@ CLASSIFIERS: dict[str, type[Classifier]] = {c.name: c for c in (LinearSvm, Logis
 
 
 def training_rows(
-    y: np.ndarray, balance: str, rng: np.random.Generator, ratio: float = 10.0
+    y: np.ndarray, balance: str, rng: np.random.Generator, ratio: float = 1.0
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """The rows (positions in ``y``) to train on and their weights, for one retrain.
 
     :param y: labels of the labelled rows (1 relevant, 0 irrelevant).
     :param balance: ``balanced``, ``undersample`` or ``none``.
     :param rng: the random generator of the run (``undersample`` draws from it).
-    :param ratio: at most this many irrelevant rows per relevant one (``undersample``).
+    :param ratio: ``balanced``: the relevant class weighs ``ratio`` times the irrelevant class
+        in all (1 = equal totals; ASReview's ``elas_u4`` uses 9.8); ``undersample``: at most
+        ``ratio`` irrelevant rows are kept per relevant one.
     """
     rows = np.arange(len(y))
     n_one = int(y.sum())
@@ -133,8 +135,8 @@ def training_rows(
     if balance == "none" or n_one == 0 or n_zero == 0:
         return rows, None
     if balance == "balanced":
-        weights = np.where(y == 1, len(y) / (2.0 * n_one), len(y) / (2.0 * n_zero))
-        return rows, weights
+        weights = np.where(y == 1, 1.0, n_one / (ratio * n_zero))
+        return rows, weights * (len(y) / weights.sum())
     if balance == "undersample":
         keep = int(min(n_zero, max(1, round(ratio * n_one))))
         zeros = rows[y == 0]
