@@ -234,9 +234,11 @@ def test_a_reviewer_sees_only_their_own_heuristic_run(review):
 
 def test_ranking_needs_prioritisation_enabled(tmp_path, new_db):  # noqa: F811
     folder = write_review(tmp_path / "off")
-    with Review.open(folder, db=new_db()) as review:
-        with pytest.raises(PrioritiseError, match="enabled = true"):
-            review.prioritise.rank("title_abstract", as_reviewer="A")
+    with (
+        Review.open(folder, db=new_db()) as review,
+        pytest.raises(PrioritiseError, match="enabled = true"),
+    ):
+        review.prioritise.rank("title_abstract", as_reviewer="A")
 
 
 def test_the_prioritise_migration_goes_down_and_up(review):

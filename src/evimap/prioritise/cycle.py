@@ -176,9 +176,7 @@ class ActiveLearningCycle:
         self.extractor: FeatureExtractor = FEATURE_EXTRACTORS[spec.features](
             dict(spec.feature_params)
         )
-        params = {
-            k: v for k, v in spec.params.items() if k not in QUERY_PARAMS + BALANCE_PARAMS
-        }
+        params = {k: v for k, v in spec.params.items() if k not in QUERY_PARAMS + BALANCE_PARAMS}
         self.ratio = float(spec.params.get("ratio", 1.0))
         self.classifier: Classifier = CLASSIFIERS[spec.classifier](params)
         self.query: Query = QUERIES[spec.query](
