@@ -129,12 +129,10 @@ def embedding_model_path() -> str:
             "sentence embeddings need the optional model package: " + EMBEDDINGS_EXTRA
         )
     package = importlib.import_module(EMBEDDINGS_PACKAGE)
-    root = Path(package.__file__).parent
-    for config in sorted(root.rglob("config_sentence_transformers.json")) + sorted(
-        root.rglob("modules.json")
-    ):
-        return str(config.parent)
-    raise PrioritiseError(f"{EMBEDDINGS_PACKAGE} holds no sentence-transformers model files")
+    folder = Path(package.get_model_path())
+    if not (folder / "modules.json").is_file():
+        raise PrioritiseError(f"{EMBEDDINGS_PACKAGE} holds no sentence-transformers model files")
+    return str(folder)
 
 
 @dataclass
@@ -152,8 +150,8 @@ class Embeddings(FeatureExtractor):
         import os
 
         path = embedding_model_path()
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ["HF_HUB_OFFLINE"] = "1"  # the files are local: never reach for the hub
+        os.environ["TRANSFORMERS_OFFLINE"] = "1"
         from sentence_transformers import SentenceTransformer
 
         model = SentenceTransformer(path, device="cpu", local_files_only=True)
