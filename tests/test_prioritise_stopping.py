@@ -24,8 +24,6 @@ from evimap.prioritise.stopsim import reached, simulate_stop
 def test_k_target_of_the_published_example():
     # buscar's vignette: 95 relevant seen at a 95% target -> at least 6 would have to remain
     assert k_target(95, 95, 0.95) == 6
-    # exact arithmetic: 95 / 0.95 is 100.00000000000001 in floating point
-    assert 95 / 0.95 != 100 or k_target(95, 95, 0.95) == 6
     assert k_target(19, 19, 0.95) == 2  # 19 / 0.95 = 20: recall < 95% needs 2 more
     assert k_target(40, 40, 0.95) == 3  # floor(42.1 - 40 + 1)
 
@@ -43,6 +41,11 @@ def test_relevant_records_in_the_sample_raise_the_bar():
     urn = 1000
     assert p_value(urn, 95, [1] + [0] * 99, 0.95) == pytest.approx(hypergeom.cdf(1, urn, 7, 100))
     assert p_value(urn, 95, [1] + [0] * 99, 0.95) > p_value(urn, 95, [0] * 100, 0.95)
+
+
+def test_an_urn_too_small_for_k_target_gives_zero_not_nan():
+    # 40 relevant seen and one record left: 3 more relevant cannot hide in it (buscarpy: nan)
+    assert ranked_p_value([1] * 40 + [0] * 100, 141, 0.95) == 0.0
 
 
 def test_edge_cases_have_definite_answers():

@@ -11,16 +11,19 @@ below the target ``t`` only if the urn held at least
 relevant records. The null hypothesis "recall < t" is rejected when the hypergeometric
 probability of seeing ``k`` or fewer relevant records in ``n`` draws from an urn of ``M`` with
 ``K_tar`` relevant is below ``1 - confidence`` (the p-value; it is largest at ``K = K_tar``, so
-it bounds every ``K`` of the null). ``k_target`` is computed with exact fractions (``95 / 0.95``
-is not 100 in floating point).
+it bounds every ``K`` of the null). ``k_target`` is computed with exact fractions, so no float
+rounding can move the floor.
 
 *Checked against buscarpy 0.0.2* (``calculate_h0``, the authors' package): its ``k_hat`` and
 p-value are this formula (``urns.cumsum()`` is ``k``; ``r_seen - urns.cumsum()`` is ``r_AL``;
 ``N - (len - urn_size)`` is ``M``). buscarpy treats every tail of the screened sequence as if it
 were a random sample and takes the smallest p-value: that is the paper's "ranked
 quasi-sampling", conservative only if the model found relevant records faster than random
-draws would, and with no guarantee against the many looks. It also floors a float
-(``95 / 0.95``) and returns NaN when ``K_tar`` exceeds the urn. evimap's rule tests a real
+draws would, and with no guarantee against the many looks. Where an urn is too small to hold
+``K_tar`` relevant records scipy gives NaN and buscarpy's ``min`` can return it (40 relevant
+seen, one record left: NaN; here 0, as the null is impossible). On its published example
+(``generate_dataset(random_seed=12345)``, 10,000 and 12,000 seen) :func:`ranked_p_value` gives
+buscarpy's p-values (0.1098 and 0.0094). evimap's rule tests a real
 random sample (the records are drawn by evimap, seeded, and logged), and
 :func:`ranked_p_value` keeps the quasi-sampling variant for comparison only.
 
