@@ -139,3 +139,8 @@ class SearchSyntaxError(EvimapError):
 
 class SearchError(EvimapError):
     """A search equation is well-formed but cannot be run or written as asked."""
+
+
+class PrioritiseError(EvimapError):
+    """A prioritisation setting or input that cannot be used (unknown model part, a training
+    set without both classes, a missing optional extra...)."""

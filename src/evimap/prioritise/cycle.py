@@ -112,6 +112,14 @@ class ModelSpec:
         try:
             check_name("model", name, MODEL_NAMES)
             preset = dict(MODELS[name])
+            changed = overrides.get("classifier")
+            if changed and changed != preset["classifier"]:
+                # the preset's classifier parameters belong to its own classifier
+                preset["params"] = {
+                    k: v
+                    for k, v in preset.get("params", {}).items()
+                    if k in QUERY_PARAMS + BALANCE_PARAMS
+                }
             for key, value in overrides.items():
                 if key == "params" and value:
                     preset["params"] = {**preset.get("params", {}), **value}

@@ -16,12 +16,10 @@ from typing import Any, ClassVar
 import numpy as np
 from scipy import sparse
 
-from evimap.errors import EvimapError
+from evimap.errors import PrioritiseError
 from evimap.records import Record
 
-
-class PrioritiseError(EvimapError):
-    """A prioritisation setting or input that cannot be used."""
+__all__ = ["PrioritiseError", "record_text", "FEATURE_EXTRACTORS"]
 
 
 def record_text(record: Record) -> str:

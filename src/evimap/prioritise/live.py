@@ -26,8 +26,8 @@ import numpy as np
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from evimap.errors import PrioritiseError
 from evimap.prioritise import order as queue_order
-from evimap.prioritise.features import PrioritiseError
 from evimap.protocol.prioritise import PrioritiseSettings
 from evimap.screening import ledger, units
 from evimap.screening.config import ScreeningConfig

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from evimap.prioritise.features import PrioritiseError
+from evimap.errors import PrioritiseError
 
 # --------------------------------------------------------------------------- classifiers
 

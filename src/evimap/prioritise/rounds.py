@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session
 
-from evimap.prioritise.features import PrioritiseError
+from evimap.errors import PrioritiseError
 from evimap.prioritise.live import RELEVANT, StopStatus, log_event, open_round
 from evimap.prioritise.stopping import check_sample, first_look_size, look_alpha
 from evimap.protocol.prioritise import PrioritiseSettings
@@ -233,6 +233,13 @@ def decide(
         "unscreened": current.unseen,
         **current.to_dict(),
     }
+    if config.stage(stage).blind:
+        # every reviewer reads the log: a run of exclusions would tell them another reviewer's
+        # unsettled calls, so the log keeps the heuristic's threshold only
+        details["heuristic"] = {
+            "threshold": settings.stopping.heuristic_run,
+            "note": "reviewers' runs are not logged while the stage is blind",
+        }
     row = open_round(session, stage)
     if decision == "stop" and row is not None:
         row.closed = True

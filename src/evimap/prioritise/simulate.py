@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from evimap.errors import PrioritiseError
 from evimap.prioritise.cycle import ActiveLearningCycle, ModelSpec
-from evimap.prioritise.features import PrioritiseError
 from evimap.prioritise.metrics import Metrics, summarise
 
 Progress = Callable[[int], None]

@@ -53,7 +53,7 @@ from fractions import Fraction
 import numpy as np
 from scipy.stats import hypergeom
 
-from evimap.prioritise.features import PrioritiseError
+from evimap.errors import PrioritiseError
 
 
 def k_target(r_seen: int, r_before: int, target: float) -> int:
