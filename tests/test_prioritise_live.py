@@ -166,7 +166,7 @@ def test_the_model_never_decides_a_record(review):
     review.prioritise.rank_team(stage, as_reviewer="O")
     runner = review.prioritise.start(stage, as_reviewer="A")
     runner.notify(force=True)
-    assert runner.wait_idle(60)
+    assert runner.wait_idle(600)
     review.prioritise.sample(stage, as_reviewer="O")
     review.prioritise.decide(stage, "stop", as_reviewer="O", why="test")
     assert _decisions(review) == count
@@ -181,11 +181,11 @@ def test_the_background_runner_retrains_after_a_batch_of_decisions(review):
     stage = "title_abstract"
     _decide(review, "A", [review.ids[0], review.ids[6]])
     runner = review.prioritise.start(stage, as_reviewer="A")
-    assert runner.wait_idle(60) and runner.error is None
+    assert runner.wait_idle(600) and runner.error is None
     first = review.prioritise.latest(stage, as_reviewer="A")
     queue = review.screening.queue(stage, as_reviewer="A")
     _decide(review, "A", queue[:2])  # retrain_every = 2: the second wakes the runner
-    assert runner.wait_idle(60) and runner.error is None
+    assert runner.wait_idle(600) and runner.error is None
     assert review.prioritise.latest(stage, as_reviewer="A").id > first.id
     assert runner.rankings >= 2
 

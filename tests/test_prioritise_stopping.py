@@ -84,6 +84,7 @@ def test_remaining_estimate_and_its_interval():
     assert hypergeom.cdf(5, 1000, high + 5, 100) > 0.025
     assert hypergeom.cdf(5, 1000, high + 6, 100) <= 0.025
     assert remaining_estimate(10, [0] * 10, 0.95) == (0.0, 0, 0)
+    assert remaining_estimate(10, [], 0.95) == (None, 0, 10)  # no NaN: it goes into JSON
 
 
 def test_heuristic_counts_the_trailing_run():

@@ -146,18 +146,19 @@ def look_alpha(alpha: float, look: int) -> float:
 
 def remaining_estimate(
     urn: int, sample: Sequence[int], confidence: float
-) -> tuple[float, int, int]:
+) -> tuple[float | None, int, int]:
     """Relevant records still unseen outside the sample: estimate and exact interval.
 
     :param urn: records not seen when the sample was drawn.
     :param sample: labels of the sample.
     :param confidence: the two-sided interval's level.
-    :returns: ``(estimate, low, high)`` of relevant records in the urn not in the sample.
+    :returns: ``(estimate, low, high)`` of relevant records in the urn not in the sample; the
+        estimate is None before anything was sampled (JSON has no NaN).
     """
     n = len(sample)
     k = int(sum(sample))
     if n == 0:
-        return float("nan"), 0, urn
+        return None, 0, urn
     if n >= urn:
         return 0.0, 0, 0
     alpha = 1 - confidence
@@ -216,7 +217,7 @@ class TestResult:
     p_value: float
     alpha: float
     reject: bool
-    remaining: float
+    remaining: float | None
     remaining_low: int
     remaining_high: int
     recall_target: float
