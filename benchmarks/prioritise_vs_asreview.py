@@ -115,8 +115,17 @@ def main() -> None:
     parser.add_argument(
         "--resume", action="store_true", help="keep the sets already in --save, run the rest"
     )
+    parser.add_argument(
+        "--report", nargs="+", default=[], help="only print the table of saved runs (merged)"
+    )
     args = parser.parse_args()
     seeds = parse_seeds(args.seeds)
+    if args.report:
+        saved: dict[str, dict] = {}
+        for path in args.report:
+            saved.update(json.loads(Path(path).read_text(encoding="utf-8")))
+        report(saved, [c for c in args.candidates.split(",") if c], seeds)
+        return
     names = [n for n in args.sets.split(",") if n] or None
     candidates = [c for c in args.candidates.split(",") if c]
     sets = labelled_sets(names)
