@@ -119,3 +119,12 @@ def test_the_guarantee_holds_where_recall_is_just_below_target():
 
 def test_reached_is_exact():
     assert reached(19, 20, 0.95) and not reached(18, 20, 0.95)
+
+
+def test_the_vectorised_p_values_match_one_at_a_time():
+    from evimap.prioritise.stopsim import every_p_value
+
+    drawn = np.array([0, 1, 0, 0, 0, 0, 1, 0, 0, 0])
+    vector = every_p_value(10, 30, drawn, 0.95)
+    single = [p_value(10, 30, drawn[:n], 0.95) for n in range(1, 11)]
+    assert vector == pytest.approx(single)

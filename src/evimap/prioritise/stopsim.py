@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
+from scipy.stats import hypergeom
 
-from evimap.prioritise.stopping import first_look_size, look_alpha, p_value
+from evimap.prioritise.stopping import first_look_size, k_target, look_alpha, p_value
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,27 @@ class StopRun:
     def unscreened(self) -> float:
         """Share of the records never screened."""
         return (self.total - self.screened) / self.total
+
+
+def every_p_value(urn: int, r_before: int, drawn: np.ndarray, target: float) -> np.ndarray:
+    """:func:`~evimap.prioritise.stopping.p_value` after each drawn record, in one pass.
+
+    :param urn: records unseen before the sample.
+    :param r_before: relevant records seen before it.
+    :param drawn: labels of the whole urn in the drawn order.
+    :param target: the recall target.
+    """
+    n = np.arange(1, len(drawn) + 1)
+    k = np.cumsum(drawn)
+    needed = np.array([k_target(r_before + int(v), r_before, target) for v in k])
+    out = np.ones(len(drawn))
+    possible = needed <= urn
+    out[~possible] = 0.0
+    partial = possible & (n < urn)
+    out[partial] = hypergeom.cdf(k[partial], urn, needed[partial], n[partial])
+    last = possible & (n == urn)
+    out[last] = np.where(k[last] < needed[last], 0.0, 1.0)
+    return np.minimum(out, 1.0)
 
 
 def reached(found: int, relevant: int, target: float) -> bool:
@@ -90,10 +112,9 @@ def simulate_stop(
     drawn = urn[rng.permutation(len(urn))]
     stop_at = len(urn)
     if looks == "every":
-        for n in range(1, len(urn) + 1):
-            if p_value(len(urn), r_before, drawn[:n], target) < alpha:
-                stop_at = n
-                break
+        found = np.flatnonzero(every_p_value(len(urn), r_before, drawn, target) < alpha)
+        if len(found):
+            stop_at = int(found[0]) + 1
     else:
         size = first_look_size(len(urn), r_before, target, look_alpha(alpha, 1))
         look = 1
