@@ -143,10 +143,11 @@ def main() -> None:
             priors = {seed: choose_priors(data.labels, seed) for seed in seeds}
             progress.update(task, description=f"{data.name}: ASReview and evimap")
             proc = subprocess.Popen(
-                [str(python), str(DRIVER), str(path), json.dumps(priors)],
+                [str(python), str(DRIVER), str(path.resolve()), json.dumps(priors)],
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
+                cwd=python.parent.parent,  # ASReview leaves a cache file in its working folder
             )
             texts = [record_text(r) for r in data.records]
             entry: dict[str, dict] = {}
