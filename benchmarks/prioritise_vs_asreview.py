@@ -88,6 +88,7 @@ def labelled_sets(names: list[str] | None) -> list[tuple[Path, LabelledSet]]:
 
 def asreview_python(folder: Path) -> Path:
     """The Python of the throw-away ASReview venv, made on first use."""
+    folder = folder.resolve()
     python = folder / "bin" / "python"
     if not python.exists():
         console.print(f"making a venv with {ASREVIEW} in {folder} (once, a few minutes)")
