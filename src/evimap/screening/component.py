@@ -113,7 +113,10 @@ class Screening:
                 decisions.add_note(
                     session, self.config, stage, record_id, reviewer=as_reviewer, text=note
                 )
-            return done
+            # which ranking showed the record (prioritisation on): same transaction
+            self._review.prioritise.note_shown(session, stage, as_reviewer, record_id, done.id)
+        self._review.prioritise.after_decision(stage, as_reviewer)  # never waits for a model
+        return done
 
     def undo(
         self, stage: str, *, as_reviewer: str, record_id: int | None = None
@@ -266,8 +269,12 @@ class Screening:
         :param as_reviewer: the reviewer.
         :param todo_only: leave out decided and settled records.
         """
+        prioritise = self._review.prioritise
+        order = prioritise.order if prioritise.enabled else None
         with self._review.store.read() as session:
-            return view.queue(session, self.config, stage, as_reviewer, todo_only=todo_only)
+            return view.queue(
+                session, self.config, stage, as_reviewer, todo_only=todo_only, order=order
+            )
 
     def next(self, stage: str, *, as_reviewer: str) -> view.RecordView | None:
         """The reviewer's next record to decide, or None when done.
