@@ -154,3 +154,8 @@ class AmbiguousSyntax(SearchError):
         self.candidates = candidates
         self.markers = markers or []
         super().__init__(message)
+
+
+class PrioritiseError(EvimapError):
+    """A prioritisation setting or input that cannot be used (unknown model part, a training
+    set without both classes, a missing optional extra...)."""

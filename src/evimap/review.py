@@ -16,6 +16,7 @@ from evimap.citations.component import Citations
 from evimap.dedup.component import Dedup
 from evimap.errors import EvimapError, NoReview
 from evimap.importing import FileImport, Progress, import_file
+from evimap.prioritise.live import Prioritise
 from evimap.protocol import PROTOCOL_FILE, Protocol, load_protocol
 from evimap.protocol.template import render_template
 from evimap.records import Record
@@ -138,6 +139,7 @@ class Review:
         self.screening = Screening(self)
         self.dedup = Dedup(self)
         self.citations = Citations(self)
+        self.prioritise = Prioritise(self)
 
     @classmethod
     def open(cls, folder: str | Path, db: str | None = None) -> Review:
@@ -176,7 +178,8 @@ class Review:
         return cls.open(folder, db=db)
 
     def close(self) -> None:
-        """Release the store's connections."""
+        """Stop background rankers and release the store's connections."""
+        self.prioritise.stop_runners()
         self.store.close()
 
     def __enter__(self) -> Review:

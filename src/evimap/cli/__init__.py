@@ -19,6 +19,7 @@ from evimap.cli import (  # noqa: E402,F401
     chase,
     dedup,
     demo,
+    prioritise,
     report,
     reviews,
     screening,

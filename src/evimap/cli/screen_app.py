@@ -90,6 +90,8 @@ class ScreenApp(App):
                 for i, code in enumerate(self.reasons[:9], start=1)
             )
         )
+        if self.review.prioritise.enabled:  # retrains in the background; never blocks a key
+            self.review.prioritise.start(self.stage, as_reviewer=self.reviewer)
         self.show_next()
 
     # -- drawing ------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from evimap.report.prisma import COUNT_FIELDS, PrismaCounts, compute_prisma
 from evimap.report.prisma_diagram import prisma_figure
 from evimap.report.reported import BOXES
 from evimap.report.spec import GapMapSpec, ReportSpec, load_report_spec
+from evimap.report.stopping import stopping_table
 from evimap.report.tables import Table, build_table
 from evimap.report.workbook import write_workbook
 from evimap.synthesis.citations import citation_labels, cite
@@ -137,6 +138,9 @@ def compute_report(
     )
     for gap in spec.gapmaps:
         data.tables.append(crosstab_table(gap, gap_map_table(gap, data)))
+    stopping = stopping_table(review.events.read(prefix="prioritise."))
+    if stopping is not None:
+        data.tables.append(stopping)
     return data
 
 

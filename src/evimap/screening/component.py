@@ -181,7 +181,10 @@ class Screening:
                     reviewer=as_reviewer,
                     text=note,
                 )
-            return done
+            # which ranking showed the record (prioritisation on): same transaction
+            self._review.prioritise.note_shown(session, stage, as_reviewer, record_id, done.id)
+        self._review.prioritise.after_decision(stage, as_reviewer)  # never waits for a model
+        return done
 
     def undo(
         self, stage: str, *, as_reviewer: str, record_id: int | None = None
@@ -434,19 +437,30 @@ class Screening:
         :param as_reviewer: the reviewer.
         :param todo_only: leave out decided and settled records.
         """
+        prioritise = self._review.prioritise
+        order = prioritise.order if prioritise.enabled else None
         with self._review.store.read() as session:
             return view.queue(
-                session, self._config(session), stage, as_reviewer, todo_only=todo_only
+                session,
+                self._config(session),
+                stage,
+                as_reviewer,
+                todo_only=todo_only,
+                order=order,
             )
 
     def next_todo(self, stage: str, *, as_reviewer: str, skip: int | None = None) -> int | None:
         """The id of the reviewer's next record to decide (``queue(...)[0]``, other than
-        ``skip``) in one query: what the screen moves to after each decision.
+        ``skip``): what the screen moves to after each decision. In one query, unless
+        prioritisation orders the queue.
 
         :param stage: the stage.
         :param as_reviewer: the reviewer.
         :param skip: a record to pass over (the one just decided).
         """
+        if self._review.prioritise.enabled:
+            rest = [r for r in self.queue(stage, as_reviewer=as_reviewer) if r != skip]
+            return rest[0] if rest else None
         with self._review.store.read() as session:
             return view.next_todo(session, self._config(session), stage, as_reviewer, skip=skip)
 

@@ -10,6 +10,7 @@ notebooks get the same rule. Unsettled records show a reviewer ``pending`` (neve
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -169,10 +170,18 @@ def _call(decision: ledger.Decision | None) -> Call | None:
 
 
 def queue(
-    session: Session, config: ScreeningConfig, stage: str, viewer: str, *, todo_only: bool = True
+    session: Session,
+    config: ScreeningConfig,
+    stage: str,
+    viewer: str,
+    *,
+    todo_only: bool = True,
+    order: Callable[..., list[int]] | None = None,
 ) -> list[int]:
     """Record ids assigned to ``viewer`` at ``stage`` in queue order (pilot first); by default
-    only those still to decide.
+    only those still to decide. ``order`` (prioritisation's hook,
+    ``order(session, stage, viewer, ids, first=pilot_ids)``) reorders the records after the
+    pilot round: the newest ranking learned from the viewer's own decisions.
 
     A record the viewer has not decided cannot be settled by agreement (that needs every
     assigned reviewer's call), so "to decide" is: not decided by the viewer, not settled by an
@@ -190,7 +199,10 @@ def queue(
         blocked |= {
             r for r, row in ledger.fulltext_status(session).items() if row.status == "not_retrieved"
         }
-    return [rid for rid, _ in mine if (rid, viewer) not in decided and rid not in blocked]
+    todo = [rid for rid, _ in mine if (rid, viewer) not in decided and rid not in blocked]
+    if order is None:
+        return todo
+    return order(session, stage, viewer, todo, first=[r for r, round_ in mine if round_ == "pilot"])
 
 
 def next_todo(
