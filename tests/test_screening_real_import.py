@@ -8,7 +8,7 @@ import csv
 import random
 
 from tests.conftest import shared_data
-from tests.screening_support import make_review, new_db  # noqa: F401
+from tests.screening_support import TEAM, log_flow, make_review, new_db, table_flow  # noqa: F401
 
 TA = "title_abstract"
 RIS = (
@@ -23,7 +23,7 @@ RIS = (
 
 def test_rayyan_ids_and_dois_match_imported_records(make_review, tmp_path):
     review = make_review()
-    review.imports.add(shared_data(*RIS))
+    review.imports.add(shared_data(*RIS), member=TEAM["O"])
     records = list(review.records.iter())
     assert len(records) == 363
     rng = random.Random(17)
@@ -41,7 +41,7 @@ def test_rayyan_ids_and_dois_match_imported_records(make_review, tmp_path):
                 ]
             )
     s = review.screening
-    result = s.import_decisions(rayyan, TA, as_reviewer="A")
+    result = s.import_decisions(rayyan, TA, member=TEAM["A"])
     included = sum(1 for v in votes.values() if v == "Included")
     assert result.decisions == 363 and result.by_decision["include"] == included
 
@@ -52,10 +52,10 @@ def test_rayyan_ids_and_dois_match_imported_records(make_review, tmp_path):
         writer.writerow(["DOI", "decision"])
         for _, doi in with_doi:
             writer.writerow([f"https://doi.org/{doi.upper()}", "include"])
-    result = s.import_decisions(by_doi, TA, as_reviewer="B")
+    result = s.import_decisions(by_doi, TA, member=TEAM["B"])
     assert result.decisions == len(with_doi) > 100
-    flow = s.flow(as_reviewer="O")
+    flow = table_flow(review)
     agreed = sum(1 for rid, _ in with_doi if votes[rid] == "Included")
     assert flow.reports_sought == agreed
     assert flow.records_awaiting == 363 - agreed
-    assert len(s.conflicts(TA, as_reviewer="P")) == len(with_doi) - agreed
+    assert len(s.conflicts(TA, member=TEAM["P"])) == len(with_doi) - agreed

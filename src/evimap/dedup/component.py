@@ -5,7 +5,6 @@ Each verb is one transaction with its event; every event carries the counts PRIS
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,13 +12,16 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select, update
 
+from evimap.csvtable import write_csv
 from evimap.dedup import linkage, queue, state
 from evimap.dedup.engine import Engine
 from evimap.dedup.pipeline import Step, deduplicate
 from evimap.dedup.removals import apply_rules
 from evimap.errors import EvimapError
+from evimap.members import Action, Member, writes
 from evimap.records import Record
 from evimap.store import EventLog
+from evimap.store.kinds import Kind
 from evimap.store.models import RecordRow
 from evimap.store.models_dedup import (
     DedupCluster,
@@ -84,31 +86,59 @@ class Dedup:
     def _database_order(self) -> list[str]:
         return list(self._review.protocol.search.databases)
 
+    def _actor(self, member: Member, action: Action) -> str:
+        member = self._review.team.require(member)
+        member.require(action)
+        return member.name
+
+    def _gate(self, what: str, force: bool) -> None:
+        from evimap.screening import gate
+
+        with self._review.store.read() as session:
+            gate.refuse_unless_forced(session, what, force)
+
+    @staticmethod
+    def _move(session, actor: str, cause: str, force: bool) -> None:
+        """In the change's transaction: refuse it (when not forced) or move screening."""
+        from evimap.screening import gate
+
+        gate.refuse_unless_forced(session, cause, force)
+        if force:
+            gate.move_to_units(session, actor=actor, cause=cause)
+
     def _model(self) -> dict[str, Any]:
         path = self._settings.model
         return linkage.load_model(self._review.folder / path if path else None)
 
+    @writes
     def run(
         self,
         *,
+        member: Member,
         engine: str | Engine | None = None,
         threshold: float | None = None,
         review_from: float | None = None,
         reestimate: bool = False,
-        actor: str = "",
+        force: bool = False,
         step: Step | None = None,
     ) -> RunSummary:
         """Find duplicates among all the review's records and store the clusters.
 
         Reviewer decisions from earlier runs hold: confirmed pairs merge, rejected pairs never do.
+        Once records are assigned for screening it is refused unless ``force`` (see
+        :mod:`evimap.screening.gate`).
 
+        :param member: who runs it (owner or arbiter).
         :param engine: ``duckdb``, ``spark`` or an engine (default: the protocol's ``[dedup]``).
         :param threshold: match probability that merges (default: the protocol's).
         :param review_from: bottom of the review band (default: the protocol's).
         :param reestimate: re-estimate the model by EM on this review first (large reviews).
-        :param actor: who ran it.
+        :param force: run even though records are assigned; their screening moves to the kept
+            records.
         :param step: progress callback, called with each stage's name.
         """
+        actor = self._actor(member, Action.DEDUP)
+        self._gate("re-running dedup", force)
         store = self._review.store
         threshold = self._settings.threshold if threshold is None else threshold
         review_from = self._settings.review_from if review_from is None else review_from
@@ -171,7 +201,7 @@ class Dedup:
             )
             EventLog.append(
                 session,
-                "dedup.run",
+                Kind.DEDUP_RUN,
                 actor=actor,
                 subject=f"run {run.id}",
                 counts=counts,
@@ -182,6 +212,7 @@ class Dedup:
                     "model": model["evimap"].get("trained_on", []),
                 },
             )
+            self._move(session, actor, Kind.DEDUP_RUN.value, force)
             run_id = run.id
         return RunSummary(
             run_id,
@@ -199,16 +230,23 @@ class Dedup:
         with self._review.store.read() as session:
             return queue.pending(session)
 
-    def decide(self, pair_id: int, decision: str, *, actor: str = "", why: str = "") -> dict:
-        """Confirm (merge) or reject a queued pair; returns the counts after it.
+    @writes
+    def decide(
+        self, pair_id: int, decision: str, *, member: Member, why: str = "", force: bool = False
+    ) -> dict:
+        """Confirm (merge) or reject a queued pair; returns the counts after it. A merge once
+        records are assigned for screening is refused unless ``force``.
 
         :param pair_id: the pair's id in the queue.
         :param decision: ``confirm`` or ``reject``.
-        :param actor: who decided.
+        :param member: who decides (owner or arbiter).
         :param why: a note.
+        :param force: merge even though records are assigned (screening moves to the kept
+            record).
         """
+        actor = self._actor(member, Action.DEDUP)
         with self._review.store.transaction() as session:
-            return queue.decide(
+            counts = queue.decide(
                 session,
                 pair_id,
                 decision,
@@ -216,89 +254,110 @@ class Dedup:
                 why=why,
                 database_order=self._database_order,
             )
+            if decision == queue.CONFIRM:
+                self._move(session, actor, Kind.DEDUP_MERGE.value, force)
+            return counts
 
-    def undo(self, cluster_id: int | None = None, *, actor: str = "", why: str = "") -> dict:
+    @writes
+    def undo(
+        self,
+        cluster_id: int | None = None,
+        *,
+        member: Member,
+        why: str = "",
+        force: bool = False,
+    ) -> dict:
         """Undo a merge: split one cluster back into its records (and keep them apart in later
         runs), or, without a cluster, undo the latest run (the run before it counts again).
+        Refused once records are assigned for screening unless ``force``.
 
         :param cluster_id: the cluster to split; ``None`` for the latest run.
-        :param actor: who undid it.
+        :param member: who undoes it (owner or arbiter).
         :param why: the reason.
+        :param force: undo even though records are assigned (screening moves to the records
+            kept after the undo).
         :returns: the counts after the undo.
         """
+        actor = self._actor(member, Action.DEDUP)
         with self._review.store.transaction() as session:
-            run = state.active_run(session)
-            if run is None:
-                raise DedupError("nothing to undo: the review has no dedup run")
-            if cluster_id is None:
-                run.active = False
-                session.flush()
-                counts = state.state(session)
-                EventLog.append(
-                    session,
-                    "dedup.undo",
-                    actor=actor,
-                    subject=f"run {run.id}",
-                    why=why,
-                    counts=counts,
-                    details={"run_id": run.id},
-                )
-                return counts
-            cluster = session.get(DedupCluster, cluster_id)
-            if cluster is None or cluster.run_id != run.id:
-                raise DedupError(f"no cluster {cluster_id} in the latest dedup run")
-            members = state.cluster_members(session, cluster.id)
-            if len(members) < 2:
-                raise DedupError(f"cluster {cluster_id} holds one record; nothing to split")
-            merged = session.scalars(
-                select(DedupPair).where(
-                    DedupPair.run_id == run.id,
-                    DedupPair.status.in_(("merged", "confirmed")),
-                    DedupPair.record_a.in_(members),
-                    DedupPair.record_b.in_(members),
-                )
-            ).all()
-            for pair in merged:
-                session.add(
-                    DedupDecision(
-                        record_a=pair.record_a,
-                        record_b=pair.record_b,
-                        decision=queue.REJECT,
-                        actor=actor,
-                        why=why or f"undo of cluster {cluster_id}",
-                    )
-                )
-                pair.status = "undone"
-            with_records = dict(iter_records(session, ids=members))
-            for rid in members[1:]:
-                new = DedupCluster(run_id=run.id, primary_record_id=rid, size=1, canonical={})
-                session.add(new)
-                session.flush()
-                member = session.scalars(
-                    select(DedupMember).where(
-                        DedupMember.run_id == run.id, DedupMember.record_id == rid
-                    )
-                ).one()
-                member.cluster_id = new.id
-                state.rewrite_cluster(session, new, [rid], self._database_order)
-            session.flush()
-            state.rewrite_cluster(session, cluster, [members[0]], self._database_order)
+            counts = self._undo(session, cluster_id, actor, why)
+            self._move(session, actor, Kind.DEDUP_UNDO.value, force)
+            return counts
+
+    def _undo(self, session, cluster_id: int | None, actor: str, why: str) -> dict:
+        """The undo itself, in the caller's transaction."""
+        run = state.active_run(session)
+        if run is None:
+            raise DedupError("nothing to undo: the review has no dedup run")
+        if cluster_id is None:
+            run.active = False
             session.flush()
             counts = state.state(session)
             EventLog.append(
                 session,
-                "dedup.undo",
+                Kind.DEDUP_UNDO,
                 actor=actor,
-                subject=f"cluster {cluster_id}",
+                subject=f"run {run.id}",
                 why=why,
                 counts=counts,
-                details={
-                    "cluster_id": cluster_id,
-                    "records": members,
-                    "titles": [with_records[r].title for r in members],
-                },
+                details={"run_id": run.id},
             )
             return counts
+        cluster = session.get(DedupCluster, cluster_id)
+        if cluster is None or cluster.run_id != run.id:
+            raise DedupError(f"no cluster {cluster_id} in the latest dedup run")
+        members = state.cluster_members(session, cluster.id)
+        if len(members) < 2:
+            raise DedupError(f"cluster {cluster_id} holds one record; nothing to split")
+        merged = session.scalars(
+            select(DedupPair).where(
+                DedupPair.run_id == run.id,
+                DedupPair.status.in_(("merged", "confirmed")),
+                DedupPair.record_a.in_(members),
+                DedupPair.record_b.in_(members),
+            )
+        ).all()
+        for pair in merged:
+            session.add(
+                DedupDecision(
+                    record_a=pair.record_a,
+                    record_b=pair.record_b,
+                    decision=queue.REJECT,
+                    actor=actor,
+                    why=why or f"undo of cluster {cluster_id}",
+                )
+            )
+            pair.status = "undone"
+        with_records = dict(iter_records(session, ids=members))
+        for rid in members[1:]:
+            new = DedupCluster(run_id=run.id, primary_record_id=rid, size=1, canonical={})
+            session.add(new)
+            session.flush()
+            member = session.scalars(
+                select(DedupMember).where(
+                    DedupMember.run_id == run.id, DedupMember.record_id == rid
+                )
+            ).one()
+            member.cluster_id = new.id
+            state.rewrite_cluster(session, new, [rid], self._database_order)
+        session.flush()
+        state.rewrite_cluster(session, cluster, [members[0]], self._database_order)
+        session.flush()
+        counts = state.state(session)
+        EventLog.append(
+            session,
+            Kind.DEDUP_UNDO,
+            actor=actor,
+            subject=f"cluster {cluster_id}",
+            why=why,
+            counts=counts,
+            details={
+                "cluster_id": cluster_id,
+                "records": members,
+                "titles": [with_records[r].title for r in members],
+            },
+        )
+        return counts
 
     def clusters(self, only_duplicates: bool = False) -> list[dict[str, Any]]:
         """The active run's clusters: id, kept record, size, sources.
@@ -344,10 +403,17 @@ class Dedup:
                 select(RecordRow.id, RecordRow.source_record_id).order_by(RecordRow.id)
             ).all()
         with Path(path).open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(["record_id", "cluster_id"])
-            for rid, source_id in rows:
-                writer.writerow([source_id or f"evimap:{rid}", cluster.get(rid, f"r{rid}")])
+            write_csv(
+                (
+                    {
+                        "record_id": source_id or f"evimap:{rid}",
+                        "cluster_id": cluster.get(rid, f"r{rid}"),
+                    }
+                    for rid, source_id in rows
+                ),
+                ["record_id", "cluster_id"],
+                handle,
+            )
         return len(rows)
 
     def unique_records(self, include_removed: bool = False) -> Iterator[tuple[int, Record]]:
@@ -372,12 +438,18 @@ class Dedup:
                     else:
                         yield rid, record
 
-    def remove(self, *, actor: str = "") -> RemovalSummary:
+    @writes
+    def remove(self, *, member: Member, force: bool = False) -> RemovalSummary:
         """Apply the protocol's ``[removals]`` rules to the unique records (replacing any
         earlier application); each removal keeps its reason; one event with counts per reason.
+        Refused once records are assigned for screening unless ``force``.
 
-        :param actor: who applied them.
+        :param member: who applies them (owner or arbiter).
+        :param force: apply them even though records are assigned (screening of removed records
+            stops counting).
         """
+        actor = self._actor(member, Action.REMOVE)
+        self._gate("applying the removal rules", force)
         rules = self._review.protocol.removals.rules
         records = list(self.unique_records(include_removed=True))
         with self._review.store.read() as session:
@@ -414,7 +486,7 @@ class Dedup:
                 )
             EventLog.append(
                 session,
-                "removals.apply",
+                Kind.REMOVALS_APPLY,
                 actor=actor,
                 subject="removals before screening",
                 counts={
@@ -427,22 +499,5 @@ class Dedup:
                     "rules": [r.model_dump(by_alias=True, exclude_defaults=True) for r in rules]
                 },
             )
+            self._move(session, actor, Kind.REMOVALS_APPLY.value, force)
         return RemovalSummary(len(records), len(removed), by_reason)
-
-    def prisma(self) -> dict[str, Any]:
-        """PRISMA counts from the event log: records identified, duplicates removed (per
-        database), records removed for other reasons (per reason), records left to screen."""
-        events = self._review.events.read(prefix="dedup.")
-        removals = self._review.events.read(kind="removals.apply")
-        with self._review.store.read() as session:
-            now = state.state(session)
-        latest = events[-1].counts if events else now
-        removed = removals[-1].counts if removals else {"removed": 0, "by_reason": {}}
-        return {
-            "records_identified": latest.get("records", now["records"]),
-            "duplicates_removed": latest.get("duplicates_removed", 0),
-            "duplicates_removed_by_database": latest.get("duplicates_removed_by_database", {}),
-            "removed_other_reasons": removed.get("removed", 0),
-            "removed_by_reason": removed.get("by_reason", {}),
-            "records_screened": latest.get("clusters", now["clusters"]) - removed.get("removed", 0),
-        }

@@ -15,6 +15,7 @@ import numpy as np
 from sqlalchemy import func, select
 
 from evimap.errors import SearchError
+from evimap.members import Member
 from evimap.numbers import n_of, percent
 from evimap.records import Record
 from evimap.search.evaluate import Explanation, Matcher, explain, positive_nodes
@@ -204,16 +205,17 @@ class Search:
         self,
         equation: str | None = None,
         syntax: str = "wos",
-        actor: str = "",
+        member: Member | None = None,
         log: bool = True,
     ) -> SearchRun:
         """Run an equation on the review's records and log a ``search.run`` event.
 
         :param equation: the equation (default: the protocol's).
         :param syntax: the syntax it is written in.
-        :param actor: who runs it (for the event log).
+        :param member: who runs it (for the event log; ``None``: no one).
         :param log: append the ``search.run`` event.
         """
+        actor = member.name if (member := self._review.team.confirm(member)) else ""
         text = equation or self.equation
         tree = self.parse(text, syntax)
         matcher = self.matcher()
@@ -325,12 +327,18 @@ class Search:
         known: str | Path | Iterable[Record],
         equation: str | None = None,
         syntax: str = "wos",
-        actor: str = "",
+        member: Member | None = None,
     ) -> RecallReport:
         """Check the equation against known relevant records (a file or records).
 
         Logs a ``search.recall`` event with the counts.
+
+        :param known: a file of known relevant records, or the records.
+        :param equation: the equation (default: the protocol's).
+        :param syntax: the syntax it is written in.
+        :param member: who checks (for the event log; ``None``: no one).
         """
+        actor = member.name if (member := self._review.team.confirm(member)) else ""
         records = read_known(known) if isinstance(known, str | Path) else list(known)
         text = equation or self.equation
         tree = self.parse(text, syntax)
