@@ -152,7 +152,8 @@ def test_a_review_without_report_settings_gets_a_default_report(tmp_path):
         EventLog.append(session, Kind.IMPORT_ROLE, details={"sha256": "1" * 64, "role": "included"})
     charting = tmp_path / "charting.toml"
     charting.write_text(
-        'reviewer = "reviewer-1"\n[[study]]\nkey = "a2001"\ncountry = "Chile"\ndesign = "case study"\n'
+        'reviewer = "reviewer-1"\n'
+        '[[study]]\nkey = "a2001"\ncountry = "Chile"\ndesign = "case study"\n'
         '[[study]]\nkey = "b2002"\ncountry = "Chile"\n',
         encoding="utf-8",
     )
