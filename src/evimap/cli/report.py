@@ -128,6 +128,8 @@ RECOMMEND_COLUMNS = ["id", "domain", "recommendation", "source_type", "sources"]
 
 
 class _Recommendations(list):
+    general = False
+
     def to_dict(self) -> dict[str, Any]:
         from evimap.synthesis.recommendations import CAVEAT
 
@@ -144,6 +146,11 @@ def _recommend_table(rows: _Recommendations, call: Call) -> None:
         title=f"{len(rows)} mapped recommendations",
         caption=f"Not an evidence-based guideline. {CAVEAT}",
     )
+    if not rows and not rows.general:
+        say(
+            "No recommendation names all of these. Add --include-general to also list those "
+            "that name no rupture type, context or approach (they are general)."
+        )
 
 
 @verb(
@@ -176,5 +183,8 @@ def recommend(
     if call.review is None:
         from evimap.demo import recommend_example
 
-        return _Recommendations(recommend_example(**options))
-    return _Recommendations(call.review.recommend(**options))
+        found = _Recommendations(recommend_example(**options))
+    else:
+        found = _Recommendations(call.review.recommend(**options))
+    found.general = include_general
+    return found

@@ -160,7 +160,10 @@ def _records_table(result, call: Call) -> None:
         what = (
             f"{result.outcome.capitalize()} records{where} ({len(result.rows)} of {result.total})"
         )
-    emit_rows(result.rows, "table", columns=result.columns, title=what)
+    columns = result.columns
+    if result.outcome:  # a screening list: what a screener reads
+        columns = ["id", "year", "title", "outcome", "reason", "settled_by"]
+    emit_rows(result.rows, "table", columns=columns, title=what)
     if not result.outcome:
         print_database_summary(result.by_database)
 

@@ -153,7 +153,8 @@ def _settled_row(state, why: str) -> dict[str, Any]:
     member="write",
     formats=TJC,
     table=lambda row, call: say(
-        f"record {row['record_id']} settled at {row['stage']}: {row['decision']} {row['reason']}"
+        f"record {row['record_id']} settled at {row['stage']}: {row['decision']} "
+        f"{row['reason']}".rstrip()
     ),
     rows=lambda row: [row],
 )
