@@ -70,7 +70,16 @@ def _workspace(tmp_path) -> None:
 def test_the_readme_has_command_blocks_for_every_part():
     lines = commands()
     verbs = {line.split()[1] for line in lines}
-    assert {"init", "import", "dedup", "assign", "decide", "records", "report", "recommend"} <= verbs
+    assert {
+        "init",
+        "import",
+        "dedup",
+        "assign",
+        "decide",
+        "records",
+        "report",
+        "recommend",
+    } <= verbs
     assert len(lines) > 40
 
 

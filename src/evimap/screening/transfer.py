@@ -360,6 +360,7 @@ def _plan(
     each arbiter's settlements; decisions equal to the current ones are left out."""
     current = ledger.current_decisions(session, stage)
     states = ledger.stage_states(session, config, stage, current)
+    screened_here = {i.target for i in matched if not i.member.privileged}
     plan = _Plan()
     for item in matched:
         row, target, who = item.row, item.target, item.member
@@ -368,7 +369,7 @@ def _plan(
             continue
         if who.privileged:
             state = states.get(target)
-            if state is None or not state.reviewers:
+            if (state is None or not state.reviewers) and target not in screened_here:
                 problems.append(
                     Problem(
                         f"record {target} is not assigned at {stage}; an arbiter settles "
@@ -379,7 +380,8 @@ def _plan(
                 )
                 continue
             if (
-                state.status == "settled"
+                state is not None
+                and state.status == "settled"
                 and state.settlement is not None
                 and (state.settlement.decision, state.settlement.reason)
                 == (row.decision, row.reason)

@@ -9,7 +9,6 @@ from evimap.synthesis.citations import cite
 from evimap.synthesis.recommendations import CAVEAT, Gap, Recommendation
 from evimap.synthesis.tables import FrequencyTable
 
-
 _MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_[]<>#|"})
 
 
