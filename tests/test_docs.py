@@ -63,9 +63,11 @@ def test_the_code_logs_only_declared_kinds():
 def test_an_undeclared_kind_is_refused(sqlite_store):
     from evimap.store import EventLog
 
-    with pytest.raises(ValueError, match="not declared: add it to evimap/store/kinds.py"):
-        with sqlite_store.transaction() as session:
-            EventLog.append(session, "made.up", actor="x")
+    with (
+        pytest.raises(ValueError, match="not declared: add it to evimap/store/kinds.py"),
+        sqlite_store.transaction() as session,
+    ):
+        EventLog.append(session, "made.up", actor="x")
     with sqlite_store.read() as session:
         assert EventLog.read(session) == []
 
