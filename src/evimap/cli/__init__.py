@@ -22,6 +22,7 @@ def _version(value: bool) -> None:
 
 
 app = typer.Typer(
+    rich_markup_mode=None,
     name="evimap",
     help="Run a scoping review end to end, reproducibly. Verbs that read a review take --as "
     "NAME (or EVIMAP_AS) to read as a member of its team (`evimap team REVIEW` lists it); "
@@ -41,16 +42,18 @@ def _root(
     """Run a scoping review end to end, reproducibly."""
 
 
-# Each module adds its verbs to `app` (or a sub-app) when imported.
-from evimap.cli import (  # noqa: E402,F401
-    charting,
-    dedup,
-    demo,
-    report,
-    reviews,
-    screening,
-    search,
-)
+# Each module adds its verbs to `app` (or a sub-app) when imported; `--help` lists them in this
+# order, the order of a review.
+# isort: off
+from evimap.cli import reviews  # noqa: E402,F401
+from evimap.cli import search  # noqa: E402,F401
+from evimap.cli import dedup  # noqa: E402,F401
+from evimap.cli import screening  # noqa: E402,F401
+from evimap.cli import charting  # noqa: E402,F401
+from evimap.cli import report  # noqa: E402,F401
+from evimap.cli import demo  # noqa: E402,F401
+
+# isort: on
 
 
 def _wants_json(argv: list[str]) -> bool:

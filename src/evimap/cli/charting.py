@@ -10,7 +10,9 @@ from evimap.cli import app
 from evimap.cli.output import say
 from evimap.cli.verb import TJ, TJC, Call, verb
 
-chart = typer.Typer(help="Chart the included studies: import, export, verify, agreement.")
+chart = typer.Typer(
+    rich_markup_mode=None, help="Chart the included studies: import, export, verify, agreement."
+)
 app.add_typer(chart, name="chart")
 
 AGREEMENT_CAPTION = "kappa: Cohen's kappa (categorical fields); percent: exact agreement."

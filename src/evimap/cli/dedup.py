@@ -24,6 +24,7 @@ class _RunByDefault(TyperGroup):
 
 
 dedup_app = typer.Typer(
+    rich_markup_mode=None,
     cls=_RunByDefault,
     help="Find duplicate records across databases (exact passes, then Splink linkage); review "
     "uncertain pairs; undo; export clusters. `evimap dedup REVIEW` runs it. Once records are "
@@ -79,7 +80,7 @@ def run_cmd(
     (`evimap dedup REVIEW` is the same)."""
     from rich.status import Status
 
-    with Status("deduplicating", console=err_console) as status:
+    with Status("deduplicating", console=err_console()) as status:
         return call.review.dedup.run(
             member=call.need_member(),
             engine=engine,

@@ -75,7 +75,7 @@ def demo(
         from evimap.demo import default_exports, export_files, import_tour
 
         folder = exports or default_exports()
-        with Progress(console=err_console, transient=True, disable=call.fmt != "table") as bar:
+        with Progress(console=err_console(), transient=True, disable=call.fmt != "table") as bar:
             task = bar.add_task("importing", total=len(export_files(folder)))
 
             def on_file(path: Path) -> None:
@@ -93,7 +93,7 @@ def demo(
         )
     from evimap.demo import build_example
 
-    with Progress(console=err_console, transient=True, disable=call.fmt != "table") as bar:
+    with Progress(console=err_console(), transient=True, disable=call.fmt != "table") as bar:
         task = bar.add_task("building the worked example", total=None)
         build = build_example(out, on_step=lambda text: bar.update(task, description=text))
     consistency = build.consistency

@@ -12,17 +12,32 @@ import json
 import sys
 from collections.abc import Sequence
 from enum import StrEnum
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from evimap.csvtable import write_csv
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+if TYPE_CHECKING:  # pragma: no cover
+    from rich.console import Console
+    from rich.text import Text
+
+
+@cache
+def console() -> Console:
+    """The console for results (Rich loads on first use, not at start)."""
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+@cache
+def err_console() -> Console:
+    """The console for progress and errors (stderr)."""
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
 
 
 class OutputFormat(StrEnum):
@@ -39,6 +54,8 @@ DbOption = typer.Option(None, "--db", help="Database URL or SQLite path overridi
 
 def plain(value: Any) -> Text:
     """``value`` as Rich text that is never parsed as markup."""
+    from rich.text import Text
+
     if isinstance(value, Text):
         return value
     return Text("" if value is None else str(value))
@@ -46,7 +63,9 @@ def plain(value: Any) -> Text:
 
 def say(*parts: Any, stderr: bool = False) -> None:
     """Print plain text (record text included) without markup or highlighting."""
-    target = err_console if stderr else console
+    from rich.text import Text
+
+    target = err_console() if stderr else console()
     target.print(Text.assemble(*(plain(p) for p in parts)), soft_wrap=True)
 
 
@@ -65,6 +84,8 @@ def emit_rows(
     elif fmt == "csv":
         write_csv(rows, columns, sys.stdout)
     else:
+        from rich.table import Table
+
         table = Table(
             title=plain(title) if title else None, caption=plain(caption) if caption else None
         )
@@ -72,7 +93,7 @@ def emit_rows(
             table.add_column(plain(column.replace("_", " ")), overflow="fold")
         for row in rows:
             table.add_row(*(plain(_cell(row.get(c))) for c in columns))
-        console.print(table)
+        console().print(table)
 
 
 def emit_object(data: Any, fmt: OutputFormat | str = "json") -> None:
@@ -122,6 +143,8 @@ def print_error(exc: BaseException, fmt: str | None) -> None:
     if fmt == "json":
         typer.echo(json.dumps(error_payload(exc), ensure_ascii=False, indent=2, default=str))
         return
+    from rich.text import Text
+
     problems = getattr(exc, "problems", None)
     if problems and len(problems) > 1 or type(exc).__name__ == "ProtocolError":
         head = {
@@ -129,8 +152,8 @@ def print_error(exc: BaseException, fmt: str | None) -> None:
             "DecisionFileError": "the decisions file has problems; nothing was imported:",
             "ChartingError": "the charting has problems; nothing was stored:",
         }.get(type(exc).__name__, "there are problems:")
-        err_console.print(Text.assemble(("Error: ", "bold red"), head), soft_wrap=True)
+        err_console().print(Text.assemble(("Error: ", "bold red"), head), soft_wrap=True)
         for problem in problems or []:
-            err_console.print(Text(f"  {problem}"), soft_wrap=True)
+            err_console().print(Text(f"  {problem}"), soft_wrap=True)
         return
-    err_console.print(Text.assemble(("Error: ", "bold red"), str(exc)), soft_wrap=True)
+    err_console().print(Text.assemble(("Error: ", "bold red"), str(exc)), soft_wrap=True)

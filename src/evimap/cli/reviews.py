@@ -120,7 +120,7 @@ def import_(
             BarColumn(),
             DownloadColumn(),
             TimeRemainingColumn(),
-            console=err_console,
+            console=err_console(),
             transient=True,
             disable=call.fmt != "table",
         ) as bar:

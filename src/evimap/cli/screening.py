@@ -18,10 +18,14 @@ from evimap.screening.columns import DECISION_COLUMNS
 StageOption = typer.Option("title_abstract", "--stage", "-s", help="title_abstract or full_text.")
 
 fulltext_app = typer.Typer(
-    help="Full-text reports: attach PDFs, list missing ones.", no_args_is_help=True
+    rich_markup_mode=None,
+    help="Full-text reports: attach PDFs, list missing ones.",
+    no_args_is_help=True,
 )
 decisions_app = typer.Typer(
-    help="Decisions in and out as CSV (evimap, Rayyan, Covidence, ASReview).", no_args_is_help=True
+    rich_markup_mode=None,
+    help="Decisions in and out as CSV (evimap, Rayyan, Covidence, ASReview).",
+    no_args_is_help=True,
 )
 app.add_typer(fulltext_app, name="fulltext")
 app.add_typer(decisions_app, name="decisions")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.text import Text
 
 from evimap.cli import app
 from evimap.cli.output import console, emit_rows, err_console, say
@@ -13,8 +13,13 @@ from evimap.cli.verb import TJC, Call, verb
 from evimap.errors import EvimapError
 from evimap.numbers import n_of
 
+if TYPE_CHECKING:  # pragma: no cover
+    from rich.text import Text
+
 search_app = typer.Typer(
-    help="Run, lint, translate and recall-check search equations.", no_args_is_help=True
+    rich_markup_mode=None,
+    help="Run, lint, translate and recall-check search equations.",
+    no_args_is_help=True,
 )
 app.add_typer(search_app, name="search")
 
@@ -43,6 +48,8 @@ class _Run:
 
 
 def _run_table(run: _Run, call: Call) -> None:
+    from rich.text import Text
+
     result = run.result
     rows = [
         {"database": d.database, "matched": n_of(d.matched, d.records)} for d in result.by_database
@@ -52,18 +59,18 @@ def _run_table(run: _Run, call: Call) -> None:
     for rid, (record, why) in run.shown.items():
         src = run.sources[rid]
         where = " ".join(x for x in (src["database"], src["source_record_id"]) if x)
-        console.print(
+        console().print(
             Text(f"#{rid} ", style="bold"),
             Text(f"[{where}] " if where else "", style="dim"),
             _highlight(record.title, why, "title"),
         )
         if record.abstract:
-            console.print(Text("   "), _snippet(record.abstract, why, "abstract"))
+            console().print(Text("   "), _snippet(record.abstract, why, "abstract"))
         for item, keyword in enumerate(record.keywords):
             if why.spans("keywords", item):
-                console.print(Text("   keyword: "), _highlight(keyword, why, "keywords", item))
+                console().print(Text("   keyword: "), _highlight(keyword, why, "keywords", item))
         clauses = "; ".join(("✓ " if ok else "✗ ") + c for c, ok in why.clauses)
-        console.print(Text(f"   {clauses}", style="dim"))
+        console().print(Text(f"   {clauses}", style="dim"))
 
 
 @verb(
@@ -110,6 +117,8 @@ def run(
 
 
 def _highlight(text: str, why, field: str, item: int = 0) -> Text:
+    from rich.text import Text
+
     out = Text(text)
     for start, end in why.spans(field, item):
         out.stylize("bold black on yellow", start, end)
@@ -117,6 +126,8 @@ def _highlight(text: str, why, field: str, item: int = 0) -> Text:
 
 
 def _snippet(text: str, why, field: str, width: int = 240) -> Text:
+    from rich.text import Text
+
     spans = why.spans(field)
     start = max(0, spans[0][0] - 60) if spans else 0
     end = min(len(text), start + width)
@@ -133,15 +144,17 @@ class _Lint(list):
 
 
 def _lint_table(findings: _Lint, call: Call) -> None:
+    from rich.text import Text
+
     if not findings:
         say("No problems found.")
         return
     for f in findings:
         style = {"error": "bold red", "warning": "yellow", "info": "cyan"}[f.severity]
-        console.print(Text(f"{f.severity} [{f.code}] ", style=style), Text(f.message))
+        console().print(Text(f"{f.severity} [{f.code}] ", style=style), Text(f.message))
         if f.span and f.code not in ("syntax", "unbalanced"):
-            console.print(Text("  " + findings.text), highlight=False)
-            console.print(Text("  " + " " * f.span[0] + "^" * max(1, f.span[1] - f.span[0])))
+            console().print(Text("  " + findings.text), highlight=False)
+            console().print(Text("  " + " " * f.span[0] + "^" * max(1, f.span[1] - f.span[0])))
 
 
 @verb(
@@ -171,12 +184,14 @@ def lint_(call: Call, equation: str = EquationOption, syntax: str = SyntaxOption
 
 
 def _translate_table(results: list, call: Call) -> None:
+    from rich.text import Text
+
     for r in results:
         if len(results) > 1:
-            console.print(Text(r.syntax, style="bold"))
+            console().print(Text(r.syntax, style="bold"))
         typer.echo(r.text)
         for warning in r.warnings:
-            err_console.print(Text(f"warning: {warning}"))
+            err_console().print(Text(f"warning: {warning}"))
 
 
 @verb(
