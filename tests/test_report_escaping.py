@@ -21,7 +21,7 @@ AU  - Smith, [link](http://example.org) *bold*
 TI  - Ruptures {HTML}{STYLE} {FORMULA}
 PY  - 2024
 JO  - Psychotherapy
-ER  - 
+ER  -{" "}
 """
 CODEBOOK = '[[fields]]\nname = "country"\ntype = "single"\nchoices = ["Chile"]\nother = true\n'
 
