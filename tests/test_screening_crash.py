@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 
 from evimap.review import Review
-from tests.screening_support import (
+from tests.screening_support import (  # noqa: F401  (fixtures)
     TEAM,
     add_records,
+    new_db,
+    review_db,
     small_records,
     write_review,
 )  # noqa: F401
@@ -67,7 +69,7 @@ def test_a_killed_process_keeps_every_committed_decision(tmp_path, review_db):
             (ids[0], "include", ""),
             (ids[1], "exclude", "E1"),
         ]
-        assert len(review.events.read(kind="screen.decision")) == 2
+        assert len(review.events.read(kind="screen.decision", member=TEAM["O"])) == 2
         assert review.screening.queue(TA, member=TEAM["A"]) == [ids[2]]
 
 
@@ -81,9 +83,9 @@ def test_an_error_in_the_second_decision_keeps_the_first(tmp_path, review_db):
             from evimap.screening import decisions
 
             decisions.record_decision(
-                session, review.screening.config, TA, ids[1], "include", reviewer="A"
+                session, review.screening.config, TA, ids[1], "include", member=TEAM["A"]
             )
             raise RuntimeError("power cut")
         rows = review.screening.decisions(TA, member=TEAM["A"])
         assert [r["record_id"] for r in rows] == [ids[0]]
-        assert len(review.events.read(kind="screen.decision")) == 1
+        assert len(review.events.read(kind="screen.decision", member=TEAM["O"])) == 1
