@@ -200,6 +200,8 @@ class Events:
             events = EventLog.read(session, kind=kind, prefix=prefix)
             if member is not None and member.privileged:
                 return events
+            if not any(e.kind.startswith(_SCREENING_KINDS) for e in events):
+                return events
             config = ScreeningConfig.from_protocol(self._review.protocol)
             visible = {e.id: e for e in visible_events(session, config, member)}
         return [
