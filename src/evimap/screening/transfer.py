@@ -460,6 +460,26 @@ def _write(
     batch = uuid.uuid4().hex[:12]
     result.batch = batch
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
+
+    def log(who: Member, counts: dict[str, int], details: dict[str, Any]) -> None:
+        """One ``screen.import`` event per reviewer of the file, all with the batch id."""
+        EventLog.append(
+            session,
+            Kind.SCREEN_IMPORT,
+            actor=who.name,
+            subject=path.name,
+            counts=counts,
+            details={
+                "stage": stage,
+                "batch": batch,
+                "file": str(path),
+                "sha256": sha,
+                "layout": result.layout,
+                "imported_by": member.name if member else "",
+                **details,
+            },
+        )
+
     screeners = [m for m in dict.fromkeys(i.member for i in matched) if not m.privileged]
     arbiters = [m for m in dict.fromkeys(i.member for i in matched) if m.privileged]
     result.reviewers = [m.name for m in screeners + arbiters]
@@ -479,19 +499,10 @@ def _write(
         for decision, _ in wanted.values():
             counts[decision] = counts.get(decision, 0) + 1
             result.by_decision[decision] = result.by_decision.get(decision, 0) + 1
-        EventLog.append(
-            session,
-            Kind.SCREEN_IMPORT,
-            actor=who.name,
-            subject=path.name,
-            counts={"rows": len(mine), "decisions": len(ids), **counts},
-            details={
-                "stage": stage,
-                "batch": batch,
-                "file": str(path),
-                "sha256": sha,
-                "layout": result.layout,
-                "imported_by": member.name if member else "",
+        log(
+            who,
+            {"rows": len(mine), "decisions": len(ids), **counts},
+            {
                 "decision_ids": ids,
                 "assigned": {
                     name: [a["record_id"] for a in new if a["reviewer"] == name]
@@ -518,21 +529,10 @@ def _write(
             ids.append(_latest_settlement(session, stage, target))
             result.by_decision[item.row.decision] = result.by_decision.get(item.row.decision, 0) + 1
         result.settlements += len(ids)
-        EventLog.append(
-            session,
-            Kind.SCREEN_IMPORT,
-            actor=who.name,
-            subject=path.name,
-            counts={"rows": sum(1 for i in matched if i.member == who), "settlements": len(ids)},
-            details={
-                "stage": stage,
-                "batch": batch,
-                "file": str(path),
-                "sha256": sha,
-                "layout": result.layout,
-                "imported_by": member.name if member else "",
-                "settlement_ids": ids,
-            },
+        log(
+            who,
+            {"rows": sum(1 for i in matched if i.member == who), "settlements": len(ids)},
+            {"settlement_ids": ids},
         )
 
 

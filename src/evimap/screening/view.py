@@ -265,41 +265,40 @@ def visible_decisions(
     records = units.unit_records(
         session, {c.record_id for c in keep} | {s.record_id for s in settlements}
     )
-    rows = [
-        {
-            "record_id": c.record_id,
-            "source_record_id": records[c.record_id].source_record_id,
-            "doi": records[c.record_id].doi,
-            "title": records[c.record_id].title,
-            "year": records[c.record_id].year,
+
+    def row(rid: int, who: str, kind: str, decision: str, reason: str, why: str, at) -> dict:
+        record = records[rid]
+        return {
+            "record_id": rid,
+            "source_record_id": record.source_record_id,
+            "doi": record.doi,
+            "title": record.title,
+            "year": record.year,
             "stage": stage,
-            "reviewer": c.reviewer,
-            "role": roles.get(c.reviewer, ""),
-            "kind": "decision",
-            "decision": c.decision,
-            "reason": c.reason,
-            "why": "",
-            "at": c.at.isoformat(),
+            "reviewer": who,
+            "role": roles.get(who, ""),
+            "kind": kind,
+            "decision": decision,
+            "reason": reason,
+            "why": why,
+            "at": _aware(at).isoformat() if at is not None else "",
         }
+
+    rows = [
+        row(c.record_id, c.reviewer, "decision", c.decision, c.reason, "", c.at)
         for c in keep
         if c.record_id in records
     ]
     rows += [
-        {
-            "record_id": s.record_id,
-            "source_record_id": records[s.record_id].source_record_id,
-            "doi": records[s.record_id].doi,
-            "title": records[s.record_id].title,
-            "year": records[s.record_id].year,
-            "stage": stage,
-            "reviewer": s.arbiter,
-            "role": roles.get(s.arbiter, ""),
-            "kind": "settlement",
-            "decision": s.decision,
-            "reason": s.reason,
-            "why": s.why,
-            "at": _aware(settled_at[s.record_id]).isoformat() if s.record_id in settled_at else "",
-        }
+        row(
+            s.record_id,
+            s.arbiter,
+            "settlement",
+            s.decision,
+            s.reason,
+            s.why,
+            settled_at.get(s.record_id),
+        )
         for s in settlements
         if s.record_id in records
     ]
