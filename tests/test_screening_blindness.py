@@ -7,9 +7,7 @@ reveal A's calls, so the detector itself is known to work.
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
-from datetime import datetime
 from typing import Any
 
 import pytest
@@ -18,24 +16,10 @@ from evimap.errors import EvimapError
 from evimap.screening.component import Screening
 from evimap.screening.outcomes import OUTCOMES
 from tests.screening_support import TEAM, add_records, make_review, new_db, small_records  # noqa: F401
+from tests.test_blindness_audit import plain as _plain
 
 TA, FT = "title_abstract", "full_text"
 SECRETS = ("A-SECRET-NOTE", "a-secret-tag", "A-FT-NOTE")
-
-
-def _plain(value: Any) -> Any:
-    """Results as plain data: dataclasses, objects, lists, dicts down to strings and numbers."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set):
-        return [_plain(v) for v in value]
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, str | int | float | bool) or value is None:
-        return value
-    return _plain(vars(value)) if hasattr(value, "__dict__") else str(value)
 
 
 def leaks(
