@@ -335,7 +335,7 @@ VERB_ARGS: dict[str, list[list[str]]] = {
     "prisma": [[]],
     "report": [["--out", "{tmp}/report"]],
     "export": [["--to", "csv"], ["--included", "--to", "ris"]],
-    "recommend": [],  # needs a recommendations map; runs on the worked example without REVIEW
+    "recommend": [[]],  # the review has no recommendations map: an error, which must not leak
     "chart export": [[]],
     "chart agreement": [[]],
     "search run": [[]],
@@ -343,7 +343,6 @@ VERB_ARGS: dict[str, list[list[str]]] = {
     "search translate": [["--to", "scopus"]],
     "search recall": [["--known", "{tmp}/known.ris"]],
     "dedup export": [["--clusters", "{tmp}/clusters.csv"]],
-    "decisions import": [],  # a write when given --as; audited through the core
 }
 
 

@@ -378,6 +378,7 @@ def _import_table(result, call: Call) -> None:
     decisions_app,
     "import",
     member="read",
+    writes=True,
     formats=TJ,
     full_name="decisions import",
     table=_import_table,

@@ -132,6 +132,7 @@ def verb(
     title: str | Callable[[Any], str] | None = None,
     render: dict[str, Callable[[Any], str]] | None = None,
     full_name: str | None = None,
+    writes: bool | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``fn(call, **options)`` as the verb ``name`` of ``parent``.
 
@@ -148,6 +149,8 @@ def verb(
     :param title: the table's title, or a function of the result.
     :param render: formats printed as text by a function of the result (``ris``, ``bib``).
     :param full_name: the name the audits know the verb by (``decisions import``).
+    :param writes: the verb changes the review (default: when ``member`` is ``write``; a verb
+        whose ``--as`` is optional but that writes, like ``decisions import``, says so).
     """
     formats = tuple(formats)
 
@@ -261,7 +264,8 @@ def verb(
         parent.command(name, cls=command_cls)(wrapper)
         known = full_name or name
         if review != "none":
-            (WRITE_VERBS if member == "write" else READ_VERBS).add(known)
+            changes = writes if writes is not None else member == "write"
+            (WRITE_VERBS if changes else READ_VERBS).add(known)
         return fn
 
     return decorate
