@@ -41,7 +41,6 @@ class Action(StrEnum):
     FULLTEXT = "handling full texts"
     CHART = "charting studies"
     UNDO_IMPORT = "undoing another member's decisions import"
-    REPORTED = "logging reported counts"
 
 
 EVERYONE = frozenset(ROLES)
@@ -55,7 +54,6 @@ ALLOWED: dict[Action, frozenset[str]] = {
     Action.FULLTEXT: EVERYONE,
     Action.CHART: EVERYONE,
     Action.UNDO_IMPORT: PRIVILEGED,
-    Action.REPORTED: PRIVILEGED,
 }
 """Which roles may do each action: the one table of permissions."""
 
