@@ -99,11 +99,13 @@ def build(folder: Path, reviewers: int, records: int, url: str) -> list[str]:
     (folder / "records.ris").write_text(_ris(records), encoding="utf-8")
     secrets = [f"load-pass-{i:02d}" for i in range(reviewers)]
     with Review.open(folder) as review:
-        review.imports.add(folder / "records.ris", database="Scopus", actor=OWNER)
-        review.accounts.add(OWNER, "owner", "owner-pass-0", actor="bench")
+        review.imports.add(
+            folder / "records.ris", database="Scopus", member=review.team.member(OWNER)
+        )
+        review.accounts.add(OWNER, "owner", "owner-pass-0")
         for i, secret in enumerate(secrets):
-            review.accounts.add(f"r{i:02d}", "reviewer", secret, actor="bench")
-        review.screening.assign(TA, as_reviewer=OWNER)
+            review.accounts.add(f"r{i:02d}", "reviewer", secret)
+        review.screening.assign(TA, member=review.team.member(OWNER))
     return secrets
 
 
@@ -112,11 +114,11 @@ def core_baseline(folder: Path, n: int) -> list[float]:
     reviewer's records from the end of their queue, which the clients do not reach)."""
     with Review.open(folder) as review:
         name = "r19" if "r19" in review.accounts.roles() else sorted(review.accounts.roles())[-2]
-        queue = review.screening.queue(TA, as_reviewer=name)[-n:]
+        queue = review.screening.queue(TA, member=review.team.member(name))[-n:]
         times = []
         for rid in queue:
             start = time.perf_counter()
-            review.screening.decide(TA, rid, "include", as_reviewer=name)
+            review.screening.decide(TA, rid, "include", member=review.team.member(name))
             times.append((time.perf_counter() - start) * 1000)
     return times
 
@@ -201,7 +203,7 @@ def check(folder: Path, results: list[dict]) -> dict:
     """Every acknowledged decision stored exactly once: in the tables and in the log."""
     with Review.open(folder) as review:
         events = review.events.read(kind="screen.decision")
-        current = review.screening.decisions(TA, as_reviewer=OWNER)
+        current = review.screening.decisions(TA, member=review.team.member(OWNER))
     by_id = Counter(e.details["decision_id"] for e in events)
     by_pair = Counter((e.actor, e.details["record_id"]) for e in events)
     stored = {(row["reviewer"], row["record_id"]): row["decision"] for row in current}

@@ -24,7 +24,7 @@ def review(tmp_path, new_db):  # noqa: F811
 
 
 def test_an_account_authenticates_with_its_password_only(review):
-    review.accounts.add("A", "reviewer", "correct horse", actor="O")
+    review.accounts.add("A", "reviewer", "correct horse")
     assert review.accounts.authenticate("A", "correct horse") == Account(
         "A", "reviewer", True, review.accounts.get("A").created_at
     )
@@ -34,8 +34,8 @@ def test_an_account_authenticates_with_its_password_only(review):
 
 
 def test_the_store_keeps_an_argon2_hash_and_the_log_never_holds_it(review):
-    review.accounts.add("A", "reviewer", "correct horse", actor="O")
-    review.accounts.set_password("A", "battery staple", actor="O")
+    review.accounts.add("A", "reviewer", "correct horse")
+    review.accounts.set_password("A", "battery staple")
     with review.store.read() as session:
         from sqlalchemy import select
 
@@ -74,19 +74,19 @@ def test_a_name_has_one_account(review):
 def test_only_an_owner_manages_the_team_and_one_owner_always_remains(review):
     review.accounts.add("O", "owner", "long enough")
     review.accounts.add("A", "reviewer", "long enough")
-    owner, reviewer = review.accounts.get("O"), review.accounts.get("A")
+    owner, reviewer = review.team.member("O"), review.team.member("A")
     with pytest.raises(NotOwner):
-        review.accounts.add("B", "reviewer", "long enough", by=reviewer)
+        review.accounts.add("B", "reviewer", "long enough", member=reviewer)
     with pytest.raises(NotOwner):
-        review.accounts.set_role("A", "owner", by=reviewer)
-    review.accounts.add("B", "reviewer", "long enough", by=owner)
+        review.accounts.set_role("A", "owner", member=reviewer)
+    review.accounts.add("B", "reviewer", "long enough", member=owner)
     assert review.events.read(kind="accounts.add")[-1].actor == "O"
     with pytest.raises(AccountError, match="only owner"):
-        review.accounts.set_role("O", "reviewer", by=owner)
+        review.accounts.set_role("O", "reviewer", member=owner)
     with pytest.raises(AccountError, match="only owner"):
-        review.accounts.remove("O", by=owner)
-    review.accounts.set_role("A", "owner", by=owner)
-    review.accounts.set_role("O", "arbiter", by=owner)
+        review.accounts.remove("O", member=owner)
+    review.accounts.set_role("A", "owner", member=owner)
+    review.accounts.set_role("O", "arbiter", member=owner)
     assert review.accounts.roles() == {"A": "owner", "B": "reviewer", "O": "arbiter"}
 
 
@@ -142,10 +142,18 @@ def test_account_roles_are_the_screening_roles(review):
     # login that review.toml does not name joins the team
     review.accounts.add("A", "arbiter", "long enough")
     review.accounts.add("Z", "reviewer", "long enough")
-    config = review.screening.config
-    assert config.role("A") == "arbiter"
-    assert config.role("Z") == "reviewer"
-    assert config.screeners == ["B", "Z"]
+    assert review.team.member("A").role == "arbiter"
+    assert review.team.member("Z").role == "reviewer"
+    assert review.screening.config.screeners == ["B", "Z"]
+    # the store's team follows (team.sync), and a removed login that review.toml does not
+    # name leaves the team
+    stored = {m["name"]: (m["role"], m["active"]) for m in review.team.stored()}
+    assert stored["A"] == ("arbiter", True) and stored["Z"] == ("reviewer", True)
+    review.accounts.remove("Z")
+    assert {m["name"]: m["active"] for m in review.team.stored()}["Z"] is False
+    assert "Z" not in [m.name for m in review.team.members()]
+    review.accounts.remove("A")
+    assert review.team.member("A").role == "reviewer"  # review.toml's role again
 
 
 def test_the_accounts_migration_goes_down_and_up_on_its_own(review):

@@ -11,7 +11,7 @@ from evimap.cli import app
 from evimap.review import Review
 from tests.test_dedup_store import PROTOCOL_EXTRA, _seed, base_protocol
 
-runner = CliRunner()
+runner = CliRunner(env={"EVIMAP_AS": "owner"})  # the template's owner
 
 
 def _folder(tmp_path):
@@ -119,10 +119,10 @@ def test_dedup_review_asks_and_merges_on_yes(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "pairs awaiting review: 1" in result.output
-    result = runner.invoke(app, ["dedup", "review", str(folder), "--as", "ana"], input="y\n")
+    result = runner.invoke(app, ["dedup", "review", str(folder), "--as", "owner"], input="y\n")
     assert result.exit_code == 0, result.output
     assert "Pair " in result.output and "randomized trial" in result.output
     assert "0 pairs still await review." in result.output
     with Review.open(folder) as again:
-        assert again.events.read(kind="dedup.merge")[-1].actor == "ana"
-        assert again.dedup.prisma()["duplicates_removed"] == 1
+        assert again.events.read(kind="dedup.merge")[-1].actor == "owner"
+        assert again.prisma()["duplicates"] == 1

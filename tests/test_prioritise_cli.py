@@ -19,7 +19,7 @@ from evimap.prioritise.simulate import simulate_set
 from evimap.protocol import parse_protocol
 from evimap.report.stopping import stopping_table
 from evimap.review import Review
-from tests.screening_support import add_records, write_review
+from tests.screening_support import TEAM, add_records, write_review
 from tests.test_prioritise_live import PRIORITISE, _records
 
 runner = CliRunner()
@@ -131,7 +131,7 @@ def review(tmp_path):
     )
     opened = Review.open(folder)
     opened.ids = add_records(opened, _records())
-    opened.screening.assign("title_abstract", as_reviewer="O")
+    opened.screening.assign("title_abstract", member=TEAM["O"])
     yield opened
     opened.close()
 
@@ -139,8 +139,8 @@ def review(tmp_path):
 def test_rank_status_and_stop_from_the_command_line(review):
     folder = str(review.folder)
     for who in "AB":
-        review.screening.decide("title_abstract", review.ids[0], "include", as_reviewer=who)
-        review.screening.decide("title_abstract", review.ids[6], "exclude", as_reviewer=who)
+        review.screening.decide("title_abstract", review.ids[0], "include", member=TEAM[who])
+        review.screening.decide("title_abstract", review.ids[6], "exclude", member=TEAM[who])
     result = runner.invoke(app, ["prioritise", "rank", folder, "--as", "O", "--team", "-f", "json"])
     assert result.exit_code == 0, result.output
     assert {r["reviewer"] for r in json.loads(result.output)} == {"A", "B"}

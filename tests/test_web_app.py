@@ -181,7 +181,10 @@ def test_screening_by_json_and_by_form(app_review):
     assert tags["tags"] == ["alliance", "pilot", "rct"]
     search = ana.get("/r/webrev/screen/title_abstract.json?q=abstract+2&show=todo").json()
     assert [r["record_id"] for r in search["search"]["rows"]] == [ids[1]]
-    assert review.screening.progress("title_abstract", as_reviewer="ana")["decided"] == 1
+    assert (
+        review.screening.progress("title_abstract", member=review.team.member("ana"))["decided"]
+        == 1
+    )
 
 
 def test_a_conflict_is_settled_by_the_arbiter_one_or_many(app_review):
@@ -452,7 +455,7 @@ def test_the_dedup_queue_merges_keeps_apart_and_detaches(tmp_path):
             _paper(title, "Eubanks", 2019, sid="A4", doi="10.1/x"),
         ],
     )
-    review.dedup.run(actor="olga")
+    review.dedup.run(member=review.team.member("olga"))
     app = create_app([review])
     pat = _as(app, "pat")
     page = pat.get("/r/dd/dedup.json").json()

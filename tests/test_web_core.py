@@ -28,7 +28,7 @@ def _decide_all(review, stage, ids, ana, zbyszek):
                 stage,
                 rid,
                 a,
-                as_reviewer="ana",
+                member=review.team.member("ana"),
                 reason="E1" * (a == "exclude" and stage == "full_text"),
             )
         if z:
@@ -36,7 +36,7 @@ def _decide_all(review, stage, ids, ana, zbyszek):
                 stage,
                 rid,
                 z,
-                as_reviewer="zbyszek",
+                member=review.team.member("zbyszek"),
                 reason="E1" * (z == "exclude" and stage == "full_text"),
             )
 
@@ -45,18 +45,21 @@ def test_an_owner_closes_a_stage_and_turns_blindness_off(team):
     review, ids = team
     screening = review.screening
     with pytest.raises(NotPermitted, match="only an owner"):
-        screening.set_stage("title_abstract", open=False, as_reviewer="pat")
-    assert screening.set_stage("title_abstract", open=False, as_reviewer="olga")["open"] is False
+        screening.set_stage("title_abstract", open=False, member=review.team.member("pat"))
+    assert (
+        screening.set_stage("title_abstract", open=False, member=review.team.member("olga"))["open"]
+        is False
+    )
     with pytest.raises(StageClosed, match="closed"):
-        screening.decide("title_abstract", ids[0], "include", as_reviewer="ana")
-    screening.set_stage("title_abstract", open=True, as_reviewer="olga")
-    screening.decide("title_abstract", ids[0], "include", as_reviewer="ana")
-    screening.decide("title_abstract", ids[0], "exclude", as_reviewer="zbyszek")
+        screening.decide("title_abstract", ids[0], "include", member=review.team.member("ana"))
+    screening.set_stage("title_abstract", open=True, member=review.team.member("olga"))
+    screening.decide("title_abstract", ids[0], "include", member=review.team.member("ana"))
+    screening.decide("title_abstract", ids[0], "exclude", member=review.team.member("zbyszek"))
     # blind: ana sees neither zbyszek's call nor the conflict
-    view = screening.record("title_abstract", ids[0], as_reviewer="ana")
+    view = screening.record("title_abstract", ids[0], member=review.team.member("ana"))
     assert view.others == [] and view.status == "pending"
-    screening.set_stage("title_abstract", blind=False, as_reviewer="olga")
-    view = screening.record("title_abstract", ids[0], as_reviewer="ana")
+    screening.set_stage("title_abstract", blind=False, member=review.team.member("olga"))
+    view = screening.record("title_abstract", ids[0], member=review.team.member("ana"))
     assert [c.reviewer for c in view.others] == ["zbyszek"] and view.status == "conflict"
     kinds = [
         (e.kind, e.details.get("blind"), e.details.get("open"))
@@ -68,7 +71,7 @@ def test_an_owner_closes_a_stage_and_turns_blindness_off(team):
         ("screen.stage", False, None),
     ]
     with pytest.raises(InvalidDecision):
-        screening.set_stage("title_abstract", as_reviewer="olga")
+        screening.set_stage("title_abstract", member=review.team.member("olga"))
 
 
 def test_settle_many_settles_all_or_none(team):
@@ -76,42 +79,57 @@ def test_settle_many_settles_all_or_none(team):
     _decide_all(review, "title_abstract", ids[:3], ["include"] * 3, ["exclude"] * 3)
     screening = review.screening
     with pytest.raises(NotPermitted):
-        screening.settle_many("title_abstract", ids[:2], "include", why="x", as_reviewer="ana")
+        screening.settle_many(
+            "title_abstract", ids[:2], "include", why="x", member=review.team.member("ana")
+        )
     with pytest.raises(InvalidDecision):  # the second has a bad reason: nothing is settled
         screening.settle_many(
-            "title_abstract", ids[:2], "exclude", reason="ZZ", why="x", as_reviewer="pat"
+            "title_abstract",
+            ids[:2],
+            "exclude",
+            reason="ZZ",
+            why="x",
+            member=review.team.member("pat"),
         )
-    assert len(screening.conflicts("title_abstract", as_reviewer="pat")) == 3
+    assert len(screening.conflicts("title_abstract", member=review.team.member("pat"))) == 3
     states = screening.settle_many(
-        "title_abstract", ids[:2], "include", why="both about it", as_reviewer="pat"
+        "title_abstract", ids[:2], "include", why="both about it", member=review.team.member("pat")
     )
     assert [s.status for s in states] == ["settled", "settled"]
-    assert [c["record_id"] for c in screening.conflicts("title_abstract", as_reviewer="pat")] == [
-        ids[2]
-    ]
+    assert [
+        c["record_id"]
+        for c in screening.conflicts("title_abstract", member=review.team.member("pat"))
+    ] == [ids[2]]
 
 
 def test_my_records_are_searched_and_filtered_and_never_show_a_conflict(team):
     review, ids = team
     _decide_all(review, "title_abstract", ids[:2], ["include", "exclude"], ["exclude", None])
-    mine = review.screening.my_records("title_abstract", as_reviewer="ana")
+    mine = review.screening.my_records("title_abstract", member=review.team.member("ana"))
     assert mine["total"] == 6 and [r["record_id"] for r in mine["rows"]] == ids
     assert {r["status"] for r in mine["rows"]} == {"pending"}  # ids[0] is a conflict, hidden
-    todo = review.screening.my_records("title_abstract", show="todo", as_reviewer="ana")
+    todo = review.screening.my_records(
+        "title_abstract", show="todo", member=review.team.member("ana")
+    )
     assert [r["record_id"] for r in todo["rows"]] == ids[2:]
-    excluded = review.screening.my_records("title_abstract", show="exclude", as_reviewer="ana")
+    excluded = review.screening.my_records(
+        "title_abstract", show="exclude", member=review.team.member("ana")
+    )
     assert [r["record_id"] for r in excluded["rows"]] == [ids[1]]
     found = review.screening.my_records(
-        "title_abstract", text="ABSTRACT 3 alliance", as_reviewer="ana"
+        "title_abstract", text="ABSTRACT 3 alliance", member=review.team.member("ana")
     )
     assert [r["record_id"] for r in found["rows"]] == [ids[2]]
     assert (
-        review.screening.my_records("title_abstract", text="kw5", as_reviewer="ana")["total"] == 1
+        review.screening.my_records("title_abstract", text="kw5", member=review.team.member("ana"))[
+            "total"
+        ]
+        == 1
     )
-    pat = review.screening.my_records("title_abstract", as_reviewer="pat")
+    pat = review.screening.my_records("title_abstract", member=review.team.member("pat"))
     assert pat["total"] == 0
     with pytest.raises(InvalidDecision):
-        review.screening.my_records("title_abstract", show="nope", as_reviewer="ana")
+        review.screening.my_records("title_abstract", show="nope", member=review.team.member("ana"))
 
 
 def test_a_pdf_matches_by_doi_in_its_name_source_id_record_id_or_doi_inside():
@@ -164,45 +182,37 @@ def test_many_pdfs_attach_each_to_its_sought_record(team, tmp_path):
         path = tmp_path / f"upload-{len(files)}"
         path.write_bytes(pdf_bytes(name, doi=doi))
         files.append((name, path))
-    results = review.screening.attach_fulltexts(files, as_reviewer="ana")
+    results = review.screening.attach_fulltexts(files, member=review.team.member("ana"))
     assert [(r["file"], r["status"], r["record_id"]) for r in results] == [
         ("10.1000_w1.pdf", "attached", ids[0]),
         ("scan.pdf", "attached", ids[1]),
         ("W4.pdf", "unmatched", None),  # excluded at title/abstract: not sought
         ("other.pdf", "unmatched", None),
     ]
-    rows = {r["record_id"]: r for r in review.screening.fulltexts(as_reviewer="pat")}
+    rows = {r["record_id"]: r for r in review.screening.fulltexts(member=review.team.member("pat"))}
     assert set(rows) == set(ids[:3])
     assert (
         rows[ids[0]]["status"] == "attached" and rows[ids[0]]["original_name"] == "10.1000_w1.pdf"
     )
     assert rows[ids[2]]["status"] == "missing"
-    path = review.screening.fulltext_file(ids[1], as_reviewer="zbyszek")
+    path = review.screening.fulltext_file(ids[1], member=review.team.member("zbyszek"))
     assert path.read_bytes().startswith(b"%PDF-") and path.parent.name == "fulltext"
     with pytest.raises(Exception, match="no full-text PDF"):
-        review.screening.fulltext_file(ids[2], as_reviewer="ana")
+        review.screening.fulltext_file(ids[2], member=review.team.member("ana"))
     event = review.events.read(kind="fulltext.attach")[0]
     assert event.details["original_name"] == "10.1000_w1.pdf"
-
-
-def test_included_studies_are_those_settled_include_at_full_text(team):
-    review, ids = team
-    _decide_all(review, "title_abstract", ids[:3], ["include"] * 3, ["include"] * 3)
-    review.screening.assign("full_text", as_reviewer="olga")
-    _decide_all(
-        review,
-        "full_text",
-        ids[:3],
-        ["include", "include", "exclude"],
-        ["include", "exclude", "exclude"],
-    )
-    included = review.screening.included(as_reviewer="ana")
-    assert [(r["record_id"], r["key"]) for r in included] == [(ids[0], "W1")]
 
 
 def test_a_study_is_charted_from_form_inputs_and_verified(team):
     review, ids = team
     charting = review.charting
+    ana, pat = review.team.member("ana"), review.team.member("pat")
+    with pytest.raises(ChartingError, match="not an included study"):
+        charting.chart_study("W1", {"design": ["Mixed"]}, member=ana, record_id=ids[0])
+    _decide_all(review, "title_abstract", ids[:1], ["include"], ["include"])
+    review.screening.assign("full_text", member=review.team.member("olga"))
+    _decide_all(review, "full_text", ids[:1], ["include"], ["include"])
+    assert review.included() == [ids[0]]
     inputs = {
         "design": ["Mixed"],
         "setting": ["Outpatient", "Online"],
@@ -210,20 +220,20 @@ def test_a_study_is_charted_from_form_inputs_and_verified(team):
         "summary": ["Ruptures repaired by metacommunication."],
         "passages": ["12 | a quote\nno page here"],
     }
-    saved = charting.chart_study("W1", inputs, reviewer="ana", record_id=ids[0], basis="Table 1")
+    saved = charting.chart_study("W1", inputs, member=ana, record_id=ids[0], basis="Table 1")
     assert saved["values"] == 5
     values = charting.values("ana")["W1"]
     assert values["setting"] == ["Outpatient", "Online"] and values["participants"] == 12
     assert values["passages"] == [{"page": "12", "text": "a quote"}, {"text": "no page here"}]
     assert charting.codebook.to_inputs(values)["passages"] == ["12 | a quote\nno page here"]
     with pytest.raises(ChartingError, match="'Weird' is not a choice"):
-        charting.chart_study("W1", {"design": ["Weird"]}, reviewer="ana", record_id=ids[0])
+        charting.chart_study("W1", {"design": ["Weird"]}, member=ana, record_id=ids[0])
     with pytest.raises(ChartingError, match="not a number"):
-        charting.chart_study("W1", {"participants": ["many"]}, reviewer="ana")
+        charting.chart_study("W1", {"participants": ["many"]}, member=ana)
     with pytest.raises(ChartingError, match="cannot verify their own"):
-        charting.chart_study("W1", inputs, reviewer="ana", verify=True)
+        charting.chart_study("W1", inputs, member=ana, verify=True)
     check = dict(inputs, design=["Qualitative"])
-    verified = charting.chart_study("W1", check, reviewer="pat", record_id=ids[0], verify=True)
+    verified = charting.chart_study("W1", check, member=pat, record_id=ids[0], verify=True)
     by_field = {a["field"]: a for a in verified["agreement"]}
     assert by_field["design"]["agreed"] == 0 and by_field["setting"]["agreed"] == 1
     assert review.events.read(kind="chart.verify")[-1].details["second"] == "pat"
@@ -240,11 +250,13 @@ def test_the_next_record_to_decide_is_the_queues_first_in_one_query(team, tmp_pa
     rng = random.Random(3)
     for _ in range(40):
         name = rng.choice(["ana", "zbyszek"])
-        todo = s.queue("title_abstract", as_reviewer=name)
-        assert s.next_todo("title_abstract", as_reviewer=name) == (todo[0] if todo else None)
+        todo = s.queue("title_abstract", member=review.team.member(name))
+        assert s.next_todo("title_abstract", member=review.team.member(name)) == (
+            todo[0] if todo else None
+        )
         skip = rng.choice(ids)
         rest = [r for r in todo if r != skip]
-        assert s.next_todo("title_abstract", as_reviewer=name, skip=skip) == (
+        assert s.next_todo("title_abstract", member=review.team.member(name), skip=skip) == (
             rest[0] if rest else None
         )
         action = rng.random()
@@ -254,27 +266,31 @@ def test_the_next_record_to_decide_is_the_queues_first_in_one_query(team, tmp_pa
                     "title_abstract",
                     rng.choice(todo),
                     rng.choice(["include", "exclude"]),
-                    as_reviewer=name,
+                    member=review.team.member(name),
                 )
             elif action < 0.8:
-                s.undo("title_abstract", as_reviewer=name)
+                s.undo("title_abstract", member=review.team.member(name))
             else:
-                conflicts = s.conflicts("title_abstract", as_reviewer="pat")
+                conflicts = s.conflicts("title_abstract", member=review.team.member("pat"))
                 if conflicts:
                     s.settle(
                         "title_abstract",
                         conflicts[0]["record_id"],
                         "include",
                         why="x",
-                        as_reviewer="pat",
+                        member=review.team.member("pat"),
                     )
         except Exception:  # nothing to undo, or settled since: the queue is what counts
             pass
-    s.assign("full_text", as_reviewer="olga")
+    s.assign("full_text", member=review.team.member("olga"))
     for name in ("ana", "zbyszek"):
-        todo = s.queue("full_text", as_reviewer=name)
-        assert s.next_todo("full_text", as_reviewer=name) == (todo[0] if todo else None)
+        todo = s.queue("full_text", member=review.team.member(name))
+        assert s.next_todo("full_text", member=review.team.member(name)) == (
+            todo[0] if todo else None
+        )
     if todo:
-        s.mark_not_retrieved(todo[0], why="gone", as_reviewer="ana")
-        after = s.queue("full_text", as_reviewer="zbyszek")
-        assert s.next_todo("full_text", as_reviewer="zbyszek") == (after[0] if after else None)
+        s.mark_not_retrieved(todo[0], why="gone", member=review.team.member("ana"))
+        after = s.queue("full_text", member=review.team.member("zbyszek"))
+        assert s.next_todo("full_text", member=review.team.member("zbyszek")) == (
+            after[0] if after else None
+        )

@@ -28,11 +28,14 @@ def served(tmp_path_factory):
     review, ids = make_review(tmp_path_factory.mktemp("fuzz") / "fuzz")
     s = review.screening
     for rid in ids[:4]:
-        s.decide("title_abstract", rid, "include", as_reviewer="ana")
+        s.decide("title_abstract", rid, "include", member=review.team.member("ana"))
         s.decide(
-            "title_abstract", rid, "include" if rid != ids[3] else "exclude", as_reviewer="zbyszek"
+            "title_abstract",
+            rid,
+            "include" if rid != ids[3] else "exclude",
+            member=review.team.member("zbyszek"),
         )
-    s.assign("full_text", as_reviewer="olga")
+    s.assign("full_text", member=review.team.member("olga"))
     app = create_app([review])
     client = client_for(app)
     csrf = login(client, "olga")

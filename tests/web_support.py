@@ -186,8 +186,8 @@ def make_review(
     review = Review.open(folder, db=db)
     ids = add_records(review, records(n))
     for name, role in TEAM.items():
-        review.accounts.add(name, role, password(name), actor="test")
-    review.screening.assign("title_abstract", as_reviewer="olga")
+        review.accounts.add(name, role, password(name))
+    review.screening.assign("title_abstract", member=review.team.member("olga"))
     return review, ids
 
 

@@ -71,6 +71,22 @@ class NoReview(EvimapError):
     """The folder holds no review.toml; `evimap init DIR` creates one."""
 
 
+class UnknownMember(EvimapError):
+    """The name is not on the review's team (``[[screening.reviewers]]`` in review.toml); the
+    message lists the team, or says how to add one."""
+
+
+class NotPermitted(EvimapError):
+    """The member's role does not allow this (e.g. a reviewer settling a conflict), or the
+    member may not see what was asked while a stage is blind."""
+
+
+class StageLocked(EvimapError):
+    """A change to the set of screened records (dedup, its undo, removals) after records were
+    assigned for screening; ``force=True`` (``--force``) moves the screening to the kept
+    records."""
+
+
 class StoreError(EvimapError):
     """The store cannot be opened or is at a schema version this evimap does not know."""
 

@@ -17,8 +17,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from evimap.accounts import passwords
-from evimap.errors import EvimapError
+from evimap.errors import EvimapError, NotPermitted
+from evimap.members import Member, writes
 from evimap.store.events import EventLog
+from evimap.store.kinds import Kind
 from evimap.store.models import utcnow
 from evimap.store.models_accounts import AccountRow, AccountSessionRow
 
@@ -37,7 +39,7 @@ class AccountError(EvimapError):
     account, or not allowed)."""
 
 
-class NotOwner(AccountError):
+class NotOwner(AccountError, NotPermitted):
     """Only an owner manages the team."""
 
 
@@ -117,11 +119,17 @@ def check_password(password: str) -> str:
     return password
 
 
+COMMAND_LINE = "command line"
+"""Who the log names for an account change made on the review's machine without ``--as``."""
+
+
 class Accounts:
     """Logins and sessions of one review (``review.accounts``).
 
-    Writes take ``by``: the account doing it, which must be an owner; ``None`` means the local
-    command line, which is trusted on its machine (``actor`` then names who for the log).
+    Writes take ``member``: the owner doing it (the web app passes the logged-in member, the CLI
+    its ``--as``); ``None`` is the command line on the review's machine, which is trusted there
+    (whoever can run it can open the store) and is how the first owner's login is made. After
+    each change the team is synced into the store (a login's role is the member's role).
 
     :param review: the open review.
     """
@@ -155,29 +163,29 @@ class Accounts:
         """``name -> role`` of every active account (the team as the store knows it)."""
         return {a.name: a.role for a in self.list()}
 
+    @writes
     def add(
         self,
         name: str,
         role: str,
         password: str,
         *,
-        actor: str = "",
-        by: Account | None = None,
+        member: Member | None = None,
     ) -> Account:
-        """Create a login for a team member (or reactivate a removed one).
+        """Create a login for a team member (or reactivate a removed one); a name review.toml
+        lacks joins the team, and the login's role becomes the member's role.
 
         :param name: the member's name (as used in ``--as`` and the event log).
         :param role: ``owner``, ``arbiter`` or ``reviewer``.
         :param password: at least 8 characters; stored as an Argon2id hash.
-        :param actor: who adds it (for the log) when ``by`` is not given.
-        :param by: the owner account adding it (the web app); ``None`` is the command line.
-        :raises AccountError: for a bad name, role or password, a name already taken, or ``by``
-            not an owner.
+        :param member: the owner adding it; ``None`` is the command line.
+        :raises AccountError: for a bad name, role or password, a name already taken, or a
+            member who is not an owner.
         """
         name, role = check_name(name), check_role(role)
         check_password(password)
+        who = self._who(member)
         hashed = passwords.hash_password(password)
-        who = self._who(by, actor)
         with self._review.store.transaction() as session:
             row = self._row(session, name)
             if row is not None and row.active:
@@ -190,75 +198,82 @@ class Accounts:
                 row.changed_at = utcnow()
             session.flush()
             EventLog.append(
-                session, "accounts.add", actor=who, subject=name, details={"role": role}
+                session, Kind.ACCOUNTS_ADD, actor=who, subject=name, details={"role": role}
             )
-            return _account(row)
+            account = _account(row)
+        self._review.team.sync()
+        return account
 
-    def remove(self, name: str, *, actor: str = "", by: Account | None = None) -> Account:
-        """Remove a member's login: it can no longer log in, and its sessions end now.
+    @writes
+    def remove(self, name: str, *, member: Member | None = None) -> Account:
+        """Remove a member's login: it can no longer log in, and its sessions end now (a member
+        review.toml does not name leaves the team; their decisions stay).
 
         :param name: the member.
-        :param actor: who removes it (for the log) when ``by`` is not given.
-        :param by: the owner account removing it; ``None`` is the command line.
+        :param member: the owner removing it; ``None`` is the command line.
         :raises AccountError: for no such account, or removing the last owner.
         """
-        who = self._who(by, actor)
+        who = self._who(member)
         with self._review.store.transaction() as session:
             row = self._active_row(session, name)
             self._keep_an_owner(session, row, None)
             row.active, row.password_hash, row.changed_at = False, "", utcnow()
             self._end_all(session, row.id)
             EventLog.append(
-                session, "accounts.remove", actor=who, subject=row.name, details={"role": row.role}
+                session,
+                Kind.ACCOUNTS_REMOVE,
+                actor=who,
+                subject=row.name,
+                details={"role": row.role},
             )
-            return _account(row)
+            account = _account(row)
+        self._review.team.sync()
+        return account
 
-    def set_password(
-        self, name: str, password: str, *, actor: str = "", by: Account | None = None
-    ) -> Account:
+    @writes
+    def set_password(self, name: str, password: str, *, member: Member | None = None) -> Account:
         """Change a member's password; every session of the member ends.
 
         :param name: the member.
         :param password: the new password (at least 8 characters).
-        :param actor: who changes it (for the log) when ``by`` is not given.
-        :param by: the owner account changing it, or the member themself; ``None`` is the
-            command line.
+        :param member: an owner, or the member themself; ``None`` is the command line.
         """
         check_password(password)
+        own = member is not None and member.name == name
+        who = self._review.team.require(member).name if own else self._who(member)
         hashed = passwords.hash_password(password)
-        who = by.name if by is not None and by.name == name else self._who(by, actor)
         with self._review.store.transaction() as session:
             row = self._active_row(session, name)
             row.password_hash, row.changed_at = hashed, utcnow()
             self._end_all(session, row.id)
-            EventLog.append(session, "accounts.password", actor=who, subject=row.name)
+            EventLog.append(session, Kind.ACCOUNTS_PASSWORD, actor=who, subject=row.name)
             return _account(row)
 
-    def set_role(
-        self, name: str, role: str, *, actor: str = "", by: Account | None = None
-    ) -> Account:
-        """Change a member's role.
+    @writes
+    def set_role(self, name: str, role: str, *, member: Member | None = None) -> Account:
+        """Change a member's role (the login's role is the member's role from now on).
 
         :param name: the member.
         :param role: ``owner``, ``arbiter`` or ``reviewer``.
-        :param actor: who changes it (for the log) when ``by`` is not given.
-        :param by: the owner account changing it; ``None`` is the command line.
+        :param member: the owner changing it; ``None`` is the command line.
         :raises AccountError: for a bad role, no such account, or demoting the last owner.
         """
         role = check_role(role)
-        who = self._who(by, actor)
+        who = self._who(member)
         with self._review.store.transaction() as session:
             row = self._active_row(session, name)
             self._keep_an_owner(session, row, role)
             was, row.role, row.changed_at = row.role, role, utcnow()
             EventLog.append(
                 session,
-                "accounts.role",
+                Kind.ACCOUNTS_ROLE,
                 actor=who,
                 subject=row.name,
                 details={"role": role, "was": was},
             )
-            return _account(row)
+            account = _account(row)
+        self._review.team.sync()
+        return account
 
     def authenticate(self, name: str, password: str) -> Account | None:
         """The active account when ``password`` is right, else None (the same work either way,
@@ -283,6 +298,7 @@ class Accounts:
 
     # -- sessions ----------------------------------------------------------------------------
 
+    @writes
     def open_session(
         self, name: str, token: str, *, lifetime: timedelta, client: str = ""
     ) -> SessionInfo:
@@ -329,6 +345,7 @@ class Accounts:
             return None
         return _account(row)
 
+    @writes
     def end_session(self, token: str) -> bool:
         """End (log out) the session of ``token``; True when a live session ended.
 
@@ -357,13 +374,14 @@ class Accounts:
             raise AccountError(f"{name!r} has no account in this review")
         return row
 
-    @staticmethod
-    def _who(by: Account | None, actor: str) -> str:
-        if by is None:
-            return actor
-        if by.role != "owner":
-            raise NotOwner(f"{by.name} is {by.role}; only an owner manages the team")
-        return by.name
+    def _who(self, member: Member | None) -> str:
+        """The name the log gives the change: an owner's, or the command line's."""
+        if member is None:
+            return COMMAND_LINE
+        member = self._review.team.require(member)
+        if member.role != "owner":
+            raise NotOwner(f"{member.name} is {member.role}; only an owner manages the team")
+        return member.name
 
     @staticmethod
     def _keep_an_owner(session: Session, row: AccountRow, new_role: str | None) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,6 +79,7 @@ def save_charting(
     kind: str = "chart.import",
     details: dict[str, Any] | None = None,
     record_ids: dict[str, int] | None = None,
+    check: Callable[[Session, dict[str, int]], list[Problem]] | None = None,
 ) -> ChartingImport:
     """Store charted values in one transaction, replacing the same reviewer's earlier values
     for the same study and field, and log a ``chart.import`` event.
@@ -91,7 +93,9 @@ def save_charting(
     :param details: more details for the event (a verification's agreement).
     :param record_ids: study key -> record id, where the caller knows it (a form opened from
         a record); other keys are looked up by source record ID.
-    :raises ChartingError: when study keys match no record.
+    :param check: called in the transaction with ``{study key: record id}``; the problems it
+        returns (e.g. a study that is not included) refuse the whole file.
+    :raises ChartingError: when study keys match no record, or ``check`` finds problems.
     """
     keys = sorted({s.key for s in studies})
     with store.transaction() as session:
@@ -108,6 +112,10 @@ def save_charting(
                     for k in missing
                 ]
             )
+        if check is not None:
+            problems = check(session, ids)
+            if problems:
+                raise ChartingError(problems)
         replaced = 0
         values = 0
         for study in studies:

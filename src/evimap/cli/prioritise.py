@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from evimap.cli import app
-from evimap.cli.output import (
-    DbOption,
-    FormatOption,
-    OutputFormat,
-    ReviewArg,
-    cli_errors,
-    console,
-    emit_object,
-    emit_rows,
-    err_console,
-)
+from evimap.cli.output import emit_rows, err_console, say
+from evimap.cli.verb import TJ, TJC, Call, verb
 from evimap.errors import EvimapError
 from evimap.numbers import n_of
-from evimap.review import Review
 
 StageOption = typer.Option("title_abstract", "--stage", "-s", help="title_abstract or full_text.")
-AsOption = typer.Option(..., "--as", help="Who you are (a name from [[screening.reviewers]]).")
 
 prioritise_app = typer.Typer(
     help="Order the screening queues with active learning.", no_args_is_help=True
@@ -58,8 +47,41 @@ def parse_prior(text: str) -> tuple[int, int]:
     return relevant, irrelevant
 
 
-@app.command()
+class _Simulation(dict):
+    """A simulation's result: JSON as is, a table of its runs for people."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self)
+
+
+def _simulation_rows(result: _Simulation) -> list[dict[str, Any]]:
+    rows = [{k: v for k, v in run.items() if k != "order"} for run in result["runs"]]
+    return [*rows, {"seed": "mean", "priors": "", **result["mean"], "retrains": ""}]
+
+
+def _simulation_table(result: _Simulation, call: Call) -> None:
+    emit_rows(
+        _simulation_rows(result),
+        "table",
+        title=f"{result['name']}: {n_of(result['relevant'], result['records'])} relevant; "
+        f"model {result['described']}",
+        caption="WSS@95/@100: work saved over random order at 95%/100% recall; RRF@10: recall "
+        "after 10% screened; ATD: mean share screened when a relevant record was found",
+    )
+    say(f"recall curves: {result['curves']['svg']} and {result['curves']['png']}")
+
+
+@verb(
+    app,
+    "simulate",
+    review="none",
+    member="none",
+    formats=TJC,
+    rows=_simulation_rows,
+    table=_simulation_table,
+)
 def simulate(
+    call: Call,
     data: Path = typer.Argument(..., metavar="DATA", help="A labelled file (label_included)."),
     model: str = typer.Option("default", "--model", "-m", help="A model preset name."),
     seeds: str = typer.Option("0", "--seeds", help="Seeds, e.g. 0-4 or 0,3."),
@@ -73,9 +95,16 @@ def simulate(
     out: Path = typer.Option(
         None, "--out", help="Folder for the recall curves (default: simulation-<DATA>)."
     ),
-    fmt: OutputFormat = FormatOption,
-) -> None:
+):
     """Simulate screening a labelled file in the model's order; WSS, RRF, ATD, recall curves."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     from evimap.prioritise.cycle import ModelSpec
     from evimap.prioritise.data import read_labelled
     from evimap.prioritise.features import record_text
@@ -84,37 +113,34 @@ def simulate(
 
     seed_list = parse_seeds(seeds)
     counts = parse_prior(prior)
-    with cli_errors():
-        spec = ModelSpec.named(model)
-        labelled = read_labelled(data)
-        fixed = list(prior_idx) if prior_idx else None
-        labelled_per_run = len(labelled) - (len(fixed) if fixed else sum(counts))
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err_console,
-            transient=True,
-            disable=fmt is not OutputFormat.table,
-        ) as bar:
-            task = bar.add_task(
-                f"simulating {labelled.name}", total=labelled_per_run * len(seed_list)
-            )
-            runs = simulate_set(
-                [record_text(r) for r in labelled.records],
-                labelled.labels,
-                spec,
-                seed_list,
-                prior_counts=counts,
-                prior_idx=fixed,
-                batch=batch,
-                progress=lambda n: bar.advance(task, n),
-            )
-        folder = out or Path(f"simulation-{labelled.name}")
-        svg, png = write_recall_curves(
-            runs, folder, f"recall-{model}", f"{labelled.name}: {spec.describe()}"
+    spec = ModelSpec.named(model)
+    labelled = read_labelled(data)
+    fixed = list(prior_idx) if prior_idx else None
+    labelled_per_run = len(labelled) - (len(fixed) if fixed else sum(counts))
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console(),
+        transient=True,
+        disable=call.fmt != "table",
+    ) as bar:
+        task = bar.add_task(f"simulating {labelled.name}", total=labelled_per_run * len(seed_list))
+        runs = simulate_set(
+            [record_text(r) for r in labelled.records],
+            labelled.labels,
+            spec,
+            seed_list,
+            prior_counts=counts,
+            prior_idx=fixed,
+            batch=batch,
+            progress=lambda n: bar.advance(task, n),
         )
+    folder = out or Path(f"simulation-{labelled.name}")
+    svg, png = write_recall_curves(
+        runs, folder, f"recall-{model}", f"{labelled.name}: {spec.describe()}"
+    )
     rows = [
         {
             "seed": r.seed,
@@ -132,49 +158,48 @@ def simulate(
         key: round(sum(row[key] for row in rows) / len(rows), 4)
         for key in ("wss95", "wss100", "rrf10", "atd", "seconds_per_retrain")
     }
-    if fmt is OutputFormat.json:
-        emit_object(
-            {
-                "data": str(data),
-                "records": len(labelled),
-                "relevant": labelled.relevant,
-                "model": spec.to_dict(),
-                "runs": [{**row, "order": r.order} for row, r in zip(rows, runs, strict=True)],
-                "mean": mean,
-                "curves": {"svg": str(svg), "png": str(png)},
-            },
-            fmt,
-        )
-        return
-    emit_rows(
-        [*rows, {"seed": "mean", "priors": "", **mean, "retrains": ""}],
-        fmt,
-        title=f"{labelled.name}: {n_of(labelled.relevant, len(labelled))} relevant; "
-        f"model {spec.describe()}",
-        caption="WSS@95/@100: work saved over random order at 95%/100% recall; RRF@10: recall "
-        "after 10% screened; ATD: mean share screened when a relevant record was found",
+    return _Simulation(
+        data=str(data),
+        name=labelled.name,
+        records=len(labelled),
+        relevant=labelled.relevant,
+        model=spec.to_dict(),
+        described=spec.describe(),
+        runs=[{**row, "order": r.order} for row, r in zip(rows, runs, strict=True)],
+        mean=mean,
+        curves={"svg": str(svg), "png": str(png)},
     )
-    if fmt is OutputFormat.table:
-        console.print(f"recall curves: {svg} and {png}", highlight=False, soft_wrap=True)
 
 
-@prioritise_app.command("rank")
+class _Rankings(dict):
+    """Rankings by reviewer; JSON is one object per reviewer, as the table has one row each."""
+
+    def to_dict(self) -> list[dict[str, Any]]:
+        return [
+            {"reviewer": name, **({"ranking": None} if info is None else info.__dict__)}
+            for name, info in self.items()
+        ]
+
+
+@verb(
+    prioritise_app,
+    "rank",
+    member="write",
+    formats=TJC,
+    full_name="prioritise rank",
+    rows=lambda found: [_ranking_row(name, info) for name, info in found.items()],
+    title="Rankings",
+)
 def rank(
-    review_dir: Path = ReviewArg,
+    call: Call,
     stage: str = StageOption,
-    actor: str = AsOption,
     team: bool = typer.Option(False, "--team", help="Rank every reviewer's queue (arbiter)."),
-    db: str = DbOption,
-    fmt: OutputFormat = FormatOption,
-) -> None:
+):
     """Retrain now and store the ranking of your queue (learned from your decisions only)."""
-    with cli_errors(), Review.open(review_dir, db=db) as review:
-        if team:
-            found = review.prioritise.rank_team(stage, as_reviewer=actor)
-        else:
-            found = {actor: review.prioritise.rank(stage, as_reviewer=actor)}
-    rows = [_ranking_row(name, info) for name, info in found.items()]
-    emit_rows(rows, fmt, title=f"rankings at {stage}")
+    member = call.need_member()
+    if team:
+        return _Rankings(call.review.prioritise.rank_team(stage, member=member))
+    return _Rankings({member.name: call.review.prioritise.rank(stage, member=member)})
 
 
 def _ranking_row(name: str, info) -> dict:
@@ -197,42 +222,59 @@ def _ranking_row(name: str, info) -> dict:
     }
 
 
-@prioritise_app.command("status")
-def status(
-    review_dir: Path = ReviewArg,
-    stage: str = StageOption,
-    actor: str = AsOption,
-    db: str = DbOption,
-    fmt: OutputFormat = FormatOption,
-) -> None:
-    """Your newest ranking (model, training set) and where the stage stands for stopping."""
-    with cli_errors(), Review.open(review_dir, db=db) as review:
-        info = review.prioritise.latest(stage, as_reviewer=actor)
-        stop = review.prioritise.stopping(stage, as_reviewer=actor)
-        enabled = review.prioritise.enabled
-        model = review.prioritise.spec().describe()
-    if fmt is not OutputFormat.table:
-        emit_object(
-            {
-                "enabled": enabled,
-                "model": model,
-                "ranking": None if info is None else info.__dict__,
-                "stopping": stop.to_dict(),
-            },
-            fmt,
+def _status_table(result: dict[str, Any], call: Call) -> None:
+    state = "on" if result["enabled"] else "off ([prioritise] enabled = false)"
+    say(f"prioritisation {state}; model {result['model']}")
+    if result["reviewer"]:
+        emit_rows(
+            [_ranking_row(result["reviewer"], result["_info"])],
+            "table",
+            title=f"{result['reviewer']}'s newest ranking at {result['stage']}",
         )
-        return
-    state = "on" if enabled else "off ([prioritise] enabled = false)"
-    console.print(f"prioritisation {state}; model {model}", highlight=False, soft_wrap=True)
-    emit_rows([_ranking_row(actor, info)], fmt, title=f"{actor}'s newest ranking at {stage}")
-    _print_stop(stop.to_dict())
+    _print_stop(result["stopping"])
 
 
-@app.command()
+class _Status(dict):
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.items() if not k.startswith("_")}
+
+
+@verb(prioritise_app, "status", formats=TJ, full_name="prioritise status", table=_status_table)
+def status(call: Call, stage: str = StageOption):
+    """Your newest ranking (model, training set) and where the stage stands for stopping."""
+    prioritise = call.review.prioritise
+    info = prioritise.latest(stage, member=call.member)
+    return _Status(
+        enabled=prioritise.enabled,
+        model=prioritise.spec().describe(),
+        stage=stage,
+        reviewer=call.member.name if call.member else None,
+        ranking=None if info is None else info.__dict__,
+        stopping=prioritise.stopping(stage, member=call.member).to_dict(),
+        _info=info,
+    )
+
+
+def _stop_table(result: dict[str, Any], call: Call) -> None:
+    drawn, decided = result["drawn"], result["decision"]
+    if drawn:
+        say(
+            f"round {drawn['round']}: {drawn['drawn']} of {drawn['urn']} unseen records drawn "
+            f"({drawn['look_size']} a look); they now lead every queue"
+        )
+    if decided:
+        say(
+            f"decision logged: {decided['decision']}"
+            + (" (the test rejects: guarantee holds)" if decided["guarantee"] else "")
+            + f"; {decided['unscreened']} records left unscreened, none excluded"
+        )
+    _print_stop(result["status"])
+
+
+@verb(app, "stop", formats=TJ, table=_stop_table, writes=True)
 def stop(
-    review_dir: Path = ReviewArg,
+    call: Call,
     stage: str = StageOption,
-    actor: str = AsOption,
     sample: bool = typer.Option(
         False, "--sample", help="Draw the next look of the random sample (arbiter or owner)."
     ),
@@ -241,55 +283,32 @@ def stop(
         None, "--decide", help="Record the team's decision: stop or continue (arbiter or owner)."
     ),
     why: str = typer.Option("", "--why", help="The reasons for the decision."),
-    db: str = DbOption,
-    fmt: OutputFormat = FormatOption,
-) -> None:
+):
     """May screening stop? The statistical test (recall target at a confidence, from a random
     sample), the N-in-a-row heuristic, and the relevant records estimated unseen."""
-    with cli_errors(), Review.open(review_dir, db=db) as review:
-        if sample and decide:
-            raise EvimapError("give --sample or --decide, not both")
-        drawn = review.prioritise.sample(stage, as_reviewer=actor, seed=seed) if sample else None
-        decided = (
-            review.prioritise.decide(stage, decide, as_reviewer=actor, why=why) if decide else None
-        )
-        status_ = review.prioritise.stopping(stage, as_reviewer=actor).to_dict()
-    if fmt is not OutputFormat.table:
-        emit_object({"drawn": drawn, "decision": decided, "status": status_}, fmt)
-        return
-    if drawn:
-        console.print(
-            f"round {drawn['round']}: {drawn['drawn']} of {drawn['urn']} unseen records drawn "
-            f"({drawn['look_size']} a look); they now lead every queue",
-            highlight=False,
-            soft_wrap=True,
-        )
-    if decided:
-        console.print(
-            f"decision logged: {decided['decision']}"
-            + (" (the test rejects: guarantee holds)" if decided["guarantee"] else "")
-            + f"; {decided['unscreened']} records left unscreened, none excluded",
-            highlight=False,
-            soft_wrap=True,
-        )
-    _print_stop(status_)
+    if sample and decide:
+        raise EvimapError("give --sample or --decide, not both")
+    prioritise = call.review.prioritise
+    drawn = prioritise.sample(stage, member=call.need_member(), seed=seed) if sample else None
+    decided = (
+        prioritise.decide(stage, decide, member=call.need_member(), why=why) if decide else None
+    )
+    return {
+        "drawn": drawn,
+        "decision": decided,
+        "status": prioritise.stopping(stage, member=call.member).to_dict(),
+    }
 
 
 def _print_stop(status_: dict) -> None:
     total = status_["total"]
-    console.print(
+    say(
         f"{status_['stage']}: {n_of(status_['screened'], total)} records settled, "
-        f"{status_['relevant']} relevant, {status_['unseen']} not yet seen by anyone",
-        highlight=False,
-        soft_wrap=True,
+        f"{status_['relevant']} relevant, {status_['unseen']} not yet seen by anyone"
     )
     test = status_.get("test")
     if test is None:
-        console.print(
-            "statistical test: no sample yet (draw one: evimap stop REVIEW --sample --as ...)",
-            highlight=False,
-            soft_wrap=True,
-        )
+        say("statistical test: no sample yet (draw one: evimap stop REVIEW --sample --as ...)")
     else:
         verdict = (
             f"REJECTED at look {test['look']}: recall >= {test['recall_target']:.0%} at "
@@ -297,16 +316,14 @@ def _print_stop(status_: dict) -> None:
             if test["reject"]
             else "not rejected yet: keep screening the sample"
         )
-        console.print(
+        say(
             f"statistical test (Callaghan & Müller-Hansen 2020): sample "
             f"{n_of(test['sample_relevant'], test['sample_size'])} relevant of "
             f"{test['urn']} unseen at the round's start; p = {test['p_value']:.4f} vs "
-            f"{test['alpha']:.4f} (look {test['look']}, {test['look_size']} a look); {verdict}",
-            highlight=False,
-            soft_wrap=True,
+            f"{test['alpha']:.4f} (look {test['look']}, {test['look_size']} a look); {verdict}"
         )
         if test["sample_size"]:
-            console.print(
+            say(
                 f"relevant records still unseen: about {test['remaining']:.1f} "
                 f"({test['confidence']:.0%} interval {test['remaining_low']}-"
                 f"{test['remaining_high']})",
@@ -318,8 +335,4 @@ def _print_stop(status_: dict) -> None:
         f"{name} {run}" + (" (reached)" if heuristic["fired"][name] else "")
         for name, run in heuristic["runs"].items()
     )
-    console.print(
-        f"heuristic, no guarantee: exclusions in a row {runs}; threshold {heuristic['threshold']}",
-        highlight=False,
-        soft_wrap=True,
-    )
+    say(f"heuristic, no guarantee: exclusions in a row {runs}; threshold {heuristic['threshold']}")

@@ -7,11 +7,13 @@ from pathlib import Path
 import typer
 
 from evimap.cli import app
-from evimap.cli.output import cli_errors, console
+from evimap.cli.output import say
+from evimap.cli.verb import Call, verb
 
 
-@app.command()
+@verb(app, "serve", formats=("table",), review="none", member="none")
 def serve(
+    call: Call,
     reviews: list[Path] = typer.Argument(
         ..., metavar="REVIEW...", help="The review folders to serve (each at /r/<folder>/)."
     ),
@@ -38,20 +40,18 @@ def serve(
 
     if secure_cookies not in ("auto", "always", "never"):
         raise typer.BadParameter("--secure-cookies is auto, always or never")
-    with cli_errors():
-        web = create_app(
-            reviews,
-            settings=WebSettings(session_hours=session_hours, secure_cookies=secure_cookies),
-        )
+    web = create_app(
+        reviews,
+        settings=WebSettings(session_hours=session_hours, secure_cookies=secure_cookies),
+    )
     for entry in web.state.hub.entries():
         if not entry.review.accounts.list():
-            console.print(
+            say(
                 f"{entry.review.folder} has no logins yet: "
-                f"evimap user add {entry.review.folder} NAME --role owner",
-                markup=False,
+                f"evimap user add {entry.review.folder} NAME --role owner"
             )
     names = ", ".join(f"/r/{e.slug}/" for e in web.state.hub.entries())
-    console.print(f"Serving {names} on http://{host}:{port}/", markup=False)
+    say(f"Serving {names} on http://{host}:{port}/")
     uvicorn.run(
         web,
         host=host,

@@ -1,27 +1,25 @@
 """`evimap user add|list|remove|password`: logins of team members for the web app, stored in
-the review's own store (passwords as Argon2 hashes)."""
+the review's own store (passwords as Argon2 hashes).
+
+``--as`` names the owner making the change; without it the change is the command line's, which
+is trusted on the review's machine (whoever can run it can open the store) and is how the first
+owner's login is made. The log says which.
+"""
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import typer
 
 from evimap.cli import app
-from evimap.cli.output import (
-    ActorOption,
-    DbOption,
-    FormatOption,
-    OutputFormat,
-    ReviewArg,
-    cli_errors,
-    console,
-    emit_object,
-    emit_rows,
-)
+from evimap.cli.output import say
+from evimap.cli.verb import TJ, TJC, Call, verb
 
-user = typer.Typer(help="Logins of team members for the web app: add, list, remove, password.")
+user = typer.Typer(
+    rich_markup_mode=None,
+    help="Logins of team members for the web app: add, list, remove, password.",
+)
 app.add_typer(user, name="user")
 
 NameArg = typer.Argument(..., metavar="NAME", help="The member's name (as in --as).")
@@ -36,76 +34,55 @@ def _password(from_stdin: bool) -> str:
     return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
 
 
-@user.command("add")
+@verb(
+    user,
+    "add",
+    formats=TJ,
+    writes=True,
+    full_name="user add",
+    table=lambda a, call: say(f"Added {a.name} ({a.role})."),
+)
 def user_add(
-    review_dir: Path = ReviewArg,
+    call: Call,
     name: str = NameArg,
     role: str = typer.Option(..., "--role", help="owner, arbiter or reviewer."),
     password_stdin: bool = PasswordStdinOption,
-    actor: str = ActorOption,
-    db: str = DbOption,
-    fmt: OutputFormat = FormatOption,
-) -> None:
-    """Create a login for a team member (asks for the password twice, or reads stdin)."""
-    from evimap.review import Review
-
-    with cli_errors(), Review.open(review_dir, db=db) as review:
-        account = review.accounts.add(name, role, _password(password_stdin), actor=actor)
-    if fmt is OutputFormat.table:
-        console.print(f"Added {account.name} ({account.role}).", markup=False)
-    else:
-        emit_object(account.to_dict(), fmt)
+):
+    """Create a login for a team member (asks for the password twice, or reads stdin); a name
+    review.toml lacks joins the team with that role."""
+    return call.review.accounts.add(name, role, _password(password_stdin), member=call.member)
 
 
-@user.command("list")
+@verb(user, "list", formats=TJC, member="none", full_name="user list", title="Accounts")
 def user_list(
-    review_dir: Path = ReviewArg,
+    call: Call,
     removed: bool = typer.Option(False, "--removed", help="Also removed accounts."),
-    db: str = DbOption,
-    fmt: OutputFormat = FormatOption,
-) -> None:
+):
     """The review's logins: name, role, since when."""
-    from evimap.review import Review
-
-    with cli_errors(), Review.open(review_dir, db=db) as review:
-        rows = [a.to_dict() for a in review.accounts.list(include_removed=removed)]
-    emit_rows(rows, fmt, columns=["name", "role", "active", "created_at"], title="Accounts")
+    return call.review.accounts.list(include_removed=removed)
 
 
-@user.command("remove")
-def user_remove(
-    review_dir: Path = ReviewArg,
-    name: str = NameArg,
-    actor: str = ActorOption,
-    db: str = DbOption,
-    fmt: OutputFormat = FormatOption,
-) -> None:
+@verb(
+    user,
+    "remove",
+    formats=TJ,
+    writes=True,
+    full_name="user remove",
+    table=lambda a, call: say(f"Removed the login of {a.name}."),
+)
+def user_remove(call: Call, name: str = NameArg):
     """Remove a member's login; their sessions end at once (their decisions stay)."""
-    from evimap.review import Review
-
-    with cli_errors(), Review.open(review_dir, db=db) as review:
-        account = review.accounts.remove(name, actor=actor)
-    if fmt is OutputFormat.table:
-        console.print(f"Removed the login of {account.name}.", markup=False)
-    else:
-        emit_object(account.to_dict(), fmt)
+    return call.review.accounts.remove(name, member=call.member)
 
 
-@user.command("password")
-def user_password(
-    review_dir: Path = ReviewArg,
-    name: str = NameArg,
-    password_stdin: bool = PasswordStdinOption,
-    actor: str = ActorOption,
-    db: str = DbOption,
-    fmt: OutputFormat = FormatOption,
-) -> None:
+@verb(
+    user,
+    "password",
+    formats=TJ,
+    writes=True,
+    full_name="user password",
+    table=lambda a, call: say(f"Changed the password of {a.name}."),
+)
+def user_password(call: Call, name: str = NameArg, password_stdin: bool = PasswordStdinOption):
     """Set a member's password; their sessions end at once."""
-    from evimap.review import Review
-
-    with cli_errors(), Review.open(review_dir, db=db) as review:
-        account = review.accounts.set_password(name, _password(password_stdin), actor=actor)
-    if fmt is OutputFormat.table:
-        console.print(f"Changed the password of {account.name}.", markup=False)
-    else:
-        emit_object(account.to_dict(), fmt)
+    return call.review.accounts.set_password(name, _password(password_stdin), member=call.member)

@@ -5,7 +5,6 @@ Each verb is one transaction with its event; every event carries the counts PRIS
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,13 +13,16 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from evimap.csvtable import write_csv
 from evimap.dedup import accounting, linkage, queue, splits, state
 from evimap.dedup.engine import Engine
 from evimap.dedup.pipeline import Step, deduplicate
 from evimap.dedup.removals import apply_rules
 from evimap.errors import EvimapError
+from evimap.members import Action, Member, writes
 from evimap.records import Record
 from evimap.store import EventLog
+from evimap.store.kinds import Kind
 from evimap.store.models import EventRow
 from evimap.store.models_dedup import (
     DedupCluster,
@@ -83,31 +85,59 @@ class Dedup:
     def _database_order(self) -> list[str]:
         return list(self._review.protocol.search.databases)
 
+    def _actor(self, member: Member, action: Action) -> str:
+        member = self._review.team.require(member)
+        member.require(action)
+        return member.name
+
+    def _gate(self, what: str, force: bool) -> None:
+        from evimap.screening import gate
+
+        with self._review.store.read() as session:
+            gate.refuse_unless_forced(session, what, force)
+
+    @staticmethod
+    def _move(session, actor: str, cause: str, force: bool) -> None:
+        """In the change's transaction: refuse it (when not forced) or move screening."""
+        from evimap.screening import gate
+
+        gate.refuse_unless_forced(session, cause, force)
+        if force:
+            gate.move_to_units(session, actor=actor, cause=cause)
+
     def _model(self) -> dict[str, Any]:
         path = self._settings.model
         return linkage.load_model(self._review.folder / path if path else None)
 
+    @writes
     def run(
         self,
         *,
+        member: Member,
         engine: str | Engine | None = None,
         threshold: float | None = None,
         review_from: float | None = None,
         reestimate: bool = False,
-        actor: str = "",
+        force: bool = False,
         step: Step | None = None,
     ) -> RunSummary:
         """Find duplicates among all the review's records and store the clusters.
 
         Reviewer decisions from earlier runs hold: confirmed pairs merge, rejected pairs never do.
+        Once records are assigned for screening it is refused unless ``force`` (see
+        :mod:`evimap.screening.gate`).
 
+        :param member: who runs it (owner or arbiter).
         :param engine: ``duckdb``, ``spark`` or an engine (default: the protocol's ``[dedup]``).
         :param threshold: match probability that merges (default: the protocol's).
         :param review_from: bottom of the review band (default: the protocol's).
         :param reestimate: re-estimate the model by EM on this review first (large reviews).
-        :param actor: who ran it.
+        :param force: run even though records are assigned; their screening moves to the kept
+            records.
         :param step: progress callback, called with each stage's name.
         """
+        actor = self._actor(member, Action.DEDUP)
+        self._gate("re-running dedup", force)
         store = self._review.store
         threshold = self._settings.threshold if threshold is None else threshold
         review_from = self._settings.review_from if review_from is None else review_from
@@ -170,7 +200,7 @@ class Dedup:
             )
             EventLog.append(
                 session,
-                "dedup.run",
+                Kind.DEDUP_RUN,
                 actor=actor,
                 subject=f"run {run.id}",
                 counts=counts,
@@ -185,7 +215,8 @@ class Dedup:
                     },
                 },
             )
-            self._reapply_removals(session, actor, "dedup.run")
+            self._reapply_removals(session, actor, Kind.DEDUP_RUN.value)
+            self._move(session, actor, Kind.DEDUP_RUN.value, force)
             run_id = run.id
         return RunSummary(
             run_id,
@@ -203,14 +234,21 @@ class Dedup:
         with self._review.store.read() as session:
             return queue.pending(session)
 
-    def decide(self, pair_id: int, decision: str, *, actor: str = "", why: str = "") -> dict:
-        """Confirm (merge) or reject a queued pair; returns the counts after it.
+    @writes
+    def decide(
+        self, pair_id: int, decision: str, *, member: Member, why: str = "", force: bool = False
+    ) -> dict:
+        """Confirm (merge) or reject a queued pair; returns the counts after it. A merge once
+        records are assigned for screening is refused unless ``force``.
 
         :param pair_id: the pair's id in the queue.
         :param decision: ``confirm`` or ``reject``.
-        :param actor: who decided.
+        :param member: who decides (owner or arbiter).
         :param why: a note.
+        :param force: merge even though records are assigned (screening moves to the kept
+            record).
         """
+        actor = self._actor(member, Action.DEDUP)
         with self._review.store.transaction() as session:
             counts = queue.decide(
                 session,
@@ -220,16 +258,20 @@ class Dedup:
                 why=why,
                 database_order=self._database_order,
             )
-            self._reapply_removals(session, actor, "dedup.merge")
+            if decision == queue.CONFIRM:
+                self._reapply_removals(session, actor, Kind.DEDUP_MERGE.value)
+                self._move(session, actor, Kind.DEDUP_MERGE.value, force)
             return counts
 
+    @writes
     def undo(
         self,
         cluster_id: int | None = None,
         *,
         record_id: int | None = None,
-        actor: str = "",
+        member: Member,
         why: str = "",
+        force: bool = False,
     ) -> dict:
         """Undo a merge: split one cluster back into its records, or detach one record from
         its cluster leaving the others merged (either way kept apart in later runs); without
@@ -237,13 +279,16 @@ class Dedup:
 
         :param cluster_id: the cluster to split (its id is its kept record's id).
         :param record_id: the record to detach from its cluster (``dedup.detach``).
-        :param actor: who undid it.
+        :param member: who undoes it (owner or arbiter).
         :param why: the reason.
+        :param force: undo even though records are assigned for screening (screening moves to
+            the records kept after the undo); refused otherwise.
         :returns: the counts after the undo.
         :raises DedupError: when there is nothing to undo, or no such cluster or record.
         """
         if cluster_id is not None and record_id is not None:
             raise DedupError("give a cluster to split or a record to detach, not both")
+        actor = self._actor(member, Action.DEDUP)
         with self._review.store.transaction() as session:
             run = state.active_run(session)
             if run is None:
@@ -251,17 +296,17 @@ class Dedup:
             order = self._database_order
             try:
                 if record_id is not None:
-                    kind, subject = "dedup.detach", f"record {record_id}"
+                    kind, subject = Kind.DEDUP_DETACH, f"record {record_id}"
                     details = splits.detach_record(
                         session, run, record_id, actor=actor, why=why, database_order=order
                     )
                 elif cluster_id is not None:
-                    kind, subject = "dedup.undo", f"cluster {cluster_id}"
+                    kind, subject = Kind.DEDUP_UNDO, f"cluster {cluster_id}"
                     details = splits.split_cluster(
                         session, run, cluster_id, actor=actor, why=why, database_order=order
                     )
                 else:
-                    kind, subject = "dedup.undo", f"run {run.id}"
+                    kind, subject = Kind.DEDUP_UNDO, f"run {run.id}"
                     run.active = False
                     session.flush()
                     details = {"run_id": run.id}
@@ -271,7 +316,8 @@ class Dedup:
             EventLog.append(
                 session, kind, actor=actor, subject=subject, why=why, counts=counts, details=details
             )
-            self._reapply_removals(session, actor, kind)
+            self._reapply_removals(session, actor, kind.value)
+            self._move(session, actor, kind.value, force)
             return counts
 
     def clusters(self, only_duplicates: bool = False) -> list[dict[str, Any]]:
@@ -312,12 +358,11 @@ class Dedup:
         """
         rows = self.cluster_rows()
         with Path(path).open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.DictWriter(
-                handle, fieldnames=accounting.CLUSTER_COLUMNS, lineterminator="\n"
+            write_csv(
+                ({**row, "kept": "yes" if row["kept"] else "no"} for row in rows),
+                accounting.CLUSTER_COLUMNS,
+                handle,
             )
-            writer.writeheader()
-            for row in rows:
-                writer.writerow({**row, "kept": "yes" if row["kept"] else "no"})
         return len(rows)
 
     def accounting(self) -> list[accounting.RecordStatus]:
@@ -334,24 +379,34 @@ class Dedup:
         with self._review.store.read() as session:
             yield from _unique_in(session, include_removed)
 
-    def remove(self, *, actor: str = "") -> RemovalSummary:
+    @writes
+    def remove(self, *, member: Member, force: bool = False) -> RemovalSummary:
         """Apply the protocol's ``[removals]`` rules to the unique records (replacing any
         earlier application); each removal keeps its reason; one event with counts per reason.
+        Refused once records are assigned for screening unless ``force``.
 
         Once applied, the rules are applied again after every change of the clusters (a run,
         a merge, an undo, a detach), so the removals always concern the current unique records
         and every record has exactly one status (:meth:`accounting`).
 
-        :param actor: who applied them.
+        :param member: who applies them (owner or arbiter).
+        :param force: apply them even though records are assigned (screening of removed records
+            stops counting).
         """
+        actor = self._actor(member, Action.REMOVE)
+        self._gate("applying the removal rules", force)
         with self._review.store.transaction() as session:
-            return self._apply_removals(session, actor)
+            summary = self._apply_removals(session, actor)
+            self._move(session, actor, Kind.REMOVALS_APPLY.value, force)
+        return summary
 
     def _reapply_removals(self, session: Session, actor: str, after: str) -> None:
         """Apply the rules again, in the same transaction, when they were applied before."""
         session.flush()
         applied = session.scalar(
-            select(func.count()).select_from(EventRow).where(EventRow.kind == "removals.apply")
+            select(func.count())
+            .select_from(EventRow)
+            .where(EventRow.kind == Kind.REMOVALS_APPLY.value)
         )
         if applied:
             self._apply_removals(session, actor, after)
@@ -396,7 +451,7 @@ class Dedup:
             details["after"] = after
         EventLog.append(
             session,
-            "removals.apply",
+            Kind.REMOVALS_APPLY,
             actor=actor,
             subject="removals before screening" + (f" (again, after {after})" if after else ""),
             counts={
@@ -408,24 +463,6 @@ class Dedup:
             details=details,
         )
         return RemovalSummary(len(records), len(removed), by_reason)
-
-    def prisma(self) -> dict[str, Any]:
-        """PRISMA counts from the event log: records identified, duplicates removed (per
-        database), records removed for other reasons (per reason), records left to screen."""
-        events = self._review.events.read(prefix="dedup.")
-        removals = self._review.events.read(kind="removals.apply")
-        with self._review.store.read() as session:
-            now = state.state(session)
-        latest = events[-1].counts if events else now
-        removed = removals[-1].counts if removals else {"removed": 0, "by_reason": {}}
-        return {
-            "records_identified": latest.get("records", now["records"]),
-            "duplicates_removed": latest.get("duplicates_removed", 0),
-            "duplicates_removed_by_database": latest.get("duplicates_removed_by_database", {}),
-            "removed_other_reasons": removed.get("removed", 0),
-            "removed_by_reason": removed.get("by_reason", {}),
-            "records_screened": latest.get("clusters", now["clusters"]) - removed.get("removed", 0),
-        }
 
 
 def _unique_in(session: Session, include_removed: bool) -> Iterator[tuple[int, Record]]:

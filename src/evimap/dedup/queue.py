@@ -17,6 +17,7 @@ from evimap.dedup import state
 from evimap.errors import EvimapError
 from evimap.records import Record
 from evimap.store import EventLog
+from evimap.store.kinds import Kind
 from evimap.store.models_dedup import DedupDecision, DedupMember, DedupPair
 from evimap.store.records import iter_records
 
@@ -172,7 +173,7 @@ def decide(
     pair.status = "confirmed" if decision == CONFIRM else "rejected"
     session.flush()
     counts = state.state(session)
-    kind = "dedup.merge" if decision == CONFIRM else "dedup.reject"
+    kind = Kind.DEDUP_MERGE if decision == CONFIRM else Kind.DEDUP_REJECT
     EventLog.append(
         session,
         kind,

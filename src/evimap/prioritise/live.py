@@ -27,6 +27,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from evimap.errors import PrioritiseError
+from evimap.members import Member, writes
 from evimap.prioritise import order as queue_order
 from evimap.protocol.prioritise import PrioritiseSettings
 from evimap.screening import ledger, units
@@ -154,14 +155,15 @@ class Prioritise:
             self._features = {key: X}
         return X
 
-    def rank(self, stage: str, *, as_reviewer: str) -> RankingInfo | None:
+    @writes
+    def rank(self, stage: str, *, member: Member) -> RankingInfo | None:
         """Retrain the reviewer's model and store the ranking of their records to screen.
 
         Returns None (and stores nothing) while the training set lacks a relevant or an
         irrelevant record: the queue keeps its assignment order until then.
 
         :param stage: ``title_abstract`` or ``full_text``.
-        :param as_reviewer: whose queue to rank (learned from their decisions only).
+        :param member: whose queue to rank (learned from their decisions only).
         :raises PrioritiseError: when review.toml does not enable prioritisation.
         """
         from evimap.prioritise.cycle import ActiveLearningCycle
@@ -170,14 +172,14 @@ class Prioritise:
             raise PrioritiseError(
                 "prioritisation is off: set enabled = true under [prioritise] in review.toml"
             )
+        name = self._review.team.require(member).name
         config = self._review.screening.config
         config.stage(stage)
-        config.role(as_reviewer)
         spec = self.spec()
         with self._review.store.read() as session:
             pool = ledger.stage_pool(session, config, stage, units.unit_ids(session))
-            labels = training_set(session, config, stage, as_reviewer)
-            mine = [rid for rid, _ in ledger.assigned_to(session, stage, as_reviewer)]
+            labels = training_set(session, config, stage, name)
+            mine = [rid for rid, _ in ledger.assigned_to(session, stage, name)]
             todo = [rid for rid in mine if rid not in labels]
             known = [rid for rid in pool if rid in labels]
             y = np.asarray([labels[rid] for rid in known], dtype=np.int64)
@@ -197,7 +199,7 @@ class Prioritise:
         with self._review.store.transaction() as session:
             row = RankingRow(
                 stage=stage,
-                reviewer=as_reviewer,
+                reviewer=name,
                 model=spec.to_dict(),
                 training_size=ranking.training_size,
                 training_relevant=ranking.relevant,
@@ -207,40 +209,46 @@ class Prioritise:
             session.add(row)
             session.flush()
             older = select(RankingRow.id).where(
-                RankingRow.stage == stage, RankingRow.reviewer == as_reviewer
+                RankingRow.stage == stage, RankingRow.reviewer == name
             )
             session.execute(delete(RankingOrderRow).where(RankingOrderRow.ranking_id.in_(older)))
             session.add(RankingOrderRow(ranking_id=row.id, record_ids=ordered))
             session.flush()
             return RankingInfo.of(row)
 
-    def rank_team(self, stage: str, *, as_reviewer: str) -> dict[str, RankingInfo | None]:
+    @writes
+    def rank_team(self, stage: str, *, member: Member) -> dict[str, RankingInfo | None]:
         """Rank every screener's queue (owner or arbiter), each from their own decisions.
 
         :param stage: the stage.
-        :param as_reviewer: the owner or arbiter asking.
+        :param member: the owner or arbiter asking.
         """
-        config = self._review.screening.config
-        if not config.privileged(as_reviewer):
+        member = self._review.team.require(member)
+        if not member.privileged:
             raise NotPermitted("ranking the whole team's queues is for an owner or arbiter")
         with self._review.store.read() as session:
             names = sorted(
                 {n for names in ledger.assignments(session, stage).values() for n in names}
             )
-        return {name: self.rank(stage, as_reviewer=name) for name in names}
+        team = self._review.team
+        return {name: self.rank(stage, member=team.member(name)) for name in names}
 
-    def latest(self, stage: str, *, as_reviewer: str, reviewer: str | None = None):
+    def latest(self, stage: str, *, member: Member | None = None, reviewer: str | None = None):
         """The newest ranking of ``reviewer`` (default: the viewer's own), or None.
 
         :param stage: the stage.
-        :param as_reviewer: the viewer; only an owner or arbiter may read another's.
+        :param member: the viewer; only an owner or arbiter may read another's (no one reads
+            none).
         :param reviewer: whose ranking.
         """
-        config = self._review.screening.config
-        config.role(as_reviewer)
-        whose = reviewer or as_reviewer
-        if whose != as_reviewer and not config.privileged(as_reviewer):
-            raise NotPermitted(f"{as_reviewer} may not see {whose}'s ranking")
+        member = self._review.team.confirm(member)
+        whose = reviewer or (member.name if member else None)
+        if whose is None:
+            return None
+        if member is None or (whose != member.name and not member.privileged):
+            raise NotPermitted(
+                f"{member.name if member else 'no one'} may not see {whose}'s ranking"
+            )
         with self._review.store.read() as session:
             row = session.scalars(
                 select(RankingRow)
@@ -250,11 +258,11 @@ class Prioritise:
             ).first()
             return RankingInfo.of(row) if row else None
 
-    def order(self, session: Session, stage: str, viewer: str, ids: list[int], first=()):
+    def _order(self, session: Session, stage: str, viewer: str, ids: list[int], first=()):
         """The queue hook: ``ids`` in prioritised order (see :func:`order.apply`)."""
         return queue_order.apply(session, stage, viewer, ids, first)
 
-    def note_shown(
+    def _note_shown(
         self, session: Session, stage: str, reviewer: str, record_id: int, decision_id: int
     ) -> None:
         """Record which ranking showed a decided record (in the decision's transaction)."""
@@ -288,22 +296,23 @@ class Prioritise:
 
     # -- stopping -----------------------------------------------------------------------------
 
-    def sample(self, stage: str, *, as_reviewer: str, seed: int | None = None) -> dict[str, Any]:
+    @writes
+    def sample(self, stage: str, *, member: Member, seed: int | None = None) -> dict[str, Any]:
         """Draw the next look of the stopping sample (starting a round if none is open).
 
         The records go to the front of every assigned reviewer's queue; the draw is logged as
         ``prioritise.sample`` with the records drawn and the seed.
 
         :param stage: the stage.
-        :param as_reviewer: the owner or arbiter drawing.
+        :param member: the owner or arbiter drawing.
         :param seed: the round's seed (default: ``[prioritise] seed``).
         """
         from evimap.prioritise import rounds
 
+        member = self._review.team.require(member)
+        config = self._review.screening.config
         with self._review.store.transaction() as session:
-            row = rounds.draw(
-                session, self._review.screening.config, self.settings, stage, as_reviewer, seed
-            )
+            row = rounds.draw(session, config, self.settings, stage, member, seed)
             return {
                 "round": row.id,
                 "drawn": row.drawn,
@@ -312,60 +321,64 @@ class Prioritise:
                 "record_ids": [int(r) for r in row.record_ids[: row.drawn]],
             }
 
-    def stopping(self, stage: str, *, as_reviewer: str) -> StopStatus:
+    def stopping(self, stage: str, *, member: Member | None = None) -> StopStatus:
         """The stopping test, the heuristic and the estimate of relevant records unseen.
 
         :param stage: the stage.
-        :param as_reviewer: the viewer.
+        :param member: the viewer (a reviewer sees their own run of exclusions only; no one
+            sees none).
         """
         from evimap.prioritise import rounds
 
+        member = self._review.team.confirm(member)
+        config = self._review.screening.config
         with self._review.store.read() as session:
-            return rounds.status(
-                session, self._review.screening.config, self.settings, stage, as_reviewer
-            )
+            return rounds.status(session, config, self.settings, stage, member)
 
-    def decide(
-        self, stage: str, decision: str, *, as_reviewer: str, why: str = ""
-    ) -> dict[str, Any]:
+    @writes
+    def decide(self, stage: str, decision: str, *, member: Member, why: str = "") -> dict[str, Any]:
         """Log the team's decision to ``stop`` or ``continue`` screening a stage, with the test,
         the heuristic and the estimate at that moment (``prioritise.stop``).
 
         :param stage: the stage.
         :param decision: ``stop`` or ``continue``.
-        :param as_reviewer: the owner or arbiter deciding.
+        :param member: the owner or arbiter deciding.
         :param why: the reasons in words.
         """
         from evimap.prioritise import rounds
 
+        member = self._review.team.require(member)
+        config = self._review.screening.config
         with self._review.store.transaction() as session:
             return rounds.decide(
                 session,
-                self._review.screening.config,
+                config,
                 self.settings,
                 stage,
                 decision,
-                as_reviewer,
+                member,
                 why,
             )
 
     # -- background ---------------------------------------------------------------------------
 
-    def start(self, stage: str, *, as_reviewer: str) -> Runner:
+    @writes
+    def start(self, stage: str, *, member: Member) -> Runner:
         """Start (or return) the background runner of one reviewer's queue.
 
         :param stage: the stage.
-        :param as_reviewer: the reviewer.
+        :param member: the reviewer.
         """
-        key = (stage, as_reviewer)
+        member = self._review.team.require(member)
+        key = (stage, member.name)
         runner = self._runners.get(key)
         if runner is None or not runner.alive:
-            runner = Runner(self, stage, as_reviewer, self.settings.retrain_every)
+            runner = Runner(self, stage, member, self.settings.retrain_every)
             runner.start()
             self._runners[key] = runner
         return runner
 
-    def after_decision(self, stage: str, reviewer: str) -> None:
+    def _after_decision(self, stage: str, reviewer: str) -> None:
         """Tell the reviewer's runner (if one runs) that a decision was made; never waits."""
         runner = self._runners.get((stage, reviewer))
         if runner is not None:
@@ -387,14 +400,15 @@ class Runner:
 
     :param prioritise: the review's component.
     :param stage: the stage.
-    :param reviewer: whose queue.
+    :param member: whose queue.
     :param every: decisions between retrains.
     """
 
-    def __init__(self, prioritise: Prioritise, stage: str, reviewer: str, every: int):
+    def __init__(self, prioritise: Prioritise, stage: str, member: Member, every: int):
         self.prioritise = prioritise
         self.stage = stage
-        self.reviewer = reviewer
+        self.member = member
+        self.reviewer = member.name
         self.every = every
         self.error: Exception | None = None
         self.rankings = 0
@@ -403,7 +417,7 @@ class Runner:
         self._idle = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(
-            target=self._loop, name=f"evimap-rank-{reviewer}", daemon=True
+            target=self._loop, name=f"evimap-rank-{member.name}", daemon=True
         )
         self._wake.set()  # rank once at start
 
@@ -441,7 +455,7 @@ class Runner:
                 break
             self._wake.clear()
             try:
-                if self.prioritise.rank(self.stage, as_reviewer=self.reviewer) is not None:
+                if self.prioritise.rank(self.stage, member=self.member) is not None:
                     self.rankings += 1
                 self.error = None
             except Exception as exc:  # kept for the caller; the queue keeps its last order

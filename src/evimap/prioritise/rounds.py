@@ -15,6 +15,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from evimap.errors import PrioritiseError
+from evimap.members import Member
 from evimap.prioritise.live import RELEVANT, StopStatus, log_event, open_round
 from evimap.prioritise.stopping import check_sample, first_look_size, look_alpha
 from evimap.protocol.prioritise import PrioritiseSettings
@@ -22,6 +23,7 @@ from evimap.screening import ledger, units
 from evimap.screening.config import ScreeningConfig
 from evimap.screening.errors import NotPermitted
 from evimap.store.events import EventLog
+from evimap.store.kinds import Kind
 from evimap.store.models_prioritise import SampleRoundRow
 
 DECISIONS = ("stop", "continue")
@@ -41,9 +43,9 @@ def outcomes(session: Session, config: ScreeningConfig, stage: str) -> dict[str,
     return {"pool": pool, "settled": settled, "unseen": unseen}
 
 
-def _require_lead(config: ScreeningConfig, who: str, what: str) -> None:
-    if not config.privileged(who):
-        raise NotPermitted(f"{what} is for an owner or arbiter; {who} is a reviewer")
+def _require_lead(member: Member, what: str) -> None:
+    if not member.privileged:
+        raise NotPermitted(f"{what} is for an owner or arbiter; {member.name} is a reviewer")
 
 
 def draw(
@@ -51,7 +53,7 @@ def draw(
     config: ScreeningConfig,
     settings: PrioritiseSettings,
     stage: str,
-    actor: str,
+    member: Member,
     seed: int | None = None,
 ) -> SampleRoundRow:
     """Start a round (or draw its next look) and log it as ``prioritise.sample``.
@@ -60,11 +62,12 @@ def draw(
     :param config: the screening settings.
     :param settings: the ``[prioritise]`` settings (target, confidence, seed).
     :param stage: the stage.
-    :param actor: the owner or arbiter drawing.
+    :param member: the owner or arbiter drawing.
     :param seed: the seed of the round's random order (default: review.toml's).
     """
     config.stage(stage)
-    _require_lead(config, actor, "drawing a sample for the stopping test")
+    _require_lead(member, "drawing a sample for the stopping test")
+    actor = member.name
     stop = settings.stopping
     row = open_round(session, stage)
     if row is None:
@@ -99,7 +102,7 @@ def draw(
     session.flush()
     log_event(
         session,
-        "prioritise.sample",
+        Kind.PRIORITISE_SAMPLE,
         actor,
         stage,
         round=row.id,
@@ -152,7 +155,7 @@ def status(
     config: ScreeningConfig,
     settings: PrioritiseSettings,
     stage: str,
-    viewer: str,
+    viewer: Member | None,
 ) -> StopStatus:
     """Where the stage stands for stopping, as ``viewer`` may see it.
 
@@ -160,14 +163,16 @@ def status(
     :param config: the screening settings.
     :param settings: the ``[prioritise]`` settings.
     :param stage: the stage.
-    :param viewer: who asks (a reviewer sees their own heuristic run only).
+    :param viewer: who asks (a reviewer sees their own heuristic run only; no one sees none).
     """
     config.stage(stage)
-    config.role(viewer)
     state = outcomes(session, config, stage)
     settled = state["settled"]
     stop = settings.stopping
-    names = config.screeners if config.privileged(viewer) else [viewer]
+    if viewer is None:
+        names: list[str] = []
+    else:
+        names = config.screeners if viewer.privileged else [viewer.name]
     result = StopStatus(
         stage=stage,
         total=len(state["pool"]),
@@ -211,7 +216,7 @@ def decide(
     settings: PrioritiseSettings,
     stage: str,
     decision: str,
-    actor: str,
+    member: Member,
     why: str = "",
 ) -> dict[str, Any]:
     """Log the team's decision to stop (or go on) screening a stage, with the evidence.
@@ -220,13 +225,14 @@ def decide(
     ever excluded by this.
 
     :param decision: ``stop`` or ``continue``.
-    :param actor: the owner or arbiter deciding.
+    :param member: the owner or arbiter deciding.
     :param why: the team's reasons in words.
     """
     if decision not in DECISIONS:
         raise PrioritiseError(f"decision {decision!r}: use one of {', '.join(DECISIONS)}")
-    _require_lead(config, actor, "the decision to stop screening")
-    current = status(session, config, settings, stage, actor)
+    _require_lead(member, "the decision to stop screening")
+    actor = member.name
+    current = status(session, config, settings, stage, member)
     details = {
         "decision": decision,
         "guarantee": bool(current.test and current.test["reject"]),
@@ -246,7 +252,7 @@ def decide(
         session.flush()
     EventLog.append(
         session,
-        "prioritise.stop",
+        Kind.PRIORITISE_STOP,
         actor=actor,
         subject=f"stage:{stage}",
         why=why,

@@ -1,8 +1,9 @@
 """``review.screening``: every screening step as a Python method, for every shell.
 
-Each write is its own committed transaction (a decision, an undo, a settlement), or one
-transaction for a batch (an assignment, a decisions file). Every read takes ``as_reviewer`` and
-applies the blindness rule of :mod:`evimap.screening.view` in the core.
+Each write takes the acting :class:`~evimap.members.Member` and is its own committed transaction
+(a decision, an undo, a settlement), or one transaction for a batch (an assignment, a decisions
+file). Each read takes ``member`` (a member, or ``None`` for no one) and applies the blindness
+rule of :mod:`evimap.screening.view` in the core.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from evimap.members import Member, writes
 from evimap.protocol.screening import STAGES
 from evimap.screening import (
     assignment,
@@ -18,6 +20,7 @@ from evimap.screening import (
     fulltext,
     fulltext_match,
     ledger,
+    outcomes,
     transfer,
     units,
     view,
@@ -27,8 +30,8 @@ from evimap.screening.config import ScreeningConfig
 from evimap.screening.errors import InvalidDecision, NotPermitted, ScreeningError
 from evimap.screening.highlight import Span, highlight
 from evimap.screening.overrides import STAGE_KEYS, read_overrides
-from evimap.screening.prisma import ScreeningFlow, flow_from_events, screening_flow
 from evimap.store.events import Event, EventLog
+from evimap.store.kinds import Kind
 from evimap.store.models_accounts import StageSettingRow
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -59,7 +62,7 @@ class Screening:
 
     def stage_settings(self) -> dict[str, dict[str, Any]]:
         """Each stage's settings as they stand: blind, open, reviewers per record, reason
-        required."""
+        required (the protocol's, not a decision, so anyone may read them)."""
         config = self.config
         return {
             stage: {
@@ -71,11 +74,12 @@ class Screening:
             for stage in STAGES
         }
 
+    @writes
     def set_stage(
         self,
         stage: str,
         *,
-        as_reviewer: str,
+        member: Member,
         blind: bool | None = None,
         open: bool | None = None,
     ) -> dict[str, Any]:
@@ -83,37 +87,44 @@ class Screening:
         takes no decisions or undos). Logged as ``screen.stage``; overrides review.toml.
 
         :param stage: ``title_abstract`` or ``full_text``.
-        :param as_reviewer: the owner.
+        :param member: the owner.
         :param blind: hide reviewers' decisions from each other until settled.
         :param open: accept decisions.
         :returns: the stage's settings after the change.
         """
-        config = self.config
-        config.stage(stage)
-        if config.role(as_reviewer) != "owner":
-            raise NotPermitted(f"{as_reviewer} is not an owner; only an owner changes a stage")
+        member = self._writer(member)
+        self.config.stage(stage)
+        if member.role != "owner":
+            raise NotPermitted(f"{member.name} is not an owner; only an owner changes a stage")
         changes = {k: v for k, v in (("blind", blind), ("open", open)) if v is not None}
         if not changes:
             raise InvalidDecision(f"say what to change: {', '.join(STAGE_KEYS)}")
         with self._review.store.transaction() as session:
             for key, value in changes.items():
-                session.add(StageSettingRow(stage=stage, key=key, value=value, actor=as_reviewer))
+                session.add(StageSettingRow(stage=stage, key=key, value=value, actor=member.name))
             EventLog.append(
                 session,
-                "screen.stage",
-                actor=as_reviewer,
+                Kind.SCREEN_STAGE,
+                actor=member.name,
                 subject=stage,
                 details={"stage": stage, **changes},
             )
         return self.stage_settings()[stage]
 
+    def _writer(self, member: Member) -> Member:
+        return self._review.team.require(member)
+
+    def _reader(self, member: Member | None) -> Member | None:
+        return self._review.team.confirm(member)
+
     # -- writes -----------------------------------------------------------------------------
 
+    @writes
     def assign(
         self,
         stage: str,
         *,
-        as_reviewer: str,
+        member: Member,
         round: str = "main",
         mode: str | None = None,
         overlap: float | None = None,
@@ -123,19 +134,20 @@ class Screening:
         """Give the stage's unassigned records to the reviewers (owner or arbiter only).
 
         :param stage: ``title_abstract`` or ``full_text``.
-        :param as_reviewer: who assigns.
+        :param member: who assigns.
         :param round: ``pilot`` (a seeded sample every reviewer screens) or ``main``.
         :param mode: ``dual`` or ``split`` (default from review.toml).
         :param overlap: share screened by several reviewers in ``split`` mode.
         :param pilot: pilot size (records).
         :param seed: seed of the random choices.
         """
+        member = self._writer(member)
         with self._review.store.transaction() as session:
             return assignment.assign(
                 session,
                 self._config(session),
                 stage,
-                actor=as_reviewer,
+                member=member,
                 round_=round,
                 mode=mode,
                 overlap=overlap,
@@ -143,13 +155,14 @@ class Screening:
                 seed=seed,
             )
 
+    @writes
     def decide(
         self,
         stage: str,
         record_id: int,
         decision: str,
         *,
-        as_reviewer: str,
+        member: Member,
         reason: str = "",
         note: str = "",
     ) -> decisions.Recorded:
@@ -158,10 +171,11 @@ class Screening:
         :param stage: ``title_abstract`` or ``full_text``.
         :param record_id: the record.
         :param decision: ``include``, ``exclude`` or ``maybe``.
-        :param as_reviewer: the reviewer deciding.
+        :param member: the reviewer deciding (the record must be assigned to them).
         :param reason: exclusion criterion code (required to exclude at full text).
         :param note: an optional note kept with it.
         """
+        member = self._writer(member)
         with self._review.store.transaction() as session:
             done = decisions.record_decision(
                 session,
@@ -169,71 +183,73 @@ class Screening:
                 stage,
                 record_id,
                 decision,
-                reviewer=as_reviewer,
+                member=member,
                 reason=reason,
             )
             if note.strip():
                 decisions.add_note(
-                    session,
-                    self._config(session),
-                    stage,
-                    record_id,
-                    reviewer=as_reviewer,
-                    text=note,
+                    session, self._config(session), stage, record_id, member=member, text=note
                 )
             # which ranking showed the record (prioritisation on): same transaction
-            self._review.prioritise.note_shown(session, stage, as_reviewer, record_id, done.id)
-        self._review.prioritise.after_decision(stage, as_reviewer)  # never waits for a model
+            self._review.prioritise._note_shown(session, stage, member.name, record_id, done.id)
+        self._review.prioritise._after_decision(stage, member.name)  # never waits for a model
         return done
 
+    @writes
     def undo(
-        self, stage: str, *, as_reviewer: str, record_id: int | None = None
+        self, stage: str, *, member: Member, record_id: int | None = None
     ) -> decisions.Recorded:
-        """Undo the reviewer's latest decision (on ``record_id`` if given); a new row, never a
+        """Undo the member's latest decision (on ``record_id`` if given); a new row, never a
         delete.
 
         :param stage: the stage.
-        :param as_reviewer: the reviewer.
+        :param member: the reviewer.
         :param record_id: only undo on this record.
         """
+        member = self._writer(member)
         with self._review.store.transaction() as session:
             return decisions.undo_last(
-                session, self._config(session), stage, reviewer=as_reviewer, record_id=record_id
+                session, self._config(session), stage, member=member, record_id=record_id
             )
 
-    def note(self, stage: str, record_id: int, text: str, *, as_reviewer: str) -> int:
+    @writes
+    def note(self, stage: str, record_id: int, text: str, *, member: Member) -> int:
         """Add a note to a record (hidden from other reviewers while the stage is blind).
 
         :param stage: the stage.
         :param record_id: the record.
         :param text: the note.
-        :param as_reviewer: its author.
+        :param member: its author.
         """
+        member = self._writer(member)
         with self._review.store.transaction() as session:
             return decisions.add_note(
-                session, self._config(session), stage, record_id, reviewer=as_reviewer, text=text
+                session, self._config(session), stage, record_id, member=member, text=text
             )
 
-    def tag(self, stage: str, record_id: int, tags: list[str], *, as_reviewer: str) -> int:
-        """Set the reviewer's tags on a record (replacing their earlier tag set).
+    @writes
+    def tag(self, stage: str, record_id: int, tags: list[str], *, member: Member) -> int:
+        """Set the member's tags on a record (replacing their earlier tag set).
 
         :param stage: the stage.
         :param record_id: the record.
         :param tags: the tags.
-        :param as_reviewer: whose tags.
+        :param member: whose tags.
         """
+        member = self._writer(member)
         with self._review.store.transaction() as session:
             return decisions.add_note(
-                session, self._config(session), stage, record_id, reviewer=as_reviewer, tags=tags
+                session, self._config(session), stage, record_id, member=member, tags=tags
             )
 
+    @writes
     def settle(
         self,
         stage: str,
         record_id: int,
         decision: str,
         *,
-        as_reviewer: str,
+        member: Member,
         why: str,
         reason: str = "",
     ) -> ledger.UnitState:
@@ -242,10 +258,11 @@ class Screening:
         :param stage: the stage.
         :param record_id: the record.
         :param decision: ``include`` or ``exclude`` (``maybe`` if ``maybe_advances``).
-        :param as_reviewer: the arbiter.
+        :param member: the arbiter or owner.
         :param why: the reason in words.
         :param reason: the exclusion criterion code.
         """
+        member = self._writer(member)
         with self._review.store.transaction() as session:
             return conflicts.settle(
                 session,
@@ -253,18 +270,19 @@ class Screening:
                 stage,
                 record_id,
                 decision,
-                arbiter=as_reviewer,
+                member=member,
                 why=why,
                 reason=reason,
             )
 
+    @writes
     def settle_many(
         self,
         stage: str,
         record_ids: list[int],
         decision: str,
         *,
-        as_reviewer: str,
+        member: Member,
         why: str,
         reason: str = "",
     ) -> list[ledger.UnitState]:
@@ -273,10 +291,11 @@ class Screening:
         :param stage: the stage.
         :param record_ids: the records.
         :param decision: ``include`` or ``exclude`` (``maybe`` if ``maybe_advances``).
-        :param as_reviewer: the arbiter.
+        :param member: the arbiter or owner.
         :param why: the reason in words.
         :param reason: the exclusion criterion code.
         """
+        member = self._writer(member)
         if not record_ids:
             raise InvalidDecision("name the records to settle")
         with self._review.store.transaction() as session:
@@ -288,23 +307,25 @@ class Screening:
                     stage,
                     record_id,
                     decision,
-                    arbiter=as_reviewer,
+                    member=member,
                     why=why,
                     reason=reason,
                 )
                 for record_id in dict.fromkeys(record_ids)
             ]
 
+    @writes
     def attach_fulltext(
-        self, record_id: int, pdf: str | Path, *, as_reviewer: str, name: str | None = None
+        self, record_id: int, pdf: str | Path, *, member: Member, name: str | None = None
     ) -> dict[str, Any]:
         """Attach a record's full-text PDF, copied to ``fulltext/<sha256>.pdf``.
 
         :param record_id: a record settled as include at title/abstract.
         :param pdf: the PDF file.
-        :param as_reviewer: who attaches it.
+        :param member: who attaches it.
         :param name: the file's original name when ``pdf`` is a temporary copy (an upload).
         """
+        member = self._writer(member)
         with self._review.store.transaction() as session:
             row = fulltext.attach(
                 session,
@@ -312,7 +333,7 @@ class Screening:
                 self._review.folder,
                 record_id,
                 pdf,
-                actor=as_reviewer,
+                member=member,
                 name=name,
             )
             return {
@@ -323,21 +344,21 @@ class Screening:
                 "original_name": row.original_name,
             }
 
+    @writes
     def attach_fulltexts(
-        self, files: list[tuple[str, str | Path]], *, as_reviewer: str
+        self, files: list[tuple[str, str | Path]], *, member: Member
     ) -> list[dict[str, Any]]:
         """Attach many PDFs, each to the record it matches by name or by a DOI inside it (see
         :func:`evimap.screening.fulltext_match.match_pdf`); each file is its own transaction.
 
         :param files: ``(original name, path of the file)`` pairs.
-        :param as_reviewer: who attaches them.
+        :param member: who attaches them.
         :returns: one row per file: ``file``, ``status`` (``attached``, ``unmatched``,
             ``ambiguous`` or ``refused``), ``record_id``, ``matched_by``, ``message``.
         """
+        member = self._writer(member)
         with self._review.store.read() as session:
-            config = self._config(session)
-            config.role(as_reviewer)
-            candidates = self._sought(session, config)
+            candidates = self._sought(session, self._config(session))
         out = []
         for name, path in files:
             with Path(path).open("rb") as handle:
@@ -357,7 +378,7 @@ class Screening:
                 (row["record_id"],) = found.record_ids
                 try:
                     attached = self.attach_fulltext(
-                        row["record_id"], path, as_reviewer=as_reviewer, name=name
+                        row["record_id"], path, member=member, name=name
                     )
                 except ScreeningError as exc:
                     row["status"], row["message"] = "refused", str(exc)
@@ -377,192 +398,272 @@ class Screening:
             if r in records
         }
 
-    def mark_not_retrieved(self, record_id: int, *, as_reviewer: str, why: str = "") -> None:
+    @writes
+    def mark_not_retrieved(self, record_id: int, *, member: Member, why: str = "") -> None:
         """Mark a sought report as not retrieved (PRISMA "reports not retrieved").
 
         :param record_id: the record.
-        :param as_reviewer: who marks it.
+        :param member: who marks it.
         :param why: e.g. "not available from the library or the authors".
         """
+        member = self._writer(member)
         with self._review.store.transaction() as session:
             fulltext.mark_not_retrieved(
-                session, self._config(session), record_id, actor=as_reviewer, why=why
+                session, self._config(session), record_id, member=member, why=why
             )
 
+    @writes
     def import_decisions(
         self,
         path: str | Path,
         stage: str,
         *,
-        as_reviewer: str,
+        member: Member | None,
         default_decision: str | None = None,
         skip_unmatched: bool = False,
     ) -> transfer.ImportResult:
-        """Import a reviewer's decisions from CSV (evimap, Rayyan, Covidence, ASReview) in one
-        transaction.
+        """Import decisions from a CSV file (evimap, Rayyan, Covidence, ASReview) in one
+        transaction, as one batch :meth:`undo_import` can take back.
 
         :param path: the CSV file.
         :param stage: the stage the decisions belong to.
-        :param as_reviewer: whose decisions they are.
+        :param member: whose file it is (rows naming someone else are refused); ``None``: every
+            row names a team member in its ``reviewer`` column (the CLI without ``--as``; a web
+            app passes the session's member). Rows by an arbiter or owner settle records.
         :param default_decision: the decision of rows that have none (a Covidence list).
-        :param skip_unmatched: leave out rows matching no record instead of failing.
+        :param skip_unmatched: leave out (and report) rows matching no record instead of
+            failing.
         """
+        member = self._reader(member)
+        team = {m.name: m for m in self._review.team.members()}
         with self._review.store.transaction() as session:
             return transfer.import_decisions(
                 session,
                 self._config(session),
+                team,
                 path,
                 stage,
-                reviewer=as_reviewer,
+                member=member,
                 default_decision=default_decision,
                 skip_unmatched=skip_unmatched,
             )
 
+    @writes
+    def undo_import(self, batch: str, *, member: Member) -> transfer.UndoResult:
+        """Take back a decisions import (its batch id is in the import's result and events).
+
+        :param batch: the batch id.
+        :param member: one of the batch's reviewers (their own batch), or an owner or arbiter.
+        """
+        member = self._writer(member)
+        with self._review.store.transaction() as session:
+            return transfer.undo_import(session, batch, member=member)
+
     # -- reads (all filtered by the blindness rule) ---------------------------------------------
 
-    def record(self, stage: str, record_id: int, *, as_reviewer: str) -> view.RecordView:
-        """A record at a stage as ``as_reviewer`` may see it.
+    def record(
+        self, stage: str, record_id: int, *, member: Member | None = None
+    ) -> view.RecordView:
+        """A record at a stage as ``member`` may see it.
 
         :param stage: the stage.
         :param record_id: the record.
-        :param as_reviewer: the viewer.
+        :param member: the viewer (``None``: no one).
         """
+        member = self._reader(member)
         with self._review.store.read() as session:
-            return view.record_view(session, self._config(session), stage, record_id, as_reviewer)
+            return view.record_view(session, self._config(session), stage, record_id, member)
 
-    def queue(self, stage: str, *, as_reviewer: str, todo_only: bool = True) -> list[int]:
-        """The reviewer's records at a stage, in order (by default only those to decide).
+    def queue(self, stage: str, *, member: Member, todo_only: bool = True) -> list[int]:
+        """The member's records at a stage, in order (by default only those to decide).
 
         :param stage: the stage.
-        :param as_reviewer: the reviewer.
+        :param member: the reviewer.
         :param todo_only: leave out decided and settled records.
         """
+        member = self._writer(member)
         prioritise = self._review.prioritise
-        order = prioritise.order if prioritise.enabled else None
+        order = prioritise._order if prioritise.enabled else None
         with self._review.store.read() as session:
             return view.queue(
-                session,
-                self._config(session),
-                stage,
-                as_reviewer,
-                todo_only=todo_only,
-                order=order,
+                session, self._config(session), stage, member, todo_only=todo_only, order=order
             )
 
-    def next_todo(self, stage: str, *, as_reviewer: str, skip: int | None = None) -> int | None:
-        """The id of the reviewer's next record to decide (``queue(...)[0]``, other than
+    def next_todo(self, stage: str, *, member: Member, skip: int | None = None) -> int | None:
+        """The id of the member's next record to decide (``queue(...)[0]``, other than
         ``skip``): what the screen moves to after each decision. In one query, unless
         prioritisation orders the queue.
 
         :param stage: the stage.
-        :param as_reviewer: the reviewer.
+        :param member: the reviewer.
         :param skip: a record to pass over (the one just decided).
         """
+        member = self._writer(member)
         if self._review.prioritise.enabled:
-            rest = [r for r in self.queue(stage, as_reviewer=as_reviewer) if r != skip]
+            rest = [r for r in self.queue(stage, member=member) if r != skip]
             return rest[0] if rest else None
         with self._review.store.read() as session:
-            return view.next_todo(session, self._config(session), stage, as_reviewer, skip=skip)
+            return view.next_todo(session, self._config(session), stage, member, skip=skip)
 
-    def next(self, stage: str, *, as_reviewer: str) -> view.RecordView | None:
-        """The reviewer's next record to decide, or None when done.
+    def my_records(
+        self,
+        stage: str,
+        *,
+        member: Member | None = None,
+        text: str = "",
+        show: str = "all",
+        limit: int = 200,
+    ) -> dict[str, Any]:
+        """The member's assigned records at a stage, searched and filtered, in queue order
+        (the screen's "my records"; :meth:`outcomes` lists a stage's records by outcome).
 
         :param stage: the stage.
-        :param as_reviewer: the reviewer.
+        :param member: the viewer (``None``: no one, who has no records).
+        :param text: words that must all appear in the title, abstract, keywords, authors or
+            journal (case-insensitive).
+        :param show: ``all``, ``todo``, ``decided``, ``include``, ``exclude``, ``maybe`` or
+            ``settled``.
+        :param limit: at most this many rows (``total`` counts them all).
+        :returns: ``{"total": n, "rows": [...]}``; each row's status is what the viewer may
+            be told (a blind reviewer sees ``pending`` for a conflict).
         """
-        todo = self.queue(stage, as_reviewer=as_reviewer)
-        return self.record(stage, todo[0], as_reviewer=as_reviewer) if todo else None
-
-    def progress(self, stage: str, *, as_reviewer: str) -> dict[str, Any]:
-        """How far the viewer (and, for owners and arbiters, the team) is at a stage.
-
-        :param stage: the stage.
-        :param as_reviewer: the viewer.
-        """
+        member = self._reader(member)
         with self._review.store.read() as session:
-            return view.progress(session, self._config(session), stage, as_reviewer)
+            return view.my_records(
+                session,
+                self._config(session),
+                stage,
+                member,
+                text=text,
+                show=show,
+                limit=limit,
+            )
 
-    def decisions(self, stage: str, *, as_reviewer: str) -> list[dict[str, Any]]:
-        """Current decisions at a stage the viewer may see (also the export's rows).
+    def next(self, stage: str, *, member: Member) -> view.RecordView | None:
+        """The member's next record to decide, or None when done.
 
         :param stage: the stage.
-        :param as_reviewer: the viewer.
+        :param member: the reviewer.
         """
+        todo = self.queue(stage, member=member)
+        return self.record(stage, todo[0], member=member) if todo else None
+
+    def progress(self, stage: str, *, member: Member | None = None) -> dict[str, Any]:
+        """How far the member (and, for owners and arbiters, the team) is at a stage.
+
+        :param stage: the stage.
+        :param member: the viewer (``None``: no one; settled counts only).
+        """
+        member = self._reader(member)
         with self._review.store.read() as session:
-            return view.visible_decisions(session, self._config(session), stage, as_reviewer)
+            return view.progress(session, self._config(session), stage, member)
 
-    export_decisions = decisions
+    def decisions(self, stage: str, *, member: Member | None = None) -> list[dict[str, Any]]:
+        """Current decisions at a stage the viewer may see, then the arbiters' settlements (the
+        rows of ``evimap decisions export``).
 
-    def history(self, stage: str, record_id: int, *, as_reviewer: str) -> list[dict[str, Any]]:
+        :param stage: the stage.
+        :param member: the viewer (``None``: no one).
+        """
+        member = self._reader(member)
+        with self._review.store.read() as session:
+            return view.visible_decisions(session, self._config(session), stage, member)
+
+    def history(
+        self, stage: str, record_id: int, *, member: Member | None = None
+    ) -> list[dict[str, Any]]:
         """Every decision row on a record (undos, changed minds) the viewer may see.
 
         :param stage: the stage.
         :param record_id: the record.
-        :param as_reviewer: the viewer.
+        :param member: the viewer (``None``: no one).
         """
+        member = self._reader(member)
         with self._review.store.read() as session:
-            return view.history(session, self._config(session), stage, record_id, as_reviewer)
+            return view.history(session, self._config(session), stage, record_id, member)
 
-    def conflicts(self, stage: str, *, as_reviewer: str) -> list[dict[str, Any]]:
+    def outcomes(
+        self, stage: str, outcome: str, *, member: Member | None = None
+    ) -> list[outcomes.Outcome]:
+        """The records with ``outcome`` at ``stage``: ``todo`` (the member's queue),
+        ``included``, ``excluded`` (with reasons), ``maybe``, ``conflict`` (owners and
+        arbiters while blind) or ``pending``; see :mod:`evimap.screening.outcomes`.
+
+        :param stage: the stage.
+        :param outcome: one of :data:`evimap.screening.outcomes.OUTCOMES`.
+        :param member: the viewer (required for ``todo``).
+        """
+        member = self._reader(member)
+        with self._review.store.read() as session:
+            return outcomes.stage_outcomes(session, self._config(session), stage, outcome, member)
+
+    def conflicts(self, stage: str, *, member: Member | None = None) -> list[dict[str, Any]]:
         """Records in conflict at a stage with each reviewer's call (owners and arbiters, or
         anyone when the stage is not blind).
 
         :param stage: the stage.
-        :param as_reviewer: the viewer.
+        :param member: the viewer.
         """
+        member = self._reader(member)
         with self._review.store.read() as session:
             config = self._config(session)
-            view.require_overview(config, stage, as_reviewer, "the conflict list")
+            view.require_overview(config, stage, member, "the conflict list")
             found = conflicts.conflicts(session, config, stage)
             calls = ledger.current_decisions(session, stage, [s.record_id for s in found])
             records = units.unit_records(session, [s.record_id for s in found])
-            return [
-                {
-                    "record_id": s.record_id,
-                    "title": records[s.record_id].title,
-                    "conflict": s.conflict,
-                    "calls": {
-                        name: (
-                            calls[(s.record_id, name)].decision
-                            + (
-                                f" ({calls[(s.record_id, name)].reason})"
-                                if calls[(s.record_id, name)].reason
-                                else ""
-                            )
-                        )
-                        for name in s.reviewers
-                    },
-                }
-                for s in found
-            ]
+            out = []
+            for s in found:
+                mine = {name: calls[(s.record_id, name)] for name in s.reviewers}
+                out.append(
+                    {
+                        "record_id": s.record_id,
+                        "title": records[s.record_id].title,
+                        "conflict": s.conflict,
+                        "calls": {
+                            name: c.decision + (f" ({c.reason})" if c.reason else "")
+                            for name, c in mine.items()
+                        },
+                    }
+                )
+            return out
 
     def agreement(
-        self, stage: str, *, as_reviewer: str, round: str | None = None
+        self, stage: str, *, member: Member | None = None, round: str | None = None
     ) -> list[Agreement]:
-        """Agreement of each reviewer pair at a stage over the records both decided.
+        """Agreement of each reviewer pair at a stage over the records both decided and the
+        viewer may see: every record for owners and arbiters (or when the stage is not
+        blind), else the settled records only (whose calls are no longer hidden).
 
         :param stage: the stage.
-        :param as_reviewer: the viewer (owner or arbiter while the stage is blind).
+        :param member: the viewer (``None``: no one).
         :param round: ``pilot`` or ``main`` only (default: both).
         """
+        member = self._reader(member)
         with self._review.store.read() as session:
             config = self._config(session)
-            view.require_overview(config, stage, as_reviewer, "agreement")
+            config.stage(stage)
             records = ledger.assignments(session, stage, round) if round else None
             calls = ledger.current_decisions(session, stage, list(records) if records else None)
             if round and not records:
                 calls = {}
+            if not view.sees_everything(config, stage, member):
+                states = ledger.stage_states(session, config, stage, calls)
+                calls = {
+                    k: c
+                    for k, c in calls.items()
+                    if k[0] in states and states[k[0]].status == "settled"
+                }
         return pairwise({k: c.decision for k, c in calls.items()}, stage, round or "all")
 
-    def missing_fulltext(self, *, as_reviewer: str) -> list[dict[str, Any]]:
+    def missing_fulltext(self, *, member: Member | None = None) -> list[dict[str, Any]]:
         """Reports sought (settled include at title/abstract) with no PDF and not marked not
-        retrieved.
+        retrieved (settled, so not blind).
 
-        :param as_reviewer: the viewer.
+        :param member: the viewer.
         """
+        self._reader(member)
         with self._review.store.read() as session:
             config = self._config(session)
-            config.role(as_reviewer)
             states = ledger.stage_states(session, config, "title_abstract")
             have = ledger.fulltext_status(session)
             wanted = sorted(
@@ -579,16 +680,16 @@ class Screening:
                 for r in wanted
             ]
 
-    def fulltexts(self, *, as_reviewer: str) -> list[dict[str, Any]]:
+    def fulltexts(self, *, member: Member | None = None) -> list[dict[str, Any]]:
         """Every report sought (settled include at title/abstract) with its full-text status:
-        ``missing``, ``attached`` (with the file's name and size) or ``not_retrieved``.
+        ``missing``, ``attached`` (with the file's name and size) or ``not_retrieved``
+        (settled, so not blind).
 
-        :param as_reviewer: the viewer (any member; no decision is shown).
+        :param member: the viewer.
         """
+        self._reader(member)
         with self._review.store.read() as session:
-            config = self._config(session)
-            config.role(as_reviewer)
-            sought = self._sought(session, config)
+            sought = self._sought(session, self._config(session))
             have = ledger.fulltext_status(session)
             records = units.unit_records(session, list(sought))
         rows = []
@@ -610,44 +711,16 @@ class Screening:
             )
         return rows
 
-    def included(self, *, as_reviewer: str) -> list[dict[str, Any]]:
-        """The studies included: records settled as include at full text (settled, so nothing
-        blind), in record order, for charting.
-
-        :param as_reviewer: the viewer.
-        """
-        with self._review.store.read() as session:
-            config = self._config(session)
-            config.role(as_reviewer)
-            states = ledger.stage_states(session, config, STAGES[1])
-            ids = sorted(
-                r
-                for r, s in states.items()
-                if s.status == "settled" and s.settlement and s.settlement.decision == "include"
-            )
-            records = units.unit_records(session, ids)
-        return [
-            {
-                "record_id": rid,
-                "key": records[rid].source_record_id or f"evimap-{rid}",
-                "title": records[rid].title,
-                "year": records[rid].year,
-                "authors": "; ".join(a.display() for a in records[rid].authors[:3]),
-                "doi": records[rid].doi,
-            }
-            for rid in ids
-            if rid in records
-        ]
-
-    def fulltext_file(self, record_id: int, *, as_reviewer: str) -> Path:
-        """The PDF attached to a record (the newest), for any member to read.
+    def fulltext_file(self, record_id: int, *, member: Member | None = None) -> Path:
+        """The PDF attached to a record (the newest); a report sought is settled, so anyone
+        may read it.
 
         :param record_id: the record.
-        :param as_reviewer: the viewer.
+        :param member: the viewer.
         :raises ScreeningError: when the record has no attached PDF.
         """
+        self._reader(member)
         with self._review.store.read() as session:
-            self._config(session).role(as_reviewer)
             row = ledger.fulltext_status(session).get(record_id)
         if row is None or row.status != "attached":
             raise ScreeningError(f"record {record_id} has no full-text PDF attached")
@@ -656,71 +729,14 @@ class Screening:
             raise ScreeningError(f"the PDF of record {record_id} is missing from {path.parent}")
         return path
 
-    def my_records(
-        self,
-        stage: str,
-        *,
-        as_reviewer: str,
-        text: str = "",
-        show: str = "all",
-        limit: int = 200,
-    ) -> dict[str, Any]:
-        """The viewer's assigned records at a stage, searched and filtered, in queue order.
-
-        :param stage: the stage.
-        :param as_reviewer: the viewer.
-        :param text: words that must all appear in the title, abstract, keywords, authors or
-            journal (case-insensitive).
-        :param show: ``all``, ``todo``, ``decided``, ``include``, ``exclude``, ``maybe`` or
-            ``settled``.
-        :param limit: at most this many rows (``total`` counts them all).
-        :returns: ``{"total": n, "rows": [...]}``; each row's status is what the viewer may
-            be told (a blind reviewer sees ``pending`` for a conflict).
-        """
-        with self._review.store.read() as session:
-            return view.my_records(
-                session,
-                self._config(session),
-                stage,
-                as_reviewer,
-                text=text,
-                show=show,
-                limit=limit,
-            )
-
-    def flow(self, *, as_reviewer: str) -> ScreeningFlow:
-        """The PRISMA screening and eligibility boxes (settled counts only, so nothing blind).
-
-        :param as_reviewer: the viewer.
-        """
-        with self._review.store.read() as session:
-            config = self._config(session)
-            config.role(as_reviewer)
-            return screening_flow(session, config)
-
-    def flow_from_log(self, *, as_reviewer: str) -> ScreeningFlow:
-        """The same PRISMA boxes replayed from the event log alone (a cross-check of
-        :meth:`flow`; reports that count from the log get the same numbers).
-
-        :param as_reviewer: the viewer.
-        """
-        with self._review.store.read() as session:
-            config = self._config(session)
-            config.role(as_reviewer)
-            events = EventLog.read(session, prefix="screen.")
-            events += EventLog.read(session, prefix="fulltext.")
-            events += EventLog.read(session, kind=units.OTHER_METHODS_KIND)
-            events.sort(key=lambda e: e.id)
-            unit_ids = units.unit_ids(session)
-            return flow_from_events(events, config, len(unit_ids), set(unit_ids))
-
-    def log(self, *, as_reviewer: str) -> list[Event]:
+    def log(self, *, member: Member | None = None) -> list[Event]:
         """Screening and full-text events the viewer may see.
 
-        :param as_reviewer: the viewer.
+        :param member: the viewer (``None``: no one).
         """
+        member = self._reader(member)
         with self._review.store.read() as session:
-            return view.visible_events(session, self._config(session), as_reviewer)
+            return view.visible_events(session, self._config(session), member)
 
     def highlight(self, text: str) -> list[Span]:
         """Include/exclude keyword spans of the review in ``text``.

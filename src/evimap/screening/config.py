@@ -6,11 +6,8 @@ from dataclasses import dataclass, field
 
 from evimap.protocol import Protocol
 from evimap.protocol.screening import STAGES, Reviewer, ScreeningSettings, StageSettings
-from evimap.screening.errors import InvalidDecision, StageClosed, UnknownReviewer
-from evimap.screening.overrides import Overrides
-
-PRIVILEGED = ("owner", "arbiter")
-"""Roles that see every decision and may settle records."""
+from evimap.screening.errors import InvalidDecision, StageClosed
+from evimap.screening.overrides import Overrides, merge_team
 
 
 @dataclass(frozen=True)
@@ -37,7 +34,7 @@ class ScreeningConfig:
         :param protocol: the review's protocol.
         :param overrides: roles of members with an account (they replace review.toml's role;
             accounts not in review.toml join the team after its members) and an owner's stage
-            settings (blind, open).
+            settings (blind, open); see :mod:`evimap.screening.overrides`.
         """
         settings = protocol.screening
         closed: set[str] = set()
@@ -61,31 +58,6 @@ class ScreeningConfig:
         if name not in STAGES:
             raise InvalidDecision(f"no screening stage {name!r}; stages are {', '.join(STAGES)}")
         return self.settings.stage(name)
-
-    def role(self, name: str) -> str:
-        """The role of ``name``: ``reviewer``, ``arbiter`` or ``owner``.
-
-        :raises UnknownReviewer: for a name not on the team (or no team configured).
-        """
-        if not name:
-            raise UnknownReviewer("say who you are (--as NAME)")
-        if not self.settings.reviewers:
-            raise UnknownReviewer(
-                "review.toml names no screening team: add [[screening.reviewers]] entries "
-                '(name = "...", role = "reviewer" | "arbiter" | "owner")'
-            )
-        for member in self.settings.reviewers:
-            if member.name == name:
-                return member.role
-        team = ", ".join(m.name for m in self.settings.reviewers)
-        raise UnknownReviewer(
-            f"{name!r} is not on the screening team ([[screening.reviewers]] in review.toml: "
-            f"{team})"
-        )
-
-    def privileged(self, name: str) -> bool:
-        """True for an owner or arbiter, who see every decision."""
-        return self.role(name) in PRIVILEGED
 
     @property
     def screeners(self) -> list[str]:
@@ -113,11 +85,8 @@ class ScreeningConfig:
 
 
 def _apply(settings: ScreeningSettings, overrides: Overrides) -> tuple[ScreeningSettings, set[str]]:
-    team = [
-        Reviewer(name=m.name, role=overrides.roles.get(m.name, m.role)) for m in settings.reviewers
-    ]
-    known = {m.name for m in team}
-    team += [Reviewer(name=n, role=r) for n, r in overrides.roles.items() if n not in known]
+    written = [(m.name, m.role) for m in settings.reviewers]
+    team = [Reviewer(name=n, role=r) for n, r in merge_team(written, overrides.roles)]
     update: dict = {"reviewers": team}
     closed: set[str] = set()
     for stage in STAGES:

@@ -31,9 +31,9 @@ class Overrides:
     stages: dict[str, dict[str, bool]] = field(default_factory=dict)
 
 
-def read_overrides(session: Session) -> Overrides:
-    """The current overrides, from the caller's session."""
-    roles = {
+def account_roles(session: Session) -> dict[str, str]:
+    """``name -> role`` of every active account, in the order they were created."""
+    return {
         name: role
         for name, role in session.execute(
             select(AccountRow.name, AccountRow.role)
@@ -41,6 +41,23 @@ def read_overrides(session: Session) -> Overrides:
             .order_by(AccountRow.id)
         )
     }
+
+
+def merge_team(written: list[tuple[str, str]], roles: dict[str, str]) -> list[tuple[str, str]]:
+    """THE team: review.toml's ``(name, role)`` pairs in its order, each account's role
+    replacing the written one, then the accounts review.toml does not name.
+
+    :param written: the team as review.toml has it.
+    :param roles: :func:`account_roles`.
+    """
+    team = [(name, roles.get(name, role)) for name, role in written]
+    known = {name for name, _ in written}
+    return team + [(n, r) for n, r in roles.items() if n not in known]
+
+
+def read_overrides(session: Session) -> Overrides:
+    """The current overrides, from the caller's session."""
+    roles = account_roles(session)
     latest = select(func.max(StageSettingRow.id)).group_by(
         StageSettingRow.stage, StageSettingRow.key
     )

@@ -15,6 +15,7 @@ import numpy as np
 from sqlalchemy import func, select
 
 from evimap.errors import SearchError
+from evimap.members import Member
 from evimap.numbers import n_of, percent
 from evimap.records import Record
 from evimap.search.evaluate import Explanation, Matcher, explain, positive_nodes
@@ -227,7 +228,7 @@ class Search:
         self,
         equation: str | None = None,
         syntax: str | None = None,
-        actor: str = "",
+        member: Member | None = None,
         log: bool = True,
     ) -> SearchRun:
         """Run an equation on the review's records and log a ``search.run`` event.
@@ -235,9 +236,10 @@ class Search:
         :param equation: the equation (default: the protocol's).
         :param syntax: the syntax it is written in; ``None`` detects it from its field codes
             (the result's ``warnings`` say when a given syntax differs from the detected one).
-        :param actor: who runs it (for the event log).
+        :param member: who runs it (for the event log; ``None``: no one).
         :param log: append the ``search.run`` event.
         """
+        actor = member.name if (member := self._review.team.confirm(member)) else ""
         text = equation or self.equation
         reading = self.read(text, syntax)
         tree = reading.tree
@@ -359,12 +361,18 @@ class Search:
         known: str | Path | Iterable[Record],
         equation: str | None = None,
         syntax: str | None = None,
-        actor: str = "",
+        member: Member | None = None,
     ) -> RecallReport:
         """Check the equation against known relevant records (a file or records).
 
         Logs a ``search.recall`` event with the counts.
+
+        :param known: a file of known relevant records, or the records.
+        :param equation: the equation (default: the protocol's).
+        :param syntax: the syntax it is written in.
+        :param member: who checks (for the event log; ``None``: no one).
         """
+        actor = member.name if (member := self._review.team.confirm(member)) else ""
         records = read_known(known) if isinstance(known, str | Path) else list(known)
         text = equation or self.equation
         tree = self.parse(text, syntax)

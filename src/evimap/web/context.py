@@ -2,9 +2,9 @@
 takes, and that holds the review for a request.
 
 Routes call ``ctx.review`` (the :class:`~evimap.review.Review`) and its components, passing
-``**ctx.who`` wherever the core asks who is acting or reading, and run writes through
-:meth:`Ctx.write`. When the core's ``Member`` replaces the bare ``as_reviewer`` string, only
-:attr:`Ctx.who` and :attr:`Ctx.actor` change.
+``member=ctx.member`` wherever the core asks who is acting or reading, and run writes through
+:meth:`Ctx.write`. The server authenticates (the session names an account); the core enforces
+roles and blindness through the :class:`~evimap.members.Member` the account maps to.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from fastapi import Request
 
 from evimap.accounts import Account
+from evimap.members import Member
 from evimap.report.prisma import PrismaCounts
 from evimap.review import Review
 from evimap.web.errors import Forbidden
@@ -22,20 +23,6 @@ from evimap.web.hub import Entry
 from evimap.web.security import csrf_token
 
 T = TypeVar("T")
-
-PRIVILEGED = ("owner", "arbiter")
-
-
-@dataclass(frozen=True)
-class Member:
-    """Who is acting: a team member's name and role (from their account)."""
-
-    name: str
-    role: str
-
-    def to_dict(self) -> dict[str, str]:
-        """JSON-ready dict."""
-        return {"name": self.name, "role": self.role}
 
 
 @dataclass
@@ -65,23 +52,13 @@ class Ctx:
 
     @property
     def member(self) -> Member:
-        """Who is acting."""
-        return Member(self.account.name, self.account.role)
-
-    @property
-    def who(self) -> dict[str, Any]:
-        """The keyword arguments naming the member to a core call (``as_reviewer=``)."""
-        return {"as_reviewer": self.account.name}
-
-    @property
-    def actor(self) -> str:
-        """The member's name for core calls that take ``actor=``."""
-        return self.account.name
+        """Who is acting: the team member the logged-in account is (its name and role)."""
+        return Member(self.account.name, self.account.role)  # type: ignore[arg-type]
 
     @property
     def privileged(self) -> bool:
         """An owner or arbiter."""
-        return self.account.role in PRIVILEGED
+        return self.member.privileged
 
     @property
     def csrf(self) -> str:
@@ -104,14 +81,9 @@ class Ctx:
             )
 
     def prisma(self) -> PrismaCounts:
-        """The PRISMA 2020 counts as they stand (settled counts only, so nothing blind)."""
-        from evimap.report.build import screening_flow
-        from evimap.report.prisma import compute_prisma
-
-        review = self.review
-        return compute_prisma(
-            review.events.read(), review.protocol.search.databases, screening_flow(review)
-        )
+        """The PRISMA 2020 counts as they stand (``review.prisma()``: settled counts only, so
+        nothing blind)."""
+        return self.review.prisma()
 
     def write(self, fn, /, *args: Any, **kwargs: Any):
         """Run a core write under the review's write lock, so concurrent requests of this

@@ -4,15 +4,20 @@
 from __future__ import annotations
 
 from evimap.accounts import AccountError
-from evimap.accounts.component import NotOwner
-from evimap.errors import ChartingError, CodebookError, EvimapError, ProtocolError
+from evimap.errors import (
+    ChartingError,
+    CodebookError,
+    EvimapError,
+    NotPermitted,
+    ProtocolError,
+    StageLocked,
+    UnknownMember,
+)
 from evimap.screening.errors import (
     DecisionFileError,
     NotAssigned,
-    NotPermitted,
     RecordSettled,
     StageClosed,
-    UnknownReviewer,
 )
 
 
@@ -65,9 +70,9 @@ class TooManyAttempts(WebError):
 def core_status(exc: EvimapError) -> int:
     """The HTTP status of a core error: 403 for what the member may not do, 409 for a state
     that forbids it now, 400 for bad input."""
-    if isinstance(exc, NotPermitted | UnknownReviewer | NotAssigned | NotOwner):
+    if isinstance(exc, NotPermitted | UnknownMember | NotAssigned):
         return 403
-    if isinstance(exc, RecordSettled | StageClosed):
+    if isinstance(exc, RecordSettled | StageClosed | StageLocked):
         return 409
     return 400
 

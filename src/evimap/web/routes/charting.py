@@ -30,7 +30,18 @@ def _primary(ctx: Ctx) -> str | None:
 def _studies(ctx: Ctx) -> list[dict[str, Any]]:
     """The included studies, and any other study already charted, by record id."""
     charting = ctx.review.charting
-    rows = {r["record_id"]: r for r in ctx.review.screening.included(**ctx.who)}
+    included = ctx.review.included(member=ctx.member)
+    rows = {
+        rid: {
+            "record_id": rid,
+            "key": record.source_record_id or f"evimap-{rid}",
+            "title": record.title,
+            "year": record.year,
+            "authors": "; ".join(a.display() for a in record.authors[:3]),
+            "doi": record.doi,
+        }
+        for rid, record in ctx.review.records.iter(ids=included)
+    }
     primary = _primary(ctx)
     for study in charting.studies(primary) if primary else []:
         if study.record_id is not None and study.record_id not in rows and study.record:
@@ -63,7 +74,7 @@ def chart_list(ctx: Ctx = ReviewCtx) -> dict[str, Any]:
     except CodebookError as exc:
         fields, problem = 0, str(exc)
     primary = _primary(ctx)
-    mine = set(charting.values(ctx.actor)) if not problem else set()
+    mine = set(charting.values(ctx.member.name)) if not problem else set()
     firsts = set(charting.values(primary)) if primary else set()
     return {
         **_base(ctx),
@@ -95,7 +106,7 @@ def chart_form(
     charting = ctx.review.charting
     study = _study(ctx, record_id)
     codebook = charting.codebook
-    mine = charting.values(ctx.actor).get(study["key"], {})
+    mine = charting.values(ctx.member.name).get(study["key"], {})
     inputs = codebook.to_inputs(mine)
     return {
         **_base(ctx),
@@ -137,7 +148,7 @@ def _chart(ctx: Ctx, record_id: int, body: ChartBody) -> dict[str, Any]:
         ctx.review.charting.chart_study,
         study["key"],
         body.inputs,
-        reviewer=ctx.actor,
+        member=ctx.member,
         record_id=record_id,
         basis=body.basis,
         verify=body.verify,

@@ -22,10 +22,10 @@ def conflict_list(stage: Stage, ctx: Ctx = ReviewCtx) -> dict[str, Any]:
     """Every record in conflict with each reviewer's decision, reason and notes (owners and
     arbiters; anyone when the stage is not blind)."""
     screening = ctx.review.screening
-    found = screening.conflicts(stage, **ctx.who)
+    found = screening.conflicts(stage, member=ctx.member)
     rows = []
     for item in found:
-        view = record_dict(screening.record(stage, item["record_id"], **ctx.who))
+        view = record_dict(screening.record(stage, item["record_id"], member=ctx.member))
         calls = [c for c in [view["mine"], *view["others"]] if c is not None]
         rows.append(
             {
@@ -71,7 +71,7 @@ def settle(stage: Stage, body: SettleBody, ctx: Ctx = ReviewCtx) -> dict[str, An
         body.decision,
         why=body.why,
         reason=body.reason,
-        **ctx.who,
+        member=ctx.member,
     )
     return {"record_id": body.record_id, "status": state.status}
 
@@ -101,6 +101,6 @@ def settle_many(stage: Stage, body: SettleManyBody, ctx: Ctx = ReviewCtx) -> dic
         body.decision,
         why=body.why,
         reason=body.reason,
-        **ctx.who,
+        member=ctx.member,
     )
     return {"settled": [s.record_id for s in states]}

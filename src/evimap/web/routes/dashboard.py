@@ -22,10 +22,12 @@ router = APIRouter(tags=["dashboard"])
 
 def _stage(ctx: Ctx, stage: str, settings: dict[str, Any]) -> dict[str, Any]:
     screening = ctx.review.screening
-    progress = screening.progress(stage, **ctx.who)
+    progress = screening.progress(stage, member=ctx.member)
     try:
-        conflicts: int | None = len(screening.conflicts(stage, **ctx.who))
-        agreement: list | None = [a.to_dict() for a in screening.agreement(stage, **ctx.who)]
+        conflicts: int | None = len(screening.conflicts(stage, member=ctx.member))
+        agreement: list | None = [
+            a.to_dict() for a in screening.agreement(stage, member=ctx.member)
+        ]
     except NotPermitted:  # a blind stage hides both from a reviewer
         conflicts, agreement = None, None
     return {

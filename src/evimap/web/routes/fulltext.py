@@ -31,14 +31,14 @@ def fulltexts(ctx: Ctx = ReviewCtx) -> dict[str, Any]:
     """Every report sought with its status (missing, attached, not retrieved), and which of
     them I screen at full text."""
     screening = ctx.review.screening
-    mine = set(screening.queue(STAGES[1], todo_only=False, **ctx.who))
+    mine = set(screening.queue(STAGES[1], todo_only=False, member=ctx.member))
     rows = [
         {
             **row,
             "mine": row["record_id"] in mine,
             "pdf": ctx.url(f"fulltext/{row['record_id']}.pdf"),
         }
-        for row in screening.fulltexts(**ctx.who)
+        for row in screening.fulltexts(member=ctx.member)
     ]
     return {
         "review": {"slug": ctx.slug, "title": ctx.entry.title},
@@ -60,7 +60,7 @@ def fulltexts(ctx: Ctx = ReviewCtx) -> dict[str, Any]:
 )
 def fulltext_pdf(record_id: int = RecordId, ctx: Ctx = ReviewCtx) -> FileResponse:
     """The PDF, for the browser's own viewer."""
-    path = ctx.review.screening.fulltext_file(record_id, **ctx.who)
+    path = ctx.review.screening.fulltext_file(record_id, member=ctx.member)
     return FileResponse(
         path,
         media_type="application/pdf",
@@ -89,7 +89,9 @@ def _upload(ctx: Ctx, files: list[UploadFile], record_id: int | None) -> dict[st
             if len(saved) != 1:
                 raise WebError("attach one PDF to one record (or leave the record out)")
             name, path = saved[0]
-            row = ctx.write(screening.attach_fulltext, record_id, path, name=name, **ctx.who)
+            row = ctx.write(
+                screening.attach_fulltext, record_id, path, name=name, member=ctx.member
+            )
             results = [
                 {
                     "file": name,
@@ -100,7 +102,7 @@ def _upload(ctx: Ctx, files: list[UploadFile], record_id: int | None) -> dict[st
                 }
             ]
         else:
-            results = ctx.write(screening.attach_fulltexts, saved, **ctx.who)
+            results = ctx.write(screening.attach_fulltexts, saved, member=ctx.member)
     return {
         "results": results,
         "attached": sum(1 for r in results if r["status"] == "attached"),
@@ -159,5 +161,7 @@ def _back(ctx: Ctx, **_: Any) -> str:
 )
 def not_retrieved(body: NotRetrievedBody, ctx: Ctx = ReviewCtx) -> dict[str, Any]:
     """Mark a sought report as not retrieved (PRISMA's "reports not retrieved")."""
-    ctx.write(ctx.review.screening.mark_not_retrieved, body.record_id, why=body.why, **ctx.who)
+    ctx.write(
+        ctx.review.screening.mark_not_retrieved, body.record_id, why=body.why, member=ctx.member
+    )
     return {"record_id": body.record_id, "status": "not_retrieved"}

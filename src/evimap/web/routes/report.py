@@ -1,9 +1,10 @@
 """The report: PRISMA diagram, tables, evidence-gap maps, and downloads (HTML, xlsx, RIS,
-BibTeX, CSV). Owners and arbiters: the report's log lists every event, so it stays with the
-roles that see every decision."""
+BibTeX, CSV), at any stage of the review. Each member gets the report as they may see it: the
+core applies the blindness rule to its log and agreement (``review.report(member=...)``)."""
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from pathlib import Path
 from typing import Any, Literal
@@ -14,7 +15,7 @@ from fastapi.responses import FileResponse, Response
 
 from evimap.errors import ChartingError, CodebookError
 from evimap.web.auth import ReviewCtx
-from evimap.web.context import PRIVILEGED, Ctx
+from evimap.web.context import Ctx
 from evimap.web.errors import NotFound
 from evimap.web.routing import JSON_RESPONSES, page
 from evimap.web.security import SVG_CSP
@@ -39,29 +40,28 @@ REPORT_FOLDER = Path("report") / "web"
 def _compute(ctx: Ctx):
     from evimap.report.build import compute_report
 
-    return compute_report(ctx.review)
+    return compute_report(ctx.review, member=ctx.member)
 
 
 def _written(ctx: Ctx) -> Path:
-    """The report folder, written again when the log has grown since."""
-    from evimap.report.build import write_report
-
-    folder = ctx.review.folder / REPORT_FOLDER
+    """The member's report folder (each member's view is its own), written again when the log
+    has grown since or the member's role changed."""
+    view = f"{ctx.member.name}\x00{ctx.member.role}".encode()
+    folder = ctx.review.folder / REPORT_FOLDER / hashlib.sha256(view).hexdigest()[:16]
     stamp = folder / ".event-id"
     last = str(ctx.review.events.last_id())
     lock = ctx.entry.cache.setdefault("report-lock", threading.Lock())
     with lock:
         if not stamp.is_file() or stamp.read_text() != last:
-            write_report(_compute(ctx), folder)
+            ctx.review.report(folder, member=ctx.member)
             stamp.write_text(last)
     return folder
 
 
 @page(router, "/r/{slug}/report", "report.html", summary="The report")
 def report(ctx: Ctx = ReviewCtx) -> dict[str, Any]:
-    """PRISMA counts, the report's tables (once studies are charted), the gap maps and the
-    downloads."""
-    ctx.require(*PRIVILEGED)
+    """PRISMA counts, the screening tables and agreement, the synthesis tables (once studies
+    are charted), the gap maps and the downloads."""
     prisma = ctx.prisma()
     from evimap.report.prisma import COUNT_FIELDS
 
@@ -71,7 +71,7 @@ def report(ctx: Ctx = ReviewCtx) -> dict[str, Any]:
     try:
         data = _compute(ctx)
     except (ChartingError, CodebookError) as exc:
-        problem = f"the tables need charted studies: {exc}"
+        problem = f"the report cannot be computed: {exc}"
     else:
         tables = [
             {
@@ -81,7 +81,7 @@ def report(ctx: Ctx = ReviewCtx) -> dict[str, Any]:
                 "rows": [{c: row.get(c) for c in t.columns} for row in t.rows],
                 "caption": t.caption,
             }
-            for t in data.tables
+            for t in [*data.screening, *data.tables]
         ]
         gapmaps = [
             {
@@ -89,7 +89,7 @@ def report(ctx: Ctx = ReviewCtx) -> dict[str, Any]:
                 "title": g.title or g.name,
                 "svg": ctx.url(f"report/figures/{g.name}.svg"),
             }
-            for g in data.spec.gapmaps
+            for g in (data.spec.gapmaps if data.studies else [])
         ]
     return {
         "review": {"slug": ctx.slug, "title": ctx.entry.title},
@@ -120,7 +120,6 @@ def report(ctx: Ctx = ReviewCtx) -> dict[str, Any]:
 )
 def report_file(name: Download, ctx: Ctx = ReviewCtx) -> FileResponse:
     """One of the report's files, written from the review as it stands."""
-    ctx.require(*PRIVILEGED)
     path = _written(ctx) / name
     return FileResponse(path, media_type=DOWNLOADS[name][1], filename=name)
 
@@ -134,7 +133,6 @@ def report_figure(
     name: str = PathParam(..., pattern=r"^[A-Za-z0-9_-]{1,100}$"), ctx: Ctx = ReviewCtx
 ) -> Response:
     """A gap map of the report, drawn as it stands."""
-    ctx.require(*PRIVILEGED)
     path = _written(ctx) / "figures" / f"{name}.svg"
     if not path.is_file():
         raise NotFound(f"the report has no gap map {name!r}")

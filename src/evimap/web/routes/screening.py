@@ -97,11 +97,11 @@ def screen(
     """A record to screen (by default my next one to decide), my queue around it, my
     progress, the criteria, and my records matching the search."""
     screening = ctx.review.screening
-    mine = screening.queue(stage, todo_only=False, **ctx.who)
-    todo = screening.queue(stage, **ctx.who)
+    mine = screening.queue(stage, todo_only=False, member=ctx.member)
+    todo = screening.queue(stage, member=ctx.member)
     current = record or (todo[0] if todo else (mine[0] if mine else None))
     at = mine.index(current) if current in mine else None
-    view = screening.record(stage, current, **ctx.who) if current is not None else None
+    view = screening.record(stage, current, member=ctx.member) if current is not None else None
     later = [r for r in todo if r != current]
     return {
         "review": {"slug": ctx.slug, "title": ctx.entry.title},
@@ -110,7 +110,7 @@ def screen(
         "stage": stage,
         "label": STAGE_LABELS[stage],
         "settings": screening.stage_settings()[stage],
-        "progress": screening.progress(stage, **ctx.who),
+        "progress": screening.progress(stage, member=ctx.member),
         "record": record_dict(view) if view is not None else None,
         "position": None if at is None else at + 1,
         "assigned": len(mine),
@@ -118,7 +118,7 @@ def screen(
         "forward": mine[at + 1] if at is not None and at + 1 < len(mine) else None,
         "next_todo": later[0] if later else None,
         **criteria(ctx),
-        "search": screening.my_records(stage, text=q, show=show, limit=100, **ctx.who),
+        "search": screening.my_records(stage, text=q, show=show, limit=100, member=ctx.member),
     }
 
 
@@ -147,11 +147,11 @@ def decide(stage: Stage, body: DecideBody, ctx: Ctx = ReviewCtx) -> dict[str, An
         body.decision,
         reason=body.reason,
         note=body.note,
-        **ctx.who,
+        member=ctx.member,
     )
     return {
         "recorded": asdict(recorded),
-        "next": screening.next_todo(stage, skip=body.record_id, **ctx.who),
+        "next": screening.next_todo(stage, skip=body.record_id, member=ctx.member),
     }
 
 
@@ -164,7 +164,9 @@ class UndoBody(Body_):
 @action(router, "/r/{slug}/screen/{stage}/undo", summary="Undo my latest decision", back=_back)
 def undo(stage: Stage, body: UndoBody, ctx: Ctx = ReviewCtx) -> dict[str, Any]:
     """Undo my latest decision at the stage (a new row, never a delete); back to its record."""
-    recorded = ctx.write(ctx.review.screening.undo, stage, record_id=body.record_id, **ctx.who)
+    recorded = ctx.write(
+        ctx.review.screening.undo, stage, record_id=body.record_id, member=ctx.member
+    )
     return {"recorded": asdict(recorded), "next": recorded.record_id}
 
 
@@ -178,7 +180,9 @@ class NoteBody(Body_):
 @action(router, "/r/{slug}/screen/{stage}/note", summary="Add a note to a record", back=_back)
 def note(stage: Stage, body: NoteBody, ctx: Ctx = ReviewCtx) -> dict[str, Any]:
     """Add my note (hidden from other reviewers while the stage is blind)."""
-    note_id = ctx.write(ctx.review.screening.note, stage, body.record_id, body.text, **ctx.who)
+    note_id = ctx.write(
+        ctx.review.screening.note, stage, body.record_id, body.text, member=ctx.member
+    )
     return {"note_id": note_id, "record_id": body.record_id}
 
 
@@ -197,5 +201,5 @@ def tags(stage: Stage, body: TagsBody, ctx: Ctx = ReviewCtx) -> dict[str, Any]:
         from evimap.web.errors import WebError
 
         raise WebError("a tag has at most 100 characters and no NUL")
-    note_id = ctx.write(ctx.review.screening.tag, stage, body.record_id, split, **ctx.who)
+    note_id = ctx.write(ctx.review.screening.tag, stage, body.record_id, split, member=ctx.member)
     return {"note_id": note_id, "record_id": body.record_id, "tags": sorted(set(split))}

@@ -41,7 +41,7 @@ def team(ctx: Ctx = ReviewCtx) -> dict[str, Any]:
                 "stage": stage,
                 "label": STAGE_LABELS[stage],
                 "settings": settings[stage],
-                "progress": screening.progress(stage, **ctx.who),
+                "progress": screening.progress(stage, member=ctx.member),
             }
             for stage in STAGES
         ],
@@ -64,7 +64,7 @@ class AddBody(Body_):
 def add_member(body: AddBody, ctx: Ctx = ReviewCtx) -> dict[str, Any]:
     """Create a login for a member (owner); they change the password with the owner's help."""
     account = ctx.write(
-        ctx.review.accounts.add, body.name, body.role, body.password, by=ctx.account
+        ctx.review.accounts.add, body.name, body.role, body.password, member=ctx.member
     )
     return {"account": account.to_dict()}
 
@@ -79,7 +79,7 @@ class RoleBody(Body_):
 @action(router, "/r/{slug}/team/role", summary="Change a member's role", back=_back)
 def set_role(body: RoleBody, ctx: Ctx = ReviewCtx) -> dict[str, Any]:
     """Change a member's role (owner; the review keeps at least one owner)."""
-    account = ctx.write(ctx.review.accounts.set_role, body.name, body.role, by=ctx.account)
+    account = ctx.write(ctx.review.accounts.set_role, body.name, body.role, member=ctx.member)
     return {"account": account.to_dict()}
 
 
@@ -92,7 +92,7 @@ class NameBody(Body_):
 @action(router, "/r/{slug}/team/remove", summary="Remove a member's login", back=_back)
 def remove_member(body: NameBody, ctx: Ctx = ReviewCtx) -> dict[str, Any]:
     """Remove a member's login; their sessions end now (their decisions stay)."""
-    account = ctx.write(ctx.review.accounts.remove, body.name, by=ctx.account)
+    account = ctx.write(ctx.review.accounts.remove, body.name, member=ctx.member)
     return {"account": account.to_dict()}
 
 
@@ -106,7 +106,9 @@ class PasswordBody(Body_):
 @action(router, "/r/{slug}/team/password", summary="Set a member's password", back=_back)
 def set_password(body: PasswordBody, ctx: Ctx = ReviewCtx) -> dict[str, Any]:
     """Set a member's password (owner); their sessions end now."""
-    account = ctx.write(ctx.review.accounts.set_password, body.name, body.password, by=ctx.account)
+    account = ctx.write(
+        ctx.review.accounts.set_password, body.name, body.password, member=ctx.member
+    )
     return {"account": account.to_dict()}
 
 
@@ -122,7 +124,11 @@ class StageBody(Body_):
 def set_stage(body: StageBody, ctx: Ctx = ReviewCtx) -> dict[str, Any]:
     """Turn a stage's blindness on or off, or open or close it (owner)."""
     settings = ctx.write(
-        ctx.review.screening.set_stage, body.stage, blind=body.blind, open=body.open, **ctx.who
+        ctx.review.screening.set_stage,
+        body.stage,
+        blind=body.blind,
+        open=body.open,
+        member=ctx.member,
     )
     return {"stage": body.stage, "settings": settings}
 
@@ -149,7 +155,7 @@ def assign(body: AssignBody, ctx: Ctx = ReviewCtx) -> dict[str, Any]:
         round=body.round,
         mode=body.mode,
         overlap=body.overlap,
-        **ctx.who,
+        member=ctx.member,
     )
     return {
         "stage": result.stage,
