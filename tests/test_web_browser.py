@@ -291,8 +291,21 @@ def test_a_team_screens_settles_uploads_charts_and_reports_in_the_browser(server
     olga.shot("16-dedup")
     pat.go(f"/r/team/screen/title_abstract?record={r1}")
     pat.shot("17-screen-arbiter-view")
+    ana.go("/")
+    assert ana.page.locator('a[href="/r/team/dashboard"]').count() >= 1
+    ana.shot("18-my-reviews")
+    ana.go("/r/team/screen/full_text")
+    ana.shot("19-screen-full-text")
+    # a reviewer reads the report as the core lets them see it; the downloads are theirs too
+    ana.go("/r/team/report")
+    assert ana.page.locator(".downloads a").count() == 5
+    ana.shot("20-report-reviewer")
+    ana.go("/r/team/team")  # the owner's page: refused, shown as an error page
+    assert "owner" in ana.page.locator("main").inner_text()
+    ana.problems = [p for p in ana.problems if "403" not in p]
+    ana.shot("21-error-page")
 
     for person in (ana, zbyszek, pat, olga):
         assert person.problems == [], (person.name, person.problems)
         person.context.close()
-    assert len(list(SHOTS.glob("*.png"))) == 17
+    assert len(list(SHOTS.glob("*.png"))) == 21
