@@ -202,8 +202,9 @@ async def reviewer(
 def check(folder: Path, results: list[dict]) -> dict:
     """Every acknowledged decision stored exactly once: in the tables and in the log."""
     with Review.open(folder) as review:
-        events = review.events.read(kind="screen.decision")
-        current = review.screening.decisions(TA, member=review.team.member(OWNER))
+        owner = review.team.member(OWNER)  # sees every decision; no one sees unsettled ones
+        events = review.events.read(kind="screen.decision", member=owner)
+        current = review.screening.decisions(TA, member=owner)
     by_id = Counter(e.details["decision_id"] for e in events)
     by_pair = Counter((e.actor, e.details["record_id"]) for e in events)
     stored = {(row["reviewer"], row["record_id"]): row["decision"] for row in current}

@@ -18,8 +18,11 @@ from evimap.cli import app
 from evimap.demo import sample_exports
 from tests.conftest import REPO
 
-INTERACTIVE = {"screen"}
-"""Verbs that open a full-screen terminal app: shown in the README, not run here."""
+INTERACTIVE = {"screen", "serve"}
+"""Verbs that open a full-screen terminal app or run a server until stopped: shown in the
+README, not run here (the web app's own tests serve it)."""
+PASSWORD = "readme-password\n"
+"""What ``evimap user add`` reads at its password prompt (asked twice)."""
 
 RAYYAN = (
     "key,title,authors,journal,year,abstract,notes,doi\n"
@@ -130,7 +133,8 @@ def test_every_readme_command_runs_on_the_sample_data(tmp_path, monkeypatch):
             toml = tmp_path / "my-review" / "review.toml"
             toml.write_text(toml.read_text(encoding="utf-8") + "\n" + toml_blocks()["prioritise"])
             enabled = True
-        result = runner.invoke(app, words[1:], input="q\n")
+        answer = PASSWORD * 2 if words[1] == "user" else "q\n"
+        result = runner.invoke(app, words[1:], input=answer)
         assert result.exit_code == 0, f"{line}\n{result.output}"
         ran += 1
         if target:
@@ -144,3 +148,13 @@ def test_every_readme_command_runs_on_the_sample_data(tmp_path, monkeypatch):
     assert (tmp_path / "my-review" / "report" / "report.html").is_file()
     assert (tmp_path / "records.csv").read_text(encoding="utf-8").startswith("id,")
     assert "settlement" in (tmp_path / "decisions.csv").read_text(encoding="utf-8")
+    from evimap.review import Review
+
+    with Review.open(tmp_path / "my-review") as review:
+        assert review.accounts.authenticate("reviewer-1", PASSWORD.strip()) is not None
+        assert [e.actor for e in review.events.read(kind="accounts.add")] == [
+            "command line",
+            "owner",
+            "owner",
+            "owner",
+        ]
