@@ -77,6 +77,8 @@ def test_only_an_owner_manages_the_team_and_one_owner_always_remains(review):
     owner, reviewer = review.team.member("O"), review.team.member("A")
     with pytest.raises(NotOwner):
         review.accounts.add("B", "reviewer", "long enough", member=reviewer)
+    with pytest.raises(NotOwner):  # refused as not an owner before any other check
+        review.accounts.add("B", "boss", "short", member=reviewer)
     with pytest.raises(NotOwner):
         review.accounts.set_role("A", "owner", member=reviewer)
     review.accounts.add("B", "reviewer", "long enough", member=owner)

@@ -106,7 +106,6 @@ def _calls(ids, decisions_file, pdf):
         ("missing_fulltext", (), {}),
         ("log", (), {}),
         ("fulltexts", (), {}),
-        ("included", (), {}),
         ("fulltext_file", (r3,), {}),
     ]
     writes = [

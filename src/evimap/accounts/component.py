@@ -182,9 +182,9 @@ class Accounts:
         :raises AccountError: for a bad name, role or password, a name already taken, or a
             member who is not an owner.
         """
+        who = self._who(member)  # a member who may not add logins learns nothing more
         name, role = check_name(name), check_role(role)
         check_password(password)
-        who = self._who(member)
         hashed = passwords.hash_password(password)
         with self._review.store.transaction() as session:
             row = self._row(session, name)
