@@ -77,13 +77,15 @@ class StoreError(EvimapError):
 
 @dataclass
 class SkippedRecord:
-    """A record left out by --skip-bad, with where it was and why."""
+    """A broken entry left out by --skip-bad, with where it was, why, and how many records its
+    text held (more than one when a broken structure ran records together)."""
 
     file: str
     line: int
     reason: str
     field: str | None = None
     extra: dict = dataclasses.field(default_factory=dict)
+    records: int = 1
 
 
 class CodebookError(EvimapError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,28 @@ from evimap.importers.base import Reader
 from evimap.importers.registry import all_readers, reader_class
 
 HEAD_BYTES = 64 * 1024
+
+# C0 control characters other than tab, line feed and carriage return, and DEL: no export
+# means them, PostgreSQL refuses NUL in text, and they break terminals and XML. They are
+# removed on reading, counted, and the import warns (see :class:`Removed`).
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass
+class Removed:
+    """Control characters :func:`iter_lines` removed: how many, and the first one's line."""
+
+    count: int = 0
+    first_line: int | None = None
+
+    def message(self) -> str:
+        """The warning an import gives (empty when nothing was removed)."""
+        if not self.count:
+            return ""
+        return (
+            f"removed {self.count} control character(s) (NUL or similar) that no export "
+            f"means; the first was on line {self.first_line}"
+        )
 
 
 @dataclass
@@ -23,7 +46,9 @@ class Detected:
 
 
 def decode_head(path: Path, encoding: str = "utf-8") -> str:
-    """The first 64 KiB of the file as text, BOM removed; a bad byte raises with its line."""
+    """The first 64 KiB of the file as text, BOM and control characters removed, line endings
+    as ``\\n`` (old Mac files end lines with a lone ``\\r``); a bad byte raises with its line.
+    """
     with open(path, "rb") as handle:
         data = handle.read(HEAD_BYTES)
     decoder = codecs.getincrementaldecoder(_codec(encoding, data))(errors="strict")
@@ -31,6 +56,10 @@ def decode_head(path: Path, encoding: str = "utf-8") -> str:
         text = decoder.decode(data, final=False)
     except UnicodeDecodeError as exc:
         raise _decode_error(path, data, exc, encoding) from None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if CONTROL.search(text):
+        text = CONTROL.sub("", text)
     return text.lstrip("\ufeff")
 
 
@@ -52,10 +81,20 @@ def _decode_error(path: Path, data: bytes, exc: UnicodeDecodeError, encoding: st
     )
 
 
-def iter_lines(path: Path, encoding: str = "utf-8") -> Iterator[str]:
+def iter_lines(
+    path: Path, encoding: str = "utf-8", removed: Removed | None = None
+) -> Iterator[str]:
     """The file's lines, decoded, streaming; ``\\r\\n`` and lone ``\\r`` become ``\\n``.
 
+    Each line ends with ``\\n`` except the last when the file does not end with a line break
+    (a cut-short file shows that way).
+
+    Control characters (:data:`CONTROL`) are removed, and counted in ``removed`` when given.
     A byte that cannot be decoded raises :class:`ImportFormatError` naming the line.
+
+    :param path: the file.
+    :param encoding: its text encoding.
+    :param removed: collects how many control characters were removed, and where.
     """
     with open(path, "rb") as handle:
         first = handle.read(4)
@@ -99,6 +138,8 @@ def iter_lines(path: Path, encoding: str = "utf-8") -> Iterator[str]:
                 text = text.replace("\r\n", "\n").replace("\r", "\n")
             else:
                 pending = ""
+            if CONTROL.search(text):
+                text = _remove_control(text, line_no, removed)
             pieces = text.split("\n")
             # The last piece is incomplete (or, at the end, a last line without its newline).
             last = pieces.pop()
@@ -106,9 +147,19 @@ def iter_lines(path: Path, encoding: str = "utf-8") -> Iterator[str]:
             yield from [piece + "\n" for piece in pieces]
             if final:
                 if last:
-                    yield last + "\n"
+                    yield last  # the file's last line, without a line break as in the file
                 return
             pending = last + pending if pending else last
+
+
+def _remove_control(text: str, line_no: int, removed: Removed | None) -> str:
+    if removed is not None:
+        if removed.first_line is None:
+            first = CONTROL.search(text)
+            assert first is not None
+            removed.first_line = line_no + text.count("\n", 0, first.start()) + 1
+        removed.count += len(CONTROL.findall(text))
+    return CONTROL.sub("", text)
 
 
 def detect(path: Path, head: str | None = None, format_name: str | None = None) -> Detected:
@@ -129,7 +180,7 @@ def detect(path: Path, head: str | None = None, format_name: str | None = None) 
         raise UnknownFormat(
             f"unknown export format (first line: {first!r}); known formats: "
             + ", ".join(r.name for r in all_readers())
-            + "; name one with --format",
+            + "; name one with --reader",
             file=path,
             line=1,
         )

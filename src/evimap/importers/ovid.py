@@ -14,11 +14,16 @@ and the labelled display layout, a field name on its own line with its values in
 line (or, in the tagged layout, any untagged line) continues the previous field, and blank lines
 inside a field (Ovid leaves them in long SY/DE fields) are kept out of the values. Text before
 the first marker (the search history Ovid can prepend) is skipped.
+
+A record holds each of its identifying fields (:data:`ONCE`: version, database, accession
+number, title) once. Seeing one twice means that a ``<N. >`` marker is missing and two records
+ran together: the entry is an error that holds (and, skipped, loses) both.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import ClassVar
 
@@ -38,6 +43,8 @@ _MARKER = re.compile(r"^<(\d+)\.?\s*>\s*$")
 _SNIFF_MARKER = re.compile(r"^<\d+\.?\s*>\s*$", re.M)
 _SNIFF_VN = re.compile(r"^VN {1,2}- Ovid Technologies", re.M)
 _TAG = re.compile(r"^([A-Z][A-Z0-9]{1,3}) {1,2}- ?(.*)$")
+#: Fields every Ovid record has at most once; a second one starts another record.
+ONCE = frozenset({"VN", "DB", "AN", "UI", "TI"})
 
 # Field names of the labelled layout, as Ovid prints them, to the tags of the tagged layout.
 LABELS: dict[str, str] = {
@@ -97,6 +104,7 @@ class OvidReader(Reader):
 
     name: ClassVar[str] = "ovid"
     label: ClassVar[str] = "Ovid fields (<1. > records; PsycINFO, MEDLINE, Embase via Ovid)"
+    title_field = "TI"
 
     @classmethod
     def sniff(cls, head: str) -> int:
@@ -119,12 +127,14 @@ class OvidReader(Reader):
         start = 0
         last: list[str] | None = None
         labelled: bool | None = None  # decided by the record's first field line
+        again: list[tuple[str, int]] = []  # identifying fields (ONCE) seen again, and where
         for line in lines:
             number += 1
             if line.startswith("<") and _MARKER.match(line):
                 if fields is not None:
-                    yield _entry(start, raw, fields)
+                    yield _entry(start, raw, fields, again)
                 fields, raw, start, last, labelled = {}, [line], number, None, None
+                again = []
                 continue
             if fields is None:
                 if _TAG.match(line.rstrip()):
@@ -147,10 +157,14 @@ class OvidReader(Reader):
                 if not labelled and match:
                     tag, value = match.group(1), match.group(2).strip()
                     last = fields.setdefault(tag, [])
+                    if last and tag in ONCE:
+                        again.append((tag, number))
                     last.append(value)
                     continue
                 if labelled:
                     tag = LABELS.get(text.lower().rstrip(":"), text)
+                    if tag in ONCE and tag in fields:
+                        again.append((tag, number))
                     last = fields.setdefault(tag, [])
                     continue
             if last is None:
@@ -160,7 +174,7 @@ class OvidReader(Reader):
             elif last:
                 last[-1] = f"{last[-1]}\n{text}" if last[-1] else text
         if fields is not None:
-            yield _entry(start, raw, fields)
+            yield _entry(start, raw, fields, again)
 
     def convert(self, entry: Entry) -> Record:
         """Map Ovid's fields onto a :class:`Record`, reading SO for what has no field."""
@@ -231,9 +245,24 @@ class OvidReader(Reader):
         )
 
 
-def _entry(start: int, raw: list[str], fields: dict[str, list[str]]) -> Entry:
+def _entry(
+    start: int, raw: list[str], fields: dict[str, list[str]], again: list[tuple[str, int]]
+) -> Entry:
     if not fields:
         return Entry(start, "".join(raw), fields, error="record has no fields")
+    if again:
+        tag, line = again[0]
+        held = 1 + max(Counter(t for t, _ in again).values())
+        return Entry(
+            start,
+            "".join(raw),
+            fields,
+            error=f"{held} records ran together: a <N. > marker is missing before line {line} "
+            f"(where a second {tag} field starts)",
+            error_line=line,
+            error_field=tag,
+            records=held,
+        )
     return Entry(start, "".join(raw), fields)
 
 

@@ -91,6 +91,7 @@ class MedlineReader(Reader):
 
     name = "medline"
     label = "PubMed MEDLINE / .nbib"
+    title_field = "TI"
 
     @classmethod
     def sniff(cls, head: str) -> int:

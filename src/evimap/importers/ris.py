@@ -15,7 +15,8 @@ Flavours handled:
 - Ovid's record numbers (``1.``) and link text between records, and tags written after ``ER``
   (Ovid's ``NL``), which belong to the record just closed;
 - blank lines anywhere, ``ER`` directly followed by ``TY`` (Lens), BOM and CRLF (decoded
-  upstream by :mod:`evimap.importers.detect`).
+  upstream by :mod:`evimap.importers.detect`);
+- tags in lower or mixed case (``ti  - ``), read as their upper-case tag.
 """
 
 from __future__ import annotations
@@ -99,6 +100,7 @@ class RisReader(Reader):
 
     name: ClassVar[str] = "ris"
     label: ClassVar[str] = "RIS (Scopus, WoS, EBSCOhost, Ovid, ProQuest, Embase, Zotero ...)"
+    title_field = "TI"
 
     @classmethod
     def sniff(cls, head: str) -> int:
@@ -144,7 +146,7 @@ class RisReader(Reader):
         orphan: list[str] = []  # tag lines met outside any record
         orphan_start = 0
         for number, line in enumerate(lines, 1):
-            if line[2:5] == "  -" and (tag := line[:2]).isupper():
+            if line[2:5] == "  -" and ((tag := line[:2]).isupper() or (tag := _lower_tag(tag))):
                 if fields is not None:
                     # The hot path: a tag line inside a record.
                     if tag != "ER" and tag != "TY":
@@ -474,10 +476,17 @@ def _record_id(fields: dict[str, list[str]], notes: Iterable[str]) -> str:
     return ""
 
 
+def _lower_tag(tag: str) -> str:
+    """A tag written in lower or mixed case (``ti``, ``Au``) in upper case; ``""`` if none."""
+    if tag.isascii() and tag.isalnum() and tag[0].isalpha():
+        return tag.upper()
+    return ""
+
+
 def _closed(entry: Entry, trailing: list[str]) -> Entry:
     """The closed record, with the tag lines written right after its ER (Ovid's NL) added."""
     for line in trailing:
-        entry.fields.setdefault(line[:2], []).append(line[6:].rstrip())
+        entry.fields.setdefault(line[:2].upper(), []).append(line[6:].rstrip())
     if trailing:
         entry.raw += "".join(trailing)
     return entry

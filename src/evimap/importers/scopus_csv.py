@@ -64,8 +64,10 @@ class ScopusCsvReader(DelimitedReader):
         """Scopus names only the first of a numbered group (``Funding Text 1``) in the header
         while rows carry as many as the record has; the extra cells continue that group.
         """
-        if width <= len(self.header):
+        if width == len(self.header):
             return self.header
+        if width < len(self.header):
+            return None
         last = max((i for i, name in enumerate(self.header) if _NUMBERED.match(name)), default=None)
         if last is None:
             return None
