@@ -67,6 +67,34 @@ class UnknownFormat(ImportFormatError):
     """No importer recognises the file's content."""
 
 
+class UnknownImport(EvimapError):
+    """No imported file has this id; ``evimap imports REVIEW`` lists them."""
+
+    def __init__(self, file_id: int, problem: str = ""):
+        self.file_id = file_id
+        super().__init__(
+            problem or f"no imported file has id {file_id}; `evimap imports REVIEW` lists them"
+        )
+
+
+class ImportInUse(EvimapError):
+    """An import's records are used by screening or charting; removing it needs ``force``."""
+
+    def __init__(self, name: str, file_id: int, in_screening: int, charted: int):
+        self.name, self.file_id = name, file_id
+        self.in_screening, self.charted = in_screening, charted
+        uses = []
+        if in_screening:
+            uses.append(f"{in_screening} are assigned or decided for screening")
+        if charted:
+            uses.append(f"{charted} are charted")
+        super().__init__(
+            f"import {file_id} ({name}) is in use: of its records, {' and '.join(uses)}; "
+            "removing it removes those screening rows too (charted values stay, unlinked): "
+            "add --force to remove it anyway"
+        )
+
+
 class NoReview(EvimapError):
     """The folder holds no review.toml; `evimap init DIR` creates one."""
 

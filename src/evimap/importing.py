@@ -174,7 +174,7 @@ def import_file(
             raise ImportFormatError(f"no records found (read as {reader_cls.name})", file=path)
         if result.added == 0:
             raise _nothing_kept(path, result.skipped)
-        result.warnings = _warnings(removed, reader, counts, file_database)
+        result.warnings = _warnings(removed, reader, counts, file_database, source.id)
         EventLog.append(
             session,
             "import.file",
@@ -210,7 +210,9 @@ def _nothing_kept(path: Path, skipped: list[SkippedRecord]) -> ImportFormatError
     )
 
 
-def _warnings(removed: Removed, reader: Reader, counts: Counter[str], database: str) -> list[str]:
+def _warnings(
+    removed: Removed, reader: Reader, counts: Counter[str], database: str, file_id: int
+) -> list[str]:
     """The import's warnings, each once with its count."""
     out = [removed.message()] if removed.count else []
     out.extend(reader.warning_messages())
@@ -219,7 +221,7 @@ def _warnings(removed: Removed, reader: Reader, counts: Counter[str], database: 
         out.append(
             f"the file does not say which database it came from: {unknown} record(s) are "
             "labelled (unknown); name it with --database (e.g. --database scopus), or relabel "
-            "this import with `evimap imports relabel REVIEW FILE_ID --database NAME`"
+            f"this import with `evimap imports relabel REVIEW {file_id} --database NAME`"
         )
     return out
 

@@ -13,6 +13,14 @@ from typing import Any
 from evimap.charting.component import Charting
 from evimap.dedup.component import Dedup
 from evimap.errors import EvimapError, NoReview
+from evimap.import_files import (
+    ImportedFile,
+    RemovedImport,
+    get_import,
+    list_imports,
+    relabel_import,
+    remove_import,
+)
 from evimap.importing import FileImport, Progress, import_file
 from evimap.protocol import PROTOCOL_FILE, Protocol, load_protocol
 from evimap.protocol.template import render_template
@@ -26,7 +34,7 @@ STORE_FILE = "review.db"
 
 
 class Imports:
-    """Importing export files into the review (``review.imports``)."""
+    """Importing export files into the review, and the imports it holds (``review.imports``)."""
 
     def __init__(self, review: Review):
         self._review = review
@@ -55,6 +63,46 @@ class Imports:
             options=options,
             progress=progress,
         )
+
+    def list(self) -> list[ImportedFile]:
+        """Every imported file, oldest first, with its records now (see :mod:`import_files`)."""
+        return list_imports(self._review.store)
+
+    def get(self, file_id: int) -> ImportedFile:
+        """One imported file by id; raises :class:`UnknownImport` when there is none."""
+        return get_import(self._review.store, file_id)
+
+    def remove(
+        self, file_id: int, *, force: bool = False, actor: str = "", why: str = ""
+    ) -> RemovedImport:
+        """Take an imported file's records out of the review (one transaction, logged).
+
+        :param file_id: the import's id.
+        :param force: remove even when screening or charting uses its records.
+        :param actor: who removes it.
+        :param why: the reason, kept in the log.
+        :raises ImportInUse: when its records are in use and ``force`` is not set.
+        """
+        return remove_import(
+            self._review.store,
+            file_id,
+            force=force,
+            actor=actor,
+            why=why,
+            database_order=list(self._review.protocol.search.databases),
+        )
+
+    def relabel(
+        self, file_id: int, database: str, *, actor: str = "", why: str = ""
+    ) -> ImportedFile:
+        """Give an imported file and its records another source database (logged).
+
+        :param file_id: the import's id.
+        :param database: the database, as ``--database`` takes it.
+        :param actor: who relabels it.
+        :param why: the reason, kept in the log.
+        """
+        return relabel_import(self._review.store, file_id, database, actor=actor, why=why)
 
 
 class Records:

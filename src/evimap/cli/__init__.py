@@ -14,7 +14,16 @@ app = typer.Typer(
 )
 
 # Each module adds its verbs to `app` (or a sub-app) when imported.
-from evimap.cli import charting, dedup, demo, report, reviews, screening, search  # noqa: E402,F401
+from evimap.cli import (  # noqa: E402,F401
+    charting,
+    dedup,
+    demo,
+    imports,
+    report,
+    reviews,
+    screening,
+    search,
+)
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from evimap.cli import app
@@ -102,17 +103,23 @@ def import_(
             "format": r.format,
             "database": r.database or "(unknown)",
             "added": "already imported, nothing added" if r.already_imported else r.added,
-            "skipped": len(r.skipped),
+            "skipped": r.lost,
         }
         for r in results
     ]
+    if fmt is OutputFormat.table:
+        rows = [{k: escape(str(v)) for k, v in row.items()} for row in rows]
     emit_rows(rows, fmt, title="Imported files")
     if fmt is OutputFormat.table:
         for r in results:
             for skipped in r.skipped:
-                err_console.print(
-                    f"skipped {skipped.file}:{skipped.line}: {skipped.reason}", markup=False
+                where = f"{skipped.file}:{skipped.line}" + (
+                    f" [{skipped.field}]" if skipped.field else ""
                 )
+                lost = f" ({skipped.records} records)" if skipped.records > 1 else ""
+                err_console.print(f"skipped {where}{lost}: {skipped.reason}", markup=False)
+            for warning in r.warnings:
+                err_console.print(f"warning: {r.name}: {warning}", markup=False)
         _print_database_summary(totals)
 
 
