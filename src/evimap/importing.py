@@ -26,7 +26,7 @@ from sqlalchemy import select
 from evimap.errors import ImportFormatError, SkippedRecord
 from evimap.importers.base import Reader
 from evimap.importers.databases import canonical_database
-from evimap.importers.detect import Removed, decode_head, detect, iter_lines
+from evimap.importers.detect import ReadNotes, decode_head, detect, iter_lines
 from evimap.store import EventLog, Store
 from evimap.store.models import SourceFile
 from evimap.store.records import insert_rows, record_to_row
@@ -136,7 +136,7 @@ def import_file(
     result.format = reader_cls.name
     result.database = file_database
     counts: Counter[str] = Counter()
-    removed = Removed()
+    notes = ReadNotes()
 
     with store.transaction() as session:
         source = SourceFile(
@@ -155,7 +155,7 @@ def import_file(
             reader,
             path,
             encoding,
-            removed,
+            notes,
             progress,
             skip_bad,
             forced,
@@ -174,7 +174,7 @@ def import_file(
             raise ImportFormatError(f"no records found (read as {reader_cls.name})", file=path)
         if result.added == 0:
             raise _nothing_kept(path, result.skipped)
-        result.warnings = _warnings(removed, reader, counts, file_database, source.id)
+        result.warnings = _warnings(notes, reader, counts, file_database, source.id)
         EventLog.append(
             session,
             "import.file",
@@ -211,10 +211,15 @@ def _nothing_kept(path: Path, skipped: list[SkippedRecord]) -> ImportFormatError
 
 
 def _warnings(
-    removed: Removed, reader: Reader, counts: Counter[str], database: str, file_id: int
+    notes: ReadNotes, reader: Reader, counts: Counter[str], database: str, file_id: int
 ) -> list[str]:
     """The import's warnings, each once with its count."""
-    out = [removed.message()] if removed.count else []
+    out = [notes.message()] if notes.count else []
+    if notes.unterminated_line and not reader.ends_records:
+        out.append(
+            f"the file does not end with a line break: its last record (last line "
+            f"{notes.unterminated_line}) may be cut short; check it against the database"
+        )
     out.extend(reader.warning_messages())
     unknown = counts.get("", 0)
     if unknown and not database:
@@ -230,7 +235,7 @@ def _record_batches(
     reader: Reader,
     path: Path,
     encoding: str,
-    removed: Removed,
+    notes: ReadNotes,
     progress: Progress | None,
     skip_bad: bool,
     forced: str,
@@ -241,7 +246,7 @@ def _record_batches(
 ) -> Iterator[list[tuple[Any, ...]]]:
     """Read, convert and serialise the file's records in batches of store rows."""
     rows: list[tuple[Any, ...]] = []
-    lines = iter_lines(path, encoding, removed)
+    lines = iter_lines(path, encoding, notes)
     for entry in reader.split(_counted(lines, progress) if progress else lines):
         try:
             if entry.error:

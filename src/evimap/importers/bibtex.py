@@ -245,11 +245,21 @@ class BibtexReader(Reader):
             yield from self._finish(chunk, start, unbalanced=depth > 0)
 
     def _release(self, lines: list[str], start: int, end: int, broken: bool) -> Iterator[Entry]:
-        """The entry that closed at line ``end``, or an error when the text after it (field
-        text, a lone ``}``) shows that a stray ``}`` closed it early."""
+        """The entry that closed at line ``end``; field text after it (or a lone ``}``) is an
+        error: either a stray ``}`` closed the entry early, or, when the entry closed on a
+        line of its own, the next entry lost its ``@type{key,`` line."""
+        body = lines[: end - start + 1]
         if not broken:
-            body = lines[: end - start + 1]
             yield from self._finish(body, start, unbalanced=False)
+            return
+        if body[-1].strip() in ("}", ")") and len(lines) > len(body):
+            yield from self._finish(body, start, unbalanced=False)
+            yield Entry(
+                end + 1,
+                "".join(lines[len(body) :]),
+                error="entry fields without an '@type{key,' line before them: the entry's "
+                "first line is missing?",
+            )
             return
         yield Entry(
             start,

@@ -90,6 +90,9 @@ class Layout:
         ``;``); ``authors`` may be ``run-together`` (names written without a separator).
     :param link_ids: (column, query parameter) pairs whose URL carries the record ID when no
         ID column has one (Scopus ``Link`` ... ``eid=``).
+    :param checks: header name -> pattern a non-empty cell of that column always matches
+        (Scopus ``EID``: ``2-s2.0-...``); a cell that does not shows the row's cells shifted
+        (a delimiter lost or added), and the row is an error naming the column.
     """
 
     name: str
@@ -98,6 +101,7 @@ class Layout:
     columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     separators: Mapping[str, str] = field(default_factory=dict)
     link_ids: tuple[tuple[str, str], ...] = ()
+    checks: Mapping[str, re.Pattern[str]] = field(default_factory=dict)
 
     def matches(self, header: Iterable[str]) -> bool:
         """True when every signature column is in the header."""
@@ -534,7 +538,19 @@ class DelimitedReader(Reader):
                 "cut short (if the row is whole, end the file with a line break)",
                 error_field=header[-1],
             )
-        return Entry(row.line, row.raw, dict(zip(header, cells, strict=True)))
+        fields = dict(zip(header, cells, strict=True))
+        assert self.layout is not None
+        for column, pattern in self.layout.checks.items():
+            value = (fields.get(column) or "").strip()
+            if value and not pattern.fullmatch(value):
+                return Entry(
+                    row.line,
+                    row.raw,
+                    error=f"the {column} column holds {value[:40]!r}, which no {column} "
+                    "is: the row's cells are shifted (a delimiter lost or added?)",
+                    error_field=column,
+                )
+        return Entry(row.line, row.raw, fields)
 
     def convert(self, entry: Entry) -> Record:
         assert self.layout is not None, "split() reads the header before convert()"

@@ -16,19 +16,21 @@ HEAD_BYTES = 64 * 1024
 
 # C0 control characters other than tab, line feed and carriage return, and DEL: no export
 # means them, PostgreSQL refuses NUL in text, and they break terminals and XML. They are
-# removed on reading, counted, and the import warns (see :class:`Removed`).
+# removed on reading, counted, and the import warns (see :class:`ReadNotes`).
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass
-class Removed:
-    """Control characters :func:`iter_lines` removed: how many, and the first one's line."""
+class ReadNotes:
+    """What :func:`iter_lines` noticed while reading: control characters it removed (how many,
+    the first one's line), and the line of a last line without a line break."""
 
     count: int = 0
     first_line: int | None = None
+    unterminated_line: int | None = None
 
     def message(self) -> str:
-        """The warning an import gives (empty when nothing was removed)."""
+        """The warning an import gives about removed characters (empty when none were)."""
         if not self.count:
             return ""
         return (
@@ -82,19 +84,19 @@ def _decode_error(path: Path, data: bytes, exc: UnicodeDecodeError, encoding: st
 
 
 def iter_lines(
-    path: Path, encoding: str = "utf-8", removed: Removed | None = None
+    path: Path, encoding: str = "utf-8", notes: ReadNotes | None = None
 ) -> Iterator[str]:
     """The file's lines, decoded, streaming; ``\\r\\n`` and lone ``\\r`` become ``\\n``.
 
     Each line ends with ``\\n`` except the last when the file does not end with a line break
     (a cut-short file shows that way).
 
-    Control characters (:data:`CONTROL`) are removed, and counted in ``removed`` when given.
+    Control characters (:data:`CONTROL`) are removed, and counted in ``notes`` when given.
     A byte that cannot be decoded raises :class:`ImportFormatError` naming the line.
 
     :param path: the file.
     :param encoding: its text encoding.
-    :param removed: collects how many control characters were removed, and where.
+    :param notes: collects the control characters removed, and a last line without a break.
     """
     with open(path, "rb") as handle:
         first = handle.read(4)
@@ -139,7 +141,7 @@ def iter_lines(
             else:
                 pending = ""
             if CONTROL.search(text):
-                text = _remove_control(text, line_no, removed)
+                text = _remove_control(text, line_no, notes)
             pieces = text.split("\n")
             # The last piece is incomplete (or, at the end, a last line without its newline).
             last = pieces.pop()
@@ -147,18 +149,20 @@ def iter_lines(
             yield from [piece + "\n" for piece in pieces]
             if final:
                 if last:
+                    if notes is not None:
+                        notes.unterminated_line = line_no + 1
                     yield last  # the file's last line, without a line break as in the file
                 return
             pending = last + pending if pending else last
 
 
-def _remove_control(text: str, line_no: int, removed: Removed | None) -> str:
-    if removed is not None:
-        if removed.first_line is None:
+def _remove_control(text: str, line_no: int, notes: ReadNotes | None) -> str:
+    if notes is not None:
+        if notes.first_line is None:
             first = CONTROL.search(text)
             assert first is not None
-            removed.first_line = line_no + text.count("\n", 0, first.start()) + 1
-        removed.count += len(CONTROL.findall(text))
+            notes.first_line = line_no + text.count("\n", 0, first.start()) + 1
+        notes.count += len(CONTROL.findall(text))
     return CONTROL.sub("", text)
 
 

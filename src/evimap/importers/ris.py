@@ -27,7 +27,7 @@ from typing import ClassVar
 
 from rispy.config import TYPE_OF_REFERENCE_MAPPING
 
-from evimap.importers.base import Entry, Reader
+from evimap.importers.base import Entry, Reader, damaged_tag
 from evimap.importers.databases import (
     DIMENSIONS,
     EBSCO,
@@ -145,6 +145,7 @@ class RisReader(Reader):
         closed: Entry | None = None  # the record just closed by ER, open to trailing tags
         orphan: list[str] = []  # tag lines met outside any record
         orphan_start = 0
+        damaged: int | None = None  # the open record's first line that looks like a bad tag
         for number, line in enumerate(lines, 1):
             if line[2:5] == "  -" and ((tag := line[:2]).isupper() or (tag := _lower_tag(tag))):
                 if fields is not None:
@@ -160,6 +161,13 @@ class RisReader(Reader):
                     if tag == "ER":
                         raw.append(line)
                         closed = Entry(start, "".join(raw), fields)
+                        if damaged is not None:
+                            closed.error = (
+                                f"line {damaged} looks like a tag line with a damaged tag "
+                                f"({raw[damaged - start].strip()[:20]!r}): its text would be "
+                                "read into the field before it"
+                            )
+                            closed.error_line = damaged
                         fields = None
                         continue
                     # A TY inside an open record: that record never got its ER.
@@ -182,6 +190,7 @@ class RisReader(Reader):
                     last = [line[6:].rstrip()]
                     fields = {"TY": last}
                     raw = [line]
+                    damaged = None
                     continue
                 if tag == "ER":
                     if closed is not None:
@@ -212,6 +221,8 @@ class RisReader(Reader):
                 raw.append(line)
                 text = line.strip()
                 if text and last is not None:
+                    if damaged is None and damaged_tag(line):
+                        damaged = number
                     last[-1] = f"{last[-1]}\n{text}" if last[-1] else text
                 continue
             if closed is not None:

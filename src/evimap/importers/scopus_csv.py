@@ -35,6 +35,12 @@ SCOPUS_LAYOUT = Layout(
         "database": ("Source",),
     },
     link_ids=(("Link", "eid"),),
+    checks={
+        "EID": re.compile(r"2-s2\.0-\d+"),
+        "Year": re.compile(r"\d{4}"),
+        "Source": re.compile(r"Scopus"),
+        "Link": re.compile(r"https?://\S+"),
+    },
 )
 
 # Columns only Scopus writes, one of which (or a Scopus link) must stand beside "Source title".
