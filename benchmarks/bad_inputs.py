@@ -173,6 +173,7 @@ def _inner_line(src: Source, rng: random.Random, skip_first: bool = True) -> tup
         k = rng.randrange(len(src.spans))
         first, last = src.spans[k]
         start = first + 1 if skip_first and last > first else first
+        last = min(last, len(lines))  # a lone CR inside a line counts as a break on import
         candidates = [n for n in range(start, last + 1) if lines[n - 1].strip()]
         if candidates:
             return k, rng.choice(candidates)

@@ -434,3 +434,105 @@ def test_an_import_event_records_its_warnings_and_lost_records(tmp_path, sqlite_
     assert event.counts["skipped"] == 1
     assert event.details["skipped"][0]["records"] == 1
     assert event.details["warnings"][0].startswith("removed 1 control character")
+
+
+def test_a_medline_record_without_its_pmid_line_is_an_error(tmp_path, sqlite_store):
+    text = (
+        "PMID- 111\nTI  - First title.\nDP  - 2001\n\n"
+        "OWN - NLM\nTI  - Second title.\nDP  - 2002\n\n"
+        "PMID- 333\nTI  - Third title.\nDP  - 2003\n"
+    )
+    path = _write(tmp_path, "pubmed.nbib", text)
+    with pytest.raises(ImportFormatError) as caught:
+        import_file(sqlite_store, path)
+    assert str(caught.value).endswith(
+        ":5 [PMID]: the record has no PMID line (each MEDLINE record starts with one)"
+    )
+    result = import_file(sqlite_store, path, skip_bad=True)
+    assert [r.source_record_id for r in stored_records(sqlite_store)] == ["111", "333"]
+    assert result.lost == 1
+
+
+def test_a_bibtex_entry_without_its_at_line_is_an_error_and_its_neighbour_is_kept(
+    tmp_path, sqlite_store
+):
+    text = BIB.replace("title = {A } title},", "title = {A title},").replace("@article{k2,\n", "")
+    path = _write(tmp_path, "refs.bib", text)
+    with pytest.raises(ImportFormatError, match="refs.bib:8: entry fields without an '@type"):
+        import_file(sqlite_store, path)
+    result = import_file(sqlite_store, path, skip_bad=True)
+    (record,) = stored_records(sqlite_store)
+    assert (record.title, record.doi, record.source_title) == ("A title", "10.1000/abc", "J Test")
+    assert result.lost == 1
+
+
+def test_an_ovid_labelled_record_before_the_first_marker_is_an_error(tmp_path, sqlite_store):
+    text = (
+        "Accession Number\n  2020-77001-004\nTitle\n  Metacommunication.\n\n"
+        "<2>\nAccession Number\n  2018-55120-009\nTitle\n  Alliance repair.\n"
+    )
+    path = _write(tmp_path, "ovid.txt", text)
+    with pytest.raises(ImportFormatError, match=r"ovid.txt:1 \[Accession Number\]: fields outside"):
+        import_file(sqlite_store, path, format_name="ovid")
+    result = import_file(sqlite_store, path, format_name="ovid", skip_bad=True)
+    assert [r.source_record_id for r in stored_records(sqlite_store)] == ["2018-55120-009"]
+    assert result.lost == 1
+
+
+@pytest.mark.parametrize(
+    ("garbage", "message"),
+    [
+        ("%%%%%%%%%%\n", "line 5 is neither a field name nor an indented value"),
+        ("garbage line without structure\n", "the field named on line 4 has no value"),
+    ],
+)
+def test_a_damaged_line_in_an_ovid_labelled_record_is_an_error(
+    tmp_path, sqlite_store, garbage, message
+):
+    text = "<1>\nAccession Number\n  2020-77001-004\nDigital Object Identifier\n"
+    text += garbage + "  https://doi.org/10.9999/x\nTitle\n  Metacommunication.\n"
+    path = _write(tmp_path, "ovid.txt", text)
+    with pytest.raises(ImportFormatError, match=message):
+        import_file(sqlite_store, path, format_name="ovid")
+
+
+@pytest.mark.parametrize("damaged", ["{AU  - Jones, K", "AU - Jones, K", "A%U  - Jones, K"])
+def test_a_damaged_ris_tag_line_is_an_error_not_text_of_the_field_before(
+    tmp_path, sqlite_store, damaged
+):
+    text = f"TY  - JOUR\nTI  - Title\nAU  - Smith, J\n{damaged}\nPY  - 2001\nER  - \n"
+    path = _write(tmp_path, "refs.ris", text)
+    with pytest.raises(ImportFormatError, match="refs.ris:4: line 4 looks like a tag line"):
+        import_file(sqlite_store, path)
+
+
+def test_a_damaged_ovid_tag_line_is_an_error(tmp_path, sqlite_store):
+    path = _write(tmp_path, "ovid.txt", OVID.replace("AU  - Brennan", "A{U  - Brennan"))
+    with pytest.raises(ImportFormatError, match="ovid.txt:14: line 14 looks like a field line"):
+        import_file(sqlite_store, path)
+
+
+def test_a_scopus_csv_row_whose_cells_shifted_is_an_error_naming_the_column(tmp_path, sqlite_store):
+    header = "Authors,Title,Year,Source title,Funding Text 1,Source,EID\n"
+    rows = (
+        "Smith J.,First,2001,J A,Grant A,Scopus,2-s2.0-1\n"
+        "Doe J.,Second,2002,J B,Grant B,Grant C,Scopus,2-s2.0-2\n"  # two funding texts
+        "Roe K.,Third,2003,J C,Grant D,Grant E,Scopus2-s2.0-3\n"  # a delimiter lost
+    )
+    path = _write(tmp_path, "scopus.csv", header + rows)
+    with pytest.raises(ImportFormatError) as caught:
+        import_file(sqlite_store, path)
+    assert "scopus.csv:4 [EID]: the EID column holds 'Scopus2-s2.0-3'" in str(caught.value)
+    result = import_file(sqlite_store, path, skip_bad=True)
+    assert [r.source_record_id for r in stored_records(sqlite_store)] == ["2-s2.0-1", "2-s2.0-2"]
+    assert result.lost == 1
+
+
+def test_a_file_without_record_ends_warns_when_its_last_line_has_no_line_break(
+    tmp_path, sqlite_store
+):
+    path = _write(tmp_path, "ovid.txt", OVID.rstrip("\n")[:-3])  # cut inside the last line
+    result = import_file(sqlite_store, path)
+    assert any("may be cut short" in w for w in result.warnings)
+    whole = _write(tmp_path, "whole.txt", OVID.replace("2018", "2017"))
+    assert not any("cut short" in w for w in import_file(sqlite_store, whole).warnings)

@@ -69,7 +69,9 @@ def export(
     to: str = typer.Option("ris", "--to", help="ris, bib or csv."),
     included: bool = typer.Option(False, "--included", help="Only the charted (included) studies."),
     database: str = typer.Option(None, "--database", "-d", help="Only this source database."),
-    ids: str = typer.Option(None, "--ids", help="Only these record ids (comma-separated)."),
+    ids: str = typer.Option(
+        None, "--ids", help="Only these evimap record ids (comma-separated: 12,13 or #12,#13)."
+    ),
     out: Path = typer.Option(None, "--out", help="File to write (default: print)."),
     db: str = DbOption,
 ) -> None:
@@ -77,8 +79,8 @@ def export(
     from evimap.importers.databases import canonical_database
     from evimap.report.exports import export_records
 
-    wanted = [int(i) for i in ids.split(",") if i.strip()] if ids else None
     with cli_errors(), Review.open(review_dir, db=db) as review:
+        wanted = _record_ids(ids) if ids else None
         if included:
             studies = review.charting.studies()
             wanted = [s.record_id for s in studies if s.record_id is not None]
@@ -92,6 +94,25 @@ def export(
         typer.echo(text, nl=False)
     else:
         console.print(f"Wrote {len(records)} records to {out}.")
+
+
+def _record_ids(ids: str) -> list[int]:
+    """Evimap record ids from ``12,#13,evimap:14``; anything else is an error naming it."""
+    from evimap.errors import EvimapError
+
+    out = []
+    for piece in ids.split(","):
+        piece = piece.strip()
+        if not piece:
+            continue
+        digits = piece.removeprefix("#").removeprefix("evimap:")
+        if not digits.isdigit():
+            raise EvimapError(
+                f"--ids: {piece!r} is not an evimap record id (the id column of "
+                "`evimap records`, e.g. 12 or #12)"
+            )
+        out.append(int(digits))
+    return out
 
 
 @app.command()

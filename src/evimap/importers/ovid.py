@@ -175,7 +175,6 @@ class OvidReader(Reader):
                     last.append(value)
                     continue
                 if labelled:
-                    bad = bad or _empty_label(labelled, last, label_line)
                     tag = LABELS.get(text.lower().rstrip(":"), text)
                     if tag == text and not _LABEL.fullmatch(text):
                         bad = bad or (
@@ -183,6 +182,7 @@ class OvidReader(Reader):
                             f"line {number} is neither a field name nor an indented value: "
                             f"{text[:30]!r}",
                         )
+                    bad = bad or _empty_label(labelled, last, label_line)
                     if tag in ONCE and tag in fields:
                         again.append((tag, number))
                     last = fields.setdefault(tag, [])
