@@ -26,8 +26,11 @@ Each import ends one of four ways (the last three are the failures; the target i
   - *lost*: more records missing (present in the damaged file, not stored) than the import
     reported lost (``FileImport.lost``, which counts every record a skipped entry held);
   - *invented*: more records stored than the damaged file holds (a stray line as a record);
-  - *cut short*: a touched record stored with a field that is empty, or a strict prefix of its
-    clean value, where the clean import had more (a half record), without a warning;
+  - *cut short*: a touched record stored, without a warning, with a field the clean import
+    has but it lacks (emptied, or a list with fewer items), or, in a truncated file, with a
+    text field that holds only the start of its clean value (a half record); a field that
+    merely reads differently (a flipped byte inside a value) is the damage itself, not
+    evimap's;
   - *control*: a control character stored in any field.
 
     python benchmarks/bad_inputs.py [--per-class 16] [--seed 10] [--no-postgres] [--details]
@@ -80,8 +83,22 @@ class Source:
     def text(self) -> str:
         return self.data.decode("utf-8")
 
+    def import_lines(self, n: int) -> set[int]:
+        """The line numbers the import gives line ``n`` of the text split at ``\\n``: an
+        import also breaks lines at a lone ``\\r``, so one such line may be several."""
+        if not hasattr(self, "_first"):
+            self._first, number = [], 1
+            for line in self.text.split("\n"):
+                self._first.append(number)
+                number += 1 + line.rstrip("\r").count("\r")
+        n = max(1, min(n, len(self._first)))
+        last = self._first[n] - 1 if n < len(self._first) else self._first[n - 1]
+        return set(range(self._first[n - 1], last + 1))
+
     def touched(self, lines: set[int]) -> set[int]:
-        """Indices of the records whose lines are in ``lines`` (with boundary neighbours)."""
+        """Indices of the records holding lines ``lines`` (line numbers of the text split at
+        ``\\n``), with the neighbour across a boundary the change falls on."""
+        lines = {m for n in lines for m in self.import_lines(n)}
         out: set[int] = set()
         for k, (first, last) in enumerate(self.spans):
             hit = {n for n in lines if first <= n <= last}
@@ -184,9 +201,18 @@ def _inner_line(src: Source, rng: random.Random, skip_first: bool = True) -> tup
 def truncated(src: Source, rng: random.Random) -> list[Variant]:
     cut = int(len(src.data) * rng.uniform(0.35, 0.97))
     data = src.data[:cut]
-    line = data.count(b"\n") + 1
+    line = max(src.import_lines(data.count(b"\n") + 1))
+    line += data[data.rfind(b"\n") + 1 :].count(b"\r")
     removed = {k for k, (first, _) in enumerate(src.spans) if first > line}
     touched = {k for k, (first, last) in enumerate(src.spans) if first <= line <= last}
+    # Several records on the cut line (EndNote XML is one line): those that start after the
+    # cut are gone, not damaged.
+    text = data.decode("utf-8", errors="ignore")
+    for k in list(touched):
+        head = src.records[k].raw.strip()[:80]
+        if src.fmt == "endnote-xml" and head and head not in text:
+            touched.discard(k)
+            removed.add(k)
     return [Variant("truncated", src, data, touched, removed, f"cut at byte {cut}")]
 
 
@@ -551,7 +577,7 @@ def compare(variant: Variant, store: str, stored: list, result) -> Counter:
             damage["changed"] += altered - len(touched)
         missing += max(0, len(present) - kept)
         for i, j in zip(touched, range(j1, j2), strict=False):
-            cut = _cut_short(clean[i], stored[j])
+            cut = _cut_short(clean[i], stored[j], prefix=variant.cls == "truncated")
             if cut and not getattr(result, "warnings", []):
                 damage["cut short"] += 1
                 damage[f"cut short: {cut}"] += 0
@@ -562,11 +588,13 @@ def compare(variant: Variant, store: str, stored: list, result) -> Counter:
     return damage
 
 
-def _cut_short(clean, stored) -> str:
-    """The first field the stored record has less of than its clean import, or ``""``."""
+def _cut_short(clean, stored, prefix: bool) -> str:
+    """The first field the stored record lost (emptied, or a list with fewer items) or, when
+    ``prefix`` (a cut file), holds only the start of; ``""`` when none."""
     for name in TEXT_FIELDS:
         before, after = getattr(clean, name), getattr(stored, name)
-        if before and (not after or (len(after) < len(before) and before.startswith(after))):
+        shorter = prefix and len(after) < len(before) and before.startswith(after)
+        if before and (not after or shorter):
             return name
     for name in LIST_FIELDS:
         if len(getattr(stored, name)) < len(getattr(clean, name)):

@@ -536,3 +536,43 @@ def test_a_file_without_record_ends_warns_when_its_last_line_has_no_line_break(
     assert any("may be cut short" in w for w in result.warnings)
     whole = _write(tmp_path, "whole.txt", OVID.replace("2018", "2017"))
     assert not any("cut short" in w for w in import_file(sqlite_store, whole).warnings)
+
+
+def test_a_damaged_line_inside_a_bibtex_entry_is_an_error_not_a_lost_field(tmp_path, sqlite_store):
+    text = BIB.replace("title = {A } title},", "title = {A title},\n#@!% lorem ipsum 42 ~~ ;;")
+    path = _write(tmp_path, "refs.bib", text)
+    with pytest.raises(ImportFormatError, match=r"refs.bib:4: not valid BibTeX: '#@!% lorem"):
+        import_file(sqlite_store, path)
+
+
+def test_a_csv_row_that_swallowed_the_next_is_an_error_and_the_next_is_read(tmp_path, sqlite_store):
+    # Row K2's last cell opens a quote that only K3's last cell closes: read plainly, the two
+    # rows are one row with exactly the header's six cells.
+    text = (
+        "Key,Title,Authors,Year,Journal,DOI\n"
+        "K1,First title,Smith J,2001,J A,10.1/a\n"
+        'K2,Second title,Doe J,2002,J B,"10.1/b\n'
+        'K3,Third title,Roe K,2003,J C,10.1/c"\n'
+        "K4,Fourth title,Poe E,2004,J D,10.1/d\n"
+    )
+    path = _write(tmp_path, "export.csv", text)
+    with pytest.raises(ImportFormatError, match="export.csv:4: the row runs on over line 4"):
+        import_file(sqlite_store, path)
+    result = import_file(sqlite_store, path, skip_bad=True)
+    assert [r.source_record_id for r in stored_records(sqlite_store)] == ["K1", "K3", "K4"]
+    assert result.lost == 1
+
+
+def test_an_issn_field_that_holds_no_issn_is_kept_and_warned(tmp_path, sqlite_store):
+    text = "".join(
+        f"TY  - JOUR\nTI  - Title {i}\nSN  - 1234-5678{'x' * 50}\nDB  - Scopus\nER  - \n\n"
+        for i in range(2)
+    )
+    path = _write(tmp_path, "refs.ris", text)
+    result = import_file(sqlite_store, path)
+    assert result.added == 2
+    assert result.warnings == [
+        "the SN field of 2 records holds no ISSN or ISBN that could be read; kept as written "
+        "in the raw record"
+    ]
+    assert "x" * 50 in stored_records(sqlite_store)[0].raw

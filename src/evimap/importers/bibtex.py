@@ -90,6 +90,8 @@ DECODED = {
     "date",
 }
 _NAME_FIELDS = ("author", "editor")
+# A field name: letters, digits and a few marks (``funding_text 1``: Scopus puts a space).
+_FIELD_KEY = re.compile(r"[A-Za-z][\w:.+/-]*(?:[ \u00a0]\d+)?")
 # ``Smith J., Jones K.-L., Brown A.``: family names each followed by initials, comma-separated.
 _INITIALS_NAME = re.compile(r"^[^,{}]*[^\s,{}]\s+(?:[A-Z]\.?-?\s?){1,4}$")
 # Text after an entry closed that shows it did not end there: a field (``doi = {``) or the
@@ -316,6 +318,21 @@ class BibtexReader(Reader):
                 return [Entry(line, raw, error=f"not valid BibTeX: {reason}", error_line=at)]
         if not entries and with_strings:
             return [Entry(line, raw, error="not valid BibTeX: no entry could be read here")]
+        for entry in entries:
+            bad = next((f.key for f in entry.fields if not _FIELD_KEY.fullmatch(f.key)), None)
+            if bad is not None:
+                # Text that is no field (a damaged line) ran into the next field's name.
+                junk = bad.strip().split()[0] if bad.strip() else bad
+                at = line + raw[: max(0, raw.find(junk))].count("\n")
+                return [
+                    Entry(
+                        line,
+                        raw,
+                        error=f"not valid BibTeX: {bad.strip()[:40]!r} is not a field name (a "
+                        "damaged line?)",
+                        error_line=at,
+                    )
+                ]
         return [Entry(line, raw, _entry_fields(entry)) for entry in entries]
 
     def _transformed(self, entry: BibEntry) -> list[BibEntry]:

@@ -192,6 +192,11 @@ class Rows:
     def __init__(self, lines: Iterable[str], delimiter: str | None = None):
         self._source = iter(lines)
         self._delimiter = delimiter
+
+    @property
+    def delimiter(self) -> str:
+        """The delimiter in use (sniffed once the first row is read)."""
+        return self._delimiter or ","
         self._feed: _Feed | None = None
         self._reader: Any = None
 
@@ -449,6 +454,7 @@ class DelimitedReader(Reader):
         self.header: list[str] = []
         self.layout: Layout | None = None
         self.columns: dict[str, list[str]] = {}
+        self.delimiter = ","
 
     @classmethod
     def layout_for(cls, header: list[str]) -> Layout | None:
@@ -471,6 +477,7 @@ class DelimitedReader(Reader):
             header_row = next(stream, None)
             if header_row is None:
                 return
+            self.delimiter = rows.delimiter
             self._start(header_row)
             for row in stream:
                 entry = self._entry(row)
@@ -538,6 +545,15 @@ class DelimitedReader(Reader):
                 "cut short (if the row is whole, end the file with a line break)",
                 error_field=header[-1],
             )
+        swallowed = self._swallowed_row(row)
+        if swallowed:
+            return Entry(
+                row.line,
+                row.raw,
+                error=f"the row runs on over line {swallowed}, which holds a whole row of its "
+                "own: a stray quote joined them?",
+                error_line=swallowed,
+            )
         fields = dict(zip(header, cells, strict=True))
         assert self.layout is not None
         for column, pattern in self.layout.checks.items():
@@ -551,6 +567,23 @@ class DelimitedReader(Reader):
                     error_field=column,
                 )
         return Entry(row.line, row.raw, fields)
+
+    def _swallowed_row(self, row: Row) -> int | None:
+        """The line inside a multi-line row that is a whole row by itself (as many cells as
+        the header), or ``None``. Quoted cells may hold line breaks (abstracts), but with six
+        or more columns a line of such text that splits into exactly a row's cells is another
+        row that a stray quote ran into this one."""
+        width = len(self.header)
+        if width < 6 or row.raw.count("\n") < 2:
+            return None
+        lines = row.raw.split("\n")[1:-1]
+        delimiter = self.delimiter
+        for offset, line in enumerate(lines, 1):
+            if line.count(delimiter) >= width - 1:
+                cells = next(csv.reader([line], delimiter=delimiter), [])
+                if len(cells) == width:
+                    return row.line + offset
+        return None
 
     def convert(self, entry: Entry) -> Record:
         assert self.layout is not None, "split() reads the header before convert()"

@@ -29,7 +29,7 @@ from typing import ClassVar
 
 from evimap.importers.base import Entry, Reader, damaged_tag
 from evimap.importers.databases import canonical_database, database_from_tag
-from evimap.importers.ris import DOI_IN_LINK, issns
+from evimap.importers.ris import DOI_IN_LINK, issns, unreadable_issn
 from evimap.records import Author, Record
 from evimap.records.normalise import (
     clean_text,
@@ -206,6 +206,15 @@ class OvidReader(Reader):
             bad = bad or _empty_label(labelled, last, label_line)
             yield _entry(start, raw, fields, again, bad)
 
+    def _issns(self, values: list[str] | None) -> list[str]:
+        found = issns(values)
+        if not found and values and unreadable_issn(values):
+            self.warn(
+                "the IS field of {n} records holds no ISSN or ISBN that could be read; kept "
+                "as written in the raw record"
+            )
+        return found
+
     def convert(self, entry: Entry) -> Record:
         """Map Ovid's fields onto a :class:`Record`, reading SO for what has no field."""
         f = entry.fields
@@ -259,7 +268,7 @@ class OvidReader(Reader):
             issue=clean_text(_first(f, "IP") or issue),
             pages=normalise_pages(_first(f, "PG") or pages),
             doi=doi,
-            issn=issns(get("IS")),
+            issn=self._issns(get("IS")),
             keywords=list(dict.fromkeys(keywords)),
             indexed_keywords=list(dict.fromkeys(indexed)),
             language=clean_text(_first(f, "LG", "LA")).rstrip("."),

@@ -331,8 +331,8 @@ class RisReader(Reader):
             volume=clean_text(_first(f, "VL")),
             issue=clean_text(_first(f, "IS", "CP")),
             pages=pages,
-            doi=_doi(f, notes),
-            issn=issns(get("SN")),
+            doi=self._doi(f, notes),
+            issn=self._issns(get("SN"), "SN"),
             keywords=keywords,
             indexed_keywords=indexed,
             language=clean_text(language),
@@ -346,6 +346,32 @@ class RisReader(Reader):
             line=entry.line,
             raw=entry.raw,
         )
+
+    def _issns(self, values: list[str] | None, tag: str) -> list[str]:
+        """ISSNs of an SN field; one that holds neither an ISSN nor an ISBN is kept as written
+        (in the raw record) and noted once a file."""
+        found = issns(values)
+        if not found and values and unreadable_issn(values):
+            self.warn(
+                f"the {tag} field of {{n}} records holds no ISSN or ISBN that could be read; "
+                "kept as written in the raw record"
+            )
+        return found
+
+    def _doi(self, fields: dict[str, list[str]], notes: Iterable[str]) -> str:
+        doi = _doi(fields, notes)
+        if not doi and any(v.strip() for v in fields.get("DO") or ()):
+            self.warn(
+                "the DO field of {n} records holds no DOI that could be read; kept as written "
+                "in the raw record"
+            )
+        return doi
+
+
+def unreadable_issn(values: list[str]) -> bool:
+    """True when SN/IS values hold no token shaped like an ISSN (8 digits) or ISBN (10, 13)."""
+    tokens = _SN_TOKEN.findall(" ".join(values))
+    return not any(len(t.replace("-", "")) in (8, 10, 13) for t in tokens)
 
 
 def record_database(fields: dict[str, list[str]]) -> str:
