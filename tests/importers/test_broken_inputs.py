@@ -576,3 +576,11 @@ def test_an_issn_field_that_holds_no_issn_is_kept_and_warned(tmp_path, sqlite_st
         "in the raw record"
     ]
     assert "x" * 50 in stored_records(sqlite_store)[0].raw
+
+
+def test_control_characters_in_a_utf16_file_are_removed_too(tmp_path, sqlite_store):
+    text = "TY  - JOUR\nTI  - Wide\x00 title\nDB  - Scopus\nER  - \n"
+    path = _write(tmp_path, "refs.ris", text.encode("utf-16"))
+    result = import_file(sqlite_store, path)
+    assert [r.title for r in stored_records(sqlite_store)] == ["Wide title"]
+    assert result.warnings[0].startswith("removed 1 control character")
