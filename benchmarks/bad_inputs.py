@@ -26,11 +26,12 @@ Each import ends one of four ways (the last three are the failures; the target i
   - *lost*: more records missing (present in the damaged file, not stored) than the import
     reported lost (``FileImport.lost``, which counts every record a skipped entry held);
   - *invented*: more records stored than the damaged file holds (a stray line as a record);
-  - *cut short*: a touched record stored, without a warning, with a field the clean import
-    has but it lacks (emptied, or a list with fewer items), or, in a truncated file, with a
-    text field that holds only the start of its clean value (a half record); a field that
-    merely reads differently (a flipped byte inside a value) is the damage itself, not
-    evimap's;
+  - *cut short*: a touched record stored, without a warning, with fields lost in a way that
+    shows its structure was misread: two or more fields emptied, or a list (authors,
+    keywords ...) with fewer items (a stray brace that ended a BibTeX entry early, a damaged
+    tag that joined two authors); in a truncated file, any field emptied or holding only the
+    start of its clean value (a half record). One value that no longer parses (``pp}. 1-19``
+    gives no pages) is the damage itself, as is a value that reads differently;
   - *control*: a control character stored in any field.
 
     python benchmarks/bad_inputs.py [--per-class 16] [--seed 10] [--no-postgres] [--details]
@@ -207,12 +208,13 @@ def truncated(src: Source, rng: random.Random) -> list[Variant]:
     touched = {k for k, (first, last) in enumerate(src.spans) if first <= line <= last}
     # Several records on the cut line (EndNote XML is one line): those that start after the
     # cut are gone, not damaged.
-    text = data.decode("utf-8", errors="ignore")
-    for k in list(touched):
-        head = src.records[k].raw.strip()[:80]
-        if src.fmt == "endnote-xml" and head and head not in text:
-            touched.discard(k)
-            removed.add(k)
+    if src.fmt == "endnote-xml":
+        kept, at = len(data.decode("utf-8", errors="ignore")), 0
+        for k, record in enumerate(src.records):
+            at = src.text.find(record.raw.strip(), at)
+            if at >= kept:
+                touched.discard(k)
+                removed.add(k)
     return [Variant("truncated", src, data, touched, removed, f"cut at byte {cut}")]
 
 
@@ -577,7 +579,7 @@ def compare(variant: Variant, store: str, stored: list, result) -> Counter:
             damage["changed"] += altered - len(touched)
         missing += max(0, len(present) - kept)
         for i, j in zip(touched, range(j1, j2), strict=False):
-            cut = _cut_short(clean[i], stored[j], prefix=variant.cls == "truncated")
+            cut = _cut_short(clean[i], stored[j], truncated=variant.cls == "truncated")
             if cut and not getattr(result, "warnings", []):
                 damage["cut short"] += 1
                 damage[f"cut short: {cut}"] += 0
@@ -588,17 +590,21 @@ def compare(variant: Variant, store: str, stored: list, result) -> Counter:
     return damage
 
 
-def _cut_short(clean, stored, prefix: bool) -> str:
-    """The first field the stored record lost (emptied, or a list with fewer items) or, when
-    ``prefix`` (a cut file), holds only the start of; ``""`` when none."""
+def _cut_short(clean, stored, truncated: bool) -> str:
+    """The fields a touched record lost in a way that shows its structure was misread, or
+    ``""``: in a cut file, any field emptied or holding only the start of its clean value (a
+    half record); otherwise two or more fields emptied, or a list with fewer items (a stray
+    brace that ended a BibTeX entry early, a damaged tag that joined two authors). One value
+    that no longer parses (``pp}. 1-19`` gives no pages) is the damage itself."""
+    emptied = []
     for name in TEXT_FIELDS:
         before, after = getattr(clean, name), getattr(stored, name)
-        shorter = prefix and len(after) < len(before) and before.startswith(after)
+        shorter = truncated and len(after) < len(before) and before.startswith(after)
         if before and (not after or shorter):
-            return name
-    for name in LIST_FIELDS:
-        if len(getattr(stored, name)) < len(getattr(clean, name)):
-            return name
+            emptied.append(name)
+    fewer = [n for n in LIST_FIELDS if len(getattr(stored, n)) < len(getattr(clean, n))]
+    if (truncated and (emptied or fewer)) or len(emptied) >= 2 or fewer:
+        return ", ".join(emptied + fewer)
     return ""
 
 
