@@ -154,8 +154,12 @@ def stage_seconds(path: Path) -> dict[str, float]:
 
 
 def measure(kind: str, path: Path, python: str = sys.executable) -> dict:
+    # In a scratch folder: ASReview leaves a cache file (synergy_cache.sqlite) where it runs.
     done = subprocess.run(
-        [python, __file__, "--worker", kind, str(path)], capture_output=True, text=True
+        [python, __file__, "--worker", kind, str(path)],
+        capture_output=True,
+        text=True,
+        cwd=path.parent,
     )
     if done.returncode:
         sys.exit(f"the {kind} measurement failed:\n{done.stderr[-3000:]}")

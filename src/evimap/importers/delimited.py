@@ -192,13 +192,13 @@ class Rows:
     def __init__(self, lines: Iterable[str], delimiter: str | None = None):
         self._source = iter(lines)
         self._delimiter = delimiter
+        self._feed: _Feed | None = None
+        self._reader: Any = None
 
     @property
     def delimiter(self) -> str:
         """The delimiter in use (sniffed once the first row is read)."""
         return self._delimiter or ","
-        self._feed: _Feed | None = None
-        self._reader: Any = None
 
     def __iter__(self) -> Iterator[Row]:
         skipped = 0
