@@ -108,19 +108,7 @@ class RemovedImport:
 def list_imports(store: Store) -> list[ImportedFile]:
     """Every imported file, oldest first, with its current record counts."""
     with store.read() as session:
-        files = list(session.scalars(select(SourceFile).order_by(SourceFile.id)))
-        by_database: dict[int, Counter[str]] = {f.id: Counter() for f in files}
-        query = select(RecordRow.source_file_id, RecordRow.source_database, func.count()).group_by(
-            RecordRow.source_file_id, RecordRow.source_database
-        )
-        for file_id, database, n in session.execute(query):
-            by_database.setdefault(file_id, Counter())[database] += n
-        screened = _count_by_file(session, _screened_ids())
-        charted = _count_by_file(session, _charted_ids())
-        return [
-            _imported(f, by_database[f.id], screened.get(f.id, 0), charted.get(f.id, 0))
-            for f in files
-        ]
+        return _imports(session)
 
 
 def get_import(store: Store, file_id: int) -> ImportedFile:
@@ -128,10 +116,33 @@ def get_import(store: Store, file_id: int) -> ImportedFile:
 
     :raises UnknownImport: when no import has this id.
     """
-    for imported in list_imports(store):
-        if imported.id == file_id:
-            return imported
-    raise UnknownImport(file_id)
+    with store.read() as session:
+        return _one(session, file_id)
+
+
+def _imports(session: Session, file_id: int | None = None) -> list[ImportedFile]:
+    query = select(SourceFile).order_by(SourceFile.id)
+    counts = select(RecordRow.source_file_id, RecordRow.source_database, func.count())
+    if file_id is not None:
+        query = query.where(SourceFile.id == file_id)
+        counts = counts.where(RecordRow.source_file_id == file_id)
+    files = list(session.scalars(query))
+    by_database: dict[int, Counter[str]] = {f.id: Counter() for f in files}
+    grouped = counts.group_by(RecordRow.source_file_id, RecordRow.source_database)
+    for source_id, database, n in session.execute(grouped):
+        by_database.setdefault(source_id, Counter())[database] += n
+    screened = _count_by_file(session, _screened_ids())
+    charted = _count_by_file(session, _charted_ids())
+    return [
+        _imported(f, by_database[f.id], screened.get(f.id, 0), charted.get(f.id, 0)) for f in files
+    ]
+
+
+def _one(session: Session, file_id: int) -> ImportedFile:
+    found = _imports(session, file_id)
+    if not found:
+        raise UnknownImport(file_id)
+    return found[0]
 
 
 def remove_import(
@@ -155,10 +166,12 @@ def remove_import(
     :raises UnknownImport: when no import has this id.
     :raises ImportInUse: when screening or charting uses its records and ``force`` is not set.
     """
-    imported = get_import(store, file_id)
-    if (imported.in_screening or imported.charted) and not force:
-        raise ImportInUse(imported.name, file_id, imported.in_screening, imported.charted)
     with store.transaction() as session:
+        # Checked inside the transaction that removes, so nothing can start using the
+        # records in between.
+        imported = _one(session, file_id)
+        if (imported.in_screening or imported.charted) and not force:
+            raise ImportInUse(imported.name, file_id, imported.in_screening, imported.charted)
         ids = select(RecordRow.id).where(RecordRow.source_file_id == file_id)
         result = RemovedImport(imported, imported.records)
         for table in _SCREENING_TABLES:
@@ -217,8 +230,8 @@ def relabel_import(
     name = canonical_database(database)
     if not name:
         raise UnknownImport(file_id, "name the database to relabel it with")
-    before = get_import(store, file_id)
     with store.transaction() as session:
+        before = _one(session, file_id)
         records = update(RecordRow).where(RecordRow.source_file_id == file_id)
         session.execute(records.values(source_database=name))
         session.execute(update(SourceFile).where(SourceFile.id == file_id).values(database=name))
