@@ -21,7 +21,8 @@ With ``--stages``, the largest file is imported once more with a clock read betw
 (read and split, convert and normalise, build store rows, store), and each stage's seconds are
 printed next to rispy's parse time, to show where the time goes.
 
-    python benchmarks/import_speed.py [--records 100000] [--steps 3] [--stages] [--no-asreview]
+    python benchmarks/import_speed.py [--sizes 20000,50000,100000] [--repeat 3] [--stages]
+                                      [--no-asreview]
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import argparse
 import json
 import re
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -166,6 +168,11 @@ def measure(kind: str, path: Path, python: str = sys.executable) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def median_run(runs: list[dict]) -> dict:
+    """The median of repeated measurements, figure by figure."""
+    return {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+
+
 def asreview_python(venv: Path) -> str:
     """The Python of ASReview's own environment, created with pip on first use."""
     python = venv / "bin" / "python"
@@ -214,6 +221,9 @@ def main() -> None:
         "--stages", action="store_true", help="also time each stage on the largest file"
     )
     parser.add_argument("--no-asreview", action="store_true", help="leave ASReview out")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="measure each N times, interleaved; print medians"
+    )
     parser.add_argument("--asreview-venv", type=Path, default=ASREVIEW_VENV)
     parser.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -242,9 +252,14 @@ def main() -> None:
         for size in sizes:
             path = Path(folder) / f"big_{size}.ris"
             build(path, records, size)
-            base = measure("rispy", path)
-            ours = measure("evimap", path)
-            theirs = measure("asreview", path, asreview) if asreview else None
+            runs: dict[str, list[dict]] = {"rispy": [], "evimap": [], "asreview": []}
+            for _ in range(args.repeat):  # interleaved, so a busy spell hits all three
+                runs["rispy"].append(measure("rispy", path))
+                runs["evimap"].append(measure("evimap", path))
+                if asreview:
+                    runs["asreview"].append(measure("asreview", path, asreview))
+            base, ours = median_run(runs["rispy"]), median_run(runs["evimap"])
+            theirs = median_run(runs["asreview"]) if asreview else None
             assert base["records"] == ours["records"] == size, (base, ours)
             if theirs:
                 assert theirs["records"] == size, theirs
