@@ -77,7 +77,27 @@ class UnknownImport(EvimapError):
         )
 
 
-class ImportInUse(EvimapError):
+class NoReview(EvimapError):
+    """The folder holds no review.toml; `evimap init DIR` creates one."""
+
+
+class UnknownMember(EvimapError):
+    """The name is not on the review's team (``[[screening.reviewers]]`` in review.toml); the
+    message lists the team, or says how to add one."""
+
+
+class NotPermitted(EvimapError):
+    """The member's role does not allow this (e.g. a reviewer settling a conflict), or the
+    member may not see what was asked while a stage is blind."""
+
+
+class StageLocked(EvimapError):
+    """A change to the set of screened records (dedup, its undo, removals) after records were
+    assigned for screening; ``force=True`` (``--force``) moves the screening to the kept
+    records."""
+
+
+class ImportInUse(StageLocked):
     """An import's records are used by screening or charting; removing it needs ``force``."""
 
     def __init__(self, name: str, file_id: int, in_screening: int, charted: int):
@@ -90,13 +110,9 @@ class ImportInUse(EvimapError):
             uses.append(f"{charted} are charted")
         super().__init__(
             f"import {file_id} ({name}) is in use: of its records, {' and '.join(uses)}; "
-            "removing it removes those screening rows too (charted values stay, unlinked): "
-            "add --force to remove it anyway"
+            "removing it voids their screening (logged) and removes those screening rows "
+            "(charted values stay, unlinked). Use --force (force=True) to remove it anyway"
         )
-
-
-class NoReview(EvimapError):
-    """The folder holds no review.toml; `evimap init DIR` creates one."""
 
 
 class StoreError(EvimapError):
@@ -169,3 +185,23 @@ class SearchSyntaxError(EvimapError):
 
 class SearchError(EvimapError):
     """A search equation is well-formed but cannot be run or written as asked."""
+
+
+class CitationError(EvimapError):
+    """Citation searching cannot go on: an unreadable reference source, nothing to chase, or
+    an online service that cannot be reached."""
+
+
+class AmbiguousSyntax(SearchError):
+    """An equation's field codes belong to several database syntaxes (or to one evimap does not
+    read), so its syntax cannot be told; ``candidates`` lists them, most codes first."""
+
+    def __init__(self, message: str, candidates: list[str], markers: list[dict] | None = None):
+        self.candidates = candidates
+        self.markers = markers or []
+        super().__init__(message)
+
+
+class PrioritiseError(EvimapError):
+    """A prioritisation setting or input that cannot be used (unknown model part, a training
+    set without both classes, a missing optional extra...)."""

@@ -3,9 +3,12 @@
 Removing an import takes its records out of the review in one transaction, with every row that
 refers to them: their places in dedup clusters (a cluster that loses members is recomputed, one
 left empty is dropped), scored pairs, reviewers' pair decisions and removals before screening.
-Records that screening or charting already uses are not removed unless forced; forced, their
-screening rows go too and charted values keep their study key but lose the link to the record.
-The event log keeps the history (``imports.remove``, ``imports.relabel``), and PRISMA's
+Records that screening or charting already uses are not removed unless forced (the stage gate of
+:mod:`evimap.screening.gate`, as for dedup). Forced, their screening stops counting the way a
+forced dedup change voids it: one ``screen.move`` event unassigns them (so the PRISMA screening
+boxes replayed from the log agree with the tables), then their screening rows go with them;
+charted values keep their study key but lose the link to the record, and citation links lose
+it too. The event log keeps the history (``imports.remove``, ``imports.relabel``), and PRISMA's
 identification box reads it: a removed file no longer counts, a relabelled one counts under its
 new database.
 """
@@ -13,6 +16,7 @@ new database.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -23,8 +27,10 @@ from sqlalchemy.orm import Session
 from evimap.errors import ImportInUse, UnknownImport
 from evimap.importers.databases import canonical_database
 from evimap.store import EventLog, Store
+from evimap.store.kinds import Kind
 from evimap.store.models import RecordRow, SourceFile
 from evimap.store.models_charting import ChartedValueRow
+from evimap.store.models_citations import CitationLink
 from evimap.store.models_dedup import (
     DedupCluster,
     DedupDecision,
@@ -33,6 +39,7 @@ from evimap.store.models_dedup import (
     DedupRun,
     Removal,
 )
+from evimap.store.models_prioritise import ShownRow
 from evimap.store.models_screening import (
     AssignmentRow,
     DecisionRow,
@@ -41,8 +48,12 @@ from evimap.store.models_screening import (
     SettlementRow,
 )
 
-KIND_REMOVE = "imports.remove"
-KIND_RELABEL = "imports.relabel"
+KIND_REMOVE = Kind.IMPORTS_REMOVE
+KIND_RELABEL = Kind.IMPORTS_RELABEL
+
+After = Callable[[Session], None]
+"""Called in the removing (or relabelling) transaction once the change is made: the review
+re-applies its removal rules there, so every record keeps exactly one status."""
 
 _SCREENING_TABLES = (AssignmentRow, DecisionRow, NoteRow, SettlementRow, FulltextRow)
 
@@ -153,6 +164,7 @@ def remove_import(
     actor: str = "",
     why: str = "",
     database_order: list[str] | None = None,
+    after: After | None = None,
 ) -> RemovedImport:
     """Take an imported file's records out of the review, in one transaction, and log it.
 
@@ -163,8 +175,10 @@ def remove_import(
     :param why: the reason, kept in the log.
     :param database_order: the protocol's database order (a recomputed cluster keeps the
         record of the first database, as dedup does).
+    :param after: called in the transaction once the records are gone (see :data:`After`).
     :raises UnknownImport: when no import has this id.
-    :raises ImportInUse: when screening or charting uses its records and ``force`` is not set.
+    :raises ImportInUse: when screening or charting uses its records and ``force`` is not set
+        (a :class:`~evimap.errors.StageLocked`).
     """
     with store.transaction() as session:
         # Checked inside the transaction that removes, so nothing can start using the
@@ -174,6 +188,10 @@ def remove_import(
             raise ImportInUse(imported.name, file_id, imported.in_screening, imported.charted)
         ids = select(RecordRow.id).where(RecordRow.source_file_id == file_id)
         result = RemovedImport(imported, imported.records)
+        if imported.in_screening:
+            _void_screening(session, ids, actor)
+        decisions = select(DecisionRow.id).where(DecisionRow.record_id.in_(ids))
+        session.execute(delete(ShownRow).where(ShownRow.decision_id.in_(decisions)))
         for table in _SCREENING_TABLES:
             done = session.execute(delete(table).where(table.record_id.in_(ids)))
             result.screening_rows += done.rowcount or 0
@@ -181,11 +199,16 @@ def remove_import(
             update(ChartedValueRow).where(ChartedValueRow.record_id.in_(ids)).values(record_id=None)
         )
         result.charted_unlinked = done.rowcount or 0
+        for column in (CitationLink.from_record_id, CitationLink.target_record_id):
+            session.execute(update(CitationLink).where(column.in_(ids)).values({column.key: None}))
         result.dedup_rows, result.clusters_changed = _remove_from_dedup(
             session, ids, database_order or []
         )
         session.execute(delete(RecordRow).where(RecordRow.source_file_id == file_id))
         session.execute(delete(SourceFile).where(SourceFile.id == file_id))
+        session.flush()
+        if after is not None:
+            after(session)
         EventLog.append(
             session,
             KIND_REMOVE,
@@ -212,8 +235,47 @@ def remove_import(
     return result
 
 
+def _void_screening(session: Session, ids, actor: str) -> None:
+    """Unassign the records ``ids`` selects, logged as one ``screen.move`` (voided), the way a
+    forced dedup change voids the screening of a record removed before screening."""
+    unassigned: dict[str, dict[str, list[int]]] = {}
+    voided: list[dict[str, Any]] = []
+    query = (
+        select(AssignmentRow.stage, AssignmentRow.reviewer, AssignmentRow.record_id)
+        .where(AssignmentRow.record_id.in_(ids), AssignmentRow.active.is_(True))
+        .order_by(AssignmentRow.stage, AssignmentRow.record_id, AssignmentRow.id)
+    )
+    for stage, reviewer, record_id in session.execute(query):
+        unassigned.setdefault(stage, {}).setdefault(reviewer, []).append(record_id)
+        entry = {"stage": stage, "record_id": record_id}
+        if not voided or voided[-1] != entry:
+            voided.append(entry)
+    cause = KIND_REMOVE.value
+    EventLog.append(
+        session,
+        Kind.SCREEN_MOVE,
+        actor=actor,
+        subject=cause,
+        why=f"{cause} took records out of the review after assignment (forced)",
+        counts={"moved": 0, "voided": len(voided), "decisions": 0, "settlements": 0},
+        details={
+            "cause": cause,
+            "moves": [],
+            "voided": voided,
+            "assigned": {},
+            "unassigned": unassigned,
+        },
+    )
+
+
 def relabel_import(
-    store: Store, file_id: int, database: str, *, actor: str = "", why: str = ""
+    store: Store,
+    file_id: int,
+    database: str,
+    *,
+    actor: str = "",
+    why: str = "",
+    after: After | None = None,
 ) -> ImportedFile:
     """Give an imported file and all its records another source database, and log it.
 
@@ -225,6 +287,7 @@ def relabel_import(
     :param database: the database (any spelling ``--database`` takes: ``wos``, ``psycinfo``).
     :param actor: who relabels it.
     :param why: the reason, kept in the log.
+    :param after: called in the transaction once the records are relabelled.
     :raises UnknownImport: when no import has this id.
     """
     name = canonical_database(database)
@@ -235,6 +298,9 @@ def relabel_import(
         records = update(RecordRow).where(RecordRow.source_file_id == file_id)
         session.execute(records.values(source_database=name))
         session.execute(update(SourceFile).where(SourceFile.id == file_id).values(database=name))
+        session.flush()
+        if after is not None:
+            after(session)
         EventLog.append(
             session,
             KIND_RELABEL,

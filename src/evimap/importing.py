@@ -28,6 +28,7 @@ from evimap.importers.base import Reader
 from evimap.importers.databases import canonical_database
 from evimap.importers.detect import ReadNotes, decode_head, detect, iter_lines
 from evimap.store import EventLog, Store
+from evimap.store.kinds import Kind
 from evimap.store.models import SourceFile
 from evimap.store.records import insert_rows, record_to_row
 
@@ -99,6 +100,7 @@ def import_file(
     actor: str = "",
     options: dict[str, Any] | None = None,
     progress: Progress | None = None,
+    extra: Callable[[Any, FileImport], None] | None = None,
 ) -> FileImport:
     """Import one export file in one transaction.
 
@@ -111,6 +113,8 @@ def import_file(
     :param actor: who imports (for the event log).
     :param options: reader options (e.g. ``{"columns": {...}}`` for generic CSV).
     :param progress: called with the number of characters read since the last call.
+    :param extra: called with the session and the result before the transaction commits (more
+        events of the same import, e.g. its ``import.role``).
     :raises ImportFormatError: naming file, line and field, when the file or a record is bad,
         and when ``skip_bad`` left no record to import.
     """
@@ -177,7 +181,7 @@ def import_file(
         result.warnings = _warnings(notes, reader, counts, file_database, source.id)
         EventLog.append(
             session,
-            "import.file",
+            Kind.IMPORT_FILE,
             actor=actor,
             subject=path.name,
             counts={
@@ -195,6 +199,8 @@ def import_file(
                 "warnings": result.warnings,
             },
         )
+        if extra is not None:
+            extra(session, result)
     return result
 
 

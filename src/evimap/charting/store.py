@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,6 +89,7 @@ def save_charting(
     require_records: bool = True,
     kind: str = "chart.import",
     details: dict[str, Any] | None = None,
+    check: Callable[[Session, dict[str, int]], list[Problem]] | None = None,
 ) -> ChartingImport:
     """Store charted values in one transaction, replacing the same reviewer's earlier values
     for the same study and field, and log a ``chart.import`` event.
@@ -100,7 +102,9 @@ def save_charting(
         ``source_record_id``, or its evimap id as ``#ID``).
     :param kind: the event kind to log (``chart.import`` or ``chart.verify``).
     :param details: more details for the event (a verification's agreement).
-    :raises ChartingError: when study keys match no record.
+    :param check: called in the transaction with ``{study key: record id}``; the problems it
+        returns (e.g. a study that is not included) refuse the whole file.
+    :raises ChartingError: when study keys match no record, or ``check`` finds problems.
     """
     keys = sorted({s.key for s in studies})
     with store.transaction() as session:
@@ -118,6 +122,10 @@ def save_charting(
                     for k in missing
                 ]
             )
+        if check is not None:
+            problems = check(session, ids)
+            if problems:
+                raise ChartingError(problems)
         replaced = 0
         values = 0
         for study in studies:

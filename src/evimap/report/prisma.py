@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from evimap.store import Event
+from evimap.store.kinds import Kind
 
 #: Boxes of the PRISMA2020 template (R package / Shiny app, ``inst/extdata/PRISMA.csv``) plus
 #: the few extras a review that reports only totals needs.
@@ -70,8 +71,8 @@ KIND_SCREEN_SUMMARY = "screen.summary"
 KIND_RETRIEVAL = "retrieval.summary"
 KIND_REPORTED = "prisma.reported"
 KIND_IMPORT_ROLE = "import.role"
-KIND_IMPORT_REMOVE = "imports.remove"
-KIND_IMPORT_RELABEL = "imports.relabel"
+KIND_IMPORT_REMOVE = Kind.IMPORTS_REMOVE.value
+KIND_IMPORT_RELABEL = Kind.IMPORTS_RELABEL.value
 
 OTHER_ARM = (
     "website_results",
@@ -84,12 +85,14 @@ OTHER_ARM = (
     "other_included",
 )
 
-OTHER_METHODS = {
+OTHER_METHODS: dict[str, str | None] = {
     "citation searching": "citations_results",
     "citations": "citations_results",
     "reference lists": "citations_results",
     "websites": "website_results",
     "organisations": "organisation_results",
+    # no template box: listed by name in the identification box and in prisma.json
+    "experts": None,
 }
 
 
@@ -108,6 +111,9 @@ class PrismaCounts:
     :param notes: remarks printed under the diagram.
     :param searched: the databases the protocol searched (listed even when their counts are
         not known).
+    :param screening: the screening part's boxes replayed from the log
+        (:class:`~evimap.screening.prisma.ScreeningFlow`, with the records still awaiting a
+        decision), when the review was screened with evimap.
     """
 
     counts: dict[str, int | None] = field(default_factory=dict)
@@ -120,6 +126,7 @@ class PrismaCounts:
     quotes: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     searched: list[str] = field(default_factory=list)
+    screening: Any = None
 
     def __getitem__(self, name: str) -> int | None:
         return self.counts.get(name)
@@ -164,6 +171,8 @@ class PrismaCounts:
             "quotes": dict(self.quotes),
             "notes": list(self.notes),
             "searched": list(self.searched),
+            "other_methods": dict(self.other_methods),
+            "screening": self.screening.to_dict() if self.screening is not None else None,
             "totals": {
                 "dbr_excluded": self.counts.get("dbr_excluded"),
                 "other_excluded": self.counts.get("other_excluded"),
@@ -205,7 +214,7 @@ def compute_prisma(
         ``reports_excluded_by_reason``, ``studies_included``); it fills the screening boxes.
     """
     events = list(events)
-    result = PrismaCounts(searched=list(searched))
+    result = PrismaCounts(searched=list(searched), screening=screening)
     if screening is not None:
         _from_screening(result, screening)
     _from_events(result, events)
@@ -247,7 +256,9 @@ def _from_events(result: PrismaCounts, events: list[Event]) -> None:
         result.other_methods = dict(methods)
         sums: dict[str, int] = defaultdict(int)
         for method, n in methods.items():
-            sums[OTHER_METHODS.get(method.lower(), "citations_results")] += n
+            box = OTHER_METHODS.get(method.lower(), "citations_results")
+            if box is not None:
+                sums[box] += n
         for name, n in sums.items():
             result.set(name, n, EVENTS)
 
@@ -334,8 +345,31 @@ def _from_screening(result: PrismaCounts, flow: Any) -> None:
         (f"{code} {texts[code]}" if texts.get(code, code) != code else code): int(n)
         for code, n in reasons.items()
     }
-    waiting = (getattr(flow, "records_awaiting", 0) or 0) + (
-        getattr(flow, "reports_awaiting", 0) or 0
+    if getattr(flow, "other_identified", 0):
+        # records identified by other methods, screened in the same stages (their arm)
+        for box, attribute in (
+            ("other_sought_reports", "other_sought"),
+            ("other_notretrieved_reports", "other_not_retrieved"),
+            ("other_assessed", "other_assessed"),
+            ("other_excluded", "other_excluded"),
+            ("other_included", "other_included"),
+        ):
+            result.set(box, getattr(flow, attribute, None), EVENTS)
+        other_reasons = getattr(flow, "other_excluded_by_reason", {}) or {}
+        result.other_reasons = {
+            (f"{code} {texts[code]}" if texts.get(code, code) != code else code): int(n)
+            for code, n in other_reasons.items()
+        }
+        excluded = getattr(flow, "other_records_excluded", 0) or 0
+        if excluded:
+            result.notes.append(
+                f"{excluded} records identified by other methods were excluded at title and "
+                "abstract screening (not sought for retrieval)."
+            )
+    waiting = (
+        (getattr(flow, "records_awaiting", 0) or 0)
+        + (getattr(flow, "reports_awaiting", 0) or 0)
+        + (getattr(flow, "other_awaiting", 0) or 0)
     )
     if waiting:
         result.notes.append(f"{waiting} records or reports still await a settled decision.")
