@@ -174,6 +174,7 @@ SAMPLES: dict[str, Any] = {
     "name": ["A"],
     "decision_id": [1, 2, 3],
     "status": [None, "matched", "candidate"],
+    "file_id": [1],  # the first import of the scenario
     "record_id": "ids",  # every record of the scenario
 }
 """Values to call each parameter with; a read with a parameter not listed here fails the
@@ -327,6 +328,7 @@ VERB_ARGS: dict[str, list[list[str]]] = {
         ["--stage", FT, "--outcome", "pending"],
     ],
     "log": [[]],
+    "imports list": [[]],
     "team": [[]],
     "progress": [["--stage", TA], ["--stage", FT]],
     "conflicts": [["--stage", TA], ["--stage", FT]],

@@ -17,6 +17,14 @@ from evimap.charting.component import Charting
 from evimap.citations.component import Citations
 from evimap.dedup.component import Dedup
 from evimap.errors import EvimapError, NoReview
+from evimap.import_files import (
+    ImportedFile,
+    RemovedImport,
+    get_import,
+    list_imports,
+    relabel_import,
+    remove_import,
+)
 from evimap.importing import FileImport, Progress, import_file
 from evimap.members import Action, Member, writes
 from evimap.prioritise.live import Prioritise
@@ -41,7 +49,7 @@ studies included outside evimap's screening (the worked example's 25 studies).""
 
 
 class Imports:
-    """Importing export files into the review (``review.imports``)."""
+    """Importing export files into the review, and the imports it holds (``review.imports``)."""
 
     def __init__(self, review: Review):
         self._review = review
@@ -99,6 +107,84 @@ class Imports:
             with self._review.store.transaction() as session:
                 _log_role(session, result, role, member.name)
         return result
+
+    def list(self) -> list[ImportedFile]:
+        """Every imported file, oldest first, with its records now (see :mod:`import_files`)."""
+        return list_imports(self._review.store)
+
+    def get(self, file_id: int) -> ImportedFile:
+        """One imported file by id; raises :class:`UnknownImport` when there is none."""
+        return get_import(self._review.store, file_id)
+
+    @writes
+    def remove(
+        self, file_id: int, *, member: Member, force: bool = False, why: str = ""
+    ) -> RemovedImport:
+        """Take an imported file's records out of the review (one transaction, logged).
+
+        Refused once its records are assigned for screening (or charted) unless ``force``, the
+        stage gate of :mod:`evimap.screening.gate`; forced, their screening stops counting. The
+        removal rules, when applied, are applied again in the same transaction.
+
+        :param file_id: the import's id.
+        :param member: who removes it (owner or arbiter).
+        :param force: remove even when screening or charting uses its records.
+        :param why: the reason, kept in the log.
+        :raises ImportInUse: when its records are in use and ``force`` is not set.
+        """
+        actor = self._actor(member)
+        return remove_import(
+            self._review.store,
+            file_id,
+            force=force,
+            actor=actor,
+            why=why,
+            database_order=list(self._review.protocol.search.databases),
+            after=self._after(actor, Kind.IMPORTS_REMOVE.value, force),
+        )
+
+    @writes
+    def relabel(
+        self, file_id: int, database: str, *, member: Member, why: str = ""
+    ) -> ImportedFile:
+        """Give an imported file and its records another source database (logged).
+
+        :param file_id: the import's id.
+        :param database: the database, as ``--database`` takes it.
+        :param member: who relabels it (owner or arbiter).
+        :param why: the reason, kept in the log.
+        """
+        actor = self._actor(member)
+        return relabel_import(
+            self._review.store,
+            file_id,
+            database,
+            actor=actor,
+            why=why,
+            after=self._after(actor, Kind.IMPORTS_RELABEL.value, False),
+        )
+
+    def _actor(self, member: Member) -> str:
+        member = self._review.team.require(member)
+        member.require(Action.IMPORT)
+        return member.name
+
+    def _after(self, actor: str, cause: str, force: bool):
+        """In the change's transaction: the removal rules again, then the stage gate for any
+        assigned record that stopped being a screening unit."""
+
+        def after(session) -> None:
+            from evimap.screening import gate, units
+
+            self._review.dedup._reapply_removals(session, actor, cause)
+            session.flush()
+            unit_set = set(units.unit_ids(session))
+            assigned = gate.assigned_record_ids(session)
+            if assigned - unit_set:
+                gate.refuse_unless_forced(session, cause, force)
+                gate.move_to_units(session, actor=actor, cause=cause)
+
+        return after
 
 
 def _log_role(session, result: FileImport, role: str, actor: str) -> None:

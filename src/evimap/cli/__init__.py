@@ -46,6 +46,7 @@ def _root(
 # order, the order of a review.
 # isort: off
 from evimap.cli import reviews  # noqa: E402,F401
+from evimap.cli import imports  # noqa: E402,F401
 from evimap.cli import search  # noqa: E402,F401
 from evimap.cli import dedup  # noqa: E402,F401
 from evimap.cli import screening  # noqa: E402,F401

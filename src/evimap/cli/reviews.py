@@ -72,7 +72,7 @@ def _import_rows(results: ImportResults) -> list[dict[str, Any]]:
             "format": r.format,
             "database": r.database or "(unknown)",
             "added": "already imported, nothing added" if r.already_imported else r.added,
-            "skipped": len(r.skipped),
+            "skipped": r.lost,
         }
         for r in results
     ]
@@ -82,7 +82,13 @@ def _import_table(results: ImportResults, call: Call) -> None:
     emit_rows(_import_rows(results), "table", title="Imported files")
     for r in results:
         for skipped in r.skipped:
-            say(f"skipped {skipped.file}:{skipped.line}: {skipped.reason}", stderr=True)
+            where = f"{skipped.file}:{skipped.line}" + (
+                f" [{skipped.field}]" if skipped.field else ""
+            )
+            lost = f" ({skipped.records} records)" if skipped.records > 1 else ""
+            say(f"skipped {where}{lost}: {skipped.reason}", stderr=True)
+        for warning in r.warnings:
+            say(f"warning: {r.name}: {warning}", stderr=True)
     print_database_summary(results.totals)
 
 

@@ -50,6 +50,12 @@ def assignments_in_use(session: Session) -> dict[str, int]:
     return {stage: n for stage, n in session.execute(query)}
 
 
+def assigned_record_ids(session: Session) -> set[int]:
+    """Records with an active assignment at any stage."""
+    query = select(AssignmentRow.record_id).where(AssignmentRow.active.is_(True))
+    return set(session.scalars(query))
+
+
 def refuse_unless_forced(session: Session, what: str, force: bool) -> None:
     """Raise :class:`~evimap.errors.StageLocked` when records are assigned and not ``force``.
 

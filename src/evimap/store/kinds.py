@@ -17,6 +17,8 @@ class Kind(StrEnum):
     # importing
     IMPORT_FILE = "import.file"
     IMPORT_ROLE = "import.role"
+    IMPORTS_REMOVE = "imports.remove"
+    IMPORTS_RELABEL = "imports.relabel"
     # the team
     TEAM_SYNC = "team.sync"
     # search
