@@ -29,11 +29,18 @@ def init(
     title: str = typer.Option(None, "--title", help="The review's title."),
     db: str = DbOption,
 ) -> None:
-    """Create a review folder: review.toml (to fill in), exports/, fulltext/ and the store."""
+    """Create a review folder: review.toml (to fill in), exports/, fulltext/ and the store
+    (--db is saved in review.toml, so later commands use the same store)."""
     with cli_errors():
         review = Review.init(folder, title=title, db=db)
+        saved = review.protocol.store.url
         review.close()
-    console.print(f"Created {folder / 'review.toml'}: fill in the question, search and criteria.")
+    console.print(
+        f"Created {folder / 'review.toml'}: fill in the question, search and criteria.",
+        markup=False,
+    )
+    if saved:
+        console.print(f"The store is {saved} ([store] url in review.toml).", markup=False)
 
 
 def _parse_columns(values: list[str]) -> dict[str, str]:
