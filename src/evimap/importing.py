@@ -167,6 +167,7 @@ def import_file(
             details={
                 "path": str(path),
                 "sha256": sha,
+                "source_file_id": source.id,
                 "format": reader_cls.name,
                 "database": file_database,
                 "skipped": [s.__dict__ for s in result.skipped],

@@ -23,6 +23,7 @@ from evimap.store import Event, EventLog, Store, open_store
 from evimap.store.database import WaitNotice
 from evimap.store.records import count_by_database, iter_records
 from evimap.store.urls import sqlite_path, store_url, url_for_protocol
+from evimap.verify import Verification, verify_store
 
 STORE_FILE = "review.db"
 
@@ -194,6 +195,15 @@ class Review:
                 if path.is_dir() and not any(path.iterdir()):
                     path.rmdir()
             raise
+
+    def verify(self) -> Verification:
+        """Replay the event log against the tables and name every row that disagrees (a
+        decision edited in the database, a record added without an import, a forked history).
+
+        :returns: rows compared per table, every disagreement, and what could not be checked.
+        """
+        with self.store.snapshot() as session:
+            return verify_store(session)
 
     def close(self) -> None:
         """Release the store's connections."""

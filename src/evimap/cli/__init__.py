@@ -14,9 +14,19 @@ app = typer.Typer(
 )
 
 # Each module adds its verbs to `app` (or a sub-app) when imported.
-from evimap.cli import charting, dedup, demo, report, reviews, screening, search  # noqa: E402,F401
+from evimap.cli import (  # noqa: E402,F401
+    charting,
+    dedup,
+    demo,
+    report,
+    reviews,
+    screening,
+    search,
+    store,
+)
 
 
 def main() -> None:
     """Entry point of the `evimap` command."""
+    store.show_store_waits()
     app()

@@ -180,6 +180,8 @@ class Dedup:
                     "threshold": threshold,
                     "review_from": review_from,
                     "model": model["evimap"].get("trained_on", []),
+                    "run_id": run.id,
+                    "clusters": [sorted(g) for g in outcome.groups if len(g) > 1],
                 },
             )
             run_id = run.id
@@ -296,6 +298,7 @@ class Dedup:
                     "cluster_id": cluster_id,
                     "records": members,
                     "titles": [with_records[r].title for r in members],
+                    "rejected_pairs": [[p.record_a, p.record_b] for p in merged],
                 },
             )
             return counts
@@ -424,7 +427,8 @@ class Dedup:
                     "by_reason": by_reason,
                 },
                 details={
-                    "rules": [r.model_dump(by_alias=True, exclude_defaults=True) for r in rules]
+                    "rules": [r.model_dump(by_alias=True, exclude_defaults=True) for r in rules],
+                    "removals": [[r.record_id, r.reason] for r in removed],
                 },
             )
         return RemovalSummary(len(records), len(removed), by_reason)
