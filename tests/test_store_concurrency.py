@@ -58,7 +58,7 @@ def _append(store, kind: str = "import.file") -> None:
 
 def test_an_open_read_does_not_block_a_writer(tmp_path):
     reader = open_store(tmp_path / "review.db")
-    writer = open_store(tmp_path / "review.db", busy_timeout=2)
+    writer = open_store(tmp_path / "review.db")
     try:
         with reader.read() as session:
             assert session.scalar(select(func.count()).select_from(EventRow)) == 0
@@ -83,15 +83,17 @@ def test_opening_and_reading_while_an_import_holds_the_write_lock(tmp_path):
     runner_review = Review.init(tmp_path / "review", title="t")
     runner_review.imports.add(sample_exports() / "scopus.ris")
     runner_review.close()
-    started = threading.Event()
-    holder = _hold_write_lock(tmp_path / "review" / "review.db", 3, started)
+    started, release = threading.Event(), threading.Event()
+    holder = _hold_write_lock(tmp_path / "review" / "review.db", 60, started, release)
     try:
         start = time.monotonic()
-        with Review.open(tmp_path / "review") as review:  # used to fail: "cannot open the store"
+        # used to fail after 5 s: "cannot open the store at ...: database is locked"
+        with Review.open(tmp_path / "review") as review:
             assert review.records.count_by_database() == {"Scopus": 3}
             assert len(review.events.read()) == 1  # the import in progress is not visible
         assert time.monotonic() - start < 2
     finally:
+        release.set()
         holder.join()
 
 
