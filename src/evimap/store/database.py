@@ -163,7 +163,7 @@ def _postgres_engine(url: str, policy: WaitPolicy, *, read_only: bool) -> Engine
     options = f"-c lock_timeout={int(policy.busy_timeout * 1000)}"
     if read_only:
         options += " -c default_transaction_read_only=on"
-    return create_engine(url, connect_args={"options": options}, pool_pre_ping=False)
+    return create_engine(url, connect_args={"options": options})
 
 
 def _is_lock_timeout(exc: DBAPIError) -> bool:
@@ -192,11 +192,6 @@ class Store:
     def dialect(self) -> str:
         """``sqlite`` or ``postgresql``."""
         return self.engine.dialect.name
-
-    @property
-    def url(self) -> str:
-        """The store's URL (password hidden)."""
-        return self.engine.url.render_as_string(hide_password=True)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
