@@ -221,3 +221,40 @@ def test_the_worked_example_agrees_with_its_log(tmp_path):
         problems = review.verify().problems
     assert [(p.table, p.row_id) for p in problems] == [("charted_values", 1)]
     assert build.charted_studies == 25
+
+
+def test_citation_searching_agrees_with_its_log(tmp_path, new_db):  # noqa: F811
+    """Records added by a chase or another method carry no import.file event: their
+    identify.other and chase.run events account for them."""
+    from evimap.importing import import_file
+    from evimap.store.models_citations import CitationLink
+    from tests.conftest import shared_data
+
+    folder = write_review(tmp_path / "review")
+    with Review.open(folder, db=new_db()) as review:
+        wos = shared_data(
+            "exports", "massimoaria+bibliometrix/tests/testthat/fixtures/wos_sample.txt"
+        )
+        import_file(review.store, wos)
+        chased = review.citations.chase(wos)
+        found = tmp_path / "found.ris"
+        found.write_text(
+            "TY  - RPRT\nAU  - Gough, David\nTI  - Mapping research on alliance ruptures\n"
+            "PY  - 2021\nER  - \n",
+            encoding="utf-8",
+        )
+        review.citations.log_other("websites", path=found, actor="O")
+        result = review.verify()
+        assert result.problems == []
+        assert result.unchecked == []
+        assert result.rows["citation_links"] == chased.references
+        with review.store.read() as session:
+            link = session.scalar(
+                select(CitationLink.id).where(CitationLink.status == "matched").limit(1)
+            )
+        _tamper(
+            review,
+            update(CitationLink).where(CitationLink.id == link).values(status="candidate"),
+        )
+        problems = review.verify().problems
+    assert [(p.table, p.row_id) for p in problems] == [("citation_links", link)]

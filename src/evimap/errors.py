@@ -139,3 +139,8 @@ class SearchSyntaxError(EvimapError):
 
 class SearchError(EvimapError):
     """A search equation is well-formed but cannot be run or written as asked."""
+
+
+class CitationError(EvimapError):
+    """Citation searching cannot go on: an unreadable reference source, nothing to chase, or
+    an online service that cannot be reached."""

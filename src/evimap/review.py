@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from evimap.charting.component import Charting
+from evimap.citations.component import Citations
 from evimap.dedup.component import Dedup
 from evimap.errors import EvimapError, NoReview
 from evimap.importing import FileImport, Progress, import_file
@@ -127,6 +128,7 @@ class Review:
         self.search = Search(self)
         self.screening = Screening(self)
         self.dedup = Dedup(self)
+        self.citations = Citations(self)
 
     @classmethod
     def open(

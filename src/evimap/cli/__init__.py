@@ -16,6 +16,7 @@ app = typer.Typer(
 # Each module adds its verbs to `app` (or a sub-app) when imported.
 from evimap.cli import (  # noqa: E402,F401
     charting,
+    chase,
     dedup,
     demo,
     report,

@@ -82,12 +82,14 @@ OTHER_ARM = (
     "other_included",
 )
 
-OTHER_METHODS = {
+OTHER_METHODS: dict[str, str | None] = {
     "citation searching": "citations_results",
     "citations": "citations_results",
     "reference lists": "citations_results",
     "websites": "website_results",
     "organisations": "organisation_results",
+    # no template box: listed by name in the identification box and in prisma.json
+    "experts": None,
 }
 
 
@@ -162,6 +164,7 @@ class PrismaCounts:
             "quotes": dict(self.quotes),
             "notes": list(self.notes),
             "searched": list(self.searched),
+            "other_methods": dict(self.other_methods),
             "totals": {
                 "dbr_excluded": self.counts.get("dbr_excluded"),
                 "other_excluded": self.counts.get("other_excluded"),
@@ -240,7 +243,9 @@ def _from_events(result: PrismaCounts, events: list[Event]) -> None:
         result.other_methods = dict(methods)
         sums: dict[str, int] = defaultdict(int)
         for method, n in methods.items():
-            sums[OTHER_METHODS.get(method.lower(), "citations_results")] += n
+            box = OTHER_METHODS.get(method.lower(), "citations_results")
+            if box is not None:
+                sums[box] += n
         for name, n in sums.items():
             result.set(name, n, EVENTS)
 
@@ -323,8 +328,31 @@ def _from_screening(result: PrismaCounts, flow: Any) -> None:
         (f"{code} {texts[code]}" if texts.get(code, code) != code else code): int(n)
         for code, n in reasons.items()
     }
-    waiting = (getattr(flow, "records_awaiting", 0) or 0) + (
-        getattr(flow, "reports_awaiting", 0) or 0
+    if getattr(flow, "other_identified", 0):
+        # records identified by other methods, screened in the same stages (their arm)
+        for box, attribute in (
+            ("other_sought_reports", "other_sought"),
+            ("other_notretrieved_reports", "other_not_retrieved"),
+            ("other_assessed", "other_assessed"),
+            ("other_excluded", "other_excluded"),
+            ("other_included", "other_included"),
+        ):
+            result.set(box, getattr(flow, attribute, None), EVENTS)
+        other_reasons = getattr(flow, "other_excluded_by_reason", {}) or {}
+        result.other_reasons = {
+            (f"{code} {texts[code]}" if texts.get(code, code) != code else code): int(n)
+            for code, n in other_reasons.items()
+        }
+        excluded = getattr(flow, "other_records_excluded", 0) or 0
+        if excluded:
+            result.notes.append(
+                f"{excluded} records identified by other methods were excluded at title and "
+                "abstract screening (not sought for retrieval)."
+            )
+    waiting = (
+        (getattr(flow, "records_awaiting", 0) or 0)
+        + (getattr(flow, "reports_awaiting", 0) or 0)
+        + (getattr(flow, "other_awaiting", 0) or 0)
     )
     if waiting:
         result.notes.append(f"{waiting} records or reports still await a settled decision.")

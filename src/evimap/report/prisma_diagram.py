@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
-from evimap.report.prisma import DERIVED, REPORTED, PrismaCounts
+from evimap.report.prisma import DERIVED, OTHER_METHODS, REPORTED, PrismaCounts
 
 WIDTH = 150.0
 HEIGHT = 104.0
@@ -172,6 +172,9 @@ def layout(counts: PrismaCounts, title: str = "") -> tuple[list[Box], list[tuple
     ):
         if c.known(name) or name == "citations_results":
             other.append(f"{label} ({n_text(c, name)})")
+    for method, n in c.other_methods.items():
+        if method.lower() in OTHER_METHODS and OTHER_METHODS[method.lower()] is None:
+            other.append(f"{method.capitalize()} ({n})")
     box("other_identified", c_x, 1, c_w, "Records identified from:\n" + "\n".join(other))
     box(
         "other_sought",

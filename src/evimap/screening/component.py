@@ -405,8 +405,10 @@ class Screening:
             config.role(as_reviewer)
             events = EventLog.read(session, prefix="screen.")
             events += EventLog.read(session, prefix="fulltext.")
+            events += EventLog.read(session, kind=units.OTHER_METHODS_KIND)
             events.sort(key=lambda e: e.id)
-            return flow_from_events(events, config, len(units.unit_ids(session)))
+            unit_ids = units.unit_ids(session)
+            return flow_from_events(events, config, len(unit_ids), set(unit_ids))
 
     def log(self, *, as_reviewer: str) -> list[Event]:
         """Screening and full-text events the viewer may see.

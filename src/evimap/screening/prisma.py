@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from evimap.protocol.screening import STAGES
 from evimap.screening import ledger, units
 from evimap.screening.config import ScreeningConfig
-from evimap.store.events import Event
+from evimap.store.events import Event, EventLog
 
 
 @dataclass(frozen=True)
@@ -36,10 +36,23 @@ class ScreeningFlow:
     reports_awaiting: int
     studies_included: int
     reason_texts: dict[str, str] = field(default_factory=dict)
+    other_identified: int = 0
+    """Units identified by other methods (PRISMA's right-hand arm; not in the boxes above)."""
+    other_records_excluded: int = 0
+    other_sought: int = 0
+    other_not_retrieved: int = 0
+    other_assessed: int = 0
+    other_excluded: int = 0
+    other_excluded_by_reason: dict[str, int] = field(default_factory=dict)
+    other_included: int = 0
+    other_awaiting: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
-        return asdict(self)
+        """JSON-ready dict (the ``other_*`` boxes only when other methods identified records)."""
+        data = asdict(self)
+        if not self.other_identified:
+            data = {k: v for k, v in data.items() if not k.startswith("other_")}
+        return data
 
 
 def flow_from_states(
@@ -48,9 +61,59 @@ def flow_from_states(
     title_abstract: dict[int, ledger.UnitState],
     full_text: dict[int, ledger.UnitState],
     fulltext_status: dict[int, str],
+    other_ids: set[int] | frozenset[int] = frozenset(),
 ) -> ScreeningFlow:
     """The boxes from each record's state at both stages and its full-text status
-    (``attached`` / ``not_retrieved``)."""
+    (``attached`` / ``not_retrieved``).
+
+    ``other_ids`` are the units identified by other methods (citation searching...): they go
+    through the same stages but are counted in the other-methods arm, whose boxes start at
+    "reports sought" (those settled to advance at title/abstract).
+    """
+    arms = {}
+    for arm, keep in (
+        ("databases", lambda r: r not in other_ids),
+        ("other", other_ids.__contains__),
+    ):
+        ta = {r: s for r, s in title_abstract.items() if keep(r)}
+        ft = {r: s for r, s in full_text.items() if keep(r)}
+        arms[arm] = _arm(config, ta, ft, fulltext_status)
+    dbr, other = arms["databases"], arms["other"]
+    screened = unit_count - len(other_ids)
+    return ScreeningFlow(
+        records_screened=screened,
+        records_excluded=dbr["excluded"],
+        records_awaiting=screened - dbr["settled"],
+        reports_sought=dbr["sought"],
+        reports_not_retrieved=dbr["not_retrieved"],
+        reports_assessed=dbr["assessed"],
+        reports_excluded=dbr["decided"] - dbr["included"],
+        reports_excluded_by_reason=dbr["by_reason"],
+        reports_awaiting=dbr["assessed"] - dbr["decided"],
+        studies_included=dbr["included"],
+        reason_texts={
+            code: config.reason_texts.get(code, code)
+            for code in {**dbr["by_reason"], **other["by_reason"]}
+        },
+        other_identified=len(other_ids),
+        other_records_excluded=other["excluded"],
+        other_sought=other["sought"],
+        other_not_retrieved=other["not_retrieved"],
+        other_assessed=other["assessed"],
+        other_excluded=other["decided"] - other["included"],
+        other_excluded_by_reason=other["by_reason"],
+        other_included=other["included"],
+        other_awaiting=len(other_ids) - other["settled"] + other["assessed"] - other["decided"],
+    )
+
+
+def _arm(
+    config: ScreeningConfig,
+    title_abstract: dict[int, ledger.UnitState],
+    full_text: dict[int, ledger.UnitState],
+    fulltext_status: dict[int, str],
+) -> dict[str, Any]:
+    """Counts of one arm (databases, or other methods)."""
     settled = [s for s in title_abstract.values() if s.status == "settled"]
     excluded = sum(1 for s in settled if s.settlement and s.settlement.decision == "exclude")
     sought = sorted(s.record_id for s in settled if ledger.advances(config, s))
@@ -69,29 +132,29 @@ def flow_from_states(
         else:
             reason = state.settlement.reason or "unspecified"
             by_reason[reason] = by_reason.get(reason, 0) + 1
-    return ScreeningFlow(
-        records_screened=unit_count,
-        records_excluded=excluded,
-        records_awaiting=unit_count - len(settled),
-        reports_sought=len(sought),
-        reports_not_retrieved=len(not_retrieved),
-        reports_assessed=len(assessed),
-        reports_excluded=decided - included,
-        reports_excluded_by_reason=dict(sorted(by_reason.items())),
-        reports_awaiting=len(assessed) - decided,
-        studies_included=included,
-        reason_texts={code: config.reason_texts.get(code, code) for code in by_reason},
-    )
+    return {
+        "settled": len(settled),
+        "excluded": excluded,
+        "sought": len(sought),
+        "not_retrieved": len(not_retrieved),
+        "assessed": len(assessed),
+        "decided": decided,
+        "included": included,
+        "by_reason": dict(sorted(by_reason.items())),
+    }
 
 
 def screening_flow(session: Session, config: ScreeningConfig) -> ScreeningFlow:
     """The screening and eligibility boxes of the review as they stand now (from the tables)."""
+    unit_ids = units.unit_ids(session)
+    other = units.other_method_ids(EventLog.read(session, kind=units.OTHER_METHODS_KIND))
     return flow_from_states(
         config,
-        len(units.unit_ids(session)),
+        len(unit_ids),
         ledger.stage_states(session, config, STAGES[0]),
         ledger.stage_states(session, config, STAGES[1]),
         {rid: row.status for rid, row in ledger.fulltext_status(session).items()},
+        other & set(unit_ids),
     )
 
 
@@ -104,15 +167,23 @@ class _Settled:
 
 
 def flow_from_events(
-    events: list[Event], config: ScreeningConfig, unit_count: int
+    events: list[Event],
+    config: ScreeningConfig,
+    unit_count: int,
+    units_now: set[int] | None = None,
 ) -> ScreeningFlow:
-    """The same boxes replayed from the event log alone (``screen.*`` and ``fulltext.*``
-    events, in order), so a report can count PRISMA from the log and get what the tables say.
+    """The same boxes replayed from the event log alone (``screen.*``, ``fulltext.*`` and
+    ``identify.other`` events, in order), so a report can count PRISMA from the log and get
+    what the tables say.
 
     :param events: the review's events, oldest first.
     :param config: the screening configuration.
     :param unit_count: the number of records that entered screening.
+    :param units_now: the screening units (other-methods records outside them are not counted).
     """
+    other = units.other_method_ids(events)
+    if units_now is not None:
+        other &= units_now
     assigned: dict[str, dict[int, list[str]]] = {stage: {} for stage in STAGES}
     decided: dict[str, dict[tuple[int, str], ledger.Decision]] = {stage: {} for stage in STAGES}
     settled: dict[str, dict[int, _Settled]] = {stage: {} for stage in STAGES}
@@ -157,4 +228,6 @@ def flow_from_events(
             )
             for rid, names in assigned[stage].items()
         }
-    return flow_from_states(config, unit_count, states[STAGES[0]], states[STAGES[1]], fulltext)
+    return flow_from_states(
+        config, unit_count, states[STAGES[0]], states[STAGES[1]], fulltext, other
+    )

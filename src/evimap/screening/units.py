@@ -30,6 +30,24 @@ def unit_ids(session: Session) -> list[int]:
     return [uid for uid in dedup_state.kept_ids(session) if uid not in removed]
 
 
+OTHER_METHODS_KIND = "identify.other"
+"""The event that names the records identified by other methods (citation searching,
+websites...): they are screened like every unit but counted in PRISMA's other-methods arm."""
+
+
+def other_method_ids(events) -> set[int]:
+    """Records identified by other methods, from ``identify.other`` events
+    (``details.record_ids``).
+
+    :param events: events of the log (any kinds; others are ignored).
+    """
+    found: set[int] = set()
+    for event in events:
+        if event.kind == OTHER_METHODS_KIND:
+            found.update(int(i) for i in event.details.get("record_ids") or [])
+    return found
+
+
 def unit_exists(session: Session, unit_id: int) -> bool:
     """True when ``unit_id`` names a screenable unit."""
     if session.get(UNIT, unit_id) is None or unit_id in dedup_state.removed_ids(session):

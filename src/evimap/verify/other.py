@@ -5,7 +5,9 @@
   the clusters of duplicates it holds (``dedup_members``), and the reviewers' pair decisions
   (``dedup_decisions``);
 - ``removals.apply`` -> the active ``removals``;
-- ``chart.import`` / ``chart.verify`` -> ``charted_values``.
+- ``chart.import`` / ``chart.verify`` -> ``charted_values``;
+- ``identify.other`` -> the records citation searching (or another method) added, and
+  ``chase.run`` -> the ``citation_links`` it stored.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ KINDS = (
     "removals.apply",
     "chart.import",
     "chart.verify",
+    "chase.run",
+    "identify.other",
 )
 
 
@@ -87,6 +91,30 @@ def check_imports(session: Session, events: list[Event], result: Verification) -
                     f"imported {want}",
                 )
             )
+    identified = {
+        int(r) for e in of_kinds(events, "identify.other") for r in e.details.get("record_ids", [])
+    }
+    if identified:
+        present = set(
+            session.scalars(select(RecordRow.id).where(RecordRow.id.in_(sorted(identified))))
+        )
+        for event in of_kinds(events, "identify.other"):
+            gone = sorted({int(r) for r in event.details.get("record_ids", [])} - present)
+            if gone:
+                result.problems.append(
+                    Mismatch("records", gone[0], event.id, f"records {gone} of the log are gone")
+                )
+        files_of = dict(
+            session.execute(
+                select(RecordRow.id, RecordRow.source_file_id).where(
+                    RecordRow.id.in_(sorted(present))
+                )
+            ).all()
+        )
+        explained = Counter(files_of.values())
+        for sha, row in files.items():
+            if sha not in logged and explained.get(row.id) == per_file.get(row.id, 0):
+                logged.add(sha)  # every record of this file was added by an identify.other
     for sha, row in files.items():
         if sha not in logged:
             result.problems.append(
@@ -363,4 +391,41 @@ def check_charting(session: Session, events: list[Event], result: Verification) 
         )
 
 
-CHECKS = (check_imports, check_dedup, check_removals, check_charting)
+def check_citations(session: Session, events: list[Event], result: Verification) -> None:
+    """Each stored reference belongs to a ``chase.run`` event, and a reference stored as a new
+    candidate points to a record that run added."""
+    from evimap.store.models_citations import CitationLink
+
+    runs = {e.id: e for e in of_kinds(events, "chase.run")}
+    rows = session.execute(
+        select(
+            CitationLink.id,
+            CitationLink.run_event_id,
+            CitationLink.status,
+            CitationLink.target_record_id,
+        )
+    ).all()
+    result.rows["citation_links"] = len(rows)
+    for row_id, run_event_id, status, target in rows:
+        run = runs.get(run_event_id)
+        if run is None:
+            result.problems.append(
+                Mismatch(
+                    "citation_links",
+                    row_id,
+                    None,
+                    f"its chase.run event {run_event_id} is not in the log",
+                )
+            )
+        elif status == "candidate" and target not in run.details.get("candidate_ids", []):
+            result.problems.append(
+                Mismatch(
+                    "citation_links",
+                    row_id,
+                    run.id,
+                    f"candidate record {target} is not one the chase added",
+                )
+            )
+
+
+CHECKS = (check_imports, check_dedup, check_removals, check_charting, check_citations)
