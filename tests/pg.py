@@ -1,8 +1,8 @@
 """A throw-away PostgreSQL server for tests: initdb + pg_ctl on a free loopback port.
 
 PostgreSQL refuses to run as root, so as root the server runs as the ``postgres`` user in a
-folder that user owns (in /dev/shm when there is one: the server's files never need to outlive
-it). The server and its folder are removed afterwards.
+folder that user owns (in /dev/shm when it has a gigabyte free: the server's files never need
+to outlive it). The server and its folder are removed afterwards.
 
 Each test gets empty databases from :func:`fresh_database`; when the test ends, conftest calls
 :func:`release`, which empties them again (drops their schemas and event triggers) and keeps
@@ -40,6 +40,15 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _memory_folder() -> str | None:
+    """/dev/shm when it has room for the server (a container's default 64 MB has not)."""
+    shm = Path("/dev/shm")
+    try:
+        return str(shm) if shutil.disk_usage(shm).free > 1 << 30 else None
+    except OSError:
+        return None
+
+
 def available() -> bool:
     """True when initdb and pg_ctl are installed."""
     return bool(_bin("initdb") and _bin("pg_ctl"))
@@ -52,8 +61,7 @@ def postgres_server() -> Iterator[str]:
     if not (initdb and pg_ctl):
         raise RuntimeError("PostgreSQL (initdb, pg_ctl) is not installed")
     as_root = os.geteuid() == 0
-    shm = Path("/dev/shm")
-    base = Path(tempfile.mkdtemp(prefix="evimap-pg-", dir=shm if shm.is_dir() else None))
+    base = Path(tempfile.mkdtemp(prefix="evimap-pg-", dir=_memory_folder()))
     data = base / "data"
     prefix: list[str] = []
     if as_root:

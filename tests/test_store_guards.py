@@ -48,7 +48,7 @@ def pg_store(postgres_url):
 def test_truncate_cannot_empty_the_log_on_postgresql(pg_store):
     _event(pg_store)
     with pytest.raises(DBAPIError, match="append-only"), pg_store.transaction() as session:
-        session.execute(text("TRUNCATE events"))
+        session.execute(text("TRUNCATE events CASCADE"))
     assert _count_events(pg_store) == 1
 
 
@@ -57,7 +57,7 @@ def test_the_log_and_its_guards_cannot_be_dropped_on_postgresql(pg_store):
     """(A SQLite file cannot refuse DROP TABLE; `evimap verify` then shows the damage.)"""
     _event(pg_store)
     for statement in (
-        "DROP TABLE events",
+        "DROP TABLE events CASCADE",
         "DROP TRIGGER events_no_truncate ON events",
         "DROP TRIGGER events_append_only ON events",
     ):
@@ -128,7 +128,7 @@ def test_the_guards_go_down_and_up_again(store):
     assert GUARDS not in store.revisions()
     if store.dialect == "postgresql":
         with store.transaction() as session:  # without the guards TRUNCATE is allowed again
-            session.execute(text("TRUNCATE events"))
+            session.execute(text("TRUNCATE events CASCADE"))
     store.upgrade()
     assert GUARDS in store.revisions()
     _event(store)
