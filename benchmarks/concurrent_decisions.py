@@ -228,7 +228,11 @@ def setup(root: Path, db: str | None, records: int) -> Path:
 
 
 def run_engine(name: str, db: str | None, args) -> list[tuple[str, dict]]:
-    root = Path(tempfile.mkdtemp(prefix=f"evimap-concurrent-{name}-"))
+    with tempfile.TemporaryDirectory(prefix=f"evimap-concurrent-{name}-") as root:
+        return run_phases(name, Path(root), db, args)
+
+
+def run_phases(name: str, root: Path, db: str | None, args) -> list[tuple[str, dict]]:
     folder = setup(root, db, args.records)
     big = ris(root / "big.ris", args.import_records, "big")
     everyone = list(range(args.processes))
