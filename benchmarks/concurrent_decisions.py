@@ -117,13 +117,14 @@ def decider(folder, db, process, barrier, results, unlocked) -> None:
     decision = "include" if process == 0 else "maybe"
     waited: set[int] = set()
     review = Review.open(folder, db=db, on_wait=lambda seconds: waited.add(len(latencies)))
-    queue = review.screening.queue(TA, as_reviewer=reviewer, todo_only=False)
+    member = review.team.member(reviewer)
+    queue = review.screening.queue(TA, member=member, todo_only=False)
     latencies, acknowledged, errors = [], 0, []
     barrier.wait()
     for record_id in queue:
         start = time.perf_counter()
         try:
-            review.screening.decide(TA, record_id, decision, as_reviewer=reviewer)
+            review.screening.decide(TA, record_id, decision, member=member)
             acknowledged += 1
         except Exception as exc:
             errors.append(f"{type(exc).__name__}: {str(exc).splitlines()[0][:90]}")
@@ -137,7 +138,7 @@ def importer(folder, db, path, barrier, results) -> None:
     review = Review.open(folder, db=db)
     barrier.wait()
     start = time.perf_counter()
-    added = review.imports.add(path, actor="O").added
+    added = review.imports.add(path, member=review.team.member("O")).added
     results.put(("import", added, time.perf_counter() - start))
     review.close()
 
@@ -192,7 +193,7 @@ def phase(folder, db, processes, import_file=None, unlocked=False) -> dict:
     latencies = sorted(ms for r in deciders for ms in r[3])
     errors = [e for r in deciders for e in r[4]]
     with Review.open(folder, db=db) as review:
-        verification = review.verify()
+        verification = review.verify(member=review.team.member("O"))
         figures = {
             "acknowledged": sum(r[2] for r in deciders),
             "stored": stored_after(review, before),
@@ -222,8 +223,10 @@ def setup(root: Path, db: str | None, records: int) -> Path:
     team = "\n".join(f'[[screening.reviewers]]\nname = "{reviewer_of(p)}"' for p in range(1, 16))
     (folder / "review.toml").write_text(PROTOCOL.format(team=team), encoding="utf-8")
     with Review.open(folder, db=db) as review:
-        review.imports.add(ris(root / "records.ris", records, "seed"), actor="O")
-        review.screening.assign(TA, as_reviewer="O")
+        review.imports.add(
+            ris(root / "records.ris", records, "seed"), member=review.team.member("O")
+        )
+        review.screening.assign(TA, member=review.team.member("O"))
     return folder
 
 

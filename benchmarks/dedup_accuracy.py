@@ -1,21 +1,32 @@
-"""Dedup accuracy on the bib-dedupe gold sets: evimap beside bib-dedupe, same records, same run.
+"""Dedup accuracy on gold sets, out of sample: evimap beside bib-dedupe, same records, same run.
 
-Prints pair-level sensitivity, specificity, precision and F1 (every pair of records in one
-cluster counts as a predicted duplicate pair; all n(n-1)/2 pairs are the denominator of
-specificity) and the size of each tool's manual-review queue (evimap's review band; bib-dedupe's
-"maybe" pairs).
+The headline is leave-one-set-out: each set is scored by a model estimated on every *other*
+set of the run (the four shared bib-dedupe sets and any ``--data`` folders), so no set is
+scored by a model that saw it. ``--in-sample`` scores every set with the shipped model instead
+(estimated on the four shared sets) for comparison.
 
-bib-dedupe is not an evimap dependency: install it for this benchmark only
-(``pip install bib-dedupe==0.11.0``); without it only evimap's figures are printed.
+Printed per set and tool: pair-level F1, precision, recall, false merges (pairs of different
+works put in one cluster), and the manual-review queue (evimap's review band and flagged pairs;
+bib-dedupe's "maybe" pairs); then whether each target holds on each set: F1 at least
+bib-dedupe's, false merges no more than bib-dedupe's, queue at most a tenth of its maybes.
 
-Usage: ``python benchmarks/dedup_accuracy.py [--engine duckdb|spark] [--threshold 0.9]
-[--sets stroke,haematology] [--leave-one-out]``
+bib-dedupe is not an evimap dependency: it runs in its own virtual environment, through
+``benchmarks/bib_dedupe_run.py``. The benchmark uses ``--bib-dedupe-python`` (or
+``$EVIMAP_BIB_DEDUPE_PYTHON``), else ``.venv-bib-dedupe/`` in the repository, creating it on
+first use (``python -m venv .venv-bib-dedupe && .venv-bib-dedupe/bin/pip install
+bib-dedupe==0.11.0``); ``--no-bib-dedupe`` prints evimap's figures alone.
+
+Usage: ``python benchmarks/dedup_accuracy.py [--data /work/extra-data/dedup] [--in-sample]
+[--sets stroke,haematology] [--engine duckdb|spark] [--threshold 0.998]``
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import json
+import os
+import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -23,9 +34,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.gold import GOLD_ROOT, SETS, GoldSet, available, load_gold  # noqa: E402
+from benchmarks.gold import GOLD_ROOT, REPO, GoldSet, load_gold, sets_in  # noqa: E402
 from evimap.dedup.engine import get_engine  # noqa: E402
 from evimap.dedup.pipeline import DEFAULT_REVIEW_FROM, DEFAULT_THRESHOLD, deduplicate  # noqa: E402
+
+BIB_DEDUPE = "bib-dedupe==0.11.0"
+RUNNER = Path(__file__).with_name("bib_dedupe_run.py")
 
 
 @dataclass
@@ -36,17 +50,12 @@ class Scores:
     tp: int
     fp: int
     fn: int
-    tn: int
     queue: int
     seconds: float
 
     @property
-    def sensitivity(self) -> float:
+    def recall(self) -> float:
         return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-
-    @property
-    def specificity(self) -> float:
-        return self.tn / (self.tn + self.fp) if self.tn + self.fp else 1.0
 
     @property
     def precision(self) -> float:
@@ -69,12 +78,8 @@ def cluster_pairs(groups: list[list[int]]) -> set[tuple[int, int]]:
 def score(tool: str, gold: GoldSet, predicted: set, queue: int, seconds: float) -> Scores:
     """Confusion counts of predicted pairs against the gold pairs."""
     truth = gold.true_pairs()
-    n = len(gold.records)
     tp = len(predicted & truth)
-    fp = len(predicted - truth)
-    fn = len(truth - predicted)
-    tn = n * (n - 1) // 2 - tp - fp - fn
-    return Scores(tool, tp, fp, fn, tn, queue, seconds)
+    return Scores(tool, tp, len(predicted - truth), len(truth - predicted), queue, seconds)
 
 
 def run_evimap(gold: GoldSet, engine, threshold: float, review_from: float, model=None) -> Scores:
@@ -87,42 +92,77 @@ def run_evimap(gold: GoldSet, engine, threshold: float, review_from: float, mode
     return score("evimap", gold, cluster_pairs(outcome.groups), len(outcome.queued), seconds)
 
 
-def run_bib_dedupe(gold: GoldSet) -> Scores | None:
-    """bib-dedupe 0.11 (prep, block, match, cluster) on the same file; None when not installed."""
-    try:
-        import pandas as pd
-        from bib_dedupe.bib_dedupe import block, cluster, match, prep
-    except ImportError:
-        return None
-    frame = pd.read_csv(GOLD_ROOT / gold.name / "records_pre_merged.csv")
-    start = time.perf_counter()
-    matched = match(
-        block(prep(frame, verbosity_level=0, cpu=1), verbosity_level=0, cpu=1),
-        verbosity_level=0,
-        cpu=1,
+# --------------------------------------------------------------------------- bib-dedupe
+
+
+class BibDedupeMissing(RuntimeError):
+    """bib-dedupe's environment is missing and could not be made."""
+
+
+def bib_dedupe_python(given: str | None) -> Path:
+    """The Python of bib-dedupe's own environment, made on first use when it is the default.
+
+    :raises BibDedupeMissing: with the commands that make it by hand.
+    """
+    chosen = given or os.environ.get("EVIMAP_BIB_DEDUPE_PYTHON")
+    if chosen:
+        python = Path(chosen)
+        if not python.exists():
+            raise BibDedupeMissing(f"no Python at {python} (--bib-dedupe-python)")
+        return python
+    venv = REPO / ".venv-bib-dedupe"
+    python = venv / "bin" / "python"
+    if python.exists():
+        return python
+    how = (
+        f"python3 -m venv {venv} && {venv}/bin/pip install {BIB_DEDUPE}  "
+        "(or pass --bib-dedupe-python, or --no-bib-dedupe)"
     )
-    duplicates = matched[matched["duplicate_label"] == "duplicate"]
-    maybes = int((matched["duplicate_label"] == "maybe").sum())
-    groups = cluster(duplicates, verbosity_level=0)
-    seconds = time.perf_counter() - start
+    print(f"creating bib-dedupe's environment: {venv}", file=sys.stderr)
+    try:
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", BIB_DEDUPE], check=True)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise BibDedupeMissing(
+            f"could not install {BIB_DEDUPE} ({exc}); make it by hand: {how}"
+        ) from None
+    return python
+
+
+def run_bib_dedupe(gold: GoldSet, folder: Path, python: Path) -> Scores:
+    """bib-dedupe 0.11 (prep, block, match, cluster) on the same file, in its environment."""
+    done = subprocess.run(
+        [str(python), str(RUNNER), str(folder / "records_pre_merged.csv")],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    result = json.loads(done.stdout.strip().splitlines()[-1])
     by_file_id = {v: k for k, v in gold.file_ids.items()}
-    predicted = cluster_pairs([[by_file_id[i] for i in group] for group in groups])
-    return score("bib-dedupe", gold, predicted, maybes, seconds)
+    groups = [[by_file_id[i] for i in group if i in by_file_id] for group in result["groups"]]
+    return score("bib-dedupe", gold, cluster_pairs(groups), result["maybe"], result["seconds"])
 
 
-def leave_one_out_model(held_out: str, engine) -> dict:
-    """A model estimated on every gold set but ``held_out`` (an honest out-of-sample check)."""
-    from benchmarks.estimate_dedup_model import estimate_on
-
-    return estimate_on([s for s in SETS if s != held_out], engine)
+# --------------------------------------------------------------------------- main
 
 
 def _row(name: str, s: Scores) -> str:
     return (
-        f"{name:<20} {s.tool:<11} {s.sensitivity:>8.4f} {s.specificity:>9.6f} "
-        f"{s.precision:>9.4f} {s.f1:>7.4f} {s.queue:>6} {s.tp:>5} {s.fp:>5} {s.fn:>5} "
-        f"{s.seconds:>7.1f}"
+        f"{name:<22} {s.tool:<11} {s.f1:>7.4f} {s.precision:>9.4f} {s.recall:>7.4f} "
+        f"{s.fp:>6} {s.queue:>6} {s.tp:>5} {s.fn:>5} {s.seconds:>7.1f}"
     )
+
+
+def _targets(ours: Scores, theirs: Scores) -> list[str]:
+    """Which targets fail on one set (empty when all hold)."""
+    failed = []
+    if ours.f1 < theirs.f1:
+        failed.append(f"F1 {ours.f1:.4f} < {theirs.f1:.4f} (short by {theirs.f1 - ours.f1:.4f})")
+    if ours.fp > theirs.fp:
+        failed.append(f"false merges {ours.fp} > {theirs.fp}")
+    if ours.queue > theirs.queue / 10:
+        failed.append(f"queue {ours.queue} > {theirs.queue}/10")
+    return failed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -130,50 +170,89 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engine", default="duckdb")
     parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
     parser.add_argument("--review-from", type=float, default=DEFAULT_REVIEW_FROM)
-    parser.add_argument("--sets", default=",".join(SETS))
     parser.add_argument(
-        "--leave-one-out",
+        "--data",
+        action="append",
+        default=[],
+        type=Path,
+        help="a folder of more gold sets (one subfolder a set), in addition to the shared ones",
+    )
+    parser.add_argument("--sets", default="", help="score only these sets (comma-separated)")
+    parser.add_argument(
+        "--in-sample",
         action="store_true",
-        help="score each set with a model estimated on the other sets",
+        help="score every set with the shipped model (estimated on the shared sets)",
     )
     parser.add_argument("--no-bib-dedupe", action="store_true")
+    parser.add_argument("--bib-dedupe-python", default=None)
     args = parser.parse_args(argv)
-    names = [s for s in args.sets.split(",") if s]
-    missing = [s for s in names if not available(s)]
-    if missing:
-        print(f"gold sets not found under {GOLD_ROOT}: {', '.join(missing)}")
+
+    folders: dict[str, Path] = {}
+    for root in [GOLD_ROOT, *args.data]:
+        if not Path(root).is_dir():
+            print(f"no gold sets: {root} is not a folder")
+            return 1
+        for name in sets_in(root):
+            folders.setdefault(name, Path(root))
+    if not folders:
+        print(f"no gold sets found under {GOLD_ROOT}")
         return 1
-    header = (
-        f"{'set':<20} {'tool':<11} {'sens':>8} {'spec':>9} {'prec':>9} {'F1':>7} "
-        f"{'queue':>6} {'TP':>5} {'FP':>5} {'FN':>5} {'seconds':>7}"
-    )
+    wanted = [s for s in args.sets.split(",") if s] or list(folders)
+    unknown = [s for s in wanted if s not in folders]
+    if unknown:
+        print(f"unknown gold sets: {', '.join(unknown)}; found: {', '.join(folders)}")
+        return 1
+    python = None
+    if not args.no_bib_dedupe:
+        try:
+            python = bib_dedupe_python(args.bib_dedupe_python)
+        except BibDedupeMissing as exc:
+            print(f"bib-dedupe is not available: {exc}")
+            return 1
+    golds = {name: load_gold(name, root=root) for name, root in folders.items()}
+
+    mode = "in sample: the shipped model" if args.in_sample else "out of sample: leave one set out"
     print(
-        f"threshold {args.threshold}, review band from {args.review_from}, engine {args.engine}"
-        + (", leave-one-out models" if args.leave_one_out else ", shipped model")
+        f"{mode}; threshold {args.threshold}, review band from {args.review_from}, "
+        f"engine {args.engine}; sets: "
+        + ", ".join(f"{n} ({len(g.records)})" for n, g in golds.items())
+    )
+    header = (
+        f"{'set':<22} {'tool':<11} {'F1':>7} {'precision':>9} {'recall':>7} "
+        f"{'false':>6} {'queue':>6} {'TP':>5} {'FN':>5} {'seconds':>7}"
     )
     print(header)
     print("-" * len(header))
-    results: dict[str, list[Scores]] = {}
+    results: list[tuple[str, Scores, Scores | None]] = []
     with get_engine(args.engine) as engine:
-        for name in names:
-            gold = load_gold(name)
-            model = leave_one_out_model(name, engine) if args.leave_one_out else None
+        for name in wanted:
+            gold = golds[name]
+            model = None
+            if not args.in_sample:
+                from benchmarks.estimate_dedup_model import estimate_on_gold
+
+                others = [g for n, g in golds.items() if n != name]
+                model = estimate_on_gold(others, engine)
             ours = run_evimap(gold, engine, args.threshold, args.review_from, model)
-            results.setdefault("evimap", []).append(ours)
             print(_row(name, ours), flush=True)
-            theirs = None if args.no_bib_dedupe else run_bib_dedupe(gold)
-            if theirs is not None:
-                results.setdefault("bib-dedupe", []).append(theirs)
+            theirs = None
+            if python is not None:
+                theirs = run_bib_dedupe(gold, folders[name] / name, python)
                 print(_row(name, theirs), flush=True)
+            results.append((name, ours, theirs))
     print("-" * len(header))
-    for tool, rows in results.items():
-        mean_f1 = sum(r.f1 for r in rows) / len(rows)
-        queue = sum(r.queue for r in rows)
-        min_spec = min(r.specificity for r in rows)
-        print(
-            f"{tool:<11} mean F1 {mean_f1:.4f}  min specificity {min_spec:.6f}  "
-            f"review queue total {queue}"
-        )
+    for tool in ("evimap", "bib-dedupe"):
+        rows = [s for _, o, t in results for s in (o, t) if s is not None and s.tool == tool]
+        if rows:
+            print(
+                f"{tool:<11} mean F1 {sum(r.f1 for r in rows) / len(rows):.4f}  "
+                f"false merges {sum(r.fp for r in rows)}  review queue {sum(r.queue for r in rows)}"
+            )
+    if python is not None:
+        print("targets (F1 >= bib-dedupe's, false merges <= its, queue <= its maybes / 10):")
+        for name, ours, theirs in results:
+            failed = _targets(ours, theirs) if theirs else []
+            print(f"  {name:<22} {'met' if not failed else 'NOT met: ' + '; '.join(failed)}")
     return 0
 
 

@@ -146,7 +146,7 @@ def _store_run(records: list[tuple[int, Record]], engine: str) -> tuple[float, i
                     session, [record_to_row(r, source.id) for _, r in records[start : start + 5000]]
                 )
         began = time.perf_counter()
-        summary = review.dedup.run(engine=engine)
+        summary = review.dedup.run(engine=engine, member=review.team.member("owner"))
         seconds = time.perf_counter() - began
         review.close()
     return seconds, summary.counts["clusters"], summary.queued

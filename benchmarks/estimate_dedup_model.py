@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.gold import SETS, load_gold  # noqa: E402
+from benchmarks.gold import SETS, GoldSet, load_gold  # noqa: E402
 from evimap.dedup import linkage  # noqa: E402
 from evimap.dedup.engine import Engine, get_engine  # noqa: E402
 from evimap.dedup.normalise import keys_table  # noqa: E402
@@ -74,11 +74,16 @@ def apply_fixed(model: dict) -> dict:
 
 
 def estimate_on(sets: list[str], engine: Engine) -> dict:
-    """A model estimated on the named gold sets, with :data:`FIXED` applied."""
+    """A model estimated on the named shared gold sets, with :data:`FIXED` applied."""
+    return estimate_on_gold([load_gold(name) for name in sets], engine)
+
+
+def estimate_on_gold(golds: list[GoldSet], engine: Engine) -> dict:
+    """A model estimated on the given gold sets, with :data:`FIXED` applied."""
     keys = []
     clusters: dict[int, int] = {}
-    for index, name in enumerate(sets):
-        gold = load_gold(name)
+    sets = [gold.name for gold in golds]
+    for index, gold in enumerate(golds):
         offset = index * OFFSET
         keys += keys_table([(rid + offset, record) for rid, record in gold.records])
         clusters.update({rid + offset: c + offset for rid, c in gold.clusters.items()})

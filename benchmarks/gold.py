@@ -2,6 +2,9 @@
 
 Each set has ``records_pre_merged.csv`` (records with an ``ID``) and ``merged_record_ids.csv``
 (one gold group of duplicate IDs a row, ``;``-separated); records in no group are unique.
+The four shared sets live in ``../shared/data/dedup``; more sets in the same layout can sit in
+any folder (one subfolder a set, see :func:`sets_in`), e.g. ``/work/extra-data/dedup``, kept
+outside the repository with a PROVENANCE.md.
 """
 
 from __future__ import annotations
@@ -60,18 +63,28 @@ def _record(row: dict[str, str], name: str) -> Record:
     )
 
 
-def available(name: str) -> bool:
-    """Whether the gold set is present beside the checkout."""
-    return (GOLD_ROOT / name / "records_pre_merged.csv").exists()
+def available(name: str, root: Path = GOLD_ROOT) -> bool:
+    """Whether the gold set is present (by default: beside the checkout)."""
+    return (root / name / "records_pre_merged.csv").exists()
 
 
-def load_gold(name: str, limit: int | None = None) -> GoldSet:
+def sets_in(root: Path) -> list[str]:
+    """The gold sets in a folder: its subfolders holding both gold files, by name."""
+    return sorted(
+        p.name
+        for p in Path(root).iterdir()
+        if (p / "records_pre_merged.csv").exists() and (p / "merged_record_ids.csv").exists()
+    )
+
+
+def load_gold(name: str, limit: int | None = None, root: Path = GOLD_ROOT) -> GoldSet:
     """Read one gold set.
 
     :param name: the set's folder (``stroke``...).
     :param limit: keep only the first ``limit`` records (with their gold groups cut to match).
+    :param root: the folder holding the set's folder.
     """
-    folder = GOLD_ROOT / name
+    folder = Path(root) / name
     with (folder / "records_pre_merged.csv").open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     if limit:

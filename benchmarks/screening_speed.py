@@ -19,7 +19,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "src"), str(REPO)]
 
-from tests.screening_support import add_records, write_review  # noqa: E402
+from tests.screening_support import TEAM, add_records, write_review  # noqa: E402
 
 from evimap.records import Record  # noqa: E402
 from evimap.review import Review  # noqa: E402
@@ -46,28 +46,28 @@ def main() -> None:
     ]
     ids = add_records(review, records)
     s = review.screening
-    s.assign(TA, as_reviewer="O")
+    s.assign(TA, member=TEAM["O"])
     csv_file = folder / "a.csv"
     csv_file.write_text(
         "source_record_id,decision\n" + "".join(f"S{i},include\n" for i in range(args.records)),
         encoding="utf-8",
     )
     start = time.perf_counter()
-    s.import_decisions(csv_file, TA, as_reviewer="A")
+    s.import_decisions(csv_file, TA, member=TEAM["A"])
     imported = time.perf_counter() - start
     start = time.perf_counter()
     for rid in ids[: args.decisions]:
-        s.decide(TA, rid, "include", as_reviewer="B")
+        s.decide(TA, rid, "include", member=TEAM["B"])
     decide = (time.perf_counter() - start) / args.decisions
     start = time.perf_counter()
     for _ in range(20):  # what the terminal screen reads after each key
-        todo = s.queue(TA, as_reviewer="B")
-        s.queue(TA, as_reviewer="B", todo_only=False)
-        s.record(TA, todo[0], as_reviewer="B")
+        todo = s.queue(TA, member=TEAM["B"])
+        s.queue(TA, member=TEAM["B"], todo_only=False)
+        s.record(TA, todo[0], member=TEAM["B"])
     read = (time.perf_counter() - start) / 20
     start = time.perf_counter()
     for _ in range(5):
-        s.progress(TA, as_reviewer="O")
+        s.progress(TA, member=TEAM["O"])
     team = (time.perf_counter() - start) / 5
     print(f"engine {review.store.dialect}, {args.records} records, 2 reviewers")
     print(f"decide (one committed transaction): {decide * 1000:.1f} ms")

@@ -11,9 +11,14 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 
 
 def shared_data(*parts: str) -> Path:
-    """A path under ../shared/data; the calling test is skipped when it is absent."""
+    """A path under ../shared/data; the calling test is skipped when it is absent, or fails
+    when EVIMAP_REQUIRE_SHARED_DATA is set (CI sets it, so real-data tests cannot vanish)."""
+    import os
+
     path = SHARED_DATA.joinpath(*parts)
     if not path.exists():
+        if os.environ.get("EVIMAP_REQUIRE_SHARED_DATA"):
+            pytest.fail(f"real data is required (EVIMAP_REQUIRE_SHARED_DATA) but missing: {path}")
         pytest.skip(f"real data not available: {path}")
     return path
 

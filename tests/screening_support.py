@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from evimap.members import Member
 from evimap.records import Record
 from evimap.review import Review
 from evimap.store.models import SourceFile
@@ -169,3 +170,26 @@ def make_review(tmp_path, new_db):
     yield make
     for review in opened:
         review.close()
+
+
+TEAM = {
+    "A": Member("A", "reviewer"),
+    "B": Member("B", "reviewer"),
+    "P": Member("P", "arbiter"),
+    "O": Member("O", "owner"),
+}
+"""The test protocol's team as members (the core checks them against review.toml)."""
+
+
+def log_flow(review: Review):
+    """The screening boxes of ``review.prisma()`` (replayed from the event log)."""
+    return review.prisma().screening
+
+
+def table_flow(review: Review):
+    """The same boxes counted from the screening tables (the cross-check of the replay)."""
+    from evimap.screening.config import ScreeningConfig
+    from evimap.screening.prisma import screening_flow
+
+    with review.store.read() as session:
+        return screening_flow(session, ScreeningConfig.from_protocol(review.protocol))

@@ -14,12 +14,18 @@ from typer.testing import CliRunner
 from evimap.cli import app
 from evimap.errors import CitationError
 from evimap.importing import import_file
-from evimap.report.build import screening_flow as report_screening_flow
-from evimap.report.prisma import compute_prisma
 from evimap.review import Review
 from evimap.store.models_citations import CitationLink
 from tests.conftest import shared_data
-from tests.screening_support import make_review, new_db, review_db, write_review  # noqa: F401
+from tests.screening_support import (  # noqa: F401
+    TEAM,
+    log_flow,
+    make_review,
+    new_db,
+    review_db,
+    table_flow,
+    write_review,
+)
 
 WOS = "massimoaria+bibliometrix/tests/testthat/fixtures/wos_sample.txt"
 SCOPUS = "massimoaria+bibliometrix/tests/testthat/fixtures/scopus_sample.csv"
@@ -36,17 +42,17 @@ def _import(review: Review) -> dict[str, int]:
 def _both(review: Review, stage: str, ids, decision: str, reason: str = "") -> None:
     for rid in ids:
         for name in ("A", "B"):
-            review.screening.decide(stage, rid, decision, as_reviewer=name, reason=reason)
+            review.screening.decide(stage, rid, decision, member=TEAM[name], reason=reason)
 
 
 def _screen_to_inclusion(review: Review, include: list[int]) -> None:
     """Both reviewers include ``include`` at both stages and exclude every other record."""
     s = review.screening
-    s.assign(TA, as_reviewer="O")
-    todo = s.queue(TA, as_reviewer="A")
+    s.assign(TA, member=TEAM["O"])
+    todo = s.queue(TA, member=TEAM["A"])
     _both(review, TA, [r for r in todo if r in include], "include")
     _both(review, TA, [r for r in todo if r not in include], "exclude", "E1")
-    s.assign(FT, as_reviewer="O")
+    s.assign(FT, member=TEAM["O"])
     _both(review, FT, include, "include")
 
 
@@ -61,10 +67,10 @@ def test_included_records_chase_candidates_screening_and_prisma(make_review):
     ids = _import(review)
     included = [ids[BUYUKKIDIK], ids[OWUSU], ids[SOUZA]]
     _screen_to_inclusion(review, included)
-    assert review.citations.included() == sorted(included)
+    assert review.included() == sorted(included)
     database_units = len(ids)
 
-    result = review.citations.chase("included", actor="O")
+    result = review.citations.chase("included", member=TEAM["O"])
     refs = 39 + 30 + 15
     assert result.references == refs
     assert result.parsed_author_year >= 0.95 * refs
@@ -85,7 +91,7 @@ def test_included_records_chase_candidates_screening_and_prisma(make_review):
     assert all(r.first_author and r.year for r in records.values())
 
     # chasing again adds nothing
-    again = review.citations.chase("included", actor="O")
+    again = review.citations.chase("included", member=TEAM["O"])
     assert (again.candidates, again.references) == (0, refs)
     assert again.already_chased == refs
     assert again.matched == refs - result.unparsed
@@ -94,19 +100,19 @@ def test_included_records_chase_candidates_screening_and_prisma(make_review):
 
     # the candidates are screened in the same two stages; nothing screened before comes back
     s = review.screening
-    added = s.assign(TA, as_reviewer="O")
+    added = s.assign(TA, member=TEAM["O"])
     assert added.records == result.candidates
-    todo = s.queue(TA, as_reviewer="A")
+    todo = s.queue(TA, member=TEAM["A"])
     assert sorted(todo) == sorted(candidates)
     keep = candidates[:2]
     _both(review, TA, keep, "include")
     _both(review, TA, candidates[2:], "exclude", "E1")
-    assert s.assign(FT, as_reviewer="O").records == 2
+    assert s.assign(FT, member=TEAM["O"]).records == 2
     _both(review, FT, keep[:1], "include")
     _both(review, FT, keep[1:], "exclude", "E2")
 
-    flow = s.flow(as_reviewer="O")
-    assert flow.to_dict() == s.flow_from_log(as_reviewer="O").to_dict()
+    flow = table_flow(review)
+    assert flow.to_dict() == log_flow(review).to_dict()
     assert flow.records_screened == database_units
     assert flow.studies_included == 3
     assert (flow.other_identified, flow.other_records_excluded) == (
@@ -120,7 +126,7 @@ def test_included_records_chase_candidates_screening_and_prisma(make_review):
         1,
     )
 
-    prisma = compute_prisma(review.events.read(), (), report_screening_flow(review))
+    prisma = review.prisma()
     assert prisma["citations_results"] == result.candidates
     assert prisma.source["citations_results"] == "events"
     assert prisma["records_screened"] == database_units
@@ -134,7 +140,7 @@ def test_included_records_chase_candidates_screening_and_prisma(make_review):
     assert template["other_excluded"] == "E2 Wrong publication type, 1"
 
     # the included candidate is itself included now: chasing again reads its (empty) list
-    assert set(review.citations.included()) == {*included, keep[0]}
+    assert set(review.included()) == {*included, keep[0]}
     kinds = [e.kind for e in review.events.read() if e.kind in ("chase.run", "identify.other")]
     assert kinds == ["chase.run", "identify.other", "chase.run"]
 
@@ -143,19 +149,19 @@ def test_nothing_included_is_a_clear_error(make_review):
     review = make_review()
     _import(review)
     with pytest.raises(CitationError, match="no included records to chase"):
-        review.citations.chase("included")
+        review.citations.chase("included", member=TEAM["O"])
 
 
 def test_a_chase_from_an_export_file_is_one_transaction_and_idempotent(make_review):
     review = make_review()
     ids = _import(review)
     path = shared_data("exports", WOS)
-    first = review.citations.chase(path)
+    first = review.citations.chase(path, member=TEAM["O"])
     assert first.citing == 8 and first.references == 252
     # each citing record of the file is the review's own record of it
     froms = {link["from_record_id"] for link in review.citations.links()}
     assert froms <= set(ids.values()) and None not in froms
-    second = review.citations.chase(path)
+    second = review.citations.chase(path, member=TEAM["O"])
     assert second.candidates == 0 and second.already_chased == 252
     with review.store.read() as session:
         assert session.scalar(select(text("count(*)")).select_from(CitationLink)) == 252
@@ -174,7 +180,7 @@ def test_a_failed_chase_writes_nothing(make_review, monkeypatch):
 
     monkeypatch.setattr(chase_module, "_store_links", broken)
     with pytest.raises(RuntimeError):
-        review.citations.chase("included")
+        review.citations.chase("included", member=TEAM["O"])
     assert len(review.events.read()) == events
     assert sum(1 for _ in review.records.iter()) == records
 
@@ -210,7 +216,7 @@ def test_a_pdf_reference_list_is_read_split_and_matched(make_review, tmp_path):
     ids = _import(review)
     pdf = tmp_path / "paper.pdf"
     _pdf(pdf, REFERENCE_LIST)
-    result = review.citations.chase(pdf)
+    result = review.citations.chase(pdf, member=TEAM["O"])
     assert result.references == 3 and result.parsed_author_year == 3
     assert result.matched == 1 and result.candidates == 2
     links = review.citations.links()
@@ -228,13 +234,13 @@ def test_an_unreadable_pdf_names_the_file(make_review, tmp_path):
     bad = tmp_path / "broken.pdf"
     bad.write_bytes(b"%PDF-1.4 not really")
     with pytest.raises(CitationError, match="broken.pdf"):
-        review.citations.chase(bad)
+        review.citations.chase(bad, member=TEAM["O"])
 
 
 def test_other_methods_are_logged_with_counts_and_records(make_review, tmp_path):
     review = make_review()
     ids = _import(review)
-    review.citations.log_other("organisations", records=4, actor="O", why="WHO reports")
+    review.citations.log_other("organisations", records=4, member=TEAM["O"], why="WHO reports")
     found = tmp_path / "found.ris"
     found.write_text(
         "TY  - JOUR\nAU  - Aria, Massimo\nTI  - bibliometrix: An R-tool for comprehensive "
@@ -243,26 +249,26 @@ def test_other_methods_are_logged_with_counts_and_records(make_review, tmp_path)
         "PY  - 2021\nER  - \n",
         encoding="utf-8",
     )
-    logged = review.citations.log_other("websites", path=found, actor="O")
+    logged = review.citations.log_other("websites", path=found, member=TEAM["O"])
     assert logged["records"] == 1 and logged["already_in_review"] == 1
     (new,) = logged["record_ids"]
     assert dict(review.records.iter(ids=[new]))[new].source_database == "websites"
     assert new not in ids.values()
-    review.citations.log_other("experts", records=2, actor="O")
-    prisma = compute_prisma(review.events.read())
+    review.citations.log_other("experts", records=2, member=TEAM["O"])
+    prisma = review.prisma()
     assert prisma["organisation_results"] == 4
     assert prisma["website_results"] == 1
     assert prisma.other_methods == {"organisations": 4, "websites": 1, "experts": 2}
     assert prisma["citations_results"] is None
     with pytest.raises(CitationError, match="unknown other method 'blogs'"):
-        review.citations.log_other("blogs", records=1)
+        review.citations.log_other("blogs", records=1, member=TEAM["O"])
     with pytest.raises(CitationError, match="already added"):
-        review.citations.log_other("websites", path=found)
+        review.citations.log_other("websites", path=found, member=TEAM["O"])
 
 
 def test_the_cli_chases_and_prints_json(tmp_path):
     folder = write_review(tmp_path / "review")
-    runner = CliRunner()
+    runner = CliRunner(env={"EVIMAP_AS": "O"})
     for name in (WOS, SCOPUS):
         done = runner.invoke(app, ["import", str(folder), str(shared_data("exports", name))])
         assert done.exit_code == 0, done.output

@@ -14,7 +14,7 @@ from evimap.citations.online import OpenAlex, work_to_reference
 from evimap.errors import CitationError
 from evimap.importing import import_file
 from tests.conftest import shared_data
-from tests.screening_support import make_review, new_db  # noqa: F401
+from tests.screening_support import TEAM, make_review, new_db  # noqa: F401
 
 RESPONSES = json.loads(
     (Path(__file__).parent / "data" / "openalex" / "responses.json").read_text("utf-8")
@@ -78,20 +78,20 @@ def _review_with_souza_included(make_review):
         import_file(review.store, shared_data("exports", name))
     ids = {r.doi: rid for rid, r in review.records.iter()}
     s = review.screening
-    s.assign("title_abstract", as_reviewer="O")
-    for rid in s.queue("title_abstract", as_reviewer="A"):
+    s.assign("title_abstract", member=TEAM["O"])
+    for rid in s.queue("title_abstract", member=TEAM["A"]):
         include = rid == ids[SOUZA]
         for name in ("A", "B"):
             s.decide(
                 "title_abstract",
                 rid,
                 "include" if include else "exclude",
-                as_reviewer=name,
+                member=TEAM[name],
                 reason="" if include else "E1",
             )
-    s.assign("full_text", as_reviewer="O")
+    s.assign("full_text", member=TEAM["O"])
     for name in ("A", "B"):
-        s.decide("full_text", ids[SOUZA], "include", as_reviewer=name)
+        s.decide("full_text", ids[SOUZA], "include", member=TEAM[name])
     return review, ids
 
 
@@ -118,7 +118,7 @@ def test_a_work_becomes_a_reference_with_its_abstract():
 
 def test_online_chase_adds_citing_works_and_completes_candidates(make_review, replay):
     review, ids = _review_with_souza_included(make_review)
-    result = review.citations.chase("included", actor="O", online=OpenAlex())
+    result = review.citations.chase("included", member=TEAM["O"], online=OpenAlex())
     assert result.online and result.forward == 2
     assert result.references == 15 + 2
     forward = [link for link in review.citations.links() if link["direction"] == "forward"]
@@ -143,7 +143,7 @@ def test_online_chase_adds_citing_works_and_completes_candidates(make_review, re
     assert identified.details["forward"] == 1
     assert identified.counts["records"] == result.candidates
     # chasing online again adds nothing
-    again = review.citations.chase("included", actor="O", online=OpenAlex())
+    again = review.citations.chase("included", member=TEAM["O"], online=OpenAlex())
     assert again.candidates == 0 and again.already_chased == again.references == 17
 
 
@@ -152,6 +152,6 @@ def test_no_network_is_a_clear_error_and_writes_nothing(make_review, replay):
     events = len(review.events.read())
     replay.offline = True
     with pytest.raises(CitationError, match="OpenAlex could not be reached"):
-        review.citations.chase("included", online=OpenAlex())
+        review.citations.chase("included", member=TEAM["O"], online=OpenAlex())
     assert len(review.events.read()) == events
     assert review.citations.links() == []

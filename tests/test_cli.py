@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from evimap.cli import app
 from evimap.demo import sample_exports
 
-runner = CliRunner()
+runner = CliRunner(env={"EVIMAP_AS": "owner"})  # the owner of `evimap init`'s team
 
 
 def _init(tmp_path):
@@ -56,7 +56,11 @@ def test_import_then_list_records_as_csv_and_json(tmp_path):
         "year",
         "doi",
         "cited_references",
+        "status",
+        "kept_id",
+        "reason",
     ]
+    assert {r["status"] for r in rows} == {"unique"}  # no dedup run yet
     wos = [r for r in rows if r["source_database"] == "Web of Science"]
     assert wos[0]["doi"] == "10.1080/10503300802291463"
     assert wos[0]["cited_references"] == "2"
@@ -65,7 +69,7 @@ def test_import_then_list_records_as_csv_and_json(tmp_path):
     only = runner.invoke(
         app, ["records", str(folder), "--database", "psycinfo", "--format", "json"]
     )
-    assert {r["source_database"] for r in json.loads(only.output)} == {"PsycINFO"}
+    assert {r["source_database"] for r in json.loads(only.output)["records"]} == {"PsycINFO"}
 
 
 def test_reimporting_says_nothing_was_added(tmp_path):
@@ -85,20 +89,22 @@ def test_a_bad_file_fails_with_its_line_and_exit_code_1(tmp_path):
     assert result.exit_code == 1
     assert "bad.ris:2: byte 0xe9 is not valid utf-8" in result.output
     listed = runner.invoke(app, ["records", str(folder), "--format", "json"])
-    assert json.loads(listed.output) == []
+    assert json.loads(listed.output)["records"] == []
 
 
 def test_the_log_shows_each_import(tmp_path):
     folder = _init(tmp_path)
     runner.invoke(
-        app, ["import", str(folder), str(sample_exports() / "scopus.ris"), "--as", "AL-V"]
+        app, ["import", str(folder), str(sample_exports() / "scopus.ris"), "--as", "owner"]
     )
     result = runner.invoke(app, ["log", str(folder), "--format", "json"])
     events = json.loads(result.output)
     assert [(e["kind"], e["actor"], e["subject"]) for e in events] == [
-        ("import.file", "AL-V", "scopus.ris")
+        ("team.sync", "review.toml", "team"),
+        ("import.file", "owner", "scopus.ris"),
     ]
-    assert events[0]["counts"]["records"] == 3
+    assert events[0]["details"]["added"][0] == {"name": "owner", "role": "owner"}
+    assert events[1]["counts"]["records"] == 3
 
 
 def test_a_review_can_keep_its_store_in_postgresql(tmp_path, postgres_url):

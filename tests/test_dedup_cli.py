@@ -11,7 +11,7 @@ from evimap.cli import app
 from evimap.review import Review
 from tests.test_dedup_store import PROTOCOL_EXTRA, _seed, base_protocol
 
-runner = CliRunner()
+runner = CliRunner(env={"EVIMAP_AS": "owner"})  # the template's owner
 
 
 def _folder(tmp_path):
@@ -41,7 +41,24 @@ def test_dedup_run_json_export_and_undo(tmp_path):
     assert result.exit_code == 0, result.output
     with out.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
-    assert len(rows) == 8 and set(rows[0]) == {"record_id", "cluster_id"}
+    assert len(rows) == 8 and list(rows[0]) == [
+        "record_id",
+        "cluster_id",
+        "evimap_id",
+        "title",
+        "database",
+        "kept",
+        "pass",
+        "score",
+    ]
+    by_source = {r["record_id"]: r for r in rows}
+    rupture = [by_source["WOS:1"], by_source["2-s2.0-1"]]
+    assert {r["cluster_id"] for r in rupture} == {
+        next(r["evimap_id"] for r in rupture if r["kept"] == "yes")
+    }
+    assert {r["pass"] for r in rupture} == {"doi"} and {r["score"] for r in rupture} == {"1.0"}
+    alone = by_source["2-s2.0-3"]
+    assert (alone["cluster_id"], alone["kept"], alone["pass"]) == (alone["evimap_id"], "yes", "")
     result = runner.invoke(app, ["dedup", "undo", str(folder)])
     assert result.exit_code == 0, result.output
     assert "8 records -> 8 unique records" in result.output
@@ -102,10 +119,10 @@ def test_dedup_review_asks_and_merges_on_yes(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "pairs awaiting review: 1" in result.output
-    result = runner.invoke(app, ["dedup", "review", str(folder), "--as", "ana"], input="y\n")
+    result = runner.invoke(app, ["dedup", "review", str(folder), "--as", "owner"], input="y\n")
     assert result.exit_code == 0, result.output
     assert "Pair " in result.output and "randomized trial" in result.output
     assert "0 pairs still await review." in result.output
     with Review.open(folder) as again:
-        assert again.events.read(kind="dedup.merge")[-1].actor == "ana"
-        assert again.dedup.prisma()["duplicates_removed"] == 1
+        assert again.events.read(kind="dedup.merge")[-1].actor == "owner"
+        assert again.prisma()["duplicates"] == 1

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from evimap.members import Member
 from evimap.review import Review
 from tests.conftest import shared_data
+
+OWNER = Member("owner", "owner")
 
 RESTORATION = ("restoration_WoS.ciw", "restoration_scopus.ris", "restoration_pubmed.nbib")
 GAMBLING = ("crimjust_41", "lens_49", "psycinfo_124", "pubmed_176", "scopus_255")
@@ -14,8 +17,8 @@ GAMBLING = ("crimjust_41", "lens_49", "psycinfo_124", "pubmed_176", "scopus_255"
 def _dedup(tmp_path, paths) -> tuple[Review, dict[str, int]]:
     review = Review.init(tmp_path / "review", title="real data")
     for path in paths:
-        review.imports.add(path)
-    review.dedup.run()
+        review.imports.add(path, member=OWNER)
+    review.dedup.run(member=OWNER)
     cluster_of = {}
     for cluster in review.dedup.clusters():
         for source in cluster["sources"]:

@@ -7,12 +7,15 @@ import csv
 import pytest
 
 from evimap.dedup.component import DedupError
+from evimap.members import Member
 from evimap.protocol import parse_protocol
 from evimap.protocol.template import render_template
 from evimap.records import Author, Record
 from evimap.review import Review
 from evimap.store.models import SourceFile
 from evimap.store.records import insert_rows, record_to_row
+
+OWNER = Member("owner", "owner")
 
 PROTOCOL_EXTRA = """
 [dedup]
@@ -168,7 +171,7 @@ def _seed(store) -> None:
 def test_run_merges_across_databases_and_keeps_every_source(store, tmp_path):
     _seed(store)
     review = _review(store, tmp_path)
-    summary = review.dedup.run(actor="tester")
+    summary = review.dedup.run(member=OWNER)
     assert summary.counts["records"] == 8
     assert summary.counts["clusters"] == 5
     assert summary.counts["duplicates_removed"] == 3
@@ -182,14 +185,14 @@ def test_run_merges_across_databases_and_keeps_every_source(store, tmp_path):
         "PSY-2",
     }
     event = review.events.read(kind="dedup.run")[-1]
-    assert event.actor == "tester"
+    assert event.actor == "owner"
     assert event.counts["duplicates_removed"] == 3
 
 
 def test_canonical_record_takes_the_longest_abstract_and_unions_keywords(store, tmp_path):
     _seed(store)
     review = _review(store, tmp_path)
-    review.dedup.run()
+    review.dedup.run(member=OWNER)
     unique = {r.title.lower(): r for _, r in review.dedup.unique_records()}
     assert len(unique) == 5
     rupture = unique[RUPTURE.lower()]
@@ -201,7 +204,7 @@ def test_canonical_record_takes_the_longest_abstract_and_unions_keywords(store, 
 def test_export_writes_source_ids_with_their_cluster(store, tmp_path):
     _seed(store)
     review = _review(store, tmp_path)
-    review.dedup.run()
+    review.dedup.run(member=OWNER)
     out = tmp_path / "clusters.csv"
     assert review.dedup.export_clusters(out) == 8
     with out.open(newline="") as handle:
@@ -233,20 +236,20 @@ def test_queue_confirm_merges_and_reject_keeps_apart_across_reruns(store, tmp_pa
         ],
     )
     review = _review(store, tmp_path)
-    first = review.dedup.run(threshold=1.0, review_from=0.01)
+    first = review.dedup.run(member=OWNER, threshold=1.0, review_from=0.01)
     assert first.counts["clusters"] == 2
     items = review.dedup.queue()
     assert len(items) == 1
-    counts = review.dedup.decide(items[0].pair_id, "confirm", actor="senior")
+    counts = review.dedup.decide(items[0].pair_id, "confirm", member=OWNER)
     assert counts["clusters"] == 1
     assert review.dedup.queue() == []
-    assert review.events.read(kind="dedup.merge")[-1].actor == "senior"
+    assert review.events.read(kind="dedup.merge")[-1].actor == "owner"
     # A rerun keeps the confirmation.
-    assert review.dedup.run(threshold=1.0, review_from=0.01).counts["clusters"] == 1
+    assert review.dedup.run(member=OWNER, threshold=1.0, review_from=0.01).counts["clusters"] == 1
     # Undo the merge: the records split and stay apart in later runs.
     cluster = review.dedup.clusters(True)[0]
-    assert review.dedup.undo(cluster["cluster_id"], actor="senior")["clusters"] == 2
-    assert review.dedup.run(threshold=0.5, review_from=0.01).counts["clusters"] == 2
+    assert review.dedup.undo(cluster["cluster_id"], member=OWNER)["clusters"] == 2
+    assert review.dedup.run(member=OWNER, threshold=0.5, review_from=0.01).counts["clusters"] == 2
 
 
 def test_reject_removes_the_pair_from_the_queue(store, tmp_path):
@@ -270,31 +273,31 @@ def test_reject_removes_the_pair_from_the_queue(store, tmp_path):
         ],
     )
     review = _review(store, tmp_path)
-    review.dedup.run(threshold=1.0, review_from=0.01)
+    review.dedup.run(member=OWNER, threshold=1.0, review_from=0.01)
     pair = review.dedup.queue()[0]
-    counts = review.dedup.decide(pair.pair_id, "reject", why="different trials")
+    counts = review.dedup.decide(pair.pair_id, "reject", why="different trials", member=OWNER)
     assert counts["clusters"] == 2
     assert review.dedup.queue() == []
     assert review.events.read(kind="dedup.reject")[-1].why == "different trials"
-    review.dedup.run(threshold=1.0, review_from=0.01)
+    review.dedup.run(member=OWNER, threshold=1.0, review_from=0.01)
     assert review.dedup.queue() == []
 
 
 def test_undo_of_the_latest_run_restores_the_records(store, tmp_path):
     _seed(store)
     review = _review(store, tmp_path)
-    review.dedup.run()
-    counts = review.dedup.undo()
+    review.dedup.run(member=OWNER)
+    counts = review.dedup.undo(member=OWNER)
     assert counts["clusters"] == 8 and counts["duplicates_removed"] == 0
     with pytest.raises(DedupError, match="nothing to undo"):
-        review.dedup.undo()
+        review.dedup.undo(member=OWNER)
 
 
 def test_removals_apply_protocol_rules_with_a_reason_each(store, tmp_path):
     _seed(store)
     review = _review(store, tmp_path)
-    review.dedup.run()
-    summary = review.dedup.remove(actor="lead")
+    review.dedup.run(member=OWNER)
+    summary = review.dedup.remove(member=OWNER)
     assert summary.considered == 5
     assert summary.by_reason == {
         "wrong field of study": 1,
@@ -303,13 +306,12 @@ def test_removals_apply_protocol_rules_with_a_reason_each(store, tmp_path):
     }
     left = {r.title.lower() for _, r in review.dedup.unique_records()}
     assert left == {RUPTURE.lower(), SUPERVISION.lower()}
-    prisma = review.dedup.prisma()
-    assert prisma["records_identified"] == 8
-    assert prisma["duplicates_removed"] == 3
-    assert prisma["removed_other_reasons"] == 3
-    assert prisma["records_screened"] == 2
+    prisma = review.prisma()
+    assert prisma["duplicates"] == 3
+    assert prisma["excluded_other"] == 3
+    assert prisma.removal_reasons == summary.by_reason
     # Applying again replaces, never doubles.
-    assert review.dedup.remove().removed == 3
+    assert review.dedup.remove(member=OWNER).removed == 3
     assert len(list(review.dedup.unique_records())) == 2
 
 
@@ -320,8 +322,8 @@ def test_screening_units_are_the_unique_records_left_after_removals(store, tmp_p
     review = _review(store, tmp_path)
     with store.read() as session:
         assert len(unit_ids(session)) == 8
-    review.dedup.run()
-    review.dedup.remove()
+    review.dedup.run(member=OWNER)
+    review.dedup.remove(member=OWNER)
     with store.read() as session:
         units = unit_ids(session)
         records = unit_records(session, units)
@@ -345,8 +347,8 @@ def test_prisma_reads_duplicates_and_removals_from_the_dedup_events(store, tmp_p
 
     _seed(store)
     review = _review(store, tmp_path)
-    review.dedup.run()
-    review.dedup.remove()
+    review.dedup.run(member=OWNER)
+    review.dedup.remove(member=OWNER)
     counts = compute_prisma(review.events.read())
     assert counts["duplicates"] == 3
     assert counts["excluded_other"] == 3
@@ -355,5 +357,5 @@ def test_prisma_reads_duplicates_and_removals_from_the_dedup_events(store, tmp_p
         "published before 2000": 1,
         "not in English": 1,
     }
-    review.dedup.undo()
+    review.dedup.undo(member=OWNER)
     assert compute_prisma(review.events.read())["duplicates"] == 0

@@ -284,7 +284,7 @@ def test_prisma_and_chart_verbs_on_the_demo_review(demo, tmp_path):
         encoding="utf-8",
     )
     verify = runner.invoke(
-        app, ["chart", "verify", str(out), str(check), "--reviewer", "NG-A", "--format", "json"]
+        app, ["chart", "verify", str(out), str(check), "--as", "NG-A", "--format", "json"]
     )
     assert verify.exit_code == 0, verify.output
     fields = {a["field"]: a for a in json.loads(verify.output)}
@@ -300,12 +300,15 @@ def test_charting_exported_as_csv_imports_back_identically(demo, tmp_path):
         app, ["chart", "export", str(out), "--reviewer", "AL-V", "--format", "csv"]
     )
     path = tmp_path / "copy.csv"
-    path.write_text(exported.output, encoding="utf-8")
-    imported = runner.invoke(app, ["chart", "import", str(out), str(path), "--reviewer", "COPY"])
+    # NG-A charts the same values: the file is theirs (a charting file names its own reviewer)
+    path.write_text(exported.output.replace(",AL-V,", ",NG-A,"), encoding="utf-8")
+    refused = runner.invoke(app, ["chart", "import", str(out), str(path), "--as", "AL-V"])
+    assert refused.exit_code == 1 and "charts for NG-A, not for AL-V" in refused.output
+    imported = runner.invoke(app, ["chart", "import", str(out), str(path), "--as", "NG-A"])
     assert imported.exit_code == 0, imported.output
     result = runner.invoke(
         app,
-        ["chart", "agreement", str(out), "--first", "AL-V", "--second", "COPY", "--format", "json"],
+        ["chart", "agreement", str(out), "--first", "AL-V", "--second", "NG-A", "--format", "json"],
     )
     fields = json.loads(result.output)
     assert fields and all(f["agreed"] == f["studies"] == 25 for f in fields)
@@ -392,8 +395,8 @@ def test_a_reproducible_sample_is_exported_as_a_blank_form_for_verification(demo
             "verify",
             str(out),
             str(form),
-            "--reviewer",
-            "CHECK",
+            "--as",
+            "NG-A",
             "--against",
             "AL-V",
             "--format",

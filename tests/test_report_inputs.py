@@ -84,8 +84,10 @@ def test_chart_import_of_a_bad_file_exits_1_listing_the_problems(tmp_path):
         '[[fields]]\nname = "country"\ntype = "single"\nchoices = ["Chile"]\n', encoding="utf-8"
     )
     bad = tmp_path / "charting.toml"
-    bad.write_text('reviewer = "AL-V"\n[[study]]\nkey = "a"\ncountry = "Peru"\n', encoding="utf-8")
-    result = runner.invoke(app, ["chart", "import", str(folder), str(bad)])
+    bad.write_text(
+        'reviewer = "reviewer-1"\n[[study]]\nkey = "a"\ncountry = "Peru"\n', encoding="utf-8"
+    )
+    result = runner.invoke(app, ["chart", "import", str(folder), str(bad), "--as", "reviewer-1"])
     assert result.exit_code == 1
     assert "[study 'a'.country]: 'Peru' is not a choice; valid: 'Chile'" in result.output
     missing = runner.invoke(app, ["chart", "agreement", str(folder)])
@@ -96,6 +98,8 @@ def test_chart_import_of_a_bad_file_exits_1_listing_the_problems(tmp_path):
 def test_a_review_without_report_settings_gets_a_default_report(tmp_path):
     from evimap.records import Author, Record
     from evimap.review import Review
+    from evimap.store import EventLog
+    from evimap.store.kinds import Kind
     from evimap.store.models import SourceFile
     from evimap.store.records import insert_rows, record_to_row
 
@@ -144,13 +148,19 @@ def test_a_review_without_report_settings_gets_a_default_report(tmp_path):
                 ),
             ],
         )
+        # a set of studies included outside evimap's screening (as `import --role included`)
+        EventLog.append(session, Kind.IMPORT_ROLE, details={"sha256": "1" * 64, "role": "included"})
     charting = tmp_path / "charting.toml"
     charting.write_text(
-        'reviewer = "R1"\n[[study]]\nkey = "a2001"\ncountry = "Chile"\ndesign = "case study"\n'
+        'reviewer = "reviewer-1"\n'
+        '[[study]]\nkey = "a2001"\ncountry = "Chile"\ndesign = "case study"\n'
         '[[study]]\nkey = "b2002"\ncountry = "Chile"\n',
         encoding="utf-8",
     )
-    assert runner.invoke(app, ["chart", "import", str(folder), str(charting)]).exit_code == 0
+    imported = runner.invoke(
+        app, ["chart", "import", str(folder), str(charting), "--as", "reviewer-1"]
+    )
+    assert imported.exit_code == 0, imported.output
     out = tmp_path / "report"
     result = runner.invoke(app, ["report", str(folder), "--out", str(out), "--format", "json"])
     assert result.exit_code == 0, result.output

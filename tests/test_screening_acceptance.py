@@ -19,7 +19,7 @@ from sklearn.metrics import cohen_kappa_score
 
 from evimap.records import Record
 from tests.conftest import shared_data
-from tests.screening_support import add_records, make_review, new_db  # noqa: F401
+from tests.screening_support import TEAM, add_records, log_flow, make_review, new_db, table_flow  # noqa: F401
 
 TA, FT = "title_abstract", "full_text"
 ADHD = (
@@ -80,14 +80,14 @@ def test_two_blind_reviewers_an_arbiter_and_the_prisma_boxes(make_review, tmp_pa
     assert all(ta_truth[r] == "include" for r in ids if ft_truth[r] == "include")
 
     # -- title/abstract: dual, blind -------------------------------------------------------
-    assert s.assign(TA, as_reviewer="O").assignments == 2 * len(ids)
+    assert s.assign(TA, member=TEAM["O"]).assignments == 2 * len(ids)
     a_file = tmp_path / "asreview_A.csv"
     with a_file.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["record_id", "title", "included"])
         for r in rows:
             writer.writerow([r["record_id"], r["title"], r["label_abstract_screening"]])
-    imported = s.import_decisions(a_file, TA, as_reviewer="A")
+    imported = s.import_decisions(a_file, TA, member=TEAM["A"])
     assert imported.decisions == 851 and imported.by_decision == {"include": 84, "exclude": 767}
 
     shuffled = rng.sample(ids, len(ids))
@@ -101,12 +101,12 @@ def test_two_blind_reviewers_an_arbiter_and_the_prisma_boxes(make_review, tmp_pa
         elif rid in unsure:
             call = "maybe"
         b_calls[rid] = call
-        s.decide(TA, rid, call, as_reviewer="B")
+        s.decide(TA, rid, call, member=TEAM["B"])
 
-    found = s.conflicts(TA, as_reviewer="P")
+    found = s.conflicts(TA, member=TEAM["P"])
     assert {c["record_id"] for c in found} == flipped | unsure
     assert {c["record_id"] for c in found if c["conflict"] == "maybe"} == unsure
-    flow = s.flow(as_reviewer="A")
+    flow = table_flow(review)
     agreed_excluded = sum(1 for r in ids if r not in flipped | unsure and ta_truth[r] == "exclude")
     assert (flow.records_screened, flow.records_excluded, flow.records_awaiting) == (
         851,
@@ -114,7 +114,7 @@ def test_two_blind_reviewers_an_arbiter_and_the_prisma_boxes(make_review, tmp_pa
         110,
     )
 
-    (pair,) = s.agreement(TA, as_reviewer="P")
+    (pair,) = s.agreement(TA, member=TEAM["P"])
     a_labels = [ta_truth[r] for r in ids]
     b_labels = [b_calls[r] for r in ids]
     assert (pair.rater_a, pair.rater_b, pair.n, pair.agreed) == ("A", "B", 851, 851 - 110)
@@ -132,31 +132,31 @@ def test_two_blind_reviewers_an_arbiter_and_the_prisma_boxes(make_review, tmp_pa
 
     for conflict in found:  # the arbiter settles by the published label
         rid = conflict["record_id"]
-        s.settle(TA, rid, ta_truth[rid], as_reviewer="P", why="settled at the team meeting")
-    assert s.conflicts(TA, as_reviewer="P") == []
-    flow = s.flow(as_reviewer="A")
+        s.settle(TA, rid, ta_truth[rid], member=TEAM["P"], why="settled at the team meeting")
+    assert s.conflicts(TA, member=TEAM["P"]) == []
+    flow = table_flow(review)
     assert (flow.records_excluded, flow.records_awaiting, flow.reports_sought) == (767, 0, 84)
 
     # -- full text: reasons required -------------------------------------------------------
-    assert s.assign(FT, as_reviewer="O").records == 84
+    assert s.assign(FT, member=TEAM["O"]).records == 84
     sought = sorted(r for r in ids if ta_truth[r] == "include")
     not_retrieved = set(rng.sample([r for r in sought if ft_truth[r] == "exclude"], 2))
     for rid in sorted(not_retrieved):
-        s.mark_not_retrieved(rid, as_reviewer="O", why="not held by any library")
+        s.mark_not_retrieved(rid, member=TEAM["O"], why="not held by any library")
     assessed = [r for r in sought if r not in not_retrieved]
     reason = {r: "E1" if r % 2 else "E2" for r in assessed if ft_truth[r] == "exclude"}
     ft_flip = set(rng.sample(assessed, 3))
     ft_reason = set(rng.sample(sorted(set(reason) - ft_flip), 4))
     for rid in assessed:
-        s.decide(FT, rid, ft_truth[rid], reason=reason.get(rid, ""), as_reviewer="A")
+        s.decide(FT, rid, ft_truth[rid], reason=reason.get(rid, ""), member=TEAM["A"])
         call, why = ft_truth[rid], reason.get(rid, "")
         if rid in ft_flip:
             call = "exclude" if call == "include" else "include"
             why = "E1" if call == "exclude" else ""
         elif rid in ft_reason:
             why = "E2" if why == "E1" else "E1"
-        s.decide(FT, rid, call, reason=why, as_reviewer="B")
-    ft_conflicts = s.conflicts(FT, as_reviewer="P")
+        s.decide(FT, rid, call, reason=why, member=TEAM["B"])
+    ft_conflicts = s.conflicts(FT, member=TEAM["P"])
     assert {c["record_id"] for c in ft_conflicts} == ft_flip | ft_reason
     assert {c["record_id"] for c in ft_conflicts if c["conflict"] == "reason"} == ft_reason
     for conflict in ft_conflicts:
@@ -166,11 +166,11 @@ def test_two_blind_reviewers_an_arbiter_and_the_prisma_boxes(make_review, tmp_pa
             rid,
             ft_truth[rid],
             reason=reason.get(rid, ""),
-            as_reviewer="P",
+            member=TEAM["P"],
             why="full text read together",
         )
 
-    flow = s.flow(as_reviewer="B")
+    flow = table_flow(review)
     excluded = [r for r in assessed if ft_truth[r] == "exclude"]
     assert flow.to_dict() == {
         "records_screened": 851,
@@ -189,7 +189,7 @@ def test_two_blind_reviewers_an_arbiter_and_the_prisma_boxes(make_review, tmp_pa
         "reason_texts": {"E1": "Not psychotherapy", "E2": "Wrong publication type"},
     }
     assert flow.reports_excluded == 82 - 20
-    assert s.flow_from_log(as_reviewer="P") == flow
+    assert log_flow(review) == flow
 
     # every step is in the event log
     assert len(review.events.read(kind="screen.decision")) == 851 * 2 + 82 * 2

@@ -9,7 +9,7 @@ import pytest
 from sklearn.metrics import cohen_kappa_score
 from statsmodels.stats.inter_rater import cohens_kappa as sm_kappa
 
-from evimap.screening.agreement import agreement
+from evimap.agreement import agreement
 
 CATS = ["include", "exclude", "maybe"]
 

@@ -7,34 +7,19 @@ reveal A's calls, so the detector itself is known to work.
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
-from datetime import datetime
 from typing import Any
 
 import pytest
 
+from evimap.errors import EvimapError
 from evimap.screening.component import Screening
-from evimap.screening.errors import ScreeningError
-from tests.screening_support import add_records, make_review, new_db, small_records  # noqa: F401
+from evimap.screening.outcomes import OUTCOMES
+from tests.screening_support import TEAM, add_records, make_review, new_db, small_records  # noqa: F401
+from tests.test_blindness_audit import plain as _plain
 
 TA, FT = "title_abstract", "full_text"
 SECRETS = ("A-SECRET-NOTE", "a-secret-tag", "A-FT-NOTE")
-
-
-def _plain(value: Any) -> Any:
-    """Results as plain data: dataclasses, objects, lists, dicts down to strings and numbers."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set):
-        return [_plain(v) for v in value]
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, str | int | float | bool) or value is None:
-        return value
-    return _plain(vars(value)) if hasattr(value, "__dict__") else str(value)
 
 
 def leaks(
@@ -51,7 +36,12 @@ def leaks(
         details = value.get("details")
         if isinstance(details, dict) and "record_id" in details:
             record, stage = details["record_id"], details.get("stage", stage)
-        who = {value.get(k) for k in ("reviewer", "actor", "rater_a", "rater_b")}
+        if "rater_a" in value:  # agreement: A's calls on at most the settled records
+            allowed = sum(1 for st, _ in settled if st == value.get("stage"))
+            if "A" in (value["rater_a"], value["rater_b"]) and value.get("n", 0) > allowed:
+                found.append(f"agreement over {value['n']} records, {allowed} settled: {value}")
+            return found
+        who = {value.get(k) for k in ("reviewer", "actor")}
         if "A" in who and (stage, record) not in settled:
             found.append(f"A's entry on {stage} record {record}: {value}")
         if isinstance(value.get("calls"), dict) and "A" in value["calls"]:
@@ -71,16 +61,16 @@ def _scenario(review, tmp_path):
     s = review.screening
     ids = add_records(review, small_records(5))
     r1, r2, r3, r4, r5 = ids
-    s.assign(TA, as_reviewer="O")
-    s.decide(TA, r1, "exclude", reason="E2", as_reviewer="A", note="A-SECRET-NOTE")
-    s.tag(TA, r1, ["a-secret-tag"], as_reviewer="A")
-    s.decide(TA, r1, "include", as_reviewer="B")
-    s.decide(TA, r2, "maybe", as_reviewer="A")
+    s.assign(TA, member=TEAM["O"])
+    s.decide(TA, r1, "exclude", reason="E2", member=TEAM["A"], note="A-SECRET-NOTE")
+    s.tag(TA, r1, ["a-secret-tag"], member=TEAM["A"])
+    s.decide(TA, r1, "include", member=TEAM["B"])
+    s.decide(TA, r2, "maybe", member=TEAM["A"])
     for rid in (r3, r4):
-        s.decide(TA, rid, "include", as_reviewer="A")
-        s.decide(TA, rid, "include", as_reviewer="B")
-    s.assign(FT, as_reviewer="O")
-    s.decide(FT, r4, "exclude", reason="E1", as_reviewer="A", note="A-FT-NOTE")
+        s.decide(TA, rid, "include", member=TEAM["A"])
+        s.decide(TA, rid, "include", member=TEAM["B"])
+    s.assign(FT, member=TEAM["O"])
+    s.decide(FT, r4, "exclude", reason="E1", member=TEAM["A"], note="A-FT-NOTE")
     decisions = tmp_path / "b.csv"
     decisions.write_text("source_record_id,decision\nS5,include\n", encoding="utf-8")
     pdf = tmp_path / "r3.pdf"
@@ -104,15 +94,13 @@ def _calls(ids, decisions_file, pdf):
             ("next", (stage,), {}),
             ("progress", (stage,), {}),
             ("decisions", (stage,), {}),
-            ("export_decisions", (stage,), {}),
             ("conflicts", (stage,), {}),
             ("agreement", (stage,), {}),
             ("agreement", (stage,), {"round": "main"}),
         ]
+        reads += [("outcomes", (stage, o), {}) for o in OUTCOMES]
     reads += [
         ("missing_fulltext", (), {}),
-        ("flow", (), {}),
-        ("flow_from_log", (), {}),
         ("log", (), {}),
     ]
     writes = [
@@ -127,6 +115,7 @@ def _calls(ids, decisions_file, pdf):
         ("attach_fulltext", (r3, pdf), {}),
         ("mark_not_retrieved", (r3,), {"why": "gone"}),
         ("decide", (FT, r4, "include"), {}),
+        ("undo_import", ("no-such-batch",), {}),
     ]
     return reads + writes
 
@@ -142,8 +131,8 @@ def _probe(review, ids, decisions_file, pdf, settled) -> list[str]:
     for name, args, kwargs in _calls(ids, decisions_file, pdf):
         method = getattr(review.screening, name)
         try:
-            result = method(*args, as_reviewer="B", **kwargs)
-        except ScreeningError as exc:
+            result = method(*args, member=TEAM["B"], **kwargs)
+        except EvimapError as exc:
             result = str(exc)
         found += [f"{name}{args}: {leak}" for leak in leaks(_plain(result), settled)]
     return found
@@ -161,10 +150,10 @@ def test_reviewer_b_never_sees_a_calls_before_settlement(make_review, tmp_path):
     settled = {(TA, ids[2]), (TA, ids[3])}
     assert _probe(review, ids, decisions_file, pdf, settled) == []
     # the arbiter does see them, and B sees r1 once it is settled
-    arbiter_view = review.screening.record(TA, ids[0], as_reviewer="P")
+    arbiter_view = review.screening.record(TA, ids[0], member=TEAM["P"])
     assert [c.reviewer for c in arbiter_view.others] == ["A", "B"]
-    review.screening.settle(TA, ids[0], "exclude", reason="E2", as_reviewer="P", why="agreed")
-    settled_view = review.screening.record(TA, ids[0], as_reviewer="B")
+    review.screening.settle(TA, ids[0], "exclude", reason="E2", member=TEAM["P"], why="agreed")
+    settled_view = review.screening.record(TA, ids[0], member=TEAM["B"])
     assert [(c.reviewer, c.decision) for c in settled_view.others] == [("A", "exclude")]
     assert "A-SECRET-NOTE" in [n.text for n in settled_view.notes]
 
@@ -184,17 +173,19 @@ def test_blind_reviewer_is_told_pending_not_conflict(make_review, tmp_path, stag
     ids, *_ = _scenario(review, tmp_path)
     rid = ids[0] if stage == TA else ids[3]
     if stage == FT:
-        review.screening.decide(FT, rid, "include", as_reviewer="B")
-    assert review.screening.record(stage, rid, as_reviewer="B").status == "pending"
-    assert review.screening.record(stage, rid, as_reviewer="P").status == "conflict"
+        review.screening.decide(FT, rid, "include", member=TEAM["B"])
+    assert review.screening.record(stage, rid, member=TEAM["B"]).status == "pending"
+    assert review.screening.record(stage, rid, member=TEAM["P"]).status == "conflict"
 
 
 def test_the_event_log_read_as_a_reviewer_stays_blind(make_review, tmp_path):
     review = make_review()
     ids, *_ = _scenario(review, tmp_path)
     settled = {(TA, ids[2]), (TA, ids[3])}
-    as_b = [e.to_dict() for e in review.events.read(as_reviewer="B")]
+    as_b = [e.to_dict() for e in review.events.read(member=TEAM["B"])]
     assert leaks(_plain(as_b), settled) == []
     assert any(e["actor"] == "B" and e["kind"] == "screen.decision" for e in as_b)
-    owner_view = [e.to_dict() for e in review.events.read()]
-    assert leaks(_plain(owner_view), settled)  # the unfiltered log does show A's calls
+    as_no_one = [e.to_dict() for e in review.events.read()]
+    assert leaks(_plain(as_no_one), settled) == []
+    owner_view = [e.to_dict() for e in review.events.read(member=TEAM["O"])]
+    assert leaks(_plain(owner_view), settled)  # the owner's log does show A's calls

@@ -9,7 +9,7 @@ import json
 from typer.testing import CliRunner
 
 from evimap.cli import app
-from tests.screening_support import add_records, make_review, new_db, small_records  # noqa: F401
+from tests.screening_support import TEAM, add_records, make_review, new_db, small_records  # noqa: F401
 
 runner = CliRunner()
 TA, FT = "title_abstract", "full_text"
@@ -66,7 +66,7 @@ def test_a_whole_review_from_the_command_line(make_review, tmp_path):
         "--format",
         "json",
     )
-    assert json.loads(result.output)[0]["decision"] == "include"
+    assert json.loads(result.output)["decision"] == "include"
     assert _run(review, "assign", folder, "--stage", FT, "--as", "O").exit_code == 0
     pdf = tmp_path / "r1.pdf"
     pdf.write_bytes(b"%PDF-1.5\n%%EOF\n")
@@ -128,7 +128,8 @@ def test_decisions_import_and_export_verbs(make_review, tmp_path):
     file = tmp_path / "asreview.csv"
     file.write_text("record_id,included\nS1,1\nS2,0\nS9,1\n", encoding="utf-8")
     failed = _run(review, "decisions", "import", folder, str(file), "--as", "A")
-    assert failed.exit_code == 1 and "no record with source ID 'S9'" in failed.output
+    assert failed.exit_code == 1
+    assert "asreview.csv:4: matches no record by source ID 'S9'" in " ".join(failed.output.split())
     result = _run(
         review,
         "decisions",
@@ -143,10 +144,11 @@ def test_decisions_import_and_export_verbs(make_review, tmp_path):
     )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert (data["decisions"], data["unmatched"]) == (2, [4])
+    assert data["decisions"] == 2
+    assert data["unmatched"] == [{"line": 4, "why": "matches no record by source ID 'S9'"}]
     result = _run(review, "decisions", "export", folder, "--as", "B")
     assert result.output.splitlines() == [
-        "record_id,source_record_id,doi,title,stage,reviewer,decision,reason,at"
+        "record_id,source_record_id,doi,title,year,stage,reviewer,role,kind,decision,reason,why,at"
     ]
     result = _run(review, "decisions", "export", folder, "--as", "A")
     rows = list(csv.DictReader(io.StringIO(result.output)))
@@ -160,6 +162,6 @@ def test_screen_refuses_a_stranger_before_opening_the_screen(make_review):
     review = make_review()
     result = _run(review, "screen", str(review.folder), "--as", "Mallory")
     assert result.exit_code == 1
-    assert "'Mallory' is not on the screening team" in " ".join(result.output.split())
+    assert "'Mallory' is not on the team" in " ".join(result.output.split())
     result = _run(review, "screen", str(review.folder), "--as", "A", "--stage", "abstracts")
     assert result.exit_code == 1 and "no screening stage 'abstracts'" in result.output

@@ -14,7 +14,13 @@ from sqlalchemy.exc import IntegrityError
 
 from evimap.screening import conflicts, decisions
 from evimap.store.models_screening import DecisionRow, SettlementRow
-from tests.screening_support import add_records, make_review, new_db, small_records  # noqa: F401
+from tests.screening_support import (  # noqa: F401
+    TEAM,
+    add_records,
+    make_review,
+    new_db,
+    small_records,
+)
 
 TA = "title_abstract"
 
@@ -23,7 +29,7 @@ TA = "title_abstract"
 def review(make_review):
     review = make_review()
     review.ids = add_records(review, small_records(12))
-    review.screening.assign(TA, as_reviewer="O")
+    review.screening.assign(TA, member=TEAM["O"])
     return review
 
 
@@ -65,7 +71,7 @@ def test_a_second_decision_on_a_record_waits_for_the_first_then_supersedes_it(re
     with review.store.transaction() as session:
         first = decisions.record_decision(session, config, TA, rid, "include", reviewer="A")
         thread, out = _in_thread(
-            lambda: review.screening.decide(TA, rid, "exclude", as_reviewer="A", reason="E1")
+            lambda: review.screening.decide(TA, rid, "exclude", member=TEAM["A"], reason="E1")
         )
         time.sleep(1.0)
         assert thread.is_alive()  # waiting for the first decision's transaction
@@ -76,7 +82,7 @@ def test_a_second_decision_on_a_record_waits_for_the_first_then_supersedes_it(re
         (first.id, "include", None),
         (out["value"].id, "exclude", first.id),
     ]
-    undone = review.screening.undo(TA, as_reviewer="A", record_id=rid)
+    undone = review.screening.undo(TA, member=TEAM["A"], record_id=rid)
     assert (undone.decision, undone.reason) == ("include", "")  # not undecided
 
 
@@ -91,7 +97,9 @@ def test_many_decisions_at_once_keep_one_history_per_record_and_reviewer(review)
             barrier.wait(30)
             try:
                 acknowledged.append(
-                    review.screening.decide(TA, rid, decision, as_reviewer=reviewer).id
+                    review.screening.decide(
+                        TA, rid, decision, member=review.team.member(reviewer)
+                    ).id
                 )
             except Exception as exc:  # pragma: no cover - reported by the assertions
                 errors.append(exc)
@@ -108,26 +116,28 @@ def test_many_decisions_at_once_keep_one_history_per_record_and_reviewer(review)
     assert sorted(r.id for r in rows) == sorted(acknowledged)
     assert _one_history(rows, lambda r: (r.stage, r.record_id, r.reviewer))
     # (the fixture's records were inserted without an import, which verify rightly names)
-    assert [p for p in review.verify().problems if p.table.startswith("screening_")] == []
+    assert [
+        p for p in review.verify(member=TEAM["O"]).problems if p.table.startswith("screening_")
+    ] == []
     by_unit: dict = defaultdict(list)
     for row in rows:
         by_unit[(row.record_id, row.reviewer)].append(row.decision)
     # undo brings back the decision the other writer made first
     rid = review.ids[0]
-    undone = review.screening.undo(TA, as_reviewer="A", record_id=rid)
+    undone = review.screening.undo(TA, member=TEAM["A"], record_id=rid)
     assert undone.decision == by_unit[(rid, "A")][0]
 
 
 def test_a_settlement_waits_for_another_on_the_same_record(review):
     rid = review.ids[1]
     s = review.screening
-    s.decide(TA, rid, "include", as_reviewer="A")
-    s.decide(TA, rid, "exclude", as_reviewer="B", reason="E1")
+    s.decide(TA, rid, "include", member=TEAM["A"])
+    s.decide(TA, rid, "exclude", member=TEAM["B"], reason="E1")
     config = s.config
     with review.store.transaction() as session:
-        conflicts.settle(session, config, TA, rid, "include", arbiter="P", why="first look")
+        conflicts.settle(session, config, TA, rid, "include", member=TEAM["P"], why="first look")
         thread, out = _in_thread(
-            lambda: s.settle(TA, rid, "exclude", as_reviewer="O", why="second look", reason="E1")
+            lambda: s.settle(TA, rid, "exclude", member=TEAM["O"], why="second look", reason="E1")
         )
         time.sleep(1.0)
         assert thread.is_alive()
@@ -146,7 +156,7 @@ def test_a_decision_waits_for_the_reviewers_decisions_file(review):
     with review.store.transaction() as session:
         decisions.record_batch(session, TA, "A", {rid: ("exclude", "E1")})
         thread, out = _in_thread(
-            lambda: review.screening.decide(TA, rid, "include", as_reviewer="A")
+            lambda: review.screening.decide(TA, rid, "include", member=TEAM["A"])
         )
         time.sleep(1.0)
         assert thread.is_alive()
@@ -162,8 +172,8 @@ def test_a_decision_waits_for_the_reviewers_decisions_file(review):
 
 def test_the_store_refuses_a_forked_history(review):
     rid = review.ids[3]
-    first = review.screening.decide(TA, rid, "include", as_reviewer="A")
-    review.screening.decide(TA, rid, "exclude", as_reviewer="A", reason="E1")
+    first = review.screening.decide(TA, rid, "include", member=TEAM["A"])
+    review.screening.decide(TA, rid, "exclude", member=TEAM["A"], reason="E1")
     with pytest.raises(IntegrityError), review.store.transaction() as session:
         session.add(
             DecisionRow(

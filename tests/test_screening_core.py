@@ -5,15 +5,24 @@ from __future__ import annotations
 
 import pytest
 
+from evimap.errors import UnknownMember
+from evimap.members import Member
 from evimap.screening.errors import (
     InvalidDecision,
     NotAssigned,
     NotPermitted,
     RecordSettled,
     ScreeningError,
-    UnknownReviewer,
 )
-from tests.screening_support import add_records, make_review, new_db, small_records  # noqa: F401
+from tests.screening_support import (  # noqa: F401
+    TEAM,
+    add_records,
+    log_flow,
+    make_review,
+    new_db,
+    small_records,
+    table_flow,
+)
 
 TA, FT = "title_abstract", "full_text"
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -27,11 +36,11 @@ def review(make_review):
 
 
 def test_dual_assignment_gives_every_record_to_both_reviewers_and_logs_it(review):
-    result = review.screening.assign(TA, as_reviewer="O")
+    result = review.screening.assign(TA, member=TEAM["O"])
     assert (result.records, result.assignments) == (6, 12)
     assert result.per_reviewer == {"A": 6, "B": 6}
-    assert review.screening.queue(TA, as_reviewer="A") == review.ids
-    again = review.screening.assign(TA, as_reviewer="O")
+    assert review.screening.queue(TA, member=TEAM["A"]) == review.ids
+    again = review.screening.assign(TA, member=TEAM["O"])
     assert again.assignments == 0
     events = review.events.read(kind="screen.assign")
     assert [e.counts for e in events] == [
@@ -42,14 +51,14 @@ def test_dual_assignment_gives_every_record_to_both_reviewers_and_logs_it(review
 
 def test_only_owner_or_arbiter_assigns_and_strangers_are_refused(review):
     with pytest.raises(NotPermitted):
-        review.screening.assign(TA, as_reviewer="A")
-    with pytest.raises(UnknownReviewer, match="not on the screening team"):
-        review.screening.assign(TA, as_reviewer="Mallory")
+        review.screening.assign(TA, member=TEAM["A"])
+    with pytest.raises(UnknownMember, match="not on the team"):
+        review.screening.assign(TA, member=Member("Mallory"))
 
 
 def test_agreement_settles_and_differences_become_conflicts(review):
     s, ids = review.screening, review.ids
-    s.assign(TA, as_reviewer="O")
+    s.assign(TA, member=TEAM["O"])
     for rid, (a, b) in zip(
         ids,
         [
@@ -62,9 +71,9 @@ def test_agreement_settles_and_differences_become_conflicts(review):
         ],
         strict=True,
     ):
-        s.decide(TA, rid, a, as_reviewer="A")
-        s.decide(TA, rid, b, as_reviewer="B")
-    found = s.conflicts(TA, as_reviewer="P")
+        s.decide(TA, rid, a, member=TEAM["A"])
+        s.decide(TA, rid, b, member=TEAM["B"])
+    found = s.conflicts(TA, member=TEAM["P"])
     assert [(c["record_id"], c["conflict"]) for c in found] == [
         (ids[2], "decision"),
         (ids[3], "maybe"),
@@ -73,22 +82,22 @@ def test_agreement_settles_and_differences_become_conflicts(review):
     ]
     assert found[0]["calls"] == {"A": "include", "B": "exclude"}
     with pytest.raises(NotPermitted):
-        s.conflicts(TA, as_reviewer="A")
+        s.conflicts(TA, member=TEAM["A"])
     with pytest.raises(NotPermitted):
-        s.settle(TA, ids[2], "include", as_reviewer="A", why="I say so")
+        s.settle(TA, ids[2], "include", member=TEAM["A"], why="I say so")
     with pytest.raises(InvalidDecision, match="say why"):
-        s.settle(TA, ids[2], "include", as_reviewer="P", why=" ")
-    s.settle(TA, ids[2], "include", as_reviewer="P", why="about repair after all")
-    s.settle(TA, ids[3], "exclude", as_reviewer="P", why="medicine", reason="E1")
-    assert [c["record_id"] for c in s.conflicts(TA, as_reviewer="P")] == [ids[4], ids[5]]
+        s.settle(TA, ids[2], "include", member=TEAM["P"], why=" ")
+    s.settle(TA, ids[2], "include", member=TEAM["P"], why="about repair after all")
+    s.settle(TA, ids[3], "exclude", member=TEAM["P"], why="medicine", reason="E1")
+    assert [c["record_id"] for c in s.conflicts(TA, member=TEAM["P"])] == [ids[4], ids[5]]
     with pytest.raises(RecordSettled):
-        s.decide(TA, ids[2], "exclude", as_reviewer="A")
+        s.decide(TA, ids[2], "exclude", member=TEAM["A"])
     settle_events = review.events.read(kind="screen.settle")
     assert [(e.actor, e.details["decision"], e.details["was"]) for e in settle_events] == [
         ("P", "include", "conflict"),
         ("P", "exclude", "conflict"),
     ]
-    flow = s.flow(as_reviewer="A")
+    flow = table_flow(review)
     assert (flow.records_screened, flow.records_excluded, flow.records_awaiting) == (6, 2, 2)
     assert flow.reports_sought == 2
 
@@ -96,78 +105,78 @@ def test_agreement_settles_and_differences_become_conflicts(review):
 def test_decisions_validate_options_reasons_and_assignment(review):
     s, ids = review.screening, review.ids
     with pytest.raises(NotAssigned):
-        s.decide(TA, ids[0], "include", as_reviewer="A")
-    s.assign(TA, as_reviewer="O")
+        s.decide(TA, ids[0], "include", member=TEAM["A"])
+    s.assign(TA, member=TEAM["O"])
     with pytest.raises(InvalidDecision, match="not a decision option"):
-        s.decide(TA, ids[0], "keep", as_reviewer="A")
+        s.decide(TA, ids[0], "keep", member=TEAM["A"])
     with pytest.raises(InvalidDecision, match="not an exclusion reason"):
-        s.decide(TA, ids[0], "exclude", reason="E9", as_reviewer="A")
+        s.decide(TA, ids[0], "exclude", reason="E9", member=TEAM["A"])
     with pytest.raises(InvalidDecision, match="goes with exclude"):
-        s.decide(TA, ids[0], "include", reason="E1", as_reviewer="A")
+        s.decide(TA, ids[0], "include", reason="E1", member=TEAM["A"])
     with pytest.raises(InvalidDecision, match="no screening stage"):
-        s.decide("abstracts", ids[0], "include", as_reviewer="A")
+        s.decide("abstracts", ids[0], "include", member=TEAM["A"])
     with pytest.raises(NotAssigned):
-        s.decide(TA, ids[0], "include", as_reviewer="P")
-    assert s.decide(TA, ids[0], "exclude", as_reviewer="A").reason == ""
+        s.decide(TA, ids[0], "include", member=TEAM["P"])
+    assert s.decide(TA, ids[0], "exclude", member=TEAM["A"]).reason == ""
 
 
 def test_undo_is_a_new_row_and_walks_back_through_decisions(review):
     s, ids = review.screening, review.ids
-    s.assign(TA, as_reviewer="O")
-    s.decide(TA, ids[0], "include", as_reviewer="A")
-    s.decide(TA, ids[0], "exclude", as_reviewer="A")
-    s.decide(TA, ids[1], "maybe", as_reviewer="A")
-    assert s.undo(TA, as_reviewer="A").record_id == ids[1]
-    back = s.undo(TA, as_reviewer="A")
+    s.assign(TA, member=TEAM["O"])
+    s.decide(TA, ids[0], "include", member=TEAM["A"])
+    s.decide(TA, ids[0], "exclude", member=TEAM["A"])
+    s.decide(TA, ids[1], "maybe", member=TEAM["A"])
+    assert s.undo(TA, member=TEAM["A"]).record_id == ids[1]
+    back = s.undo(TA, member=TEAM["A"])
     assert (back.record_id, back.decision) == (ids[0], "include")
-    assert s.record(TA, ids[0], as_reviewer="A").mine.decision == "include"
-    cleared = s.undo(TA, as_reviewer="A")
+    assert s.record(TA, ids[0], member=TEAM["A"]).mine.decision == "include"
+    cleared = s.undo(TA, member=TEAM["A"])
     assert (cleared.record_id, cleared.decision) == (ids[0], "")
-    assert s.record(TA, ids[0], as_reviewer="A").mine is None
+    assert s.record(TA, ids[0], member=TEAM["A"]).mine is None
     with pytest.raises(ScreeningError, match="no decision to undo"):
-        s.undo(TA, as_reviewer="A")
-    history = s.history(TA, ids[0], as_reviewer="A")
+        s.undo(TA, member=TEAM["A"])
+    history = s.history(TA, ids[0], member=TEAM["A"])
     assert [h["action"] for h in history] == ["decide", "decide", "undo", "undo"]
-    assert s.queue(TA, as_reviewer="A") == ids
-    assert s.flow_from_log(as_reviewer="O") == s.flow(as_reviewer="O")
+    assert s.queue(TA, member=TEAM["A"]) == ids
+    assert log_flow(review) == table_flow(review)
 
 
 def test_full_text_needs_reasons_and_feeds_the_prisma_boxes(review, tmp_path):
     s, ids = review.screening, review.ids
-    s.assign(TA, as_reviewer="O")
+    s.assign(TA, member=TEAM["O"])
     for rid in ids[:5]:
         for who in "AB":
-            s.decide(TA, rid, "include", as_reviewer=who)
+            s.decide(TA, rid, "include", member=TEAM[who])
     for who in "AB":
-        s.decide(TA, ids[5], "exclude", as_reviewer=who)
-    assert s.assign(FT, as_reviewer="O").records == 5
+        s.decide(TA, ids[5], "exclude", member=TEAM[who])
+    assert s.assign(FT, member=TEAM["O"]).records == 5
     pdf = tmp_path / "paper one.pdf"
     pdf.write_bytes(PDF)
-    attached = s.attach_fulltext(ids[0], pdf, as_reviewer="A")
+    attached = s.attach_fulltext(ids[0], pdf, member=TEAM["A"])
     stored = review.folder / attached["path"]
     assert stored.read_bytes() == PDF and stored.name.startswith(attached["sha256"])
     not_pdf = tmp_path / "notes.txt"
     not_pdf.write_text("hello")
     with pytest.raises(ScreeningError, match="not a PDF"):
-        s.attach_fulltext(ids[1], not_pdf, as_reviewer="A")
+        s.attach_fulltext(ids[1], not_pdf, member=TEAM["A"])
     with pytest.raises(ScreeningError, match="not sought"):
-        s.attach_fulltext(ids[5], pdf, as_reviewer="A")
-    s.mark_not_retrieved(ids[4], as_reviewer="O", why="no library holds it")
-    assert [m["record_id"] for m in s.missing_fulltext(as_reviewer="A")] == ids[1:4]
-    assert ids[4] not in s.queue(FT, as_reviewer="A")
+        s.attach_fulltext(ids[5], pdf, member=TEAM["A"])
+    s.mark_not_retrieved(ids[4], member=TEAM["O"], why="no library holds it")
+    assert [m["record_id"] for m in s.missing_fulltext(member=TEAM["A"])] == ids[1:4]
+    assert ids[4] not in s.queue(FT, member=TEAM["A"])
     with pytest.raises(InvalidDecision, match="reason is required"):
-        s.decide(FT, ids[1], "exclude", as_reviewer="A")
-    s.decide(FT, ids[0], "include", as_reviewer="A")
-    s.decide(FT, ids[0], "include", as_reviewer="B")
-    s.decide(FT, ids[1], "exclude", reason="E1", as_reviewer="A")
-    s.decide(FT, ids[1], "exclude", reason="E1", as_reviewer="B")
-    s.decide(FT, ids[2], "exclude", reason="E1", as_reviewer="A")
-    s.decide(FT, ids[2], "exclude", reason="E2", as_reviewer="B")
-    assert [(c["record_id"], c["conflict"]) for c in s.conflicts(FT, as_reviewer="P")] == [
+        s.decide(FT, ids[1], "exclude", member=TEAM["A"])
+    s.decide(FT, ids[0], "include", member=TEAM["A"])
+    s.decide(FT, ids[0], "include", member=TEAM["B"])
+    s.decide(FT, ids[1], "exclude", reason="E1", member=TEAM["A"])
+    s.decide(FT, ids[1], "exclude", reason="E1", member=TEAM["B"])
+    s.decide(FT, ids[2], "exclude", reason="E1", member=TEAM["A"])
+    s.decide(FT, ids[2], "exclude", reason="E2", member=TEAM["B"])
+    assert [(c["record_id"], c["conflict"]) for c in s.conflicts(FT, member=TEAM["P"])] == [
         (ids[2], "reason")
     ]
-    s.settle(FT, ids[2], "exclude", reason="E2", as_reviewer="P", why="a book chapter")
-    flow = s.flow(as_reviewer="O")
+    s.settle(FT, ids[2], "exclude", reason="E2", member=TEAM["P"], why="a book chapter")
+    flow = table_flow(review)
     assert flow.to_dict() | {"reason_texts": {}} == {
         "records_screened": 6,
         "records_excluded": 1,
@@ -182,23 +191,23 @@ def test_full_text_needs_reasons_and_feeds_the_prisma_boxes(review, tmp_path):
         "reason_texts": {},
     }
     assert flow.reason_texts == {"E1": "Not psychotherapy", "E2": "Wrong publication type"}
-    assert s.flow_from_log(as_reviewer="A") == flow
+    assert log_flow(review) == flow
 
 
 def test_maybe_settlement_advances_only_when_configured(make_review):
     review = make_review(maybe_advances=True)
     ids = add_records(review, small_records(2))
     s = review.screening
-    s.assign(TA, as_reviewer="O")
+    s.assign(TA, member=TEAM["O"])
     for rid in ids:
-        s.decide(TA, rid, "maybe", as_reviewer="A")
-        s.decide(TA, rid, "maybe", as_reviewer="B")
-    s.settle(TA, ids[0], "maybe", as_reviewer="P", why="decide on the full text")
-    assert s.flow(as_reviewer="O").reports_sought == 1
-    assert s.assign(FT, as_reviewer="O").records == 1
+        s.decide(TA, rid, "maybe", member=TEAM["A"])
+        s.decide(TA, rid, "maybe", member=TEAM["B"])
+    s.settle(TA, ids[0], "maybe", member=TEAM["P"], why="decide on the full text")
+    assert table_flow(review).reports_sought == 1
+    assert s.assign(FT, member=TEAM["O"]).records == 1
     with pytest.raises(InvalidDecision, match="include, exclude"):
-        s.settle(FT, ids[0], "maybe", as_reviewer="P", why="still unsure")
-    assert s.flow_from_log(as_reviewer="O") == s.flow(as_reviewer="O")
+        s.settle(FT, ids[0], "maybe", member=TEAM["P"], why="still unsure")
+    assert log_flow(review) == table_flow(review)
 
 
 def test_pilot_round_comes_first_and_reports_agreement(make_review):
@@ -206,48 +215,50 @@ def test_pilot_round_comes_first_and_reports_agreement(make_review):
     ids = add_records(review, small_records(10))
     s = review.screening
     with pytest.raises(ScreeningError, match="assign the pilot round first"):
-        s.assign(TA, as_reviewer="O")
-    pilot = s.assign(TA, as_reviewer="O", round="pilot")
+        s.assign(TA, member=TEAM["O"])
+    pilot = s.assign(TA, member=TEAM["O"], round="pilot")
     assert (pilot.records, pilot.assignments) == (4, 8)
-    sample = s.queue(TA, as_reviewer="A")
-    assert len(sample) == 4 and sample == s.queue(TA, as_reviewer="B")
+    sample = s.queue(TA, member=TEAM["A"])
+    assert len(sample) == 4 and sample == s.queue(TA, member=TEAM["B"])
     for rid in sample[:3]:
-        s.decide(TA, rid, "include", as_reviewer="A")
-        s.decide(TA, rid, "include", as_reviewer="B")
-    s.decide(TA, sample[3], "exclude", as_reviewer="A")
+        s.decide(TA, rid, "include", member=TEAM["A"])
+        s.decide(TA, rid, "include", member=TEAM["B"])
+    s.decide(TA, sample[3], "exclude", member=TEAM["A"])
     with pytest.raises(ScreeningError, match="pilot is not finished"):
-        s.assign(TA, as_reviewer="O")
-    s.decide(TA, sample[3], "include", as_reviewer="B")
-    (pair,) = s.agreement(TA, as_reviewer="O", round="pilot")
+        s.assign(TA, member=TEAM["O"])
+    s.decide(TA, sample[3], "include", member=TEAM["B"])
+    (pair,) = s.agreement(TA, member=TEAM["O"], round="pilot")
     assert (pair.n, pair.agreed, pair.percent_agreement, pair.round) == (4, 3, 75.0, "pilot")
-    main = s.assign(TA, as_reviewer="O")
+    main = s.assign(TA, member=TEAM["O"])
     assert main.records == 6
     (reported,) = main.pilot_agreement
     assert (reported["n"], reported["agreed"], reported["rater_a"]) == (4, 3, "A")
-    logged = review.events.read(kind="screen.assign")[-1].details["pilot_agreement"]
+    logged = review.events.read(kind="screen.assign", member=TEAM["O"])[-1].details[
+        "pilot_agreement"
+    ]
     assert logged[0]["percent_agreement"] == 75.0
-    seen_by_a = [e for e in s.log(as_reviewer="A") if e.kind == "screen.assign"]
+    seen_by_a = [e for e in s.log(member=TEAM["A"]) if e.kind == "screen.assign"]
     assert len(seen_by_a) == 2 and all("pilot_agreement" not in e.details for e in seen_by_a)
-    assert "pilot_agreement" in s.log(as_reviewer="P")[-1].details
-    assert s.queue(TA, as_reviewer="A") == [i for i in ids if i not in sample]
+    assert "pilot_agreement" in s.log(member=TEAM["P"])[-1].details
+    assert s.queue(TA, member=TEAM["A"]) == [i for i in ids if i not in sample]
 
 
 def test_split_assignment_keeps_the_overlap_share_dual(make_review):
     review = make_review()
     add_records(review, small_records(50))
-    result = review.screening.assign(TA, as_reviewer="O", mode="split", overlap=0.2, seed=3)
+    result = review.screening.assign(TA, member=TEAM["O"], mode="split", overlap=0.2, seed=3)
     assert (result.records, result.assignments) == (50, 60)
     assert result.per_reviewer == {"A": 30, "B": 30}
 
 
 def test_notes_and_tags_stay_with_their_author_while_blind(review):
     s, ids = review.screening, review.ids
-    s.assign(TA, as_reviewer="O")
-    s.note(TA, ids[0], "check the methods", as_reviewer="A")
-    s.tag(TA, ids[0], ["qualitative", "case study"], as_reviewer="A")
-    mine = s.record(TA, ids[0], as_reviewer="A")
+    s.assign(TA, member=TEAM["O"])
+    s.note(TA, ids[0], "check the methods", member=TEAM["A"])
+    s.tag(TA, ids[0], ["qualitative", "case study"], member=TEAM["A"])
+    mine = s.record(TA, ids[0], member=TEAM["A"])
     assert [n.text for n in mine.notes if n.kind == "note"] == ["check the methods"]
     assert mine.my_tags == ["case study", "qualitative"]
-    theirs = s.record(TA, ids[0], as_reviewer="B")
+    theirs = s.record(TA, ids[0], member=TEAM["B"])
     assert theirs.notes == [] and theirs.others_hidden
-    assert len(s.record(TA, ids[0], as_reviewer="P").notes) == 2
+    assert len(s.record(TA, ids[0], member=TEAM["P"]).notes) == 2

@@ -13,7 +13,14 @@ from pathlib import Path
 import pytest
 
 from evimap.review import Review
-from tests.screening_support import add_records, new_db, review_db, small_records, write_review  # noqa: F401
+from tests.screening_support import (  # noqa: F401  (fixtures)
+    TEAM,
+    add_records,
+    new_db,
+    review_db,
+    small_records,
+    write_review,
+)  # noqa: F401
 
 TA = "title_abstract"
 REPO = Path(__file__).resolve().parents[1]
@@ -26,13 +33,14 @@ CHILD = textwrap.dedent(
 
     folder, db, r1, r2, r3 = sys.argv[1], sys.argv[2], *map(int, sys.argv[3:6])
     review = Review.open(folder, db=db)
-    review.screening.decide("title_abstract", r1, "include", as_reviewer="A")
-    review.screening.decide("title_abstract", r2, "exclude", reason="E1", as_reviewer="A")
+    a = review.team.member("A")
+    review.screening.decide("title_abstract", r1, "include", member=a)
+    review.screening.decide("title_abstract", r2, "exclude", reason="E1", member=a)
     print("two decided", flush=True)
     # a third decision is written but the process dies before its commit
     with review.store.transaction() as session:
         decisions.record_decision(
-            session, review.screening.config, "title_abstract", r3, "include", reviewer="A"
+            session, review.screening.config, "title_abstract", r3, "include", member=a
         )
         session.flush()
         os.kill(os.getpid(), signal.SIGKILL)
@@ -44,7 +52,7 @@ def test_a_killed_process_keeps_every_committed_decision(tmp_path, review_db):
     folder = write_review(tmp_path / "review")
     with Review.open(folder, db=review_db) as review:
         ids = add_records(review, small_records(3))
-        review.screening.assign(TA, as_reviewer="O")
+        review.screening.assign(TA, member=TEAM["O"])
     env = {**os.environ, "PYTHONPATH": f"{REPO / 'src'}{os.pathsep}{REPO}"}
     child = subprocess.run(
         [sys.executable, "-c", CHILD, str(folder), review_db, *map(str, ids)],
@@ -56,28 +64,28 @@ def test_a_killed_process_keeps_every_committed_decision(tmp_path, review_db):
     assert child.returncode == -signal.SIGKILL, child.stderr
     assert "two decided" in child.stdout
     with Review.open(folder, db=review_db) as review:
-        rows = review.screening.decisions(TA, as_reviewer="A")
+        rows = review.screening.decisions(TA, member=TEAM["A"])
         assert [(r["record_id"], r["decision"], r["reason"]) for r in rows] == [
             (ids[0], "include", ""),
             (ids[1], "exclude", "E1"),
         ]
-        assert len(review.events.read(kind="screen.decision")) == 2
-        assert review.screening.queue(TA, as_reviewer="A") == [ids[2]]
+        assert len(review.events.read(kind="screen.decision", member=TEAM["O"])) == 2
+        assert review.screening.queue(TA, member=TEAM["A"]) == [ids[2]]
 
 
 def test_an_error_in_the_second_decision_keeps_the_first(tmp_path, review_db):
     folder = write_review(tmp_path / "review")
     with Review.open(folder, db=review_db) as review:
         ids = add_records(review, small_records(2))
-        review.screening.assign(TA, as_reviewer="O")
-        review.screening.decide(TA, ids[0], "include", as_reviewer="A")
+        review.screening.assign(TA, member=TEAM["O"])
+        review.screening.decide(TA, ids[0], "include", member=TEAM["A"])
         with pytest.raises(RuntimeError), review.store.transaction() as session:
             from evimap.screening import decisions
 
             decisions.record_decision(
-                session, review.screening.config, TA, ids[1], "include", reviewer="A"
+                session, review.screening.config, TA, ids[1], "include", member=TEAM["A"]
             )
             raise RuntimeError("power cut")
-        rows = review.screening.decisions(TA, as_reviewer="A")
+        rows = review.screening.decisions(TA, member=TEAM["A"])
         assert [r["record_id"] for r in rows] == [ids[0]]
-        assert len(review.events.read(kind="screen.decision")) == 1
+        assert len(review.events.read(kind="screen.decision", member=TEAM["O"])) == 1

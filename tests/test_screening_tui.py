@@ -7,7 +7,7 @@ import asyncio
 from textual.widgets import ProgressBar, Static
 
 from evimap.cli.screen_app import ScreenApp
-from tests.screening_support import add_records, make_review, new_db, small_records  # noqa: F401
+from tests.screening_support import TEAM, add_records, make_review, new_db, small_records  # noqa: F401
 
 TA, FT = "title_abstract", "full_text"
 
@@ -15,17 +15,17 @@ TA, FT = "title_abstract", "full_text"
 def _stored(review, who="A", stage=TA):
     return [
         (r["record_id"], r["decision"], r["reason"])
-        for r in review.screening.decisions(stage, as_reviewer=who)
+        for r in review.screening.decisions(stage, member=TEAM[who])
     ]
 
 
 def test_keys_record_decisions_reasons_undo_and_notes(make_review):
     review = make_review()
     ids = add_records(review, small_records(5))
-    review.screening.assign(TA, as_reviewer="O")
+    review.screening.assign(TA, member=TEAM["O"])
 
     async def drive():
-        app = ScreenApp(review, TA, "A")
+        app = ScreenApp(review, TA, TEAM["A"])
         async with app.run_test() as pilot:
             title = app.query_one("#title", Static)
             assert "Record 1" in str(title.render())
@@ -57,9 +57,9 @@ def test_keys_record_decisions_reasons_undo_and_notes(make_review):
         (ids[3], "include", ""),
         (ids[4], "include", ""),
     ]
-    notes = review.screening.record(TA, ids[2], as_reviewer="A").notes
+    notes = review.screening.record(TA, ids[2], member=TEAM["A"]).notes
     assert [n.text for n in notes if n.kind == "note"] == ["seems off-topic"]
-    assert review.screening.record(TA, ids[2], as_reviewer="A").my_tags == ["adults", "rct"]
+    assert review.screening.record(TA, ids[2], member=TEAM["A"]).my_tags == ["adults", "rct"]
     assert _stored(review, "B") == []
 
 
@@ -67,13 +67,13 @@ def test_full_text_exclusion_without_a_reason_is_refused_on_screen(make_review):
     review = make_review()
     ids = add_records(review, small_records(1))
     s = review.screening
-    s.assign(TA, as_reviewer="O")
-    s.decide(TA, ids[0], "include", as_reviewer="A")
-    s.decide(TA, ids[0], "include", as_reviewer="B")
-    s.assign(FT, as_reviewer="O")
+    s.assign(TA, member=TEAM["O"])
+    s.decide(TA, ids[0], "include", member=TEAM["A"])
+    s.decide(TA, ids[0], "include", member=TEAM["B"])
+    s.assign(FT, member=TEAM["O"])
 
     async def drive():
-        app = ScreenApp(review, FT, "B")
+        app = ScreenApp(review, FT, TEAM["B"])
         async with app.run_test() as pilot:
             await pilot.press("e")
             assert "reason is required" in str(app.query_one("#status", Static).render())

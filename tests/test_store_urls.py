@@ -69,7 +69,7 @@ def test_a_relative_store_url_is_read_from_the_review_folder(tmp_path, monkeypat
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
     with Review.open(folder) as review:
-        review.imports.add(sample_exports() / "scopus.ris")
+        review.imports.add(sample_exports() / "scopus.ris", member=review.team.member("owner"))
     assert (folder / "data" / "store.db").exists()
     assert not (elsewhere / "data").exists()
     monkeypatch.chdir(tmp_path)

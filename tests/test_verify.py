@@ -21,7 +21,7 @@ from evimap.store.models_screening import (
     NoteRow,
     SettlementRow,
 )
-from tests.screening_support import new_db, write_review  # noqa: F401
+from tests.screening_support import TEAM, new_db, write_review  # noqa: F401
 
 TA, FT = "title_abstract", "full_text"
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -40,25 +40,25 @@ def screened(tmp_path, new_db):  # noqa: F811
     review = Review.open(folder, db=db)
     for path in sorted(sample_exports().iterdir()):
         if path.suffix in (".ris", ".txt"):
-            review.imports.add(path, actor="O")
-    review.dedup.run(actor="O")
-    review.dedup.remove(actor="O")
+            review.imports.add(path, member=TEAM["O"])
+    review.dedup.run(member=TEAM["O"])
+    review.dedup.remove(member=TEAM["O"])
     s = review.screening
-    s.assign(TA, as_reviewer="O")
-    units = s.queue(TA, as_reviewer="A")
+    s.assign(TA, member=TEAM["O"])
+    units = s.queue(TA, member=TEAM["A"])
     first, second, third = units[:3]
-    s.decide(TA, first, "include", as_reviewer="A")
-    s.decide(TA, first, "include", as_reviewer="B")
-    s.decide(TA, second, "include", as_reviewer="A")
-    s.decide(TA, second, "exclude", as_reviewer="B", reason="E1")
-    s.decide(TA, third, "exclude", as_reviewer="A", reason="E2")
-    s.decide(TA, third, "maybe", as_reviewer="A", note="not sure after all")
-    s.undo(TA, as_reviewer="A", record_id=third)
-    s.tag(TA, third, ["methods"], as_reviewer="B")
-    s.settle(TA, second, "include", as_reviewer="P", why="discussed")
+    s.decide(TA, first, "include", member=TEAM["A"])
+    s.decide(TA, first, "include", member=TEAM["B"])
+    s.decide(TA, second, "include", member=TEAM["A"])
+    s.decide(TA, second, "exclude", member=TEAM["B"], reason="E1")
+    s.decide(TA, third, "exclude", member=TEAM["A"], reason="E2")
+    s.decide(TA, third, "maybe", member=TEAM["A"], note="not sure after all")
+    s.undo(TA, member=TEAM["A"], record_id=third)
+    s.tag(TA, third, ["methods"], member=TEAM["B"])
+    s.settle(TA, second, "include", member=TEAM["P"], why="discussed")
     pdf = tmp_path / "paper.pdf"
     pdf.write_bytes(PDF)
-    s.attach_fulltext(first, pdf, as_reviewer="A")
+    s.attach_fulltext(first, pdf, member=TEAM["A"])
     review.units = (first, second, third)
     review.db = db
     yield review
@@ -78,12 +78,12 @@ def _tamper(review, *statements) -> None:
 
 
 def test_a_review_written_by_evimap_agrees_with_its_log(screened):
-    result = screened.verify()
+    result = screened.verify(member=TEAM["O"])
     assert result.problems == []
     assert result.unchecked == []
     assert result.rows["screening_decisions"] == 7
     assert result.rows["screening_assignments"] == 2 * len(
-        screened.screening.queue(TA, as_reviewer="A", todo_only=False)
+        screened.screening.queue(TA, member=TEAM["A"], todo_only=False)
     )
     assert result.rows["records"] == 9
     assert result.rows["screening_notes"] == 2
@@ -109,7 +109,12 @@ def test_every_row_edited_outside_evimap_is_named(screened):
     def add_rows(session) -> None:
         session.add(
             SettlementRow(
-                stage=TA, record_id=third, decision="exclude", reason="E1", why="x", arbiter="P"
+                stage=TA,
+                record_id=third,
+                decision="exclude",
+                reason="E1",
+                why="x",
+                member=TEAM["P"],
             )
         )
         session.add(
@@ -139,7 +144,7 @@ def test_every_row_edited_outside_evimap_is_named(screened):
         .values(cluster_id=clusters[-1][1]),
         add_rows,
     )
-    problems = screened.verify().problems
+    problems = screened.verify(member=TEAM["O"]).problems
     named = {(p.table, p.row_id) for p in problems}
     messages = " | ".join(p.message for p in problems)
     assert ("screening_decisions", b_exclude) in named
@@ -169,7 +174,7 @@ def test_a_forked_history_is_named(screened):
     """A fork written before the unique index existed (or by hand, with it dropped)."""
     *_, third = screened.units
     _tamper(screened, "DROP INDEX uq_screening_decisions_chain")
-    screened.screening.decide(TA, third, "include", as_reviewer="A")
+    screened.screening.decide(TA, third, "include", member=TEAM["A"])
     with screened.store.read() as session:
         rows = list(
             session.scalars(
@@ -185,7 +190,7 @@ def test_a_forked_history_is_named(screened):
         .where(DecisionRow.id == last.id)
         .values(supersedes_id=before.supersedes_id),
     )
-    problems = screened.verify().problems
+    problems = screened.verify(member=TEAM["O"]).problems
     assert [(p.table, p.row_id) for p in problems] == [("screening_decisions", last.id)]
     assert problems[0].message == (
         f"supersedes_id is {before.supersedes_id} but the log says {before.id}"
@@ -194,31 +199,34 @@ def test_a_forked_history_is_named(screened):
 
 def test_the_cli_prints_the_disagreements_and_exits_1(screened):
     folder = screened.folder
-    ok = runner.invoke(app, ["verify", str(folder), "--db", screened.db])
+    ok = runner.invoke(app, ["verify", str(folder), "--db", screened.db, "--as", "O"])
     assert ok.exit_code == 0, ok.output
     assert "every row agrees with the log" in ok.output
     _tamper(screened, update(DecisionRow).values(reason="[/i]"))
-    result = runner.invoke(app, ["verify", str(folder), "--db", screened.db, "--format", "json"])
+    result = runner.invoke(
+        app, ["verify", str(folder), "--db", screened.db, "--as", "O", "--format", "json"]
+    )
     assert result.exit_code == 1
     data = json.loads(result.stdout)
     assert data["ok"] is False
     assert len(data["problems"]) == 7
     assert data["problems"][0]["table"] == "screening_decisions"
-    table = runner.invoke(app, ["verify", str(folder), "--db", screened.db])
+    table = runner.invoke(app, ["verify", str(folder), "--db", screened.db, "--as", "O"])
     assert table.exit_code == 1
     assert "reason is '[/i]' but the log says" in table.output  # record text is not markup
 
 
 def test_the_worked_example_agrees_with_its_log(tmp_path):
-    from evimap.demo import build_example
+    from evimap.demo import DEMO_ARBITER, build_example
 
     build = build_example(tmp_path / "demo")
     with Review.open(tmp_path / "demo") as review:
-        result = review.verify()
+        arbiter = review.team.member(DEMO_ARBITER)
+        result = review.verify(member=arbiter)
         assert result.problems == []
         assert result.rows["charted_values"] > 500
         _tamper(review, "UPDATE charted_values SET value = '\"Chile\"' WHERE id = 1")
-        problems = review.verify().problems
+        problems = review.verify(member=arbiter).problems
     assert [(p.table, p.row_id) for p in problems] == [("charted_values", 1)]
     assert build.charted_studies == 25
 
@@ -236,15 +244,15 @@ def test_citation_searching_agrees_with_its_log(tmp_path, new_db):  # noqa: F811
             "exports", "massimoaria+bibliometrix/tests/testthat/fixtures/wos_sample.txt"
         )
         import_file(review.store, wos)
-        chased = review.citations.chase(wos)
+        chased = review.citations.chase(wos, member=TEAM["O"])
         found = tmp_path / "found.ris"
         found.write_text(
             "TY  - RPRT\nAU  - Gough, David\nTI  - Mapping research on alliance ruptures\n"
             "PY  - 2021\nER  - \n",
             encoding="utf-8",
         )
-        review.citations.log_other("websites", path=found, actor="O")
-        result = review.verify()
+        review.citations.log_other("websites", path=found, member=TEAM["O"])
+        result = review.verify(member=TEAM["O"])
         assert result.problems == []
         assert result.unchecked == []
         assert result.rows["citation_links"] == chased.references
@@ -256,5 +264,5 @@ def test_citation_searching_agrees_with_its_log(tmp_path, new_db):  # noqa: F811
             review,
             update(CitationLink).where(CitationLink.id == link).values(status="candidate"),
         )
-        problems = review.verify().problems
+        problems = review.verify(member=TEAM["O"]).problems
     assert [(p.table, p.row_id) for p in problems] == [("citation_links", link)]

@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from evimap.errors import EvimapError
-from evimap.importing import FileImport, file_sha256
+from evimap.importing import FileImport
 from evimap.records import Record
 from evimap.review import Review
 
@@ -28,7 +28,8 @@ EXAMPLE_FILES = (
     "report.toml",
     "checklist.toml",
 )
-DEMO_ACTOR = "evimap demo"
+DEMO_ARBITER = "PE"
+"""The worked example's arbiter (the paper's PE), who imports and logs the reported counts."""
 STALE = ("review.toml", "review.db", "review.db-wal", "review.db-shm")
 EXPORT_SUFFIXES = {".ris", ".txt", ".ciw", ".nbib", ".csv", ".tsv", ".bib", ".xml"}
 
@@ -70,11 +71,12 @@ def import_tour(
     for stale in ("review.toml", "review.db", "review.db-wal", "review.db-shm"):
         (out / stale).unlink(missing_ok=True)
     review = Review.init(out, title="evimap import tour")
+    owner = review.team.member("owner")
     results = []
     for path in files:
         if on_file:
             on_file(path)
-        results.append(review.imports.add(path, actor="evimap demo"))
+        results.append(review.imports.add(path, member=owner))
     return review, results
 
 
@@ -116,9 +118,7 @@ def build_example(
     :param report: also write the report (``False``: only build the review).
     :param db: a database URL for the store instead of review.db in ``out`` (it must be empty).
     """
-    from evimap.report.build import compute_report, write_report
     from evimap.report.reported import load_reported_counts, log_reported_counts
-    from evimap.store import EventLog
 
     step = on_step or (lambda _text: None)
     source = example_folder()
@@ -133,25 +133,21 @@ def build_example(
 
     step("importing the 25 included studies")
     with Review.open(out, db=db) as review:
-        imported = review.imports.add(ris, actor=DEMO_ACTOR)
-        with review.store.transaction() as session:
-            EventLog.append(
-                session,
-                "import.role",
-                actor=DEMO_ACTOR,
-                subject=ris.name,
-                why="the included studies from the paper's reference list, not a search "
-                "result: not counted as records identified",
-                details={"sha256": file_sha256(ris), "role": "included"},
-            )
+        arbiter = review.team.member(DEMO_ARBITER)
+        # the paper's included studies, not a search result: not counted as identified
+        imported = review.imports.add(ris, member=arbiter, role="included")
         step("charting (reviewer AL-V)")
-        charted = review.charting.import_file(source / "charting.toml", actor=DEMO_ACTOR)
+        charted = review.charting.import_file(
+            source / "charting.toml", member=review.team.member("AL-V")
+        )
         step("logging the PRISMA counts the paper reports")
         reported = log_reported_counts(
-            review.store, load_reported_counts(source / "reported_counts.toml"), DEMO_ACTOR
+            review.store, load_reported_counts(source / "reported_counts.toml"), arbiter.name
         )
         build = ExampleBuild(out, imported, charted.studies, reported)
         if report:
+            from evimap.report.build import compute_report, write_report
+
             step("computing and writing the report")
             data = compute_report(review, paper_numbers=source / "paper_numbers.toml")
             build.files = write_report(data, out)
@@ -190,6 +186,34 @@ def example_recommendations() -> tuple[list, dict[str, str]]:
     records = {r.source_record_id: r for r in read_file_records(folder / "included.ris")}
     labels = citation_labels(records)
     return load_recommendations(folder / RECOMMENDATIONS_FILE, labels), labels
+
+
+def recommend_example(
+    *,
+    rupture: str | None = None,
+    context: str | None = None,
+    approach: str | None = None,
+    include_general: bool = False,
+) -> list[dict]:
+    """The worked example's recommendations map, filtered as ``review.recommend`` filters a
+    review's (``evimap recommend`` without a review).
+
+    :param rupture: ``withdrawal`` or ``confrontation``.
+    :param context: a context (``complex-trauma``, ``telepsychotherapy``...).
+    :param approach: a therapeutic approach family.
+    :param include_general: also list recommendations specific to none.
+    """
+    from evimap.synthesis.recommendations import explore
+
+    recs, labels = example_recommendations()
+    return explore(
+        recs,
+        labels,
+        rupture=rupture,
+        context=context,
+        approach=approach,
+        include_general=include_general,
+    )
 
 
 def review_recommendations(review: Review) -> tuple[list, dict[str, str]]:

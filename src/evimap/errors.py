@@ -71,6 +71,22 @@ class NoReview(EvimapError):
     """The folder holds no review.toml; `evimap init DIR` creates one."""
 
 
+class UnknownMember(EvimapError):
+    """The name is not on the review's team (``[[screening.reviewers]]`` in review.toml); the
+    message lists the team, or says how to add one."""
+
+
+class NotPermitted(EvimapError):
+    """The member's role does not allow this (e.g. a reviewer settling a conflict), or the
+    member may not see what was asked while a stage is blind."""
+
+
+class StageLocked(EvimapError):
+    """A change to the set of screened records (dedup, its undo, removals) after records were
+    assigned for screening; ``force=True`` (``--force``) moves the screening to the kept
+    records."""
+
+
 class StoreError(EvimapError):
     """The store cannot be opened or is at a schema version this evimap does not know."""
 
@@ -144,3 +160,18 @@ class SearchError(EvimapError):
 class CitationError(EvimapError):
     """Citation searching cannot go on: an unreadable reference source, nothing to chase, or
     an online service that cannot be reached."""
+
+
+class AmbiguousSyntax(SearchError):
+    """An equation's field codes belong to several database syntaxes (or to one evimap does not
+    read), so its syntax cannot be told; ``candidates`` lists them, most codes first."""
+
+    def __init__(self, message: str, candidates: list[str], markers: list[dict] | None = None):
+        self.candidates = candidates
+        self.markers = markers or []
+        super().__init__(message)
+
+
+class PrioritiseError(EvimapError):
+    """A prioritisation setting or input that cannot be used (unknown model part, a training
+    set without both classes, a missing optional extra...)."""

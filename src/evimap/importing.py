@@ -25,6 +25,7 @@ from evimap.importers.base import Reader
 from evimap.importers.databases import canonical_database
 from evimap.importers.detect import decode_head, detect, iter_lines
 from evimap.store import EventLog, Store
+from evimap.store.kinds import Kind
 from evimap.store.models import SourceFile
 from evimap.store.records import insert_rows, record_to_row
 
@@ -84,6 +85,7 @@ def import_file(
     actor: str = "",
     options: dict[str, Any] | None = None,
     progress: Progress | None = None,
+    extra: Callable[[Any, FileImport], None] | None = None,
 ) -> FileImport:
     """Import one export file in one transaction.
 
@@ -96,6 +98,8 @@ def import_file(
     :param actor: who imports (for the event log).
     :param options: reader options (e.g. ``{"columns": {...}}`` for generic CSV).
     :param progress: called with the number of characters read since the last call.
+    :param extra: called with the session and the result before the transaction commits (more
+        events of the same import, e.g. its ``import.role``).
     :raises ImportFormatError: naming file, line and field, when the file or a record is bad.
     """
     path = Path(path)
@@ -156,7 +160,7 @@ def import_file(
             raise ImportFormatError(f"no records found (read as {reader_cls.name})", file=path)
         EventLog.append(
             session,
-            "import.file",
+            Kind.IMPORT_FILE,
             actor=actor,
             subject=path.name,
             counts={
@@ -173,6 +177,8 @@ def import_file(
                 "skipped": [s.__dict__ for s in result.skipped],
             },
         )
+        if extra is not None:
+            extra(session, result)
     return result
 
 

@@ -1,20 +1,25 @@
 """The review object: a folder with its protocol and its store, opened once and shared.
 
 The CLI, the web app and notebooks all hold a :class:`Review`; every verb is a method of it or
-of one of its namespaced components (``review.imports``, ``review.records``, ``review.events``).
+of one of its namespaced components (``review.team``, ``review.imports``, ``review.records``,
+``review.events``, ``review.search``, ``review.dedup``, ``review.screening``,
+``review.charting``). Writes take the acting :class:`~evimap.members.Member`; reads that could
+reveal a decision take ``member`` (``None``: no one). See ``docs/team.md``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evimap.charting.component import Charting
 from evimap.citations.component import Citations
 from evimap.dedup.component import Dedup
 from evimap.errors import EvimapError, NoReview
 from evimap.importing import FileImport, Progress, import_file
+from evimap.members import Action, Member, writes
+from evimap.prioritise.live import Prioritise
 from evimap.protocol import PROTOCOL_FILE, Protocol, load_protocol
 from evimap.protocol.template import render_template
 from evimap.records import Record
@@ -22,11 +27,20 @@ from evimap.screening.component import Screening
 from evimap.search.component import Search
 from evimap.store import Event, EventLog, Store, open_store
 from evimap.store.database import WaitNotice
+from evimap.store.kinds import Kind
 from evimap.store.records import count_by_database, iter_records
 from evimap.store.urls import sqlite_path, store_url, url_for_protocol
-from evimap.verify import Verification, verify_store
+from evimap.team import Team
+
+if TYPE_CHECKING:  # pragma: no cover
+    from evimap.outputs import RecordList, ReportFiles
+    from evimap.report.prisma import PrismaCounts
+    from evimap.verify import Verification
 
 STORE_FILE = "review.db"
+IMPORT_ROLES = ("search", "included")
+"""What an imported file is: a search result (counted as identified records), or a set of
+studies included outside evimap's screening (the worked example's 25 studies)."""
 
 
 class Imports:
@@ -35,30 +49,74 @@ class Imports:
     def __init__(self, review: Review):
         self._review = review
 
+    @writes
     def add(
         self,
         path: str | Path,
         *,
+        member: Member,
         database: str | None = None,
         format_name: str | None = None,
         encoding: str = "utf-8",
         skip_bad: bool = False,
-        actor: str = "",
+        role: str = "search",
         options: dict[str, Any] | None = None,
         progress: Progress | None = None,
     ) -> FileImport:
-        """Import one file in one transaction; see :func:`evimap.importing.import_file`."""
-        return import_file(
+        """Import one file in one transaction; see :func:`evimap.importing.import_file`.
+
+        :param path: the export file.
+        :param member: who imports (owner or arbiter).
+        :param database: the source database, overriding what the file says.
+        :param format_name: a reader name, overriding detection.
+        :param encoding: the file's text encoding.
+        :param skip_bad: leave broken records out (logged) instead of failing the file.
+        :param role: ``search`` (a search result), or ``included`` (studies included outside
+            evimap's screening: not counted as identified, counted as included); logged as
+            ``import.role`` in the same transaction.
+        :param options: reader options (e.g. ``{"columns": {...}}`` for generic CSV).
+        :param progress: called with the number of characters read since the last call.
+        """
+        member = self._review.team.require(member)
+        member.require(Action.IMPORT)
+        if role not in IMPORT_ROLES:
+            raise EvimapError(f"an import's role is one of {', '.join(IMPORT_ROLES)}, not {role!r}")
+
+        def log_role(session, result: FileImport) -> None:
+            if role != "search":
+                _log_role(session, result, role, member.name)
+
+        result = import_file(
             self._review.store,
             path,
             database=database,
             format_name=format_name,
             encoding=encoding,
             skip_bad=skip_bad,
-            actor=actor,
+            actor=member.name,
             options=options,
             progress=progress,
+            extra=log_role,
         )
+        if result.already_imported and role != "search":
+            with self._review.store.transaction() as session:
+                _log_role(session, result, role, member.name)
+        return result
+
+
+def _log_role(session, result: FileImport, role: str, actor: str) -> None:
+    from evimap.importing import file_sha256
+
+    EventLog.append(
+        session,
+        Kind.IMPORT_ROLE,
+        actor=actor,
+        subject=result.name,
+        why="studies included outside evimap's screening: not counted as records identified"
+        if role == "included"
+        else "",
+        details={"sha256": file_sha256(Path(result.path)), "role": role},
+    )
 
 
 class Records:
@@ -73,7 +131,11 @@ class Records:
     def iter(
         self, database: str | None = None, ids: Iterable[int] | None = None
     ) -> Iterable[tuple[int, Record]]:
-        """``(id, record)`` pairs in import order."""
+        """``(id, record)`` pairs in import order (every imported record).
+
+        :param database: only this source database (canonical name).
+        :param ids: only these record ids.
+        """
         with self._review.store.read() as session:
             yield from iter_records(session, database=database, ids=ids)
 
@@ -81,6 +143,37 @@ class Records:
         """Records per source database."""
         with self._review.store.read() as session:
             return count_by_database(session)
+
+    def list(
+        self,
+        *,
+        database: str | None = None,
+        limit: int = 0,
+        stage: str | None = None,
+        outcome: str | None = None,
+        member: Member | None = None,
+    ) -> RecordList:
+        """The rows of ``evimap records``: every record, or the records with an ``outcome``
+        at a ``stage`` as ``member`` may see them (see :func:`evimap.outputs.record_list`).
+
+        :param database: only this source database (any spelling).
+        :param limit: at most this many rows (0: all).
+        :param stage: the screening stage.
+        :param outcome: ``todo``, ``included``, ``excluded``, ``maybe``, ``conflict``,
+            ``pending``.
+        :param member: the viewer (required for ``todo``).
+        """
+        from evimap.outputs import record_list
+
+        member = self._review.team.confirm(member)
+        return record_list(
+            self._review,
+            database=database,
+            limit=limit,
+            stage=stage,
+            outcome=outcome,
+            member=member,
+        )
 
 
 class Events:
@@ -90,20 +183,37 @@ class Events:
         self._review = review
 
     def read(
-        self, kind: str | None = None, prefix: str | None = None, as_reviewer: str | None = None
+        self,
+        kind: str | None = None,
+        prefix: str | None = None,
+        *,
+        member: Member | None = None,
     ) -> list[Event]:
-        """Events in order, optionally of one kind or kind prefix.
+        """Events in order, optionally of one kind or kind prefix, as ``member`` may see them.
 
-        :param as_reviewer: read as this screening team member: while a stage is blind, other
-            reviewers' screening events on unsettled records are left out (see
-            ``review.screening.log``). Without it, the owner's view: every event.
+        :param kind: only this kind.
+        :param prefix: only kinds starting with this.
+        :param member: the viewer: while a stage is blind, screening events of others on
+            unsettled records are left out for a reviewer and for no one (``None``); owners
+            and arbiters see every event.
         """
+        from evimap.screening.config import ScreeningConfig
+        from evimap.screening.view import visible_events
+
+        member = self._review.team.confirm(member)
         with self._review.store.read() as session:
             events = EventLog.read(session, kind=kind, prefix=prefix)
-        if as_reviewer is None:
-            return events
-        visible = {e.id for e in self._review.screening.log(as_reviewer=as_reviewer)}
-        return [e for e in events if e.id in visible or not e.kind.startswith(_SCREENING_KINDS)]
+            if member is not None and member.privileged:
+                return events
+            if not any(e.kind.startswith(_SCREENING_KINDS) for e in events):
+                return events
+            config = ScreeningConfig.from_protocol(self._review.protocol)
+            visible = {e.id: e for e in visible_events(session, config, member)}
+        return [
+            visible.get(e.id, e)
+            for e in events
+            if e.id in visible or not e.kind.startswith(_SCREENING_KINDS)
+        ]
 
 
 _SCREENING_KINDS = ("screen.", "fulltext.")
@@ -121,6 +231,7 @@ class Review:
         self.folder = folder
         self.protocol = protocol
         self.store = store
+        self.team = Team(self)
         self.imports = Imports(self)
         self.records = Records(self)
         self.events = Events(self)
@@ -129,12 +240,13 @@ class Review:
         self.screening = Screening(self)
         self.dedup = Dedup(self)
         self.citations = Citations(self)
+        self.prioritise = Prioritise(self)
 
     @classmethod
     def open(
         cls, folder: str | Path, db: str | None = None, *, on_wait: WaitNotice | None = None
     ) -> Review:
-        """Open the review in ``folder``.
+        """Open the review in ``folder`` and sync its team into the store.
 
         The store is ``db`` when given (relative paths from the current directory), else
         review.toml's ``[store] url`` (relative paths from the review folder), else
@@ -160,7 +272,13 @@ class Review:
         else:
             target, base = settings.url or STORE_FILE, folder
         store = open_store(target, base=base, busy_timeout=settings.busy_timeout, on_wait=on_wait)
-        return cls(folder, protocol, store)
+        review = cls(folder, protocol, store)
+        try:
+            review.team.sync()
+        except Exception:
+            review.close()
+            raise
+        return review
 
     @classmethod
     def init(cls, folder: str | Path, title: str | None = None, db: str | None = None) -> Review:
@@ -198,17 +316,158 @@ class Review:
                     path.rmdir()
             raise
 
-    def verify(self) -> Verification:
+    def verify(self, *, member: Member | None = None) -> Verification:
         """Replay the event log against the tables and name every row that disagrees (a
         decision edited in the database, a record added without an import, a forked history).
 
+        It names every reviewer's rows, unsettled ones included, so only an owner or arbiter
+        may run it.
+
+        :param member: who asks (an owner or arbiter).
         :returns: rows compared per table, every disagreement, and what could not be checked.
+        :raises NotPermitted: for a reviewer, or no one.
         """
+        from evimap.verify import verify_store
+
+        self.team.require(member).require(Action.VERIFY)
         with self.store.snapshot() as session:
             return verify_store(session)
 
+    # -- one question, one function ----------------------------------------------------------
+
+    def prisma(self) -> PrismaCounts:
+        """THE PRISMA 2020 counts of the review, from its event log (``docs/prisma.md``): the
+        only computation of them; ``evimap prisma``, the report and the web app call it.
+
+        Screening boxes count settled records only, so they are the same for everyone.
+        """
+        from evimap.report.prisma import compute_prisma
+        from evimap.screening import units
+        from evimap.screening.config import ScreeningConfig
+        from evimap.screening.prisma import flow_from_events
+
+        with self.store.read() as session:
+            events = EventLog.read(session)
+            unit_ids = units.unit_ids(session)
+        screening = None
+        if any(e.kind.startswith(_SCREENING_KINDS) for e in events):
+            screened = [
+                e
+                for e in events
+                if e.kind.startswith(_SCREENING_KINDS) or e.kind == units.OTHER_METHODS_KIND
+            ]
+            config = ScreeningConfig.from_protocol(self.protocol)
+            screening = flow_from_events(screened, config, len(unit_ids), set(unit_ids))
+        return compute_prisma(events, self.protocol.search.databases, screening)
+
+    def included(self, *, member: Member | None = None) -> list[int]:
+        """THE included studies (record ids): settled include at the last screening stage, or
+        imported as included (:mod:`evimap.screening.outcomes`). Every output uses this.
+
+        :param member: the viewer (settled outcomes are the same for everyone).
+        """
+        from evimap.screening.config import ScreeningConfig
+        from evimap.screening.outcomes import included_ids
+
+        self.team.confirm(member)
+        with self.store.read() as session:
+            return included_ids(session, ScreeningConfig.from_protocol(self.protocol))
+
+    def report(
+        self,
+        out: str | Path | None = None,
+        *,
+        member: Member | None = None,
+        paper_numbers: str | Path | None = None,
+        reviewer: str | None = None,
+    ) -> ReportFiles:
+        """Write the report at any stage: PRISMA diagram, screening tables and agreement, and,
+        once studies are charted, the synthesis (``docs/report.md``).
+
+        :param out: the folder (default: ``REVIEW/report``).
+        :param member: whose view of the event log and agreement (``None``: no one).
+        :param paper_numbers: a paper_numbers.toml to check printed numbers against.
+        :param reviewer: whose charting (default: the primary charter).
+        """
+        from evimap.outputs import write_review_report
+
+        member = self.team.confirm(member)
+        return write_review_report(
+            self, out, member=member, paper_numbers=paper_numbers, reviewer=reviewer
+        )
+
+    def export(
+        self,
+        to: str = "ris",
+        *,
+        included: bool = False,
+        database: str | None = None,
+        ids: list[int] | None = None,
+        stage: str | None = None,
+        outcome: str | None = None,
+        member: Member | None = None,
+        path: str | Path | None = None,
+    ) -> str:
+        """A set of the review's records as RIS, BibTeX or CSV text (see
+        :func:`evimap.outputs.export_text`).
+
+        :param to: ``ris``, ``bib`` or ``csv``.
+        :param included: only the included studies.
+        :param database: only this source database.
+        :param ids: only these record ids.
+        :param stage: with ``outcome``, the stage.
+        :param outcome: only records with this outcome at ``stage``.
+        :param member: the viewer (blind rules apply).
+        :param path: also write the text to this file.
+        """
+        from evimap.outputs import export_text
+
+        member = self.team.confirm(member)
+        text, _ = export_text(
+            self,
+            to,
+            included=included,
+            database=database,
+            ids=ids,
+            stage=stage,
+            outcome=outcome,
+            member=member,
+            path=path,
+        )
+        return text
+
+    def recommend(
+        self,
+        *,
+        rupture: str | None = None,
+        context: str | None = None,
+        approach: str | None = None,
+        include_general: bool = False,
+    ) -> list[dict[str, Any]]:
+        """The review's recommendations map (``recommendations.csv``) filtered by rupture type,
+        context and approach, each with its sources' author-year labels.
+
+        :param rupture: ``withdrawal`` or ``confrontation``.
+        :param context: a context (``complex-trauma``, ``telepsychotherapy``...).
+        :param approach: a therapeutic approach family.
+        :param include_general: also list recommendations specific to none.
+        """
+        from evimap.demo import review_recommendations
+        from evimap.synthesis.recommendations import explore
+
+        recs, labels = review_recommendations(self)
+        return explore(
+            recs,
+            labels,
+            rupture=rupture,
+            context=context,
+            approach=approach,
+            include_general=include_general,
+        )
+
     def close(self) -> None:
-        """Release the store's connections."""
+        """Stop background rankers and release the store's connections."""
+        self.prioritise.stop_runners()
         self.store.close()
 
     def __enter__(self) -> Review:

@@ -124,20 +124,26 @@ def test_index_is_rebuilt_only_when_records_change(review):
 
 
 def test_index_is_kept_on_disk_for_the_next_session(review):
+    expected = review.search.run(log=False).matched_ids()
     built = review.search.index()
-    assert review.search.cache_file.is_file()
+    cache = review.search.cache_dir
+    assert (cache / "index.json").is_file()
+    assert (cache / "s.abstract.bin").is_file()
+    assert not (cache / "s.author.bin").exists()  # laid out only when an equation needs it
     again = Review.open(review.folder)
     try:
         loaded = again.search.index()
         assert loaded is not built
         assert loaded.key == built.key
-        assert loaded.vocab == built.vocab
-        expected = review.search.run(log=False).matched_ids()
+        assert set(loaded.streams) == set(built.streams)
         assert again.search.run(log=False).matched_ids() == expected
         assert again.search.source_info(loaded.ids[3].item())["source_record_id"] == "2-s2.0-4"
+        # a stream the cache lacks is laid out from the records, then kept too
+        assert again.search.run("AU=nobody", log=False).count == 0
+        assert (cache / "s.author.bin").is_file()
     finally:
         again.close()
-    review.search.cache_file.write_bytes(b"not an index")
+    (cache / "s.title.bin").write_bytes(b"not an index")
     fresh = Review.open(review.folder)
     try:
         assert fresh.search.run(log=False).count == 3  # a broken cache is rebuilt
@@ -227,9 +233,9 @@ def test_cli_lint_translate_and_errors(review):
     assert out.output.count("[redundant]") == 8
     out = runner.invoke(app, ["search", "translate", str(review.folder), "--to", "scopus"])
     assert out.output.startswith('TITLE-ABS-KEY(("rupture repair" OR')
-    out = runner.invoke(app, ["search", "translate", "-e", "wom?n", "--to", "pubmed"])
+    out = runner.invoke(app, ["search", "translate", "-e", "behavio?r", "--to", "pubmed"])
     assert out.exit_code == 0
-    assert "wom*[tiab]" in out.output
+    assert "behavio*[tiab]" in out.output
     bad = runner.invoke(app, ["search", "translate", "-e", "(repair OR", "--to", "wos"])
     assert bad.exit_code == 1
     assert "parenthesis opened here is never closed" in bad.output
@@ -259,3 +265,32 @@ def test_cli_recall_from_an_ris_file(review, tmp_path):
     data = json.loads(out.output)
     assert data["summary"]["matched_by_equation"] == "1/2 (50.0%)"
     assert data["records"][1]["matched_by"] == "doi"
+
+
+def test_equations_keep_their_brackets_in_log_and_run_output(review):
+    equation = '"alliance repair"[tiab] OR rupture*[ti] OR [bold]x[/bold]'
+    out = runner.invoke(app, ["search", "run", str(review.folder), "-e", equation])
+    assert out.exit_code == 1  # '[bold]x[/bold]' is not a PubMed term: named, brackets kept
+    assert "'['" in out.output or "[bold]" in out.output
+    equation = '"alliance repair"[tiab] OR rupture*[ti]'
+    out = runner.invoke(app, ["search", "run", str(review.folder), "-e", equation])
+    assert out.exit_code == 0, out.output
+    assert "read as PubMed syntax (detected from [tiab] at column 18" in out.output
+    log = runner.invoke(
+        app, ["log", str(review.folder), "--kind", "search.run"], env={"COLUMNS": "400"}
+    )
+    assert log.exit_code == 0
+    assert '"alliance repair"[tiab] OR rupture*[ti]' in log.output
+
+
+def test_run_reports_the_detected_syntax_and_warnings(review):
+    result = review.search.run("TITLE-ABS-KEY(rupture*)", log=False)
+    assert result.syntax == "scopus"
+    assert result.summary()["detected_syntax"] == "scopus"
+    assert result.count == 3
+    out = runner.invoke(
+        app, ["search", "run", str(review.folder), "-e", "TITLE-ABS-KEY(rupture*)", "-s", "wos"]
+    )
+    assert out.exit_code == 1
+    assert "looks like Scopus syntax" in out.output
+    assert "TITLE-ABS-KEY(" in out.output

@@ -55,3 +55,17 @@ def test_years_and_empty_fields():
     matcher = Matcher(index)
     assert matcher.mask(parse("PY=2000-2002")).tolist() == [True, False]
     assert matcher.mask(parse("x")).tolist() == [False, True]
+
+
+def test_control_characters_in_a_field_never_split_records_or_items():
+    from evimap.search import explain
+
+    records = [
+        Record(title="alliance\x1erepair\x1d here", keywords=["a\x1eb"]),
+        Record(title="second"),
+    ]
+    index = Index.build(enumerate(records))
+    assert Matcher(index).mask(parse('"alliance repair"')).tolist() == [True, False]
+    assert Matcher(index).mask(parse("second")).tolist() == [False, True]
+    why = explain(records[0], parse('"alliance repair"'))
+    assert [(h.field, h.text) for h in why.hits] == [("title", "alliance\x1erepair")]

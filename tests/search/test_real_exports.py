@@ -13,10 +13,13 @@ import re
 import pytest
 
 from evimap.importers.registry import FORMATS
+from evimap.members import Member
 from evimap.search import SYNTAXES
 from evimap.search.index import fold, record_streams
 from tests.conftest import shared_data
 from tests.search.test_component import REFERENCE
+
+OWNER = Member("owner", "owner")
 
 GROUPS = [
     [
@@ -69,7 +72,7 @@ def tour(tmp_path_factory):
     results, unread = [], []
     for path in export_files(exports):
         try:
-            results.append(review.imports.add(path))
+            results.append(review.imports.add(path, member=OWNER))
         except UnknownFormat:
             unread.append(path.name)
     yield review, results, unread
@@ -86,7 +89,7 @@ def _all_read(unread: list[str]) -> None:
 
 def test_reference_equation_runs_on_every_database_of_the_real_exports(tour):
     review, results, unread = tour
-    run = review.search.run(REFERENCE, actor="test")
+    run = review.search.run(REFERENCE, member=OWNER)
     assert run.total == sum(r.added for r in results)
     assert sum(d.records for d in run.by_database) == run.total
     assert sum(d.matched for d in run.by_database) == run.count

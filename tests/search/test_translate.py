@@ -25,7 +25,7 @@ COMMON = [
     'TI=("alliance rupture" OR repair*) AND AB=psychotherapy',
     "TS=(rupture NEAR/3 repair)",
     "AU=safran AND SO=psychotherapy AND PY=2000-2020",
-    "AK=alliance OR KP=psychotherapy",
+    "AK=alliance",
     "DO=10.1037/pst0000123",
     "(TS=repair OR TI=rupture) AND (AB=therapy NOT AB=surgery)",
     "PY=2015 AND TS=repair",
@@ -69,7 +69,9 @@ def test_reference_equation_translates_to_all_five_syntaxes():
 @pytest.mark.parametrize(
     "equation,target,warning",
     [
-        ("wom?n", "pubmed", "only truncates at the end"),
+        ("behavio?r", "pubmed", "only truncates at the end"),
+        ("wom?n", "pubmed", "rejects truncation with fewer than 4 letters"),
+        ("KP=psychotherapy", "pubmed", "has no field for words in subject headings"),
         ("behavio$r", "scopus", "no '$' wildcard"),
         ("TS=(rupture NEAR/3 repair*)", "pubmed", "proximity works only"),
         ("TS=(rupture NEAR/3 repair)", "pubmed", None),
@@ -144,3 +146,27 @@ def test_syntax_errors_point_at_the_position_with_a_caret(syntax, equation, mess
     lines = str(err).splitlines()
     assert lines[1] == "  " + equation
     assert lines[2] == "  " + " " * (column - 1) + "^"
+
+
+@pytest.mark.parametrize(
+    "equation,text,warned",
+    [
+        ("rep*", "rep[tiab]", True),
+        ("ab*", "ab[tiab]", True),
+        ("ther*", "ther*[tiab]", False),
+        ("therap*", "therap*[tiab]", False),
+        ('"alliance rup*"', '"alliance rup"[tiab]', True),
+    ],
+)
+def test_pubmed_never_gets_truncation_under_four_letters(equation, text, warned):
+    out = translate(equation, "pubmed")
+    assert out.text == text
+    assert any("fewer than 4 letters" in w for w in out.warnings) == warned
+
+
+def test_subject_words_round_trip_where_databases_have_them():
+    tree = _canonical("AK=alliance OR KP=psychotherapy")
+    for name in ("wos", "scopus", "ebsco", "ovid"):
+        written = get_syntax(name).render(tree)
+        assert written.warnings == []
+        assert get_syntax(name).parse(written.text) == tree, written.text

@@ -3,41 +3,16 @@ agreement for the others."""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from evimap.agreement import label_kappa as cohen_kappa
 from evimap.charting.codebook import Codebook, Field
 from evimap.numbers import percent
 
+__all__ = ["FieldAgreement", "agreement", "cohen_kappa", "field_agreement"]
+
 MISSING = "(no value)"
-
-
-def cohen_kappa(a: Sequence[Hashable], b: Sequence[Hashable]) -> float | None:
-    """Cohen's kappa of two raters' labels for the same items (unweighted).
-
-    ``kappa = (p_o - p_e) / (1 - p_e)`` with ``p_o`` the observed agreement and ``p_e`` the
-    agreement expected from each rater's label frequencies. Written out here (it is four lines)
-    so the core does not need scikit-learn; tests check it against ``cohen_kappa_score``.
-
-    :param a: the first rater's labels.
-    :param b: the second rater's labels, same length and order.
-    :returns: kappa, or ``None`` when it is undefined (no items, or ``p_e`` = 1: both raters
-        used one and the same label throughout).
-    :raises ValueError: when the sequences differ in length.
-    """
-    if len(a) != len(b):
-        raise ValueError(f"the raters labelled {len(a)} and {len(b)} items")
-    n = len(a)
-    if n == 0:
-        return None
-    observed = sum(x == y for x, y in zip(a, b, strict=True)) / n
-    count_a, count_b = Counter(a), Counter(b)
-    expected = sum(count_a[label] * count_b[label] for label in count_a) / (n * n)
-    if expected == 1:
-        return None
-    return (observed - expected) / (1 - expected)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from evimap.charting.store import (
     save_charting,
 )
 from evimap.errors import ChartingError, Problem
+from evimap.members import Action, Member, writes
 
 if TYPE_CHECKING:
     from evimap.review import Review
@@ -48,28 +49,72 @@ class Charting:
             self._codebook = load_codebook(self.codebook_path)
         return self._codebook
 
-    def import_file(
-        self,
-        path: str | Path,
-        *,
-        reviewer: str | None = None,
-        actor: str = "",
-        require_records: bool = True,
-    ) -> ChartingImport:
-        """Store the values of a charting file (TOML, JSON or CSV) in one transaction.
+    def _charter(self, path: str | Path, member: Member) -> tuple[Member, list]:
+        """The member and their studies from a charting file; a file naming another reviewer
+        is refused."""
+        member = self._review.team.require(member)
+        member.require(Action.CHART)
+        studies = read_charting(path, self.codebook, None, default_reviewer=member.name)
+        others = sorted({s.reviewer for s in studies if s.reviewer != member.name})
+        if others:
+            raise ChartingError(
+                [
+                    Problem(
+                        f"the file charts for {', '.join(others)}, not for {member.name}: a "
+                        "charting file is its own reviewer's (import it as them)",
+                        file=str(path),
+                        field="reviewer",
+                    )
+                ]
+            )
+        return member, studies
 
-        :param path: the charting file.
-        :param reviewer: overrides the file's reviewer.
-        :param actor: who imports (for the event log).
-        :param require_records: every study key must name an imported record.
+    def _included_check(self, file: str):
+        """A check for :func:`save_charting`: every study must be an included study (the one
+        definition, :mod:`evimap.screening.outcomes`)."""
+        from evimap.dedup.state import unit_of_records
+        from evimap.screening.config import ScreeningConfig
+        from evimap.screening.outcomes import included_ids, why_not_included
+
+        config = ScreeningConfig.from_protocol(self._review.protocol)
+
+        def check(session, ids: dict[str, int]) -> list[Problem]:
+            included = set(included_ids(session, config))
+            kept_of = unit_of_records(session)
+            problems = []
+            for key, record_id in sorted(ids.items()):
+                unit = kept_of.get(record_id, record_id)
+                if unit not in included:
+                    why = why_not_included(session, config, unit)
+                    problems.append(
+                        Problem(
+                            f"study {key!r} (record {unit}) is not an included study: {why}; "
+                            "charting takes studies included at full text or imported as "
+                            "included",
+                            file=file,
+                        )
+                    )
+            return problems
+
+        return check
+
+    @writes
+    def import_file(self, path: str | Path, *, member: Member) -> ChartingImport:
+        """Store a member's values of a charting file (TOML, JSON or CSV) in one transaction.
+
+        Every study must be an included study; a study key names its record by the ID it had
+        in its source file.
+
+        :param path: the charting file (its ``reviewer``, if given, must be ``member``).
+        :param member: the reviewer who charted these values.
         """
-        studies = read_charting(path, self.codebook, reviewer)
+        member, studies = self._charter(path, member)
         return save_charting(
             self._review.store,
             studies,
             file=Path(path).name,
-            actor=actor or (reviewer or ""),
-            require_records=require_records,
+            actor=member.name,
+            check=self._included_check(str(path)),
         )
 
     def reviewers(self) -> dict[str, int]:
@@ -124,22 +169,23 @@ class Charting:
             second = others[0]
         return agreement(self.codebook, self.values(first), self.values(second))
 
+    @writes
     def verify(
-        self, path: str | Path, *, reviewer: str, against: str | None = None, actor: str = ""
+        self, path: str | Path, *, member: Member, against: str | None = None
     ) -> tuple[ChartingImport, list[FieldAgreement]]:
         """Store a second reviewer's charting of a subset and measure agreement with the first.
 
         Logs ``chart.verify`` (with the per-field agreement) in the same transaction as the values.
 
         :param path: the verifying reviewer's charting file.
-        :param reviewer: the verifying reviewer.
+        :param member: the verifying reviewer.
         :param against: the first reviewer (default: the primary one).
-        :param actor: who records the verification.
         """
+        member, studies = self._charter(path, member)
+        reviewer = member.name
         first = against or self.primary_reviewer()
         if first == reviewer:
             raise ChartingError([Problem(f"{reviewer!r} cannot verify their own charting")])
-        studies = read_charting(path, self.codebook, reviewer)
         reference = self.values(first)
         unknown = [s.key for s in studies if s.key not in reference]
         if unknown:
@@ -155,7 +201,8 @@ class Charting:
             self._review.store,
             studies,
             file=Path(path).name,
-            actor=actor or reviewer,
+            actor=reviewer,
+            check=self._included_check(str(path)),
             kind="chart.verify",
             details={
                 "first": first,

@@ -19,15 +19,14 @@ as JSON).
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from evimap.charting.codebook import Codebook
+from evimap.csvtable import CsvError, parse_csv
 from evimap.errors import ChartingError, Problem
 from evimap.tomlfile import parse_toml
 
@@ -50,12 +49,18 @@ class ChartedStudy:
     basis: dict[str, str] = field(default_factory=dict)
 
 
-def read_charting(path: str | Path, codebook: Codebook, reviewer: str | None = None):
+def read_charting(
+    path: str | Path,
+    codebook: Codebook,
+    reviewer: str | None = None,
+    default_reviewer: str | None = None,
+):
     """Read a charting file (TOML, JSON or CSV by extension) and check it against the codebook.
 
     :param path: the file.
     :param codebook: the review's codebook.
     :param reviewer: overrides the file's reviewer.
+    :param default_reviewer: the reviewer of studies the file gives none.
     :raises ChartingError: listing every bad key and value with file and study.
     """
     path = Path(path)
@@ -64,7 +69,7 @@ def read_charting(path: str | Path, codebook: Codebook, reviewer: str | None = N
     text = path.read_text(encoding="utf-8")
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        data = _csv_data(text, codebook)
+        data = _csv_data(text, codebook, str(path))
     elif suffix == ".json":
         try:
             data = json.loads(text)
@@ -74,7 +79,7 @@ def read_charting(path: str | Path, codebook: Codebook, reviewer: str | None = N
             ) from None
     else:
         data = parse_toml(text, str(path), lambda problem: ChartingError([problem]))
-    return parse_charting(data, codebook, str(path), reviewer)
+    return parse_charting(data, codebook, str(path), reviewer, default_reviewer)
 
 
 def parse_charting(
@@ -82,6 +87,7 @@ def parse_charting(
     codebook: Codebook,
     file: str = "charting.toml",
     reviewer: str | None = None,
+    default_reviewer: str | None = None,
 ) -> list[ChartedStudy]:
     """Check charting data (as parsed from TOML/JSON) against the codebook.
 
@@ -89,10 +95,11 @@ def parse_charting(
     :param codebook: the review's codebook.
     :param file: the file name for messages.
     :param reviewer: overrides the reviewer given in the data.
+    :param default_reviewer: the reviewer of studies the data gives none.
     :raises ChartingError: listing every problem at once.
     """
     problems: list[Problem] = []
-    default_reviewer = reviewer or data.get("reviewer") or ""
+    default_reviewer = reviewer or data.get("reviewer") or default_reviewer or ""
     for key in sorted(set(data) - {"reviewer", "study", "codebook", "notes", "description"}):
         problems.append(Problem("is not a charting-file key (a typo?)", file=file, field=key))
     entries = data.get("study")
@@ -186,12 +193,15 @@ def _basis(
     return out
 
 
-def _csv_data(text: str, codebook: Codebook) -> dict[str, Any]:
-    rows = list(csv.DictReader(io.StringIO(text)))
+def _csv_data(text: str, codebook: Codebook, file: str) -> dict[str, Any]:
+    try:
+        table = parse_csv(text, file)
+    except CsvError as exc:
+        raise ChartingError(exc.problems) from None
     studies = []
-    for row in rows:
+    for row in table.rows:
         entry: dict[str, Any] = {}
-        for name, cell in row.items():
+        for name, cell in row.cells.items():
             if name is None or cell is None or cell == "":
                 continue
             if name in codebook:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,6 +78,7 @@ def save_charting(
     require_records: bool = True,
     kind: str = "chart.import",
     details: dict[str, Any] | None = None,
+    check: Callable[[Session, dict[str, int]], list[Problem]] | None = None,
 ) -> ChartingImport:
     """Store charted values in one transaction, replacing the same reviewer's earlier values
     for the same study and field, and log a ``chart.import`` event.
@@ -88,7 +90,9 @@ def save_charting(
     :param require_records: every study key must name a stored record (``source_record_id``).
     :param kind: the event kind to log (``chart.import`` or ``chart.verify``).
     :param details: more details for the event (a verification's agreement).
-    :raises ChartingError: when study keys match no record.
+    :param check: called in the transaction with ``{study key: record id}``; the problems it
+        returns (e.g. a study that is not included) refuse the whole file.
+    :raises ChartingError: when study keys match no record, or ``check`` finds problems.
     """
     keys = sorted({s.key for s in studies})
     with store.transaction() as session:
@@ -105,6 +109,10 @@ def save_charting(
                     for k in missing
                 ]
             )
+        if check is not None:
+            problems = check(session, ids)
+            if problems:
+                raise ChartingError(problems)
         replaced = 0
         values = 0
         cells: list[list[Any]] = []

@@ -25,14 +25,15 @@ from evimap.citations.sources import Citing
 from evimap.dedup import state as dedup_state
 from evimap.records import Record
 from evimap.store import EventLog
+from evimap.store.kinds import Kind
 from evimap.store.models import RecordRow, SourceFile
 from evimap.store.models_citations import CitationLink
 from evimap.store.records import insert_rows, iter_records, record_to_row
 
 METHOD = "citation searching"
 """The other method (PRISMA) that chasing feeds; also the candidates' source database."""
-KIND_RUN = "chase.run"
-KIND_IDENTIFIED = "identify.other"
+KIND_RUN = Kind.CHASE_RUN
+KIND_IDENTIFIED = Kind.IDENTIFY_OTHER
 
 Progress = Callable[[int, int], None]
 """Called with (citing works done, citing works in all)."""

@@ -18,8 +18,9 @@ from evimap.citations.chase import (
     run_chase,
 )
 from evimap.citations.match import Matcher
-from evimap.citations.sources import citing_in_file, from_records, included_record_ids
+from evimap.citations.sources import citing_in_file, from_records
 from evimap.errors import CitationError
+from evimap.members import Action, Member, writes
 from evimap.screening import units
 from evimap.store import EventLog
 from evimap.store.models import RecordRow, SourceFile
@@ -43,17 +44,17 @@ class Citations:
     def __init__(self, review: Review):
         self._review = review
 
-    def included(self) -> list[int]:
-        """The records whose reference lists ``chase("included")`` reads (see
-        :func:`evimap.citations.sources.included_record_ids`)."""
-        with self._review.store.read() as session:
-            return included_record_ids(session, self._review.screening.config)
+    def _actor(self, member: Member) -> str:
+        member = self._review.team.require(member)
+        member.require(Action.IMPORT)
+        return member.name
 
+    @writes
     def chase(
         self,
         source: str | Path = "included",
         *,
-        actor: str = "",
+        member: Member,
         online: OnlineSource | None = None,
         progress: Progress | None = None,
     ) -> ChaseResult:
@@ -64,19 +65,18 @@ class Citations:
 
         :param source: ``included`` (the included records), ``all`` (every screening unit) or a
             file: an export whose records carry reference lists, a PDF, or a text list.
-        :param actor: who chases (for the log).
+        :param member: who chases (owner or arbiter: it adds records to the review).
         :param online: an online service (:class:`evimap.citations.online.OpenAlex`) for
             citing works and missing metadata; None stays offline.
         :param progress: called with (citing works done, in all).
         :raises CitationError: when there is nothing to chase or the file cannot be read.
         """
+        actor = self._actor(member)
         review = self._review
         if str(source) in SOURCES:
+            included = review.included(member=member) if str(source) == "included" else None
             with review.store.read() as session:
-                if str(source) == "included":
-                    ids = included_record_ids(session, review.screening.config)
-                else:
-                    ids = units.unit_ids(session)
+                ids = included if included is not None else units.unit_ids(session)
                 if not ids:
                     raise CitationError(
                         "no included records to chase: settle records as include at full "
@@ -130,13 +130,14 @@ class Citations:
                 for link in session.scalars(query)
             ]
 
+    @writes
     def log_other(
         self,
         method: str,
         *,
         records: int | None = None,
         path: str | Path | None = None,
-        actor: str = "",
+        member: Member,
         why: str = "",
     ) -> dict[str, Any]:
         """Log records identified by another method (websites, organisations, experts).
@@ -148,10 +149,11 @@ class Citations:
         :param method: one of :data:`OTHER_METHODS`.
         :param records: how many records the method identified (without a file).
         :param path: an export file of the records found.
-        :param actor: who logs it.
+        :param member: who logs it (owner or arbiter).
         :param why: a note (which websites, which organisation).
         :raises CitationError: for an unknown method, or neither a count nor a file.
         """
+        actor = self._actor(member)
         method = method.strip().lower()
         if method not in OTHER_METHODS:
             raise CitationError(

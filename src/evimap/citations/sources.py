@@ -8,63 +8,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from evimap.citations.reflist import pdf_text, split_references
 from evimap.errors import CitationError, EvimapError, UnknownFormat
-from evimap.protocol.screening import STAGES
 from evimap.records import Record
 from evimap.screening import ledger, units
-from evimap.screening.config import ScreeningConfig
-from evimap.store.events import EventLog
-from evimap.store.models import RecordRow, SourceFile
-
-INCLUDED_ROLE = "included"
-"""``import.role`` of a file whose records are included studies (the worked example's)."""
-
-
-def included_record_ids(session: Session, config: ScreeningConfig) -> list[int]:
-    """The records counted as included, for chasing their references.
-
-    THE one place the citations part reads "included" from; swap it for the core's single
-    definition when that lands (issue 11). Today: records settled as include at the last
-    screening stage, records of files imported with the role ``included`` (``import.role``,
-    as the worked example does), and records charted (the report treats charted studies as
-    the included ones).
-
-    :param session: an open session.
-    :param config: the review's screening configuration.
-    """
-    found: set[int] = set()
-    states = ledger.stage_states(session, config, STAGES[-1])
-    for rid, state in states.items():
-        if (
-            state.status == "settled"
-            and state.settlement
-            and state.settlement.decision == "include"
-        ):
-            found.add(rid)
-    roles = {
-        e.details.get("sha256"): e.details.get("role")
-        for e in EventLog.read(session, kind="import.role")
-    }
-    included_files = [sha for sha, role in roles.items() if role == INCLUDED_ROLE]
-    if included_files:
-        query = (
-            select(RecordRow.id)
-            .join(SourceFile, SourceFile.id == RecordRow.source_file_id)
-            .where(SourceFile.sha256.in_(included_files))
-        )
-        found.update(session.scalars(query))
-    from evimap.store.models_charting import ChartedValueRow
-
-    found.update(
-        rid
-        for rid in session.scalars(select(ChartedValueRow.record_id).distinct())
-        if rid is not None
-    )
-    return sorted(found)
 
 
 @dataclass

@@ -7,46 +7,40 @@ from pathlib import Path
 import typer
 
 from evimap.cli import app
-from evimap.cli.output import (
-    DbOption,
-    FormatOption,
-    OutputFormat,
-    ReviewArg,
-    cli_errors,
-    console,
-    emit_object,
-    emit_rows,
-)
-from evimap.review import Review
+from evimap.cli.output import say
+from evimap.cli.verb import TJ, TJC, Call, verb
 
-chart = typer.Typer(help="Chart the included studies: import, export, verify, agreement.")
+chart = typer.Typer(
+    rich_markup_mode=None, help="Chart the included studies: import, export, verify, agreement."
+)
 app.add_typer(chart, name="chart")
 
+AGREEMENT_CAPTION = "kappa: Cohen's kappa (categorical fields); percent: exact agreement."
 
-@chart.command("import")
+
+@verb(
+    chart,
+    "import",
+    member="write",
+    formats=TJ,
+    full_name="chart import",
+    table=lambda r, call: say(
+        f"Charted {r.values} values of {r.studies} studies by {', '.join(r.reviewers)} "
+        f"({r.replaced} replaced)."
+    ),
+)
 def chart_import(
-    review_dir: Path = ReviewArg,
+    call: Call,
     file: Path = typer.Argument(..., metavar="FILE", help="Charting file (.toml, .json, .csv)."),
-    reviewer: str = typer.Option(None, "--reviewer", help="Reviewer, overriding the file's."),
-    actor: str = typer.Option("", "--as", help="Who is doing this (for the event log)."),
-    db: str = DbOption,
-    fmt: OutputFormat = FormatOption,
-) -> None:
-    """Store a reviewer's charted values (checked against the codebook; one transaction)."""
-    with cli_errors(), Review.open(review_dir, db=db) as review:
-        result = review.charting.import_file(file, reviewer=reviewer, actor=actor)
-    if fmt is OutputFormat.table:
-        console.print(
-            f"Charted {result.values} values of {result.studies} studies by "
-            f"{', '.join(result.reviewers)} ({result.replaced} replaced)."
-        )
-    else:
-        emit_object(result.to_dict(), fmt)
+):
+    """Store your charted values (checked against the codebook; included studies only; one
+    transaction). The file's reviewer, if it names one, must be you (--as)."""
+    return call.review.charting.import_file(file, member=call.need_member())
 
 
-@chart.command("export")
+@verb(chart, "export", formats=TJC, member="none", full_name="chart export", title="Charted values")
 def chart_export(
-    review_dir: Path = ReviewArg,
+    call: Call,
     reviewer: str = typer.Option(None, "--reviewer", help="Whose values (default: the first)."),
     basis: bool = typer.Option(False, "--basis", help="Add a FIELD_basis column per field."),
     sample: int = typer.Option(
@@ -56,57 +50,37 @@ def chart_export(
     blank: bool = typer.Option(
         False, "--blank", help="Empty values: a form for the verifying reviewer to fill in."
     ),
-    db: str = DbOption,
-    fmt: OutputFormat = FormatOption,
-) -> None:
+):
     """Print charted values, one row per study (use --format csv for a charting CSV)."""
-    with cli_errors(), Review.open(review_dir, db=db) as review:
-        keys = review.charting.sample(sample, seed, reviewer) if sample else None
-        rows = review.charting.export_rows(reviewer, basis=basis, keys=keys, blank=blank)
-    emit_rows(rows, fmt, title="Charted values")
+    keys = call.review.charting.sample(sample, seed, reviewer) if sample else None
+    return call.review.charting.export_rows(reviewer, basis=basis, keys=keys, blank=blank)
 
 
-def _agreement_rows(result) -> list[dict]:
-    return [a.to_dict() for a in result]
-
-
-@chart.command("verify")
+@verb(
+    chart,
+    "verify",
+    member="write",
+    formats=TJC,
+    full_name="chart verify",
+    title="Agreement on the verified studies",
+)
 def chart_verify(
-    review_dir: Path = ReviewArg,
-    file: Path = typer.Argument(..., metavar="FILE", help="The verifying reviewer's charting."),
-    reviewer: str = typer.Option(..., "--reviewer", help="The verifying (second) reviewer."),
+    call: Call,
+    file: Path = typer.Argument(..., metavar="FILE", help="Your charting of a subset."),
     against: str = typer.Option(None, "--against", help="The first reviewer (default: primary)."),
-    actor: str = typer.Option("", "--as", help="Who is doing this (for the event log)."),
-    db: str = DbOption,
-    fmt: OutputFormat = FormatOption,
-) -> None:
-    """Store a second reviewer's charting of a subset and print per-field agreement."""
-    with cli_errors(), Review.open(review_dir, db=db) as review:
-        saved, result = review.charting.verify(
-            file, reviewer=reviewer, against=against, actor=actor
-        )
-    emit_rows(
-        _agreement_rows(result),
-        fmt,
-        title=f"Agreement on {saved.studies} verified studies",
-        caption="kappa: Cohen's kappa (categorical fields); percent: exact agreement.",
-    )
+):
+    """Store your (the second reviewer's) charting of a subset and print per-field agreement
+    with the first reviewer's."""
+    _saved, result = call.review.charting.verify(file, member=call.need_member(), against=against)
+    return result
 
 
-@chart.command("agreement")
+@verb(chart, "agreement", formats=TJC, member="none", full_name="chart agreement")
 def chart_agreement(
-    review_dir: Path = ReviewArg,
+    call: Call,
     first: str = typer.Option(None, "--first", help="First reviewer (default: the primary)."),
     second: str = typer.Option(None, "--second", help="Second reviewer (default: the other)."),
-    db: str = DbOption,
-    fmt: OutputFormat = FormatOption,
-) -> None:
-    """Per-field agreement of two reviewers over the studies both charted."""
-    with cli_errors(), Review.open(review_dir, db=db) as review:
-        result = review.charting.agreement(first, second)
-    emit_rows(
-        _agreement_rows(result),
-        fmt,
-        title="Charting agreement",
-        caption="kappa: Cohen's kappa (categorical fields); percent: exact agreement.",
-    )
+):
+    """Per-field agreement of two reviewers over the studies both charted (Cohen's kappa for
+    categorical fields, exact agreement for every field)."""
+    return call.review.charting.agreement(first, second)

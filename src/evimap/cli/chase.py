@@ -5,72 +5,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from evimap.cli import app
-from evimap.cli.output import (
-    ActorOption,
-    DbOption,
-    FormatOption,
-    OutputFormat,
-    cli_errors,
-    console,
-    emit_object,
-    emit_rows,
-    err_console,
-)
+from evimap.cli.output import emit_rows, err_console, say
+from evimap.cli.verb import TJ, TJC, Call, verb
 from evimap.numbers import n_of
-from evimap.review import Review
 
 
-@app.command()
-def chase(
-    review_dir: Path = typer.Argument(..., metavar="REVIEW", help="The review folder."),
-    source: str = typer.Option(
-        "included",
-        "--from",
-        help="included (the included records), all (every screened record), or a FILE: an "
-        "export whose records carry references, a PDF, or a text list.",
-    ),
-    online: bool = typer.Option(
-        False, "--online", help="Also ask OpenAlex for citing works and missing metadata."
-    ),
-    email: str = typer.Option(None, "--email", help="Sent to OpenAlex with --online."),
-    actor: str = ActorOption,
-    db: str = DbOption,
-    fmt: OutputFormat = FormatOption,
-) -> None:
-    """Chase reference lists: match each reference to the review's records and add the works
-    not in it as candidate records (source "citation searching"), to be screened. One
-    transaction, logged; running it again adds nothing new."""
-    if fmt is OutputFormat.csv:
-        raise typer.BadParameter("chase prints a summary; use --format table or json")
-    with cli_errors(), Review.open(review_dir, db=db) as review:
-        client = None
-        if online:
-            from evimap.citations.online import OpenAlex
-
-            client = OpenAlex(email=email)
-        with Progress(
-            TextColumn("chasing references"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            console=err_console,
-            transient=True,
-            disable=fmt is not OutputFormat.table,
-        ) as bar:
-            task = bar.add_task("chase", total=None)
-            result = review.citations.chase(
-                source,
-                actor=actor,
-                online=client,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )
-    if fmt is OutputFormat.json:
-        emit_object(result.to_dict(), fmt)
-        return
+def _chase_table(result, call: Call) -> None:
     n = result.references
     rows = [
         {"": "works whose references were read", "n": str(result.citing)},
@@ -85,40 +30,93 @@ def chase(
     if result.online:
         rows.append({"": "citing works found online", "n": str(result.forward)})
         rows.append({"": "candidates completed online", "n": str(result.completed)})
-    emit_rows(rows, fmt, title=f"Citation searching ({result.source})")
+    emit_rows(rows, "table", title=f"Citation searching ({result.source})")
     if result.matched_by:
         methods = ", ".join(f"{k}: {v}" for k, v in sorted(result.matched_by.items()))
-        console.print(f"Matched by {methods}.", markup=False)
+        say(f"Matched by {methods}.")
     if result.candidates:
-        console.print(
+        say(
             f"{result.candidates} new records wait for screening: "
-            f"`evimap assign {review_dir} --stage title_abstract --as OWNER`.",
-            markup=False,
+            f"`evimap assign {call.review_dir} --stage title_abstract --as OWNER`."
         )
     else:
-        console.print("Nothing new to screen.")
+        say("Nothing new to screen.")
 
 
-@app.command("chase-links")
+@verb(app, "chase", member="write", formats=TJ, table=_chase_table)
+def chase(
+    call: Call,
+    source: str = typer.Option(
+        "included",
+        "--from",
+        help="included (the included records), all (every screened record), or a FILE: an "
+        "export whose records carry references, a PDF, or a text list.",
+    ),
+    online: bool = typer.Option(
+        False, "--online", help="Also ask OpenAlex for citing works and missing metadata."
+    ),
+    email: str = typer.Option(None, "--email", help="Sent to OpenAlex with --online."),
+):
+    """Chase reference lists: match each reference to the review's records and add the works
+    not in it as candidate records (source "citation searching"), to be screened. One
+    transaction, logged; running it again adds nothing new."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    client = None
+    if online:
+        from evimap.citations.online import OpenAlex
+
+        client = OpenAlex(email=email)
+    with Progress(
+        TextColumn("chasing references"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err_console(),
+        transient=True,
+        disable=call.fmt != "table",
+    ) as bar:
+        task = bar.add_task("chase", total=None)
+        return call.review.citations.chase(
+            source,
+            member=call.need_member(),
+            online=client,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+
+
+LINK_COLUMNS = ["id", "from_record_id", "reference", "status", "record_id", "method", "score"]
+
+
+@verb(
+    app,
+    "chase-links",
+    formats=TJC,
+    member="none",
+    rows=lambda links: links,
+    columns=LINK_COLUMNS,
+    table=lambda links, call: emit_rows(
+        links, "table", columns=[c for c in LINK_COLUMNS if c != "id"], title="Chased references"
+    ),
+)
 def chase_links(
-    review_dir: Path = typer.Argument(..., metavar="REVIEW", help="The review folder."),
+    call: Call,
     status: str = typer.Option(None, "--status", help="matched, candidate, duplicate or unparsed."),
     record: int = typer.Option(None, "--record", help="Only references read from this record."),
-    db: str = DbOption,
-    fmt: OutputFormat = FormatOption,
-) -> None:
+):
     """Every reference chased, with the record it stands for and the evidence of the match."""
-    with cli_errors(), Review.open(review_dir, db=db) as review:
-        links = review.citations.links(status=status, record_id=record)
-    columns = ["id", "from_record_id", "reference", "status", "record_id", "method", "score"]
-    if fmt is OutputFormat.table:
-        columns = [c for c in columns if c != "id"]
-    emit_rows(links, fmt, columns=None if fmt is OutputFormat.json else columns)
+    return call.review.citations.links(status=status, record_id=record)
 
 
-@app.command("other-methods")
+def _other_table(result: dict[str, Any], call: Call) -> None:
+    line = f"Logged {result['records']} records identified by {result['method']}"
+    if result["already_in_review"]:
+        line += f" ({result['already_in_review']} more were already in the review)"
+    say(line + ".")
+
+
+@verb(app, "other-methods", member="write", formats=TJ, table=_other_table)
 def other_methods(
-    review_dir: Path = typer.Argument(..., metavar="REVIEW", help="The review folder."),
+    call: Call,
     method: str = typer.Option(
         ..., "--method", help="websites, organisations, experts or citation searching."
     ),
@@ -127,19 +125,8 @@ def other_methods(
         None, "--file", help="An export of the records found (added, to be screened)."
     ),
     why: str = typer.Option("", "--why", help="A note: which websites, which organisation."),
-    actor: str = ActorOption,
-    db: str = DbOption,
-    fmt: OutputFormat = FormatOption,
-) -> None:
+):
     """Log records identified by other methods, for the PRISMA diagram's right-hand column."""
-    with cli_errors(), Review.open(review_dir, db=db) as review:
-        result = review.citations.log_other(
-            method, records=records, path=file, actor=actor, why=why
-        )
-    if fmt is not OutputFormat.table:
-        emit_object(result, fmt)
-        return
-    line = f"Logged {result['records']} records identified by {result['method']}"
-    if result["already_in_review"]:
-        line += f" ({result['already_in_review']} more were already in the review)"
-    console.print(line + ".", markup=False)
+    return call.review.citations.log_other(
+        method, records=records, path=file, member=call.need_member(), why=why
+    )

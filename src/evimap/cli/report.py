@@ -1,104 +1,169 @@
-"""`evimap report`, `evimap prisma`, `evimap export` and `evimap recommend`."""
+"""`evimap report`, `evimap prisma`, `evimap export` and `evimap recommend`: thin shells over
+``review.report``, ``review.prisma``, ``review.export`` and ``review.recommend``."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from evimap.cli import app
-from evimap.cli.output import (
-    DbOption,
-    FormatOption,
-    OutputFormat,
-    ReviewArg,
-    cli_errors,
-    console,
-    emit_object,
-    emit_rows,
+from evimap.cli.output import emit_rows, say
+from evimap.cli.verb import TJC, Call, verb
+
+PRISMA_COLUMNS = ["box", "n", "source"]
+
+
+def _report_table(result, call: Call) -> None:
+    emit_rows(
+        [{"file": name, "path": path} for name, path in result.files.items()],
+        "table",
+        title="Report files",
+    )
+    say(
+        f"{result.included} studies included, {result.charted} charted; open "
+        f"{Path(result.folder) / 'report.html'}"
+    )
+
+
+@verb(
+    app,
+    "report",
+    formats=TJC,
+    table=_report_table,
+    rows=lambda r: [{"file": name, "path": path} for name, path in r.files.items()],
 )
-from evimap.review import Review
-
-
-@app.command()
 def report(
-    review_dir: Path = ReviewArg,
+    call: Call,
     out: Path = typer.Option(None, "--out", help="Folder to write to (default: REVIEW/report)."),
     paper_numbers: Path = typer.Option(
         None, "--paper-numbers", help="paper_numbers.toml to check printed numbers against."
     ),
     reviewer: str = typer.Option(None, "--reviewer", help="Whose charting (default: primary)."),
-    db: str = DbOption,
-    fmt: OutputFormat = FormatOption,
-) -> None:
-    """Write the report: HTML, PRISMA diagram, tables, gap maps, workbook, RIS/BibTeX/CSV."""
-    from evimap.report.build import compute_report, write_report
-
-    with cli_errors(), Review.open(review_dir, db=db) as review:
-        data = compute_report(review, paper_numbers=paper_numbers, reviewer=reviewer)
-        files = write_report(data, out or review_dir / "report")
-    rows = [{"file": name, "path": str(path)} for name, path in files.items()]
-    emit_rows(rows, fmt, title="Report files")
+):
+    """Write the report at any stage: HTML, PRISMA diagram, screening tables and agreement, and
+    (once charted) the synthesis tables, gap maps, workbook and RIS/BibTeX/CSV of the included
+    studies. The event log in it is as --as may see it."""
+    return call.review.report(
+        out, member=call.member, paper_numbers=paper_numbers, reviewer=reviewer
+    )
 
 
-@app.command()
-def prisma(
-    review_dir: Path = ReviewArg,
-    db: str = DbOption,
-    fmt: OutputFormat = FormatOption,
-) -> None:
-    """PRISMA 2020 flow counts computed from the event log (json: PRISMA2020 template names)."""
-    from evimap.report.prisma import COUNT_FIELDS, compute_prisma
+class _Prisma:
+    def __init__(self, counts):
+        self.counts = counts
 
-    with cli_errors(), Review.open(review_dir, db=db) as review:
-        counts = compute_prisma(review.events.read(), review.protocol.search.databases)
-    if fmt is OutputFormat.json:
-        emit_object(counts.to_template(), fmt)
-        return
-    rows = [
+    def to_dict(self) -> dict[str, Any]:
+        return self.counts.to_template()
+
+
+def _prisma_rows(result: _Prisma) -> list[dict[str, Any]]:
+    from evimap.report.prisma import COUNT_FIELDS
+
+    counts = result.counts
+    return [
         {"box": name, "n": counts[name], "source": counts.source.get(name, "")}
         for name in COUNT_FIELDS
         if counts.known(name)
     ]
-    emit_rows(rows, fmt, title="PRISMA 2020 counts", caption="; ".join(counts.notes) or None)
 
 
-@app.command()
+def _prisma_table(result: _Prisma, call: Call) -> None:
+    emit_rows(
+        _prisma_rows(result),
+        "table",
+        columns=PRISMA_COLUMNS,
+        title="PRISMA 2020 counts",
+        caption="; ".join(result.counts.notes) or None,
+    )
+
+
+@verb(app, "prisma", formats=TJC, rows=_prisma_rows, columns=PRISMA_COLUMNS, table=_prisma_table)
+def prisma(call: Call):
+    """PRISMA 2020 flow counts computed from the event log (json: PRISMA2020 template names,
+    the same as the report's prisma.json)."""
+    return _Prisma(call.review.prisma())
+
+
+@verb(
+    app,
+    "export",
+    formats=("table",),
+    table=lambda written, call: say(written) if written else None,
+)
 def export(
-    review_dir: Path = ReviewArg,
+    call: Call,
     to: str = typer.Option("ris", "--to", help="ris, bib or csv."),
-    included: bool = typer.Option(False, "--included", help="Only the charted (included) studies."),
+    included: bool = typer.Option(
+        False, "--included", help="Only the included studies (full text, or imported as such)."
+    ),
     database: str = typer.Option(None, "--database", "-d", help="Only this source database."),
     ids: str = typer.Option(None, "--ids", help="Only these record ids (comma-separated)."),
+    stage: str = typer.Option(None, "--stage", "-s", help="With --outcome: the stage."),
+    outcome: str = typer.Option(
+        None, "--outcome", "-o", help="Only records with this outcome at --stage."
+    ),
     out: Path = typer.Option(None, "--out", help="File to write (default: print)."),
-    db: str = DbOption,
-) -> None:
-    """Export a set of the review's records as RIS, BibTeX or CSV."""
-    from evimap.importers.databases import canonical_database
-    from evimap.report.exports import export_records
-
+):
+    """Export a set of the review's records as RIS, BibTeX or CSV (formula-safe)."""
     wanted = [int(i) for i in ids.split(",") if i.strip()] if ids else None
-    with cli_errors(), Review.open(review_dir, db=db) as review:
-        if included:
-            studies = review.charting.studies()
-            wanted = [s.record_id for s in studies if s.record_id is not None]
-        records = list(
-            review.records.iter(
-                database=canonical_database(database) if database else None, ids=wanted
-            )
-        )
-        text = export_records(records, to, out)
+    text = call.review.export(
+        to,
+        included=included,
+        database=database,
+        ids=wanted,
+        stage=stage,
+        outcome=outcome,
+        member=call.member,
+        path=out,
+    )
     if out is None:
         typer.echo(text, nl=False)
-    else:
-        console.print(f"Wrote {len(records)} records to {out}.")
+        return None
+    return f"Wrote {out}."
 
 
-@app.command()
+RECOMMEND_COLUMNS = ["id", "domain", "recommendation", "source_type", "sources"]
+
+
+class _Recommendations(list):
+    general = False
+
+    def to_dict(self) -> dict[str, Any]:
+        from evimap.synthesis.recommendations import CAVEAT
+
+        return {"caveat": CAVEAT, "recommendations": list(self)}
+
+
+def _recommend_table(rows: _Recommendations, call: Call) -> None:
+    from evimap.synthesis.recommendations import CAVEAT
+
+    emit_rows(
+        rows,
+        "table",
+        columns=RECOMMEND_COLUMNS,
+        title=f"{len(rows)} mapped recommendations",
+        caption=f"Not an evidence-based guideline. {CAVEAT}",
+    )
+    if not rows and not rows.general:
+        say(
+            "No recommendation names all of these. Add --include-general to also list those "
+            "that name no rupture type, context or approach (they are general)."
+        )
+
+
+@verb(
+    app,
+    "recommend",
+    review="optional",
+    formats=TJC,
+    table=_recommend_table,
+    rows=list,
+    columns=[*RECOMMEND_COLUMNS, "rupture_types", "contexts", "approaches"],
+)
 def recommend(
-    review_dir: Path = typer.Argument(
-        None, metavar="[REVIEW]", help="The review folder (default: the worked example)."
-    ),
+    call: Call,
     rupture: str = typer.Option(None, "--rupture", help="withdrawal or confrontation."),
     context: str = typer.Option(
         None,
@@ -109,38 +174,17 @@ def recommend(
     include_general: bool = typer.Option(
         False, "--include-general", help="Also list recommendations not specific to any."
     ),
-    db: str = DbOption,
-    fmt: OutputFormat = FormatOption,
-) -> None:
-    """Mapped repair recommendations for a rupture type, context and approach, with sources."""
-    from evimap.demo import example_recommendations, review_recommendations
-    from evimap.synthesis.recommendations import CAVEAT, explore
-
-    with cli_errors():
-        if review_dir is None:
-            recs, labels = example_recommendations()
-        else:
-            with Review.open(review_dir, db=db) as review:
-                recs, labels = review_recommendations(review)
-        rows = explore(
-            recs,
-            labels,
-            rupture=rupture,
-            context=context,
-            approach=approach,
-            include_general=include_general,
-        )
-    if fmt is OutputFormat.json:
-        emit_object({"caveat": CAVEAT, "recommendations": rows}, fmt)
-        return
-    columns = ["id", "domain", "recommendation", "source_type", "sources"]
-    if fmt is OutputFormat.csv:
-        emit_rows(rows, fmt, columns=[*columns, "rupture_types", "contexts", "approaches"])
-        return
-    emit_rows(
-        rows,
-        fmt,
-        columns=columns,
-        title=f"{len(rows)} mapped recommendations",
-        caption=f"Not an evidence-based guideline. {CAVEAT}",
+):
+    """Mapped repair recommendations for a rupture type, context and approach, with sources
+    (default: the worked example's map)."""
+    options = dict(
+        rupture=rupture, context=context, approach=approach, include_general=include_general
     )
+    if call.review is None:
+        from evimap.demo import recommend_example
+
+        found = _Recommendations(recommend_example(**options))
+    else:
+        found = _Recommendations(call.review.recommend(**options))
+    found.general = include_general
+    return found

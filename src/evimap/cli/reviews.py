@@ -1,46 +1,55 @@
-"""Verbs on a review folder and its records: init, import, records, log."""
+"""Verbs on a review folder, its team and its records: init, team, import, records, log."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from evimap.cli import app
-from evimap.cli.output import (
-    ActorOption,
-    DbOption,
-    FormatOption,
-    OutputFormat,
-    cli_errors,
-    console,
-    emit_object,
-    emit_rows,
-    err_console,
-)
+from evimap.cli.output import emit_rows, err_console, say
+from evimap.cli.verb import TJ, TJC, Call, verb
 from evimap.numbers import n_of
-from evimap.review import Review
 
 
-@app.command()
+@verb(app, "init", review="none", member="none", formats=TJ)
 def init(
+    call: Call,
     folder: Path = typer.Argument(..., help="Folder to create the review in."),
     title: str = typer.Option(None, "--title", help="The review's title."),
-    db: str = DbOption,
-) -> None:
-    """Create a review folder: review.toml (to fill in), exports/, fulltext/ and the store
-    (--db is saved in review.toml, so later commands use the same store)."""
-    with cli_errors():
-        review = Review.init(folder, title=title, db=db)
-        saved = review.protocol.store.url
-        review.close()
-    console.print(
-        f"Created {folder / 'review.toml'}: fill in the question, search and criteria.",
-        markup=False,
-    )
-    if saved:
-        console.print(f"The store is {saved} ([store] url in review.toml).", markup=False)
+    db: str = typer.Option(
+        None, "--db", help="Database URL or SQLite path for the store (default: review.db)."
+    ),
+) -> dict[str, Any]:
+    """Create a review folder: review.toml (to fill in, with a team to name), exports/,
+    fulltext/ and the store (--db is saved in review.toml, so later commands use the same
+    store)."""
+    from evimap.review import Review
+
+    review = Review.init(folder, title=title, db=db)
+    saved = review.protocol.store.url
+    review.close()
+    if call.fmt == "table":
+        say(f"Created {folder / 'review.toml'}: fill in the question, search, criteria and team.")
+        if saved:
+            say(f"The store is {saved} ([store] url in review.toml).")
+        return None  # type: ignore[return-value]
+    return {"folder": str(folder), "protocol": str(folder / "review.toml"), "store": saved}
+
+
+@verb(
+    app,
+    "team",
+    formats=TJC,
+    member="none",
+    columns=["name", "role", "active", "added_at"],
+    title="The review's team (review.toml, as the store holds it)",
+)
+def team(call: Call) -> list[dict[str, Any]]:
+    """List the review's team: each member's name and role (owner, arbiter, reviewer), as
+    review.toml names them and the store holds them (former members stay, inactive)."""
+    return call.review.team.stored()
 
 
 def _parse_columns(values: list[str]) -> dict[str, str]:
@@ -53,57 +62,17 @@ def _parse_columns(values: list[str]) -> dict[str, str]:
     return mapping
 
 
-@app.command("import")
-def import_(
-    review_dir: Path = typer.Argument(..., metavar="REVIEW", help="The review folder."),
-    files: list[Path] = typer.Argument(..., metavar="FILE...", help="Export files to import."),
-    database: str = typer.Option(
-        None, "--database", "-d", help="Source database, when the file does not say (e.g. wos)."
-    ),
-    reader: str = typer.Option(None, "--reader", help="Import format, overriding detection."),
-    encoding: str = typer.Option("utf-8", "--encoding", help="Text encoding of the files."),
-    skip_bad: bool = typer.Option(
-        False, "--skip-bad", help="Import the good records; log each broken one and go on."
-    ),
-    column: list[str] = typer.Option(
-        [], "--column", help="CSV column mapping FIELD=COLUMN (repeatable), e.g. title=Name."
-    ),
-    actor: str = ActorOption,
-    db: str = DbOption,
-    fmt: OutputFormat = FormatOption,
-) -> None:
-    """Import database exports (format detected from content); one transaction per file."""
-    options = {"columns": _parse_columns(column)} if column else None
-    results = []
-    with cli_errors(), Review.open(review_dir, db=db) as review:
-        for path in files:
-            size = path.stat().st_size if path.is_file() else 0
-            with Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                DownloadColumn(),
-                TimeRemainingColumn(),
-                console=err_console,
-                transient=True,
-                disable=fmt is not OutputFormat.table,
-            ) as bar:
-                task = bar.add_task(path.name, total=size)
-                result = review.imports.add(
-                    path,
-                    database=database,
-                    format_name=reader,
-                    encoding=encoding,
-                    skip_bad=skip_bad,
-                    actor=actor,
-                    options=options,
-                    progress=lambda n, task=task, bar=bar: bar.advance(task, n),
-                )
-            results.append(result)
-        totals = review.records.count_by_database()
-    if fmt is OutputFormat.json:
-        emit_object({"files": [r.to_dict() for r in results], "records_by_database": totals}, fmt)
-        return
-    rows = [
+class ImportResults(list):
+    """The files imported by one `evimap import`, and the review's totals after."""
+
+    totals: dict[str, int] = {}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"files": [r.to_dict() for r in self], "records_by_database": self.totals}
+
+
+def _import_rows(results: ImportResults) -> list[dict[str, Any]]:
+    return [
         {
             "file": r.name,
             "format": r.format,
@@ -113,86 +82,146 @@ def import_(
         }
         for r in results
     ]
-    emit_rows(rows, fmt, title="Imported files")
-    if fmt is OutputFormat.table:
-        for r in results:
-            for skipped in r.skipped:
-                err_console.print(
-                    f"skipped {skipped.file}:{skipped.line}: {skipped.reason}", markup=False
+
+
+def _import_table(results: ImportResults, call: Call) -> None:
+    emit_rows(_import_rows(results), "table", title="Imported files")
+    for r in results:
+        for skipped in r.skipped:
+            say(f"skipped {skipped.file}:{skipped.line}: {skipped.reason}", stderr=True)
+    print_database_summary(results.totals)
+
+
+@verb(app, "import", member="write", formats=TJC, rows=_import_rows, table=_import_table)
+def import_(
+    call: Call,
+    files: list[Path] = typer.Argument(..., metavar="FILE...", help="Export files to import."),
+    database: str = typer.Option(
+        None, "--database", "-d", help="Source database, when the file does not say (e.g. wos)."
+    ),
+    reader: str = typer.Option(None, "--reader", help="Import format, overriding detection."),
+    encoding: str = typer.Option("utf-8", "--encoding", help="Text encoding of the files."),
+    skip_bad: bool = typer.Option(
+        False, "--skip-bad", help="Import the good records; log each broken one and go on."
+    ),
+    role: str = typer.Option(
+        "search",
+        "--role",
+        help="search (a search result) or included (studies included outside evimap's "
+        "screening, e.g. a paper's reference list).",
+    ),
+    column: list[str] = typer.Option(
+        [], "--column", help="CSV column mapping FIELD=COLUMN (repeatable), e.g. title=Name."
+    ),
+) -> ImportResults:
+    """Import database exports (format detected from content); one transaction per file."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    options = {"columns": _parse_columns(column)} if column else None
+    results = ImportResults()
+    for path in files:
+        size = path.stat().st_size if path.is_file() else 0
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TimeRemainingColumn(),
+            console=err_console(),
+            transient=True,
+            disable=call.fmt != "table",
+        ) as bar:
+            task = bar.add_task(path.name, total=size)
+            results.append(
+                call.review.imports.add(
+                    path,
+                    member=call.need_member(),
+                    database=database,
+                    format_name=reader,
+                    encoding=encoding,
+                    skip_bad=skip_bad,
+                    role=role,
+                    options=options,
+                    progress=lambda n, task=task, bar=bar: bar.advance(task, n),
                 )
-        _print_database_summary(totals)
+            )
+    results.totals = call.review.records.count_by_database()
+    return results
 
 
-def _print_database_summary(totals: dict[str, int]) -> None:
+def print_database_summary(totals: dict[str, int]) -> None:
+    """The table of records per source database, with n/N (%)."""
     total = sum(totals.values())
     rows = [
         {"database": db or "(unknown)", "records": n_of(n, total)}
         for db, n in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
     ]
     rows.append({"database": "all", "records": str(total)})
-    emit_rows(rows, OutputFormat.table, title="Records in the review by source database")
+    emit_rows(rows, "table", title="Records in the review by source database")
 
 
-RECORD_COLUMNS = [
-    "id",
-    "source_database",
-    "source_file",
-    "source_record_id",
-    "title",
-    "year",
-    "doi",
-    "cited_references",
-]
+def _records_table(result, call: Call) -> None:
+    what = f"Records ({len(result.rows)} shown of {result.total})"
+    if result.outcome:
+        where = f" at {result.stage}" if result.stage else ""
+        what = (
+            f"{result.outcome.capitalize()} records{where} ({len(result.rows)} of {result.total})"
+        )
+    columns = result.columns
+    if result.outcome:  # a screening list: what a screener reads
+        columns = ["id", "year", "title", "outcome", "reason", "settled_by"]
+    emit_rows(result.rows, "table", columns=columns, title=what)
+    if not result.outcome:
+        print_database_summary(result.by_database)
 
 
-@app.command()
+def _ris(result) -> str:
+    from evimap.report.exports import to_ris
+
+    return to_ris(result.records)
+
+
+def _bib(result) -> str:
+    from evimap.report.exports import to_bibtex
+
+    return to_bibtex(result.records)
+
+
+@verb(
+    app,
+    "records",
+    formats=("table", "json", "csv", "ris", "bib"),
+    rows=lambda result: result.rows,
+    table=_records_table,
+    render={"ris": _ris, "bib": _bib},
+)
 def records(
-    review_dir: Path = typer.Argument(..., metavar="REVIEW", help="The review folder."),
+    call: Call,
     database: str = typer.Option(None, "--database", "-d", help="Only this source database."),
-    limit: int = typer.Option(0, "--limit", help="At most this many rows (0: all)."),
-    db: str = DbOption,
-    fmt: OutputFormat = FormatOption,
-) -> None:
-    """List the review's records (a row each) and count them by source database."""
-    from evimap.importers.databases import canonical_database
-
-    wanted = canonical_database(database) if database else None
-    rows = []
-    with cli_errors(), Review.open(review_dir, db=db) as review:
-        for record_id, record in review.records.iter(database=wanted):
-            rows.append(
-                {
-                    "id": record_id,
-                    "source_database": record.source_database,
-                    "source_file": record.source_file,
-                    "source_record_id": record.source_record_id,
-                    "title": record.title,
-                    "year": record.year,
-                    "doi": record.doi,
-                    "cited_references": len(record.cited_references),
-                }
-            )
-            if limit and len(rows) >= limit:
-                break
-        totals = review.records.count_by_database()
-    if fmt is OutputFormat.table:
-        emit_rows(rows, fmt, columns=RECORD_COLUMNS, title=f"Records ({len(rows)} shown)")
-        _print_database_summary(totals)
-    else:
-        emit_rows(rows, fmt, columns=RECORD_COLUMNS)
-
-
-@app.command()
-def log(
-    review_dir: Path = typer.Argument(..., metavar="REVIEW", help="The review folder."),
-    kind: str = typer.Option(None, "--kind", help="Only events whose kind starts with this."),
-    viewer: str = typer.Option(
-        None, "--as", help="Read as this screening team member (blind stages stay blind)."
+    stage: str = typer.Option(
+        None, "--stage", "-s", help="With --outcome: title_abstract or full_text."
     ),
-    db: str = DbOption,
-    fmt: OutputFormat = FormatOption,
-) -> None:
-    """Show the review's event log: every step, who, when, what, why, counts."""
-    with cli_errors(), Review.open(review_dir, db=db) as review:
-        events = [e.to_dict() for e in review.events.read(prefix=kind, as_reviewer=viewer)]
-    emit_rows(events, fmt, columns=["id", "at", "actor", "kind", "subject", "why", "counts"])
+    outcome: str = typer.Option(
+        None,
+        "--outcome",
+        "-o",
+        help="todo (yours: needs --as), included, excluded, maybe, conflict (arbiter or owner "
+        "while blind) or pending; `--outcome included` without --stage: the included studies.",
+    ),
+    limit: int = typer.Option(0, "--limit", help="At most this many rows (0: all)."),
+):
+    """List the review's records (a row each, and the count by source database; each row's
+    status is unique, duplicate (kept_id: the record it merged into) or removed (reason)), or the
+    records with an outcome at a screening stage as you may see them."""
+    return call.review.records.list(
+        database=database, limit=limit, stage=stage, outcome=outcome, member=call.member
+    )
+
+
+@verb(app, "log", formats=TJC, columns=["id", "at", "actor", "kind", "subject", "why", "counts"])
+def log(
+    call: Call,
+    kind: str = typer.Option(None, "--kind", help="Only events whose kind starts with this."),
+):
+    """Show the review's event log: every step, who, when, what, why, counts (blind stages
+    stay blind: without --as, no one's unsettled screening shows)."""
+    return call.review.events.read(prefix=kind, member=call.member)

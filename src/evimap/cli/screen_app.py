@@ -14,8 +14,9 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Input, ProgressBar, Static
 
+from evimap.errors import EvimapError
+from evimap.members import Member
 from evimap.review import Review
-from evimap.screening.errors import ScreeningError
 from evimap.screening.highlight import Span
 from evimap.screening.view import RecordView
 
@@ -35,7 +36,7 @@ class ScreenApp(App):
 
     :param review: the open review.
     :param stage: ``title_abstract`` or ``full_text``.
-    :param reviewer: who is screening.
+    :param member: who is screening.
     """
 
     TITLE = "evimap screen"
@@ -60,11 +61,11 @@ class ScreenApp(App):
         *[Binding(str(k), f"reason({k})", "reason", show=False) for k in range(1, 10)],
     ]
 
-    def __init__(self, review: Review, stage: str, reviewer: str):
+    def __init__(self, review: Review, stage: str, member: Member):
         super().__init__()
         self.review = review
         self.stage = stage
-        self.reviewer = reviewer
+        self.member = member
         self.current: RecordView | None = None
         self.input_mode = "note"
         self.reasons = list(review.screening.config.reasons)
@@ -82,14 +83,18 @@ class ScreenApp(App):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = f"{self.stage} as {self.reviewer}"
+        self.sub_title = f"{self.stage} as {self.member.name}"
         texts = self.review.screening.config.reason_texts
         self.query_one("#reasons", Static).update(
-            "  ".join(
-                f"[{i}] {code} {texts.get(code, '')[:40]}"
-                for i, code in enumerate(self.reasons[:9], start=1)
+            Text(
+                "  ".join(
+                    f"[{i}] {code} {texts.get(code, '')[:40]}"
+                    for i, code in enumerate(self.reasons[:9], start=1)
+                )
             )
         )
+        if self.review.prioritise.enabled:  # retrains in the background; never blocks a key
+            self.review.prioritise.start(self.stage, member=self.member)
         self.show_next()
 
     # -- drawing ------------------------------------------------------------------------------
@@ -97,17 +102,17 @@ class ScreenApp(App):
     def show(self, record_id: int | None) -> None:
         """Show a record (or the end screen when ``record_id`` is None) and the progress."""
         screening = self.review.screening
-        assigned = len(screening.queue(self.stage, as_reviewer=self.reviewer, todo_only=False))
-        done = assigned - len(screening.queue(self.stage, as_reviewer=self.reviewer))
+        assigned = len(screening.queue(self.stage, member=self.member, todo_only=False))
+        done = assigned - len(screening.queue(self.stage, member=self.member))
         bar = self.query_one("#progress", ProgressBar)
         bar.update(total=max(assigned, 1), progress=done)
         if record_id is None:
             self.current = None
-            self.query_one("#meta", Static).update(f"{done}/{assigned} done")
+            self.query_one("#meta", Static).update(Text(f"{done}/{assigned} done"))
             self.query_one("#title", Static).update("Nothing left to screen at this stage.")
             self.query_one("#abstract", Static).update("")
             return
-        view = screening.record(self.stage, record_id, as_reviewer=self.reviewer)
+        view = screening.record(self.stage, record_id, member=self.member)
         self.current = view
         record = view.record
         mine = f"  your call: {view.mine.decision} {view.mine.reason}" if view.mine else ""
@@ -116,8 +121,10 @@ class ScreenApp(App):
                 f"{c.reviewer} {c.decision} {c.reason}".rstrip() for c in view.others
             )
         self.query_one("#meta", Static).update(
-            f"record {record_id}  {record.year or ''}  {record.source_title}  "
-            f"{record.doi}  [{done}/{assigned} done]{mine}"
+            Text(
+                f"record {record_id}  {record.year or ''}  {record.source_title}  "
+                f"{record.doi}  [{done}/{assigned} done]{mine}"
+            )
         )
         self.query_one("#title", Static).update(marked(record.title, view.highlights["title"]))
         self.query_one("#abstract", Static).update(
@@ -125,11 +132,11 @@ class ScreenApp(App):
         )
 
     def show_next(self) -> None:
-        todo = self.review.screening.queue(self.stage, as_reviewer=self.reviewer)
+        todo = self.review.screening.queue(self.stage, member=self.member)
         self.show(todo[0] if todo else None)
 
     def say(self, message: str) -> None:
-        self.query_one("#status", Static).update(message)
+        self.query_one("#status", Static).update(Text(message))
 
     # -- actions ------------------------------------------------------------------------------
 
@@ -142,9 +149,9 @@ class ScreenApp(App):
                 self.current.record_id,
                 decision,
                 reason=reason,
-                as_reviewer=self.reviewer,
+                member=self.member,
             )
-        except ScreeningError as exc:
+        except EvimapError as exc:
             self.say(f"[red]{exc}[/red]")
             return
         self.say(f"record {self.current.record_id}: {decision} {reason}".rstrip())
@@ -164,8 +171,8 @@ class ScreenApp(App):
     def action_undo(self) -> None:
         """Undo the last decision and show its record again."""
         try:
-            undone = self.review.screening.undo(self.stage, as_reviewer=self.reviewer)
-        except ScreeningError as exc:
+            undone = self.review.screening.undo(self.stage, member=self.member)
+        except EvimapError as exc:
             self.say(f"[red]{exc}[/red]")
             return
         self.say(f"undone: record {undone.record_id}")
@@ -199,13 +206,13 @@ class ScreenApp(App):
             try:
                 if self.input_mode == "tags":
                     tags = [t.strip() for t in text.split(",") if t.strip()]
-                    screening.tag(self.stage, rid, tags, as_reviewer=self.reviewer)
-                    self.current = screening.record(self.stage, rid, as_reviewer=self.reviewer)
+                    screening.tag(self.stage, rid, tags, member=self.member)
+                    self.current = screening.record(self.stage, rid, member=self.member)
                     self.say(f"tags on record {rid}: {', '.join(tags) or '(none)'}")
                 else:
-                    screening.note(self.stage, rid, text, as_reviewer=self.reviewer)
+                    screening.note(self.stage, rid, text, member=self.member)
                     self.say(f"note saved on record {rid}")
-            except ScreeningError as exc:
+            except EvimapError as exc:
                 self.say(f"[red]{exc}[/red]")
         note.value = ""
         note.remove_class("open")

@@ -3,75 +3,61 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
-
-import typer
-from rich.table import Table
-from rich.text import Text
+from typing import Any
 
 from evimap.cli import app
-from evimap.cli.output import (
-    DbOption,
-    FormatOption,
-    OutputFormat,
-    cli_errors,
-    console,
-    emit_object,
-    emit_rows,
-    err_console,
-)
-from evimap.review import Review
+from evimap.cli.output import console, err_console, plain
+from evimap.cli.verb import TJC, Call, verb
 
 PROBLEM_COLUMNS = ["table", "row_id", "event_id", "message"]
 
 
-@app.command()
-def verify(
-    review_dir: Path = typer.Argument(..., metavar="REVIEW", help="The review folder."),
-    db: str = DbOption,
-    fmt: OutputFormat = FormatOption,
-) -> None:
-    """Replay the event log against the tables and name every row that disagrees (exit 1)."""
-    with cli_errors(), Review.open(review_dir, db=db) as review:
-        result = review.verify()
-    if fmt is OutputFormat.json:
-        emit_object(result.to_dict(), fmt)
-    elif fmt is OutputFormat.csv:
-        emit_rows([p.to_dict() for p in result.problems], fmt, columns=PROBLEM_COLUMNS)
-    else:
-        _print(result)
-    if not result.ok:
-        raise typer.Exit(1)
+def _print(result: Any, call: Call) -> None:
+    from rich.table import Table
+    from rich.text import Text
 
-
-def _print(result) -> None:
     rows = sum(result.rows.values())
     if result.problems:
-        table = Table(title=f"{len(result.problems)} disagreements with the event log")
+        table = Table(title=plain(f"{len(result.problems)} disagreements with the event log"))
         for column in PROBLEM_COLUMNS:
-            table.add_column(column.replace("_", " "), overflow="fold")
+            table.add_column(plain(column.replace("_", " ")), overflow="fold")
         for p in result.problems:
             table.add_row(
-                Text(p.table),
-                Text("" if p.row_id is None else str(p.row_id)),
-                Text("" if p.event_id is None else str(p.event_id)),
-                Text(p.message),
+                plain(p.table),
+                plain("" if p.row_id is None else p.row_id),
+                plain("" if p.event_id is None else p.event_id),
+                plain(p.message),
             )
-        console.print(table)
+        console().print(table)
     verdict = "every row agrees with the log" if result.ok else "the rows above disagree"
-    console.print(
+    console().print(
         Text(f"Replayed {result.events} events against {rows} rows in {len(result.rows)} tables: ")
         + Text(verdict, style="green" if result.ok else "bold red")
     )
     for note in result.unchecked:
-        err_console.print(Text(f"not checked: {note}"))
+        err_console().print(plain(f"not checked: {note}"))
+
+
+@verb(
+    app,
+    "verify",
+    formats=TJC,
+    table=_print,
+    rows=lambda result: [p.to_dict() for p in result.problems],
+    columns=PROBLEM_COLUMNS,
+    fails=lambda result: not result.ok,
+)
+def verify(call: Call) -> Any:
+    """Replay the event log against the tables and name every row that disagrees (exit 1);
+    an owner or arbiter runs it (--as), since it names every reviewer's rows."""
+    return call.review.verify(member=call.member)
 
 
 class _WaitHandler(logging.Handler):
     """Prints the store's "waiting for another writer" notices on stderr."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        err_console.print(Text(record.getMessage(), style="yellow"))
+        err_console().print(plain(record.getMessage()), style="yellow")
 
 
 def show_store_waits() -> None:

@@ -5,26 +5,27 @@ Each verb is one transaction with its event; every event carries the counts PRIS
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
 
-from evimap.dedup import linkage, queue, state
+from evimap.csvtable import write_csv
+from evimap.dedup import accounting, linkage, queue, splits, state
 from evimap.dedup.engine import Engine
 from evimap.dedup.pipeline import Step, deduplicate
 from evimap.dedup.removals import apply_rules
 from evimap.errors import EvimapError
+from evimap.members import Action, Member, writes
 from evimap.records import Record
 from evimap.store import EventLog
-from evimap.store.models import RecordRow
+from evimap.store.kinds import Kind
+from evimap.store.models import EventRow
 from evimap.store.models_dedup import (
     DedupCluster,
-    DedupDecision,
-    DedupMember,
     DedupPair,
     DedupRun,
     Removal,
@@ -84,31 +85,59 @@ class Dedup:
     def _database_order(self) -> list[str]:
         return list(self._review.protocol.search.databases)
 
+    def _actor(self, member: Member, action: Action) -> str:
+        member = self._review.team.require(member)
+        member.require(action)
+        return member.name
+
+    def _gate(self, what: str, force: bool) -> None:
+        from evimap.screening import gate
+
+        with self._review.store.read() as session:
+            gate.refuse_unless_forced(session, what, force)
+
+    @staticmethod
+    def _move(session, actor: str, cause: str, force: bool) -> None:
+        """In the change's transaction: refuse it (when not forced) or move screening."""
+        from evimap.screening import gate
+
+        gate.refuse_unless_forced(session, cause, force)
+        if force:
+            gate.move_to_units(session, actor=actor, cause=cause)
+
     def _model(self) -> dict[str, Any]:
         path = self._settings.model
         return linkage.load_model(self._review.folder / path if path else None)
 
+    @writes
     def run(
         self,
         *,
+        member: Member,
         engine: str | Engine | None = None,
         threshold: float | None = None,
         review_from: float | None = None,
         reestimate: bool = False,
-        actor: str = "",
+        force: bool = False,
         step: Step | None = None,
     ) -> RunSummary:
         """Find duplicates among all the review's records and store the clusters.
 
         Reviewer decisions from earlier runs hold: confirmed pairs merge, rejected pairs never do.
+        Once records are assigned for screening it is refused unless ``force`` (see
+        :mod:`evimap.screening.gate`).
 
+        :param member: who runs it (owner or arbiter).
         :param engine: ``duckdb``, ``spark`` or an engine (default: the protocol's ``[dedup]``).
         :param threshold: match probability that merges (default: the protocol's).
         :param review_from: bottom of the review band (default: the protocol's).
         :param reestimate: re-estimate the model by EM on this review first (large reviews).
-        :param actor: who ran it.
+        :param force: run even though records are assigned; their screening moves to the kept
+            records.
         :param step: progress callback, called with each stage's name.
         """
+        actor = self._actor(member, Action.DEDUP)
+        self._gate("re-running dedup", force)
         store = self._review.store
         threshold = self._settings.threshold if threshold is None else threshold
         review_from = self._settings.review_from if review_from is None else review_from
@@ -171,7 +200,7 @@ class Dedup:
             )
             EventLog.append(
                 session,
-                "dedup.run",
+                Kind.DEDUP_RUN,
                 actor=actor,
                 subject=f"run {run.id}",
                 counts=counts,
@@ -180,10 +209,16 @@ class Dedup:
                     "threshold": threshold,
                     "review_from": review_from,
                     "model": model["evimap"].get("trained_on", []),
+                    "flagged_pairs": {
+                        flag: sum(1 for p in outcome.queued if p.rule == flag)
+                        for flag in {p.rule for p in outcome.queued if p.rule != "splink"}
+                    },
                     "run_id": run.id,
                     "clusters": [sorted(g) for g in outcome.groups if len(g) > 1],
                 },
             )
+            self._reapply_removals(session, actor, Kind.DEDUP_RUN.value)
+            self._move(session, actor, Kind.DEDUP_RUN.value, force)
             run_id = run.id
         return RunSummary(
             run_id,
@@ -201,16 +236,23 @@ class Dedup:
         with self._review.store.read() as session:
             return queue.pending(session)
 
-    def decide(self, pair_id: int, decision: str, *, actor: str = "", why: str = "") -> dict:
-        """Confirm (merge) or reject a queued pair; returns the counts after it.
+    @writes
+    def decide(
+        self, pair_id: int, decision: str, *, member: Member, why: str = "", force: bool = False
+    ) -> dict:
+        """Confirm (merge) or reject a queued pair; returns the counts after it. A merge once
+        records are assigned for screening is refused unless ``force``.
 
         :param pair_id: the pair's id in the queue.
         :param decision: ``confirm`` or ``reject``.
-        :param actor: who decided.
+        :param member: who decides (owner or arbiter).
         :param why: a note.
+        :param force: merge even though records are assigned (screening moves to the kept
+            record).
         """
+        actor = self._actor(member, Action.DEDUP)
         with self._review.store.transaction() as session:
-            return queue.decide(
+            counts = queue.decide(
                 session,
                 pair_id,
                 decision,
@@ -218,93 +260,71 @@ class Dedup:
                 why=why,
                 database_order=self._database_order,
             )
+            if decision == queue.CONFIRM:
+                self._reapply_removals(session, actor, Kind.DEDUP_MERGE.value)
+                self._move(session, actor, Kind.DEDUP_MERGE.value, force)
+            return counts
 
-    def undo(self, cluster_id: int | None = None, *, actor: str = "", why: str = "") -> dict:
-        """Undo a merge: split one cluster back into its records (and keep them apart in later
-        runs), or, without a cluster, undo the latest run (the run before it counts again).
+    @writes
+    def undo(
+        self,
+        cluster_id: int | None = None,
+        *,
+        record_id: int | None = None,
+        member: Member,
+        why: str = "",
+        force: bool = False,
+    ) -> dict:
+        """Undo a merge: split one cluster back into its records, or detach one record from
+        its cluster leaving the others merged (either way kept apart in later runs); without
+        either, undo the latest run (the run before it counts again).
 
-        :param cluster_id: the cluster to split; ``None`` for the latest run.
-        :param actor: who undid it.
+        :param cluster_id: the cluster to split (its id is its kept record's id).
+        :param record_id: the record to detach from its cluster (``dedup.detach``).
+        :param member: who undoes it (owner or arbiter).
         :param why: the reason.
+        :param force: undo even though records are assigned for screening (screening moves to
+            the records kept after the undo); refused otherwise.
         :returns: the counts after the undo.
+        :raises DedupError: when there is nothing to undo, or no such cluster or record.
         """
+        if cluster_id is not None and record_id is not None:
+            raise DedupError("give a cluster to split or a record to detach, not both")
+        actor = self._actor(member, Action.DEDUP)
         with self._review.store.transaction() as session:
             run = state.active_run(session)
             if run is None:
                 raise DedupError("nothing to undo: the review has no dedup run")
-            if cluster_id is None:
-                run.active = False
-                session.flush()
-                counts = state.state(session)
-                EventLog.append(
-                    session,
-                    "dedup.undo",
-                    actor=actor,
-                    subject=f"run {run.id}",
-                    why=why,
-                    counts=counts,
-                    details={"run_id": run.id},
-                )
-                return counts
-            cluster = session.get(DedupCluster, cluster_id)
-            if cluster is None or cluster.run_id != run.id:
-                raise DedupError(f"no cluster {cluster_id} in the latest dedup run")
-            members = state.cluster_members(session, cluster.id)
-            if len(members) < 2:
-                raise DedupError(f"cluster {cluster_id} holds one record; nothing to split")
-            merged = session.scalars(
-                select(DedupPair).where(
-                    DedupPair.run_id == run.id,
-                    DedupPair.status.in_(("merged", "confirmed")),
-                    DedupPair.record_a.in_(members),
-                    DedupPair.record_b.in_(members),
-                )
-            ).all()
-            for pair in merged:
-                session.add(
-                    DedupDecision(
-                        record_a=pair.record_a,
-                        record_b=pair.record_b,
-                        decision=queue.REJECT,
-                        actor=actor,
-                        why=why or f"undo of cluster {cluster_id}",
+            order = self._database_order
+            try:
+                if record_id is not None:
+                    kind, subject = Kind.DEDUP_DETACH, f"record {record_id}"
+                    details = splits.detach_record(
+                        session, run, record_id, actor=actor, why=why, database_order=order
                     )
-                )
-                pair.status = "undone"
-            with_records = dict(iter_records(session, ids=members))
-            for rid in members[1:]:
-                new = DedupCluster(run_id=run.id, primary_record_id=rid, size=1, canonical={})
-                session.add(new)
-                session.flush()
-                member = session.scalars(
-                    select(DedupMember).where(
-                        DedupMember.run_id == run.id, DedupMember.record_id == rid
+                elif cluster_id is not None:
+                    kind, subject = Kind.DEDUP_UNDO, f"cluster {cluster_id}"
+                    details = splits.split_cluster(
+                        session, run, cluster_id, actor=actor, why=why, database_order=order
                     )
-                ).one()
-                member.cluster_id = new.id
-                state.rewrite_cluster(session, new, [rid], self._database_order)
-            session.flush()
-            state.rewrite_cluster(session, cluster, [members[0]], self._database_order)
-            session.flush()
+                else:
+                    kind, subject = Kind.DEDUP_UNDO, f"run {run.id}"
+                    run.active = False
+                    session.flush()
+                    details = {"run_id": run.id}
+            except splits.SplitError as exc:
+                raise DedupError(str(exc)) from None
             counts = state.state(session)
             EventLog.append(
-                session,
-                "dedup.undo",
-                actor=actor,
-                subject=f"cluster {cluster_id}",
-                why=why,
-                counts=counts,
-                details={
-                    "cluster_id": cluster_id,
-                    "records": members,
-                    "titles": [with_records[r].title for r in members],
-                    "rejected_pairs": [[p.record_a, p.record_b] for p in merged],
-                },
+                session, kind, actor=actor, subject=subject, why=why, counts=counts, details=details
             )
+            self._reapply_removals(session, actor, kind.value)
+            self._move(session, actor, kind.value, force)
             return counts
 
     def clusters(self, only_duplicates: bool = False) -> list[dict[str, Any]]:
-        """The active run's clusters: id, kept record, size, sources.
+        """The active run's clusters: id (its kept record's id, the same across runs while
+        the cluster keeps that record), kept record, size, sources.
 
         :param only_duplicates: only clusters of two or more records.
         """
@@ -317,41 +337,41 @@ class Dedup:
                 query = query.where(DedupCluster.size > 1)
             return [
                 {
-                    "cluster_id": c.id,
+                    "cluster_id": c.primary_record_id,
                     "kept_record_id": c.primary_record_id,
                     "size": c.size,
                     "title": c.canonical.get("title", ""),
                     "sources": c.canonical.get("sources", []),
                 }
-                for c in session.scalars(query.order_by(DedupCluster.id))
+                for c in session.scalars(query.order_by(DedupCluster.primary_record_id))
             ]
 
+    def cluster_rows(self) -> list[dict[str, Any]]:
+        """Every record with its cluster, kept flag and the pass that merged it (see
+        :func:`evimap.dedup.accounting.cluster_rows`)."""
+        with self._review.store.read() as session:
+            return accounting.cluster_rows(session)
+
     def export_clusters(self, path: str | Path) -> int:
-        """Write ``record_id,cluster_id`` for every record, using the IDs the records had in
-        their source files (records without one get ``evimap:<id>``); returns rows written.
+        """Write every record with its cluster to a CSV file (columns:
+        :data:`~evimap.dedup.accounting.CLUSTER_COLUMNS`); returns rows written.
 
         :param path: the CSV file to write.
         """
-        with self._review.store.read() as session:
-            run = state.active_run(session)
-            cluster: dict[int, int] = {}
-            if run is not None:
-                cluster = dict(
-                    session.execute(
-                        select(DedupMember.record_id, DedupMember.cluster_id).where(
-                            DedupMember.run_id == run.id
-                        )
-                    ).all()
-                )
-            rows = session.execute(
-                select(RecordRow.id, RecordRow.source_record_id).order_by(RecordRow.id)
-            ).all()
+        rows = self.cluster_rows()
         with Path(path).open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(["record_id", "cluster_id"])
-            for rid, source_id in rows:
-                writer.writerow([source_id or f"evimap:{rid}", cluster.get(rid, f"r{rid}")])
+            write_csv(
+                ({**row, "kept": "yes" if row["kept"] else "no"} for row in rows),
+                accounting.CLUSTER_COLUMNS,
+                handle,
+            )
         return len(rows)
+
+    def accounting(self) -> list[accounting.RecordStatus]:
+        """One row per imported record: ``unique``, ``duplicate`` (with the kept record's id)
+        or ``removed`` (with the rule's reason); see :mod:`evimap.dedup.accounting`."""
+        with self._review.store.read() as session:
+            return accounting.record_statuses(session)
 
     def unique_records(self, include_removed: bool = False) -> Iterator[tuple[int, Record]]:
         """The review's unique records for screening: ``(kept record id, canonical record)``.
@@ -359,38 +379,50 @@ class Dedup:
         :param include_removed: also records removed before screening.
         """
         with self._review.store.read() as session:
-            ids = state.kept_ids(session)
-            if not include_removed:
-                removed = state.removed_ids(session)
-                ids = [i for i in ids if i not in removed]
-            canonical = state.canonical_of(session, ids)
-            for start in range(0, len(ids), 2000):
-                chunk = ids[start : start + 2000]
-                for rid, record in iter_records(session, ids=chunk):
-                    data = canonical.get(rid)
-                    if data:
-                        data = {k: v for k, v in data.items() if k != "sources"}
-                        data["raw"] = record.raw
-                        yield rid, Record.from_dict(data)
-                    else:
-                        yield rid, record
+            yield from _unique_in(session, include_removed)
 
-    def remove(self, *, actor: str = "") -> RemovalSummary:
+    @writes
+    def remove(self, *, member: Member, force: bool = False) -> RemovalSummary:
         """Apply the protocol's ``[removals]`` rules to the unique records (replacing any
         earlier application); each removal keeps its reason; one event with counts per reason.
+        Refused once records are assigned for screening unless ``force``.
 
-        :param actor: who applied them.
+        Once applied, the rules are applied again after every change of the clusters (a run,
+        a merge, an undo, a detach), so the removals always concern the current unique records
+        and every record has exactly one status (:meth:`accounting`).
+
+        :param member: who applies them (owner or arbiter).
+        :param force: apply them even though records are assigned (screening of removed records
+            stops counting).
         """
+        actor = self._actor(member, Action.REMOVE)
+        self._gate("applying the removal rules", force)
+        with self._review.store.transaction() as session:
+            summary = self._apply_removals(session, actor)
+            self._move(session, actor, Kind.REMOVALS_APPLY.value, force)
+        return summary
+
+    def _reapply_removals(self, session: Session, actor: str, after: str) -> None:
+        """Apply the rules again, in the same transaction, when they were applied before."""
+        session.flush()
+        applied = session.scalar(
+            select(func.count())
+            .select_from(EventRow)
+            .where(EventRow.kind == Kind.REMOVALS_APPLY.value)
+        )
+        if applied:
+            self._apply_removals(session, actor, after)
+
+    def _apply_removals(self, session: Session, actor: str, after: str = "") -> RemovalSummary:
         rules = self._review.protocol.removals.rules
-        records = list(self.unique_records(include_removed=True))
-        with self._review.store.read() as session:
-            run = state.active_run(session)
-            member_ids: dict[int, list[str]] = {}
-            if run is not None:
-                for c in session.scalars(select(DedupCluster).where(DedupCluster.run_id == run.id)):
-                    member_ids[c.primary_record_id] = [
-                        s["source_record_id"] for s in c.canonical.get("sources", [])
-                    ]
+        records = list(_unique_in(session, include_removed=True))
+        run = state.active_run(session)
+        member_ids: dict[int, list[str]] = {}
+        if run is not None:
+            for c in session.scalars(select(DedupCluster).where(DedupCluster.run_id == run.id)):
+                member_ids[c.primary_record_id] = [
+                    s["source_record_id"] for s in c.canonical.get("sources", [])
+                ]
         candidates = [
             (rid, record, member_ids.get(rid, [record.source_record_id]) + [record.doi])
             for rid, record in records
@@ -399,54 +431,57 @@ class Dedup:
         by_reason: dict[str, int] = {}
         for item in removed:
             by_reason[item.reason] = by_reason.get(item.reason, 0) + 1
-        with self._review.store.transaction() as session:
-            session.execute(update(Removal).where(Removal.active.is_(True)).values(active=False))
-            if removed:
-                session.execute(
-                    insert(Removal),
-                    [
-                        {
-                            "record_id": r.record_id,
-                            "reason": r.reason,
-                            "rule": r.rule,
-                            "actor": actor,
-                            "active": True,
-                        }
-                        for r in removed
-                    ],
-                )
-            EventLog.append(
-                session,
-                "removals.apply",
-                actor=actor,
-                subject="removals before screening",
-                counts={
-                    "considered": len(records),
-                    "removed": len(removed),
-                    "remaining": len(records) - len(removed),
-                    "by_reason": by_reason,
-                },
-                details={
-                    "rules": [r.model_dump(by_alias=True, exclude_defaults=True) for r in rules],
-                    "removals": [[r.record_id, r.reason] for r in removed],
-                },
+        session.execute(update(Removal).where(Removal.active.is_(True)).values(active=False))
+        if removed:
+            session.execute(
+                insert(Removal),
+                [
+                    {
+                        "record_id": r.record_id,
+                        "reason": r.reason,
+                        "rule": r.rule,
+                        "actor": actor,
+                        "active": True,
+                    }
+                    for r in removed
+                ],
             )
+        details: dict[str, Any] = {
+            "rules": [r.model_dump(by_alias=True, exclude_defaults=True) for r in rules],
+            "removals": [[r.record_id, r.reason] for r in removed],
+        }
+        if after:
+            details["after"] = after
+        EventLog.append(
+            session,
+            Kind.REMOVALS_APPLY,
+            actor=actor,
+            subject="removals before screening" + (f" (again, after {after})" if after else ""),
+            counts={
+                "considered": len(records),
+                "removed": len(removed),
+                "remaining": len(records) - len(removed),
+                "by_reason": by_reason,
+            },
+            details=details,
+        )
         return RemovalSummary(len(records), len(removed), by_reason)
 
-    def prisma(self) -> dict[str, Any]:
-        """PRISMA counts from the event log: records identified, duplicates removed (per
-        database), records removed for other reasons (per reason), records left to screen."""
-        events = self._review.events.read(prefix="dedup.")
-        removals = self._review.events.read(kind="removals.apply")
-        with self._review.store.read() as session:
-            now = state.state(session)
-        latest = events[-1].counts if events else now
-        removed = removals[-1].counts if removals else {"removed": 0, "by_reason": {}}
-        return {
-            "records_identified": latest.get("records", now["records"]),
-            "duplicates_removed": latest.get("duplicates_removed", 0),
-            "duplicates_removed_by_database": latest.get("duplicates_removed_by_database", {}),
-            "removed_other_reasons": removed.get("removed", 0),
-            "removed_by_reason": removed.get("by_reason", {}),
-            "records_screened": latest.get("clusters", now["clusters"]) - removed.get("removed", 0),
-        }
+
+def _unique_in(session: Session, include_removed: bool) -> Iterator[tuple[int, Record]]:
+    """The unique records (kept members with their canonical record) as seen by ``session``."""
+    ids = state.kept_ids(session)
+    if not include_removed:
+        removed = state.removed_ids(session)
+        ids = [i for i in ids if i not in removed]
+    canonical = state.canonical_of(session, ids)
+    for start in range(0, len(ids), 2000):
+        chunk = ids[start : start + 2000]
+        for rid, record in iter_records(session, ids=chunk):
+            data = canonical.get(rid)
+            if data:
+                data = {k: v for k, v in data.items() if k != "sources"}
+                data["raw"] = record.raw
+                yield rid, Record.from_dict(data)
+            else:
+                yield rid, record

@@ -6,11 +6,11 @@ The rule, field by field (documented here and in the CLI help):
    complete member: most non-empty fields among title, abstract, authors, year, source title,
    volume, issue, pages, DOI; ties go to the database listed first in the protocol's
    ``search.databases``, then to the smallest record id.
-2. **Title, authors, year, source title, volume, issue, pages, DOI, language, document type,
-   publisher, URL**: the kept member's value; when it has none, the first non-empty value of
-   the other members in record-id order.
+2. **Title, authors, year, source title, volume, issue, pages, DOI, PubMed ID, language,
+   document type, publisher, URL**: the kept member's value; when it has none, the first
+   non-empty value of the other members in record-id order.
 3. **Abstract**: the longest abstract of any member (databases truncate abstracts).
-4. **Keywords, indexed keywords, subject areas, ISSNs**: the union over members, in order.
+4. **Keywords, indexed keywords, subject areas, ISSNs, ISBNs**: the union over members, in order.
 5. **Cited references**: the longest reference list of any member.
 6. **Sources**: every member's record id, database, file and ID in that file.
 """
@@ -42,12 +42,13 @@ _FIRST = (
     "issue",
     "pages",
     "doi",
+    "pmid",
     "language",
     "document_type",
     "publisher",
     "url",
 )
-_UNION = ("keywords", "indexed_keywords", "subject_areas", "issn")
+_UNION = ("keywords", "indexed_keywords", "subject_areas", "issn", "isbn")
 
 
 def completeness(record: Record) -> int:

@@ -21,6 +21,8 @@ _TITLE_NOTE = re.compile(
     r"\s*[\[(]\s*(?:erratum|errata|corrected|comment|retracted|see |published|vol\.? \d)"
     r"|\s*\([^()]*\(\d{4}\)"
 )
+# Ovid MEDLINE's "[Review] [45 refs]" after a review's title.
+_REVIEW_NOTE = re.compile(r"(?:\s*\[(?:review|\d+ refs?)\])+\s*\.?\s*$")
 _DIGITS = re.compile(r"\d+")
 _NOTICES = [
     ("erratum", re.compile(r"^(?:erratum|errata|corrigendum|correction to)\b")),
@@ -58,6 +60,7 @@ class Keys:
     :param notice: ``erratum``, ``retraction``, ``reply``, ``comment``, or ``paper``.
     :param doc_type: the document type, coarsely (see :func:`coarse_type`).
     :param doi: the normalised DOI.
+    :param pmid: the PubMed ID.
     :param abstract: the first 300 characters of the normalised abstract.
     """
 
@@ -78,6 +81,7 @@ class Keys:
     notice: str = "paper"
     doc_type: str | None = None
     doi: str | None = None
+    pmid: str | None = None
     abstract: str | None = None
 
     def to_dict(self) -> dict:
@@ -103,6 +107,7 @@ def norm_title(value: str | None) -> str:
     if not value:
         return ""
     text = strip_accents(clean_text(value)).lower()
+    text = _REVIEW_NOTE.sub("", text)
     note = _TITLE_NOTE.search(text)
     if note and note.start() > 20:
         text = text[: note.start()]
@@ -220,6 +225,7 @@ def keys_for(unique_id: int, record: Record) -> Keys:
         notice=notice_kind(title) or "paper",
         doc_type=_none(coarse_type(record.document_type)),
         doi=_none(doi),
+        pmid=_none(record.pmid),
         abstract=abstract if len(abstract) >= 50 else None,
     )
 

@@ -10,10 +10,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from evimap.dedup import linkage
+from evimap.dedup import compat, linkage
 from evimap.dedup.clusters import DisjointSets
 from evimap.dedup.engine import Engine, get_engine
-from evimap.dedup.exact import Pair, exact_pairs
+from evimap.dedup.exact import Pair, exact_passes
 from evimap.dedup.normalise import Keys, keys_table
 from evimap.records import Record
 
@@ -26,27 +26,23 @@ Step = Callable[[str], None]
 
 
 class ClusterGuard:
-    """What each cluster holds that another cluster must not contradict.
+    """What each cluster holds, so that no join puts two different works in one cluster.
 
     Pairs join clusters strongest first; two clusters are not joined (the pair is left out)
-    when that would put two different DOIs, a notice (erratum, reply ...) and its article, two
-    different first pages, or two records a reviewer kept apart (a rejected pair, an undone
-    merge) in one cluster. Links are pairwise, clusters are transitive: this keeps one doubtful
-    link from chaining distinct works together, and a third record from joining what a reviewer
-    split. A reviewer's confirmation is never refused.
+    when any record of one is incompatible with any record of the other
+    (:func:`evimap.dedup.compat.verdict`: clearly different titles, a recurring item of
+    another issue, a notice and its article, different DOIs or PubMed IDs), or when the join
+    would put two records a reviewer kept apart (a rejected pair, an undone merge, a detached
+    record) in one cluster. Links are pairwise, clusters are transitive: this keeps one
+    doubtful link from chaining distinct works together, and a third record from joining what
+    a reviewer split. A reviewer's confirmation is never refused.
 
     :param keys: the records' comparison keys.
     :param apart: record pairs a reviewer rejected.
     """
 
-    _FIELDS = ("doi",)
-
     def __init__(self, keys: Iterable[Keys], apart: Iterable[tuple[int, int]] = ()):
-        self._values: dict[int, dict[str, set[str]]] = {}
-        for k in keys:
-            self._values[k.unique_id] = {
-                name: ({getattr(k, name)} if getattr(k, name) else set()) for name in self._FIELDS
-            }
+        self._members: dict[int, list[Keys]] = {k.unique_id: [k] for k in keys}
         # By cluster root, for the few records named in a rejected pair: the records the
         # cluster must not take in, and its own records so named.
         self._avoid: dict[int, set[int]] = {}
@@ -62,13 +58,14 @@ class ClusterGuard:
         avoid = self._avoid.get(root_a)
         if avoid and not avoid.isdisjoint(self._named.get(root_b, ())):
             return False
-        va, vb = self._values[root_a], self._values[root_b]
-        return all(not (va[n] and vb[n]) or va[n] == vb[n] for n in self._FIELDS)
+        return all(
+            compat.compatible(x, y) for x in self._members[root_a] for y in self._members[root_b]
+        )
 
     def join(self, root_a: int, root_b: int, new_root: int, _member: int) -> None:
         """Record that the clusters of ``root_a`` and ``root_b`` became ``new_root``."""
-        merged = {n: self._values[root_a][n] | self._values[root_b][n] for n in self._FIELDS}
-        self._values[new_root] = merged
+        merged = self._members.pop(root_a) + self._members.pop(root_b)
+        self._members[new_root] = merged
         for table in (self._avoid, self._named):
             joined = table.pop(root_a, set()) | table.pop(root_b, set())
             if joined:
@@ -81,7 +78,9 @@ class Outcome:
 
     :param record_ids: every record considered.
     :param accepted: pairs that merge (exact passes first, then linkage above the threshold).
-    :param queued: pairs in the review band whose records did not end up in one cluster.
+    :param queued: pairs for a reviewer: scored from ``review_from`` up, compatible, whose
+        records did not end up in one cluster; and pairs sharing a DOI or PubMed ID whose
+        titles clearly differ (their ``rule`` is the flag, see :mod:`evimap.dedup.compat`).
     :param groups: the clusters (sorted lists of record ids, singletons included).
     :param threshold: the match threshold used.
     :param review_from: the bottom of the review band.
@@ -135,7 +134,7 @@ def deduplicate(
     keys = keys_table(records)
     ids = [k.unique_id for k in keys]
     say("exact passes")
-    exact = exact_pairs(keys)
+    exact = exact_passes(keys)
     owned = not isinstance(engine, Engine)
     runner = get_engine(engine)
     try:
@@ -145,6 +144,9 @@ def deduplicate(
         if owned:
             runner.close()
     say("clustering")
+    by_id = {k.unique_id: k for k in keys}
+    # Linkage pairs two records cannot be (titles clearly differ ...) neither merge nor queue.
+    scored = [p for p in scored if compat.compatible(by_id[p.a], by_id[p.b])]
     blocked = {tuple(sorted(p)) for p in rejected}
     sets = DisjointSets(ids)
     accepted: list[Pair] = []
@@ -158,7 +160,10 @@ def deduplicate(
         if ra != rb:
             sets.union(a, b)
             guard.join(ra, rb, sets.find(a), a)
-    candidates = exact + [p for p in scored if p.probability >= threshold]
+    # Linkage never merges a record without a title on its own: it waits for a reviewer.
+    candidates = exact.pairs + [
+        p for p in scored if p.probability >= threshold and by_id[p.a].title and by_id[p.b].title
+    ]
     candidates.sort(key=lambda p: (-p.probability, p.key))
     for pair in candidates:
         if pair.key in blocked or pair.key in seen:
@@ -171,14 +176,12 @@ def deduplicate(
         if ra != rb:
             sets.union(pair.a, pair.b)
             guard.join(ra, rb, sets.find(pair.a), pair.a)
-    queued = [
-        p
-        for p in scored
-        if p.probability < threshold
-        and p.key not in blocked
-        and p.key not in seen
-        and sets.find(p.a) != sets.find(p.b)
-    ]
+    queued: list[Pair] = []
+    for p in exact.flagged + [p for p in scored if p.key not in seen]:
+        if p.key in blocked or p.key in seen or sets.find(p.a) == sets.find(p.b):
+            continue
+        seen.add(p.key)
+        queued.append(p)
     return Outcome(
         record_ids=ids,
         accepted=accepted,

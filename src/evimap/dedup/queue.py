@@ -17,6 +17,7 @@ from evimap.dedup import state
 from evimap.errors import EvimapError
 from evimap.records import Record
 from evimap.store import EventLog
+from evimap.store.kinds import Kind
 from evimap.store.models_dedup import DedupDecision, DedupMember, DedupPair
 from evimap.store.records import iter_records
 
@@ -30,12 +31,15 @@ class QueueError(EvimapError):
 
 @dataclass
 class QueueItem:
-    """A pair awaiting review, with both records."""
+    """A pair awaiting review, with both records; ``flag`` says why a pair sharing an
+    identifier did not merge (``collection-doi``, ``pmid-conflict``; see
+    :mod:`evimap.dedup.compat`)."""
 
     pair_id: int
     probability: float
     a: tuple[int, Record]
     b: tuple[int, Record]
+    flag: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary of the pair."""
@@ -58,6 +62,7 @@ class QueueItem:
         return {
             "pair_id": self.pair_id,
             "probability": round(self.probability, 4),
+            "flag": self.flag,
             "a": side(self.a),
             "b": side(self.b),
         }
@@ -104,6 +109,7 @@ def pending(session: Session) -> list[QueueItem]:
             r.probability,
             (r.record_a, records[r.record_a]),
             (r.record_b, records[r.record_b]),
+            "" if r.rule == "splink" else r.rule,
         )
         for r in rows
     ]
@@ -167,7 +173,7 @@ def decide(
     pair.status = "confirmed" if decision == CONFIRM else "rejected"
     session.flush()
     counts = state.state(session)
-    kind = "dedup.merge" if decision == CONFIRM else "dedup.reject"
+    kind = Kind.DEDUP_MERGE if decision == CONFIRM else Kind.DEDUP_REJECT
     EventLog.append(
         session,
         kind,

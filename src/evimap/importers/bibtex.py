@@ -26,8 +26,10 @@ from evimap.records.normalise import (
     clean_list,
     clean_text,
     normalise_doi,
+    normalise_isbn,
     normalise_issn,
     normalise_pages,
+    normalise_pmid,
     normalise_year,
 )
 
@@ -248,6 +250,8 @@ class BibtexReader(Reader):
             pages=normalise_pages(text("pages")),
             doi=normalise_doi(text("doi")),
             issn=normalise_issn(" ".join(filter(None, (text("issn"), text("eissn"))))),
+            pmid=normalise_pmid(text("pmid")),
+            isbn=normalise_isbn(text("isbn")),
             keywords=_split_terms(keywords),
             indexed_keywords=_split_terms(indexed),
             language=text("language"),

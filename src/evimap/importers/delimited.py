@@ -33,8 +33,10 @@ from evimap.records.normalise import (
     clean_list,
     clean_text,
     normalise_doi,
+    normalise_isbn,
     normalise_issn,
     normalise_pages,
+    normalise_pmid,
     normalise_year,
 )
 
@@ -61,6 +63,8 @@ FIELDS = (
     "page_end",
     "doi",
     "issn",
+    "pmid",
+    "isbn",
     "keywords",
     "indexed_keywords",
     "language",
@@ -317,6 +321,8 @@ def row_to_record(
     )
     record.doi = next((d for d in (normalise_doi(unquote(v)) for v in every("doi")) if d), "")
     record.issn = normalise_issn(" ".join(every("issn")))
+    record.pmid = next((p for p in (normalise_pmid(v) for v in every("pmid")) if p), "")
+    record.isbn = normalise_isbn(" ".join(every("isbn")))
     for name in _LIST_FIELDS:
         separators = layout.separators.get(name, ";")
         items: list[str] = []

@@ -21,13 +21,20 @@ from xml.etree.ElementTree import Element, TreeBuilder
 from xml.parsers import expat
 
 from evimap.importers.base import Entry, Reader
-from evimap.importers.databases import database_from_accession, database_from_name
+from evimap.importers.databases import (
+    MEDLINE,
+    PUBMED,
+    database_from_accession,
+    database_from_name,
+)
 from evimap.importers.languages import language_name
 from evimap.records import Record
 from evimap.records.normalise import (
     clean_text,
     normalise_doi,
+    normalise_isbn,
     normalise_pages,
+    normalise_pmid,
     normalise_year,
     parse_author,
 )
@@ -291,6 +298,9 @@ class EndnoteXmlReader(Reader):
             pages=normalise_pages(first("pages")),
             doi=normalise_doi(first("electronic-resource-num")),
             issn=issn,
+            # EndNote keeps a PubMed record's PMID as its accession number; ISBNs share <isbn>.
+            pmid=normalise_pmid(accession) if database in (PUBMED, MEDLINE) else "",
+            isbn=normalise_isbn(" ".join(f.get("isbn", ()))),
             keywords=keywords,
             language=language_name(first("language")),
             document_type=first("ref-type@name", "work-type"),

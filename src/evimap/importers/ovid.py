@@ -23,13 +23,15 @@ from collections.abc import Iterable, Iterator
 from typing import ClassVar
 
 from evimap.importers.base import Entry, Reader
-from evimap.importers.databases import canonical_database, database_from_tag
+from evimap.importers.databases import MEDLINE, PUBMED, canonical_database, database_from_tag
 from evimap.importers.ris import DOI_IN_LINK, issns
 from evimap.records import Author, Record
 from evimap.records.normalise import (
     clean_text,
     normalise_doi,
+    normalise_isbn,
     normalise_pages,
+    normalise_pmid,
     normalise_year,
     parse_author,
 )
@@ -216,6 +218,8 @@ class OvidReader(Reader):
             pages=normalise_pages(_first(f, "PG") or pages),
             doi=doi,
             issn=issns(get("IS")),
+            pmid=_pmid(f),
+            isbn=normalise_isbn(" ".join(get("IB") or ())),
             keywords=list(dict.fromkeys(keywords)),
             indexed_keywords=list(dict.fromkeys(indexed)),
             language=clean_text(_first(f, "LG", "LA")).rstrip("."),
@@ -244,6 +248,13 @@ def _first(fields: dict[str, list[str]], *tags: str) -> str:
             if value:
                 return value
     return ""
+
+
+def _pmid(fields: dict[str, list[str]]) -> str:
+    """The PubMed ID: Ovid MEDLINE's unique identifier (UI), or its accession number (AN)."""
+    if _database(fields) not in (MEDLINE, PUBMED):
+        return ""
+    return normalise_pmid(_first(fields, "UI", "AN"))
 
 
 def _database(fields: dict[str, list[str]]) -> str:

@@ -27,7 +27,9 @@ from evimap.records import Author, Record
 from evimap.records.normalise import (
     clean_text,
     normalise_doi,
+    normalise_isbn,
     normalise_issn,
+    normalise_pmid,
     normalise_year,
     parse_author,
 )
@@ -166,6 +168,8 @@ class MedlineReader(Reader):
             pages=expand_pages(_first(fields, "PG")),
             doi=_doi(fields),
             issn=normalise_issn(" ".join(_values(fields, "IS"))),
+            pmid=normalise_pmid(pmid),
+            isbn=normalise_isbn(" ".join(_values(fields, "ISBN"))),
             # A leading "*" marks a major topic (OT) / major heading or subheading (MH).
             keywords=[ot.lstrip("*") for ot in _values(fields, "OT")],
             indexed_keywords=[mh.replace("*", "") for mh in _values(fields, "MH")],

@@ -30,6 +30,10 @@ from evimap.importers.base import Entry, Reader
 from evimap.importers.databases import (
     DIMENSIONS,
     EBSCO,
+    EMBASE,
+    MEDLINE,
+    PUBMED,
+    SCOPUS,
     WEB_OF_SCIENCE,
     database_from_link,
     database_from_tag,
@@ -39,8 +43,10 @@ from evimap.records import Author, Record
 from evimap.records.normalise import (
     clean_text,
     normalise_doi,
+    normalise_isbn,
     normalise_issn,
     normalise_pages,
+    normalise_pmid,
     normalise_year,
     parse_author,
 )
@@ -320,6 +326,8 @@ class RisReader(Reader):
             pages=pages,
             doi=_doi(f, notes),
             issn=issns(get("SN")),
+            pmid=_pmid(f, notes, database),
+            isbn=normalise_isbn(" ".join((get("SN") or []) + (get("BN") or []))),
             keywords=keywords,
             indexed_keywords=indexed,
             language=clean_text(language),
@@ -433,6 +441,30 @@ def issns(values: list[str] | None) -> list[str]:
         return []
     kept = [t for t in _SN_TOKEN.findall(" ".join(values)) if len(t.replace("-", "")) == 8]
     return normalise_issn(" ".join(kept))
+
+
+def _pmid(fields: dict[str, list[str]], notes: Iterable[str], database: str) -> str:
+    """The PubMed ID where each database puts it: Scopus in C2, Embase in C5, PubMed and
+    MEDLINE (EndNote, Ovid) in AN; EBSCOhost writes ``PMID: n`` in a note; Lens and Rayyan
+    link to PubMed (UR, L2)."""
+    tag = {SCOPUS: "C2", EMBASE: "C5", PUBMED: "AN", MEDLINE: "AN"}.get(database)
+    if tag:
+        pmid = normalise_pmid(_first(fields, tag))
+        if pmid:
+            return pmid
+    for value in notes:
+        if "PMID" in value:
+            pmid = normalise_pmid(value[value.index("PMID") :])
+            if pmid:
+                return pmid
+    for tag in ("UR", "L2"):
+        for value in fields.get(tag) or ():
+            if "pubmed" in value:
+                for piece in value.split():
+                    pmid = normalise_pmid(piece) if "pubmed" in piece else ""
+                    if pmid:
+                        return pmid
+    return ""
 
 
 def _url(fields: dict[str, list[str]]) -> str:

@@ -25,6 +25,8 @@ SCOPUS_LAYOUT = Layout(
         "page_end": ("Page end",),
         "doi": ("DOI",),
         "issn": ("ISSN",),
+        "pmid": ("PubMed ID",),
+        "isbn": ("ISBN",),
         "keywords": ("Author Keywords",),
         "indexed_keywords": ("Index Keywords",),
         "language": ("Language of Original Document",),

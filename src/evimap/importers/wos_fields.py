@@ -17,8 +17,10 @@ from evimap.records import Author, Record
 from evimap.records.normalise import (
     clean_text,
     normalise_doi,
+    normalise_isbn,
     normalise_issn,
     normalise_pages,
+    normalise_pmid,
     normalise_year,
     parse_author,
     split_list,
@@ -102,6 +104,8 @@ def record_from_fields(fields: Fields, *, line: int = 0, raw: str = "") -> Recor
         pages=pages,
         doi=normalise_doi(text(fields, "DI")) or normalise_doi(text(fields, "D2")),
         issn=normalise_issn(" ".join((text(fields, "SN"), text(fields, "EI")))),
+        pmid=normalise_pmid(text(fields, "PM")),
+        isbn=normalise_isbn(text(fields, "BN")),
         keywords=split_list(text(fields, "DE")),
         # Keywords Plus (ID); Zoological Record's broad terms (BD) play the same part.
         indexed_keywords=split_list(text(fields, "ID")) + split_list(text(fields, "BD")),

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from evimap.protocol.prioritise import PrioritiseSettings
 from evimap.protocol.screening import ScreeningSettings
 
 
@@ -150,6 +151,7 @@ class Protocol(_Strict):
     :param dedup: how duplicates are found.
     :param removals: removals before screening.
     :param screening: stages, reviewers, assignment and highlight keywords (optional).
+    :param prioritise: active-learning order of the queues and stopping rules (optional).
     """
 
     title: str = Field(min_length=1)
@@ -162,6 +164,7 @@ class Protocol(_Strict):
     dedup: DedupSettings = Field(default_factory=DedupSettings)
     removals: Removals = Field(default_factory=Removals)
     screening: ScreeningSettings = Field(default_factory=ScreeningSettings)
+    prioritise: PrioritiseSettings = Field(default_factory=PrioritiseSettings)
 
     @model_validator(mode="after")
     def _unique_codes(self) -> Protocol:

@@ -59,7 +59,13 @@ seed = 1
 include = []
 exclude = []
 
-# The team: reviewers screen blind; an arbiter settles conflicts; an owner runs the review.
+# The team: reviewers screen blind; an arbiter settles conflicts; an owner runs the review
+# (imports, dedup, removals, assignment). Every verb takes --as NAME (or EVIMAP_AS); on one
+# machine the CLI trusts its user, the web app is where identity is authenticated.
+[[screening.reviewers]]
+name = "owner"
+role = "owner"
+
 [[screening.reviewers]]
 name = "reviewer-1"
 role = "reviewer"

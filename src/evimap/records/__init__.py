@@ -3,8 +3,10 @@
 from evimap.records.model import Author, Record
 from evimap.records.normalise import (
     normalise_doi,
+    normalise_isbn,
     normalise_issn,
     normalise_pages,
+    normalise_pmid,
     normalise_year,
     parse_author,
 )
@@ -13,8 +15,10 @@ __all__ = [
     "Author",
     "Record",
     "normalise_doi",
+    "normalise_isbn",
     "normalise_issn",
     "normalise_pages",
+    "normalise_pmid",
     "normalise_year",
     "parse_author",
 ]

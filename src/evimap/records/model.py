@@ -30,6 +30,8 @@ class Record:
     :param source_title: journal, book or proceedings title.
     :param doi: lower-case bare DOI (``10.x/y``), see :func:`normalise_doi`.
     :param issn: ISSNs as ``NNNN-NNNX``.
+    :param pmid: the PubMed ID (digits only), where the export gives one.
+    :param isbn: ISBNs as 13 digits (ISBN-10 converted), see :func:`normalise_isbn`.
     :param keywords: author keywords.
     :param indexed_keywords: keywords the database added (WoS Keywords Plus, MeSH, Emtree ...).
     :param subject_areas: the database's field-of-study categories (WoS categories, Scopus areas).
@@ -51,6 +53,8 @@ class Record:
     pages: str = ""
     doi: str = ""
     issn: list[str] = field(default_factory=list)
+    pmid: str = ""
+    isbn: list[str] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
     indexed_keywords: list[str] = field(default_factory=list)
     language: str = ""

@@ -14,6 +14,10 @@ _DOI_PREFIX = re.compile(
 _DOI_IN_TEXT = re.compile(r"10\.\d{4,9}/\S+", re.IGNORECASE)
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d|21\d\d)(?!\d)")
 _ISSN = re.compile(r"(\d{4})-?(\d{3}[\dXx])")
+# "PMID: 123", "pubmed/123", "pubmed.ncbi.nlm.nih.gov/123/", or the bare number.
+_PMID = re.compile(r"(?:pmid[:\s]*|pubmed[/.:]\D{0,25}?)(\d{1,9})(?!\d)", re.IGNORECASE)
+# An ISBN-13 (978/979) or ISBN-10, hyphens between its groups.
+_ISBN = re.compile(r"(?<![\dX-])(97[89](?:-?\d){10}|\d(?:-?\d){8}-?[\dXx])(?![\dXx-])")
 _EMAIL = re.compile(r"\([^)]*@[^)]*\)")
 _INITIALS = re.compile(r"(?:[A-Z]\.?-?){1,4}")
 _TAGS = re.compile(r"</?(?:p|i|b|em|strong|sub|sup|jats:[a-z]+|br)\s*/?>", re.IGNORECASE)
@@ -65,6 +69,51 @@ def normalise_issn(value: str | None) -> list[str]:
         issn = f"{a}-{b.upper()}"
         if issn not in found:
             found.append(issn)
+    return found
+
+
+def normalise_pmid(value: str | None) -> str:
+    """The PubMed ID in a value (``30529964``, ``PMID: 30529964``, a PubMed link) as digits,
+    or ``""``. A PMC id (``PMC7756398``) is no PMID."""
+    if not value:
+        return ""
+    text = str(value).strip()
+    if text.isdigit():
+        return text.lstrip("0") if len(text) <= 9 else ""
+    if text.upper().startswith("PMC") or "/pmc/" in text.lower():
+        return ""
+    match = _PMID.search(text)
+    if not match:
+        return ""
+    pmid = match.group(1).lstrip("0")
+    return pmid if pmid else ""
+
+
+def _isbn13(digits: str) -> str:
+    """ISBN-10 -> ISBN-13 (978 prefix, new check digit); an ISBN-13 unchanged."""
+    if len(digits) == 13:
+        return digits
+    core = "978" + digits[:9]
+    total = sum(int(d) * (1 if i % 2 == 0 else 3) for i, d in enumerate(core))
+    return core + str((10 - total % 10) % 10)
+
+
+def normalise_isbn(value: str | None) -> list[str]:
+    """All ISBNs in the text as 13 digits (ISBN-10 converted), in order, without repeats.
+
+    ``978-1-5386-6240-3`` and ``1538662403`` give the same ISBN, so print and electronic
+    spellings of one book meet.
+    """
+    if not value:
+        return []
+    found: list[str] = []
+    for match in _ISBN.findall(str(value)):
+        digits = match.replace("-", "").upper()
+        if len(digits) not in (10, 13):
+            continue
+        isbn = _isbn13(digits)
+        if isbn not in found:
+            found.append(isbn)
     return found
 
 

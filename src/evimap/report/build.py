@@ -17,8 +17,10 @@ from markupsafe import Markup
 
 from evimap import __version__
 from evimap.charting.agreement import FieldAgreement
+from evimap.charting.codebook import Codebook
 from evimap.charting.store import Study
-from evimap.errors import EvimapError
+from evimap.members import Member
+from evimap.records import Record
 from evimap.report.checklist import ChecklistItem, checklist_items
 from evimap.report.consistency import (
     Consistency,
@@ -27,10 +29,12 @@ from evimap.report.consistency import (
     load_paper_numbers,
 )
 from evimap.report.exports import to_bibtex, to_csv, to_ris
-from evimap.report.prisma import COUNT_FIELDS, PrismaCounts, compute_prisma
+from evimap.report.prisma import COUNT_FIELDS, PrismaCounts
 from evimap.report.prisma_diagram import prisma_figure
 from evimap.report.reported import BOXES
-from evimap.report.spec import GapMapSpec, ReportSpec, load_report_spec
+from evimap.report.screening_tables import screening_tables
+from evimap.report.spec import GapMapSpec, ReportSpec, default_spec, load_report_spec
+from evimap.report.stopping import stopping_table
 from evimap.report.tables import Table, build_table
 from evimap.report.workbook import write_workbook
 from evimap.synthesis.citations import citation_labels, cite
@@ -57,7 +61,14 @@ NUMERIC = {"n", "denominator", "percent", "n_of", "#"}
 
 @dataclass
 class ReportData:
-    """Everything a report shows, computed from the review."""
+    """Everything a report shows, computed from the review.
+
+    :param included: THE included studies (record ids; ``review.included()``).
+    :param studies: the charted included studies (empty before charting).
+    :param screening: the screening tables (empty before screening).
+    :param not_included: charted study keys that are not included studies (left out).
+    :param member: whose view (event log and agreement follow the blindness rule).
+    """
 
     title: str
     review: Review
@@ -73,6 +84,11 @@ class ReportData:
     agreement: list[FieldAgreement] = field(default_factory=list)
     second: str = ""
     consistency: Consistency | None = None
+    included: list[int] = field(default_factory=list)
+    screening: list[Table] = field(default_factory=list)
+    not_included: list[str] = field(default_factory=list)
+    codebook: Codebook | None = None
+    member: Member | None = None
 
     def table(self, name: str) -> Table:
         """The table called ``name``."""
@@ -83,42 +99,71 @@ class ReportData:
 
 
 def compute_report(
-    review: Review, *, paper_numbers: str | Path | None = None, reviewer: str | None = None
+    review: Review,
+    *,
+    paper_numbers: str | Path | None = None,
+    reviewer: str | None = None,
+    member: Member | None = None,
 ) -> ReportData:
-    """Compute the report of a review.
+    """Compute the report of a review at whatever stage it is: the PRISMA counts
+    (``review.prisma()``) always; the screening tables once records were assigned; the
+    charting, synthesis tables, recommendations and gap maps once included studies are charted.
 
-    :param review: the open review (charted).
+    :param review: the open review.
     :param paper_numbers: a paper_numbers.toml to check the published numbers against.
     :param reviewer: whose charting to report (default: the primary reviewer).
+    :param member: whose view of the event log and agreement (``None``: no one).
     """
+    prisma = review.prisma()
+    included = review.included(member=member)
     charting = review.charting
-    codebook = charting.codebook
-    primary = reviewer or charting.primary_reviewer()
-    studies = charting.studies(primary)
+    charted = charting.reviewers()
+    folder = review.folder
+    codebook = charting.codebook if charted or charting.codebook_path.is_file() else None
+    studies: list[Study] = []
+    not_included: list[str] = []
+    primary = ""
+    if charted:
+        primary = reviewer or charting.primary_reviewer()
+        keep = set(included)
+        kept_of = _kept_of(review)
+        dropped: list[Study] = []
+        for study in charting.studies(primary):
+            unit = kept_of.get(study.record_id, study.record_id)
+            (studies if unit in keep else dropped).append(study)
+        not_included = [s.key for s in dropped]
     labels = citation_labels({s.key: s.record for s in studies if s.record is not None})
     keys = [s.key for s in studies]
-    folder = review.folder
-    recommendations = (
-        load_recommendations(folder / RECOMMENDATIONS_FILE, keys)
-        if (folder / RECOMMENDATIONS_FILE).is_file()
+    recommendations: list[Recommendation] = []
+    gaps: list[Gap] = []
+    if studies and (folder / RECOMMENDATIONS_FILE).is_file():
+        recommendations = load_recommendations(folder / RECOMMENDATIONS_FILE, keys)
+    if studies and (folder / GAPS_FILE).is_file():
+        gaps = load_gaps(folder / GAPS_FILE, keys)
+    if codebook is not None:
+        spec = load_report_spec(folder, codebook)
+    else:
+        spec = default_spec(Codebook([]))
+    tables = (
+        [build_table(t, studies, codebook, labels, recommendations, gaps) for t in spec.tables]
+        if studies and codebook is not None
         else []
     )
-    gaps = load_gaps(folder / GAPS_FILE, keys) if (folder / GAPS_FILE).is_file() else []
-    spec = load_report_spec(folder, codebook)
-    tables = [build_table(t, studies, codebook, labels, recommendations, gaps) for t in spec.tables]
-    prisma = compute_prisma(
-        review.events.read(), review.protocol.search.databases, screening_flow(review)
-    )
-    others = [r for r in charting.reviewers() if r != primary]
+    others = [r for r in charted if r != primary]
     agreement: list[FieldAgreement] = []
     second = ""
-    if len(others) == 1:
+    if primary and len(others) == 1:
         second = others[0]
         agreement = charting.agreement(primary, second)
     consistency = None
     if paper_numbers is not None:
         numbers = load_paper_numbers(paper_numbers)
         consistency = check_numbers(numbers, studies, prisma, BOXES.get)
+    if prisma.known("total_studies") and prisma["total_studies"] != len(included):
+        prisma.notes.append(
+            f"{len(included)} studies are recorded as included in the review; the diagram's "
+            f"total comes from {prisma.source.get('total_studies', 'the counts')}."
+        )
     data = ReportData(
         title=spec.title or review.protocol.title,
         review=review,
@@ -134,24 +179,35 @@ def compute_report(
         agreement=agreement,
         second=second,
         consistency=consistency,
+        included=included,
+        screening=screening_tables(review, member),
+        not_included=not_included,
+        codebook=codebook,
+        member=member,
     )
-    for gap in spec.gapmaps:
-        data.tables.append(crosstab_table(gap, gap_map_table(gap, data)))
+    if studies:
+        for gap in spec.gapmaps:
+            data.tables.append(crosstab_table(gap, gap_map_table(gap, data)))
+    stopping = stopping_table(review.events.read(prefix="prioritise.", member=member))
+    if stopping is not None:
+        data.tables.append(stopping)
     return data
 
 
-def screening_flow(review: Review) -> Any:
-    """The screening part's PRISMA flow replayed from the event log, when the review was
-    screened with evimap (``review.screening``), seen as an owner or arbiter; else ``None``."""
-    screening = getattr(review, "screening", None)
-    if screening is None or not review.events.read(prefix="screen."):
-        return None
-    try:
-        team = screening.config.settings.reviewers
-        viewer = next(m.name for m in team if m.role in ("owner", "arbiter"))
-        return screening.flow_from_log(as_reviewer=viewer)
-    except (StopIteration, AttributeError, EvimapError):
-        return None
+def _kept_of(review: Review) -> dict[int, int]:
+    from evimap.dedup.state import unit_of_records
+
+    with review.store.read() as session:
+        return unit_of_records(session)
+
+
+def included_records(data: ReportData) -> list[tuple[int, Record]]:
+    """``(id, record)`` of the included studies (the one definition), in id order."""
+    from evimap.screening.units import unit_records
+
+    with data.review.store.read() as session:
+        found = unit_records(session, data.included)
+    return [(rid, found[rid]) for rid in data.included if rid in found]
 
 
 def crosstab_table(spec: GapMapSpec, table: CrossTab) -> Table:
@@ -188,7 +244,7 @@ def gap_map_table(spec: GapMapSpec, data: ReportData):
             column_label=spec.columns,
             unit="studies",
         )
-    codebook = data.review.charting.codebook
+    codebook = data.codebook or Codebook([])
     rows = codebook.field(spec.rows).choices if spec.rows in codebook else ()
     columns = codebook.field(spec.columns).choices if spec.columns in codebook else ()
     return crosstab(
@@ -292,11 +348,11 @@ def render_html(data: ReportData, prisma_svg: str, gapmaps: Sequence[dict[str, A
     wording = {
         "database_results": "records identified from databases",
         "records_screened": "records screened",
-        "total_studies": "studies included",
     }
     summary = [
         f"{data.prisma[box]} {words}" for box, words in wording.items() if data.prisma.known(box)
     ]
+    summary.append(f"{len(data.included)} studies included")
     return template.render(
         version=__version__,
         title=data.title,
@@ -312,8 +368,11 @@ def render_html(data: ReportData, prisma_svg: str, gapmaps: Sequence[dict[str, A
             "agreement": [a.to_dict() for a in data.agreement],
             "note": data.spec.notes.get("charting", ""),
         },
-        codebook=list(review.charting.codebook),
+        codebook=list(data.codebook or []),
         studies=data.studies,
+        included=len(data.included),
+        not_included=data.not_included,
+        screening=data.screening,
         tables=data.tables,
         numeric=NUMERIC,
         cell=_cell,
@@ -341,8 +400,10 @@ def render_html(data: ReportData, prisma_svg: str, gapmaps: Sequence[dict[str, A
         checklist=data.checklist,
         consistency=data.consistency,
         events=[
-            {**e.to_dict(), "at": e.at.strftime("%Y-%m-%d %H:%M:%S")} for e in review.events.read()
+            {**e.to_dict(), "at": e.at.strftime("%Y-%m-%d %H:%M:%S")}
+            for e in review.events.read(member=data.member)
         ],
+        viewer=data.member.name if data.member else "",
     )
 
 
@@ -379,7 +440,12 @@ def _prisma_table(prisma: PrismaCounts) -> Table:
 
 
 def _charting_table(data: ReportData) -> Table:
-    rows = data.review.charting.export_rows(data.primary, basis=False)
+    keys = [s.key for s in data.studies]
+    rows = (
+        data.review.charting.export_rows(data.primary, basis=False, keys=keys)
+        if data.primary
+        else []
+    )
     columns = list(rows[0].keys()) if rows else ["key"]
     return Table(
         "charting",
@@ -426,12 +492,12 @@ def write_report(data: ReportData, out: str | Path) -> dict[str, Path]:
         files[f"figures/{spec.name}.svg"], files[f"figures/{spec.name}.png"] = svg_path, png_path
         gapmaps.append({"name": spec.name, "title": spec.title or spec.name, "svg": svg})
 
-    for table in data.tables:
+    for table in [*data.screening, *data.tables]:
         path = out / "tables" / f"{table.name}.csv"
         table.write_csv(path)
         files[f"tables/{table.name}.csv"] = path
 
-    records = [(s.record_id, s.record) for s in data.studies if s.record is not None]
+    records = included_records(data)
     for name, writer in (
         ("included.ris", to_ris),
         ("included.bib", to_bibtex),
@@ -463,6 +529,7 @@ def write_report(data: ReportData, out: str | Path) -> dict[str, Path]:
         files["consistency.md"] = out / "consistency.md"
 
     sheets = [
+        *data.screening,
         *data.tables,
         _prisma_table(data.prisma),
         _checklist_table(data.checklist),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -12,6 +10,7 @@ import bibtexparser
 import rispy
 from bibtexparser.model import Entry, Field
 
+from evimap.csvtable import csv_text
 from evimap.records import Record
 from evimap.records.normalise import strip_accents
 
@@ -140,15 +139,14 @@ def to_bibtex(records: Iterable[tuple[int | str, Record]]) -> str:
 
 
 def to_csv(records: Iterable[tuple[int | str, Record]]) -> str:
-    """CSV text, one row a record (authors ``;``-separated as ``Family, Given``).
+    """CSV text, one row a record (authors ``;``-separated as ``Family, Given``); a cell a
+    spreadsheet would run as a formula is quoted (:mod:`evimap.csvtable`).
 
     :param records: the records to write.
     """
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
-    writer.writeheader()
+    rows = []
     for record_id, record in records:
-        writer.writerow(
+        rows.append(
             {
                 "record_id": record_id,
                 "key": _key(record_id, record),
@@ -169,7 +167,7 @@ def to_csv(records: Iterable[tuple[int | str, Record]]) -> str:
                 "url": record.url,
             }
         )
-    return buffer.getvalue()
+    return csv_text(rows, CSV_COLUMNS)
 
 
 WRITERS = {"ris": to_ris, "bib": to_bibtex, "csv": to_csv}

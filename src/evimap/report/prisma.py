@@ -108,6 +108,9 @@ class PrismaCounts:
     :param notes: remarks printed under the diagram.
     :param searched: the databases the protocol searched (listed even when their counts are
         not known).
+    :param screening: the screening part's boxes replayed from the log
+        (:class:`~evimap.screening.prisma.ScreeningFlow`, with the records still awaiting a
+        decision), when the review was screened with evimap.
     """
 
     counts: dict[str, int | None] = field(default_factory=dict)
@@ -120,6 +123,7 @@ class PrismaCounts:
     quotes: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     searched: list[str] = field(default_factory=list)
+    screening: Any = None
 
     def __getitem__(self, name: str) -> int | None:
         return self.counts.get(name)
@@ -165,6 +169,7 @@ class PrismaCounts:
             "notes": list(self.notes),
             "searched": list(self.searched),
             "other_methods": dict(self.other_methods),
+            "screening": self.screening.to_dict() if self.screening is not None else None,
             "totals": {
                 "dbr_excluded": self.counts.get("dbr_excluded"),
                 "other_excluded": self.counts.get("other_excluded"),
@@ -206,7 +211,7 @@ def compute_prisma(
         ``reports_excluded_by_reason``, ``studies_included``); it fills the screening boxes.
     """
     events = list(events)
-    result = PrismaCounts(searched=list(searched))
+    result = PrismaCounts(searched=list(searched), screening=screening)
     if screening is not None:
         _from_screening(result, screening)
     _from_events(result, events)

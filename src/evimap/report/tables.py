@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import Any
 
 from evimap.charting.codebook import Codebook
 from evimap.charting.store import Study
+from evimap.csvtable import write_csv
 from evimap.numbers import n_of, percent
 from evimap.report.consistency import _matches
 from evimap.report.spec import TableSpec
@@ -39,12 +39,13 @@ class Table:
     frequencies: list[FrequencyTable] = field(default_factory=list)
 
     def write_csv(self, path: str | Path) -> None:
-        """Write the table as CSV (UTF-8, header row)."""
+        """Write the table as CSV (UTF-8, header row; formula-safe cells)."""
         with open(path, "w", encoding="utf-8", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=self.columns, lineterminator="\n")
-            writer.writeheader()
-            for row in self.rows:
-                writer.writerow({c: _cell(row.get(c)) for c in self.columns})
+            write_csv(
+                ({c: _cell(row.get(c)) for c in self.columns} for row in self.rows),
+                self.columns,
+                handle,
+            )
 
 
 def _cell(value: Any) -> Any:

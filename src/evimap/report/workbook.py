@@ -29,6 +29,15 @@ def _sheet_name(name: str, used: set[str]) -> str:
     return title
 
 
+def _append(sheet, values: Sequence) -> None:
+    """Append a row; text is always text (a title starting with ``=`` is not run as a formula,
+    so no cell can become a live formula or link)."""
+    sheet.append(values)
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str) and cell.data_type == "f":
+            cell.data_type = "s"
+
+
 def write_workbook(tables: Sequence[Table], path: str | Path) -> list[str]:
     """Write each table to its own sheet (title row, caption row, header, data).
 
@@ -45,15 +54,15 @@ def write_workbook(tables: Sequence[Table], path: str | Path) -> list[str]:
     for table in tables:
         sheet = book.create_sheet(_sheet_name(table.name, used))
         names.append(sheet.title)
-        sheet.append([table.title or table.name])
+        _append(sheet, [table.title or table.name])
         sheet["A1"].font = Font(bold=True, size=12)
-        sheet.append([table.caption])
+        _append(sheet, [table.caption])
         sheet["A2"].font = Font(italic=True)
-        sheet.append(table.columns)
+        _append(sheet, table.columns)
         for cell in sheet[3]:
             cell.font = Font(bold=True)
         for row in table.rows:
-            sheet.append([_cell(row.get(c)) for c in table.columns])
+            _append(sheet, [_cell(row.get(c)) for c in table.columns])
         for i, column in enumerate(table.columns, start=1):
             longest = max([len(str(column))] + [len(str(_cell(r.get(column)))) for r in table.rows])
             sheet.column_dimensions[get_column_letter(i)].width = min(max(longest + 2, 8), 70)

@@ -9,15 +9,15 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from evimap.members import Action, Member
 from evimap.screening import ledger, units
 from evimap.screening.agreement import pairwise
 from evimap.screening.config import ScreeningConfig
 from evimap.screening.errors import NotPermitted, ScreeningError
 from evimap.store.events import EventLog
-from evimap.store.models_screening import AssignmentRow
+from evimap.store.kinds import Kind
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def assign(
     config: ScreeningConfig,
     stage: str,
     *,
-    actor: str,
+    member: Member,
     round_: str = "main",
     mode: str | None = None,
     overlap: float | None = None,
@@ -92,12 +92,15 @@ def assign(
 
     :param round_: ``pilot`` (a sample everybody screens) or ``main``.
     :param mode, overlap, pilot, seed: override ``[screening.assignment]``.
-    :raises NotPermitted: unless ``actor`` is an owner or arbiter.
+    :raises NotPermitted: unless ``member`` is an owner or arbiter.
     :raises ScreeningError: for a main round while a configured pilot is not finished.
     """
     config.stage(stage)
-    if not config.privileged(actor):
-        raise NotPermitted(f"{actor} is a reviewer; assigning records needs an owner or arbiter")
+    if not member.may(Action.ASSIGN):
+        raise NotPermitted(
+            f"{member.name} is a reviewer; assigning records needs an owner or arbiter"
+        )
+    actor = member.name
     settings = config.settings.assignment
     mode = mode or settings.mode
     overlap = settings.overlap if overlap is None else overlap
@@ -137,8 +140,7 @@ def assign(
             }
         )
     per_reviewer = {name: sum(1 for _, n in pairs if n == name) for name in reviewers}
-    if rows:
-        session.execute(insert(AssignmentRow), rows)
+    ledger.add_assignments(session, rows)
     result = AssignmentResult(
         stage,
         round_,
@@ -149,7 +151,7 @@ def assign(
     )
     EventLog.append(
         session,
-        "screen.assign",
+        Kind.SCREEN_ASSIGN,
         actor=actor,
         subject=stage,
         counts={"records": result.records, "assignments": result.assignments},

@@ -6,10 +6,7 @@ from dataclasses import dataclass
 
 from evimap.protocol import Protocol
 from evimap.protocol.screening import STAGES, ScreeningSettings, StageSettings
-from evimap.screening.errors import InvalidDecision, UnknownReviewer
-
-PRIVILEGED = ("owner", "arbiter")
-"""Roles that see every decision and may settle records."""
+from evimap.screening.errors import InvalidDecision
 
 
 @dataclass(frozen=True)
@@ -38,31 +35,6 @@ class ScreeningConfig:
         if name not in STAGES:
             raise InvalidDecision(f"no screening stage {name!r}; stages are {', '.join(STAGES)}")
         return self.settings.stage(name)
-
-    def role(self, name: str) -> str:
-        """The role of ``name``: ``reviewer``, ``arbiter`` or ``owner``.
-
-        :raises UnknownReviewer: for a name not on the team (or no team configured).
-        """
-        if not name:
-            raise UnknownReviewer("say who you are (--as NAME)")
-        if not self.settings.reviewers:
-            raise UnknownReviewer(
-                "review.toml names no screening team: add [[screening.reviewers]] entries "
-                '(name = "...", role = "reviewer" | "arbiter" | "owner")'
-            )
-        for member in self.settings.reviewers:
-            if member.name == name:
-                return member.role
-        team = ", ".join(m.name for m in self.settings.reviewers)
-        raise UnknownReviewer(
-            f"{name!r} is not on the screening team ([[screening.reviewers]] in review.toml: "
-            f"{team})"
-        )
-
-    def privileged(self, name: str) -> bool:
-        """True for an owner or arbiter, who see every decision."""
-        return self.role(name) in PRIVILEGED
 
     @property
     def screeners(self) -> list[str]:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from evimap.members import Action, Member
 from evimap.protocol.screening import STAGES
 from evimap.screening import ledger, locks
 from evimap.screening.config import ScreeningConfig
 from evimap.screening.errors import InvalidDecision, NotPermitted, ScreeningError
 from evimap.store.events import EventLog
+from evimap.store.kinds import Kind
 from evimap.store.models_screening import SettlementRow
 
 
@@ -26,9 +28,10 @@ def settle(
     record_id: int,
     decision: str,
     *,
-    arbiter: str,
+    member: Member,
     why: str,
     reason: str = "",
+    batch: str = "",
 ) -> ledger.UnitState:
     """Settle a record at ``stage`` with the arbiter's decision and reason.
 
@@ -36,10 +39,12 @@ def settle(
         ``maybe_advances``: it sends the record on to full text).
     :param why: the arbiter's reason in words (required).
     :param reason: the exclusion criterion code (required to exclude where the stage says so).
-    :raises NotPermitted: unless ``arbiter`` is an arbiter or owner.
+    :param batch: the decisions import this settlement belongs to (for its undo).
+    :raises NotPermitted: unless ``member`` is an arbiter or owner.
     """
-    if not config.privileged(arbiter):
-        raise NotPermitted(f"{arbiter} is a reviewer; only an arbiter or owner settles records")
+    if not member.may(Action.SETTLE):
+        raise NotPermitted(f"{member.name} is a reviewer; only an arbiter or owner settles records")
+    arbiter = member.name
     allowed = ["include", "exclude"]
     if stage == STAGES[0] and config.settings.maybe_advances:
         allowed.append("maybe")
@@ -71,7 +76,7 @@ def settle(
     session.flush()
     EventLog.append(
         session,
-        "screen.settle",
+        Kind.SCREEN_SETTLE,
         actor=arbiter,
         subject=f"record:{record_id}",
         why=why.strip(),
@@ -84,6 +89,44 @@ def settle(
             "was": state.status,
             "conflict": state.conflict,
             "settlement_id": row.id,
+            **({"batch": batch} if batch else {}),
         },
     )
     return ledger.record_state(session, config, stage, record_id)
+
+
+def withdraw(
+    session: Session, stage: str, row: SettlementRow, *, actor: str, why: str
+) -> SettlementRow:
+    """Take back settlement ``row``: append a row restoring the settlement it superseded, or
+    none (decision ``""``), logged as ``screen.settle`` with ``withdrawn``; the caller checked
+    that ``actor`` may."""
+    before = session.get(SettlementRow, row.supersedes_id) if row.supersedes_id else None
+    new = SettlementRow(
+        stage=stage,
+        record_id=row.record_id,
+        decision=before.decision if before else "",
+        reason=before.reason if before else "",
+        why=why,
+        arbiter=actor,
+        supersedes_id=row.id,
+    )
+    session.add(new)
+    session.flush()
+    EventLog.append(
+        session,
+        Kind.SCREEN_SETTLE,
+        actor=actor,
+        subject=f"record:{row.record_id}",
+        why=why,
+        counts={"withdrawn": 1},
+        details={
+            "stage": stage,
+            "record_id": row.record_id,
+            "decision": new.decision,
+            "reason": new.reason,
+            "withdrawn": row.id,
+            "settlement_id": new.id,
+        },
+    )
+    return new

@@ -11,13 +11,15 @@ from dataclasses import dataclass
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from evimap.members import Action, Member
 from evimap.protocol.screening import STAGES
 from evimap.screening import ledger, locks
 from evimap.screening.config import ScreeningConfig
 from evimap.screening.errors import InvalidDecision, NotAssigned, RecordSettled, ScreeningError
 from evimap.store.events import EventLog
+from evimap.store.kinds import Kind
 from evimap.store.models import EventRow, utcnow
-from evimap.store.models_screening import AssignmentRow, DecisionRow, NoteRow
+from evimap.store.models_screening import DecisionRow, NoteRow
 
 
 @dataclass(frozen=True)
@@ -34,20 +36,13 @@ class Recorded:
 
 
 def _check_open(
-    session: Session, config: ScreeningConfig, stage: str, record_id: int, reviewer: str
+    session: Session, config: ScreeningConfig, stage: str, record_id: int, member: Member
 ) -> None:
-    """The record is assigned to ``reviewer`` at ``stage``, not settled, and (at full text) its
+    """The record is assigned to ``member`` at ``stage``, not settled, and (at full text) its
     report was not marked not retrieved."""
-    config.role(reviewer)
-    assigned = session.scalar(
-        select(AssignmentRow.id).where(
-            AssignmentRow.stage == stage,
-            AssignmentRow.record_id == record_id,
-            AssignmentRow.reviewer == reviewer,
-        )
-    )
-    if assigned is None:
-        raise NotAssigned(f"record {record_id} is not assigned to {reviewer} at {stage}")
+    member.require(Action.SCREEN)
+    if not ledger.is_assigned(session, stage, record_id, member.name):
+        raise NotAssigned(f"record {record_id} is not assigned to {member.name} at {stage}")
     if ledger.record_state(session, config, stage, record_id).status == "settled":
         raise RecordSettled(
             f"record {record_id} is settled at {stage}; only an arbiter can change it now"
@@ -65,18 +60,19 @@ def record_decision(
     record_id: int,
     decision: str,
     *,
-    reviewer: str,
+    member: Member,
     reason: str = "",
     action: str = "decide",
 ) -> Recorded:
-    """Append ``reviewer``'s decision on a record, with its event, in the caller's transaction.
+    """Append ``member``'s decision on a record, with its event, in the caller's transaction.
 
     :raises InvalidDecision: for an option, reason or stage the protocol does not offer.
-    :raises NotAssigned, RecordSettled: when the record is not the reviewer's to decide.
+    :raises NotAssigned, RecordSettled: when the record is not the member's to decide.
     """
     config.check_decision(stage, decision, reason)
+    reviewer = member.name
     locks.lock_unit(session, stage, record_id, reviewer)
-    _check_open(session, config, stage, record_id, reviewer)
+    _check_open(session, config, stage, record_id, member)
     previous = ledger.current_row(session, stage, record_id, reviewer)
     row = DecisionRow(
         stage=stage,
@@ -91,7 +87,7 @@ def record_decision(
     session.flush()
     EventLog.append(
         session,
-        "screen.decision",
+        Kind.SCREEN_DECISION,
         actor=reviewer,
         subject=f"record:{record_id}",
         why=reason,
@@ -115,17 +111,17 @@ def record_batch(
     decisions: dict[int, tuple[str, str]],
     *,
     action: str = "import",
-) -> int:
+) -> list[int]:
     """Append many decisions of one reviewer in one go, each with its ``screen.decision`` event,
     in the caller's transaction (a decisions file is one transaction).
 
     The caller has validated them (options, reasons, assignment, not settled): this is the
     bulk twin of :func:`record_decision`, which would cost a few queries per row.
     :param decisions: ``record_id -> (decision, reason)``.
-    :returns: the number of rows written.
+    :returns: the ids of the rows written, in ``decisions`` order.
     """
     if not decisions:
-        return 0
+        return []
     locks.lock_reviewer(session, stage, reviewer)
     latest = dict(
         session.execute(
@@ -161,7 +157,7 @@ def record_batch(
             {
                 "at": row["at"],
                 "actor": reviewer,
-                "kind": "screen.decision",
+                "kind": Kind.SCREEN_DECISION.value,
                 "subject": f"record:{row['record_id']}",
                 "why": row["reason"],
                 "counts": {"decisions": 1},
@@ -177,7 +173,7 @@ def record_batch(
             for row, decision_id in zip(rows, written, strict=True)
         ],
     )
-    return len(rows)
+    return list(written)
 
 
 def undo_last(
@@ -185,17 +181,17 @@ def undo_last(
     config: ScreeningConfig,
     stage: str,
     *,
-    reviewer: str,
+    member: Member,
     record_id: int | None = None,
 ) -> Recorded:
-    """Revert ``reviewer``'s most recent decision not yet undone (on ``record_id`` if given).
+    """Revert ``member``'s most recent decision not yet undone (on ``record_id`` if given).
 
     The undo is a new row restoring the state before that decision; repeated undos walk back
-    through the reviewer's decisions.
+    through the member's decisions.
     :raises ScreeningError: when there is nothing to undo.
     """
     config.stage(stage)
-    config.role(reviewer)
+    reviewer = member.name
     held: set[int] = set()
     if record_id is not None:
         locks.lock_unit(session, stage, record_id, reviewer)
@@ -208,7 +204,14 @@ def undo_last(
         target = _undo_target(session, stage, reviewer, record_id)
     if target is None:
         raise ScreeningError(f"{reviewer} has no decision to undo at {stage}")
-    _check_open(session, config, stage, target.record_id, reviewer)
+    _check_open(session, config, stage, target.record_id, member)
+    return revert(session, stage, target, actor=reviewer)
+
+
+def revert(session: Session, stage: str, target: DecisionRow, *, actor: str) -> Recorded:
+    """Append an undo row restoring the state before decision row ``target`` (logged as
+    ``screen.undo`` by ``actor``), in the caller's transaction; the caller checked it may."""
+    reviewer = target.reviewer
     before = session.get(DecisionRow, target.supersedes_id) if target.supersedes_id else None
     current = ledger.current_row(session, stage, target.record_id, reviewer)
     row = DecisionRow(
@@ -225,7 +228,7 @@ def undo_last(
     session.flush()
     EventLog.append(
         session,
-        "screen.undo",
+        Kind.SCREEN_UNDO,
         actor=reviewer,
         subject=f"record:{target.record_id}",
         counts={"undone": 1},
@@ -236,6 +239,7 @@ def undo_last(
             "reason": row.reason,
             "decision_id": row.id,
             "reverts": target.id,
+            **({"by": actor} if actor != reviewer else {}),
         },
     )
     return Recorded(row.id, stage, target.record_id, reviewer, row.decision, row.reason, "undo")
@@ -259,26 +263,19 @@ def add_note(
     stage: str,
     record_id: int,
     *,
-    reviewer: str,
+    member: Member,
     text: str = "",
     tags: list[str] | None = None,
 ) -> int:
-    """Append a note (``text``) or a new tag set (``tags``) of ``reviewer`` on a record.
+    """Append a note (``text``) or a new tag set (``tags``) of ``member`` on a record.
 
     Notes and tags are as private as decisions while the stage is blind.
     """
     config.stage(stage)
-    config.role(reviewer)
+    reviewer = member.name
     if tags is None and not text.strip():
         raise InvalidDecision("a note needs some text")
-    assigned = session.scalar(
-        select(AssignmentRow.id).where(
-            AssignmentRow.stage == stage,
-            AssignmentRow.record_id == record_id,
-            AssignmentRow.reviewer == reviewer,
-        )
-    )
-    if assigned is None and not config.privileged(reviewer):
+    if not member.privileged and not ledger.is_assigned(session, stage, record_id, reviewer):
         raise NotAssigned(f"record {record_id} is not assigned to {reviewer} at {stage}")
     kind = "tags" if tags is not None else "note"
     clean = sorted({t.strip() for t in tags or [] if t.strip()})
@@ -294,7 +291,7 @@ def add_note(
     session.flush()
     EventLog.append(
         session,
-        f"screen.{kind}",
+        Kind.SCREEN_TAGS if kind == "tags" else Kind.SCREEN_NOTE,
         actor=reviewer,
         subject=f"record:{record_id}",
         details={

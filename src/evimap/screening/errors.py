@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from evimap.errors import EvimapError, Problem
+from evimap.errors import EvimapError, Problem, UnknownMember
+from evimap.errors import NotPermitted as _NotPermitted
 
 
 class ScreeningError(EvimapError):
     """A screening step cannot be done as asked (the message says why and what to do)."""
 
 
-class UnknownReviewer(ScreeningError):
+class UnknownReviewer(ScreeningError, UnknownMember):
     """The name is not on the screening team in review.toml ``[[screening.reviewers]]``."""
 
 
-class NotPermitted(ScreeningError):
+class NotPermitted(ScreeningError, _NotPermitted):
     """The person's role does not allow this (e.g. a reviewer asking for conflicts while blind)."""
 
 

@@ -9,11 +9,13 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from evimap.members import Action, Member
 from evimap.protocol.screening import STAGES
 from evimap.screening import ledger
 from evimap.screening.config import ScreeningConfig
 from evimap.screening.errors import ScreeningError
 from evimap.store.events import EventLog
+from evimap.store.kinds import Kind
 from evimap.store.models_screening import FulltextRow
 
 FULLTEXT_DIR = "fulltext"
@@ -43,7 +45,7 @@ def attach(
     record_id: int,
     pdf: str | Path,
     *,
-    actor: str,
+    member: Member,
 ) -> FulltextRow:
     """Copy ``pdf`` to ``folder/fulltext/<sha256>.pdf`` and record it for ``record_id``.
 
@@ -52,7 +54,8 @@ def attach(
     :raises ScreeningError: when the file is missing or not a PDF, or the record's full text is
         not sought.
     """
-    config.role(actor)
+    member.require(Action.FULLTEXT)
+    actor = member.name
     source = Path(pdf)
     if not source.is_file():
         raise ScreeningError(f"{source}: no such file")
@@ -81,7 +84,7 @@ def attach(
     session.flush()
     EventLog.append(
         session,
-        "fulltext.attach",
+        Kind.FULLTEXT_ATTACH,
         actor=actor,
         subject=f"record:{record_id}",
         counts={"attached": 1},
@@ -98,10 +101,11 @@ def attach(
 
 
 def mark_not_retrieved(
-    session: Session, config: ScreeningConfig, record_id: int, *, actor: str, why: str = ""
+    session: Session, config: ScreeningConfig, record_id: int, *, member: Member, why: str = ""
 ) -> FulltextRow:
     """Record that the report of ``record_id`` could not be retrieved (PRISMA "not retrieved")."""
-    config.role(actor)
+    member.require(Action.FULLTEXT)
+    actor = member.name
     _check_sought(session, config, record_id)
     if ledger.record_state(session, config, STAGES[1], record_id).status == "settled":
         raise ScreeningError(f"record {record_id} is already settled at full text")
@@ -110,7 +114,7 @@ def mark_not_retrieved(
     session.flush()
     EventLog.append(
         session,
-        "fulltext.not_retrieved",
+        Kind.FULLTEXT_NOT_RETRIEVED,
         actor=actor,
         subject=f"record:{record_id}",
         why=why.strip(),

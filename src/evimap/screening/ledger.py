@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from evimap.protocol.screening import STAGES
@@ -85,6 +85,8 @@ def current_decisions(
 ) -> dict[tuple[int, str], Decision]:
     """``(record_id, reviewer) -> Decision`` of every live (not undone) decision at ``stage``.
 
+    A decision counts only while its record is actively assigned to its reviewer at the stage
+    (a forced dedup or removal moves screening off records that stopped being units).
     Reads plain columns, not ORM objects: the terminal screen calls this after every key.
     """
     latest = select(func.max(DecisionRow.id).label("id")).where(DecisionRow.stage == stage)
@@ -93,14 +95,26 @@ def current_decisions(
     if reviewer is not None:
         latest = latest.where(DecisionRow.reviewer == reviewer)
     latest = latest.group_by(DecisionRow.record_id, DecisionRow.reviewer).subquery()
-    query = select(
-        DecisionRow.id,
-        DecisionRow.record_id,
-        DecisionRow.reviewer,
-        DecisionRow.decision,
-        DecisionRow.reason,
-        DecisionRow.at,
-    ).join(latest, DecisionRow.id == latest.c.id)
+    query = (
+        select(
+            DecisionRow.id,
+            DecisionRow.record_id,
+            DecisionRow.reviewer,
+            DecisionRow.decision,
+            DecisionRow.reason,
+            DecisionRow.at,
+        )
+        .join(latest, DecisionRow.id == latest.c.id)
+        .join(
+            AssignmentRow,
+            and_(
+                AssignmentRow.stage == DecisionRow.stage,
+                AssignmentRow.record_id == DecisionRow.record_id,
+                AssignmentRow.reviewer == DecisionRow.reviewer,
+                AssignmentRow.active.is_(True),
+            ),
+        )
+    )
     out: dict[tuple[int, str], Decision] = {}
     for id_, record_id, reviewer, decision, reason, at in session.execute(query):
         if decision:
@@ -127,7 +141,7 @@ def current_row(session: Session, stage: str, record_id: int, reviewer: str) -> 
 def assignments(session: Session, stage: str, round_: str | None = None) -> dict[int, list[str]]:
     """``record_id -> reviewers`` assigned at ``stage`` (optionally one round only)."""
     query = select(AssignmentRow.record_id, AssignmentRow.reviewer).where(
-        AssignmentRow.stage == stage
+        AssignmentRow.stage == stage, AssignmentRow.active.is_(True)
     )
     if round_:
         query = query.where(AssignmentRow.round == round_)
@@ -141,18 +155,72 @@ def assigned_to(session: Session, stage: str, reviewer: str) -> list[tuple[int, 
     """``(record_id, round)`` of one reviewer's assignments, in queue order."""
     query = (
         select(AssignmentRow.record_id, AssignmentRow.round)
-        .where(AssignmentRow.stage == stage, AssignmentRow.reviewer == reviewer)
+        .where(
+            AssignmentRow.stage == stage,
+            AssignmentRow.reviewer == reviewer,
+            AssignmentRow.active.is_(True),
+        )
         .order_by(AssignmentRow.round.desc(), AssignmentRow.position, AssignmentRow.id)
     )
     return [(rid, round_) for rid, round_ in session.execute(query)]
 
 
+def is_assigned(session: Session, stage: str, record_id: int, reviewer: str) -> bool:
+    """Whether ``record_id`` is actively assigned to ``reviewer`` at ``stage``."""
+    return (
+        session.scalar(
+            select(AssignmentRow.id).where(
+                AssignmentRow.stage == stage,
+                AssignmentRow.record_id == record_id,
+                AssignmentRow.reviewer == reviewer,
+                AssignmentRow.active.is_(True),
+            )
+        )
+        is not None
+    )
+
+
+def add_assignments(session: Session, rows: list[dict]) -> None:
+    """Insert assignment rows (``stage``, ``record_id``, ``reviewer``, ``round``,
+    ``position``); a row deactivated by an earlier move is reactivated instead of inserted
+    twice."""
+    if not rows:
+        return
+    keys = {(r["stage"], r["record_id"], r["reviewer"]) for r in rows}
+    stages = {k[0] for k in keys}
+    inactive = {
+        (stage, rid, name): id_
+        for id_, stage, rid, name in session.execute(
+            select(
+                AssignmentRow.id,
+                AssignmentRow.stage,
+                AssignmentRow.record_id,
+                AssignmentRow.reviewer,
+            ).where(AssignmentRow.stage.in_(stages), AssignmentRow.active.is_(False))
+        )
+        if (stage, rid, name) in keys
+    }
+    fresh = [r for r in rows if (r["stage"], r["record_id"], r["reviewer"]) not in inactive]
+    for row in rows:
+        id_ = inactive.get((row["stage"], row["record_id"], row["reviewer"]))
+        if id_ is not None:
+            session.execute(
+                update(AssignmentRow)
+                .where(AssignmentRow.id == id_)
+                .values(active=True, round=row["round"], position=row["position"])
+            )
+    if fresh:
+        session.execute(insert(AssignmentRow), [{**r, "active": True} for r in fresh])
+
+
 def arbiter_settlements(session: Session, stage: str) -> dict[int, SettlementRow]:
-    """``record_id -> newest settlement row`` at ``stage``."""
+    """``record_id -> newest settlement row`` at ``stage`` (a withdrawn settlement, decision
+    ``""``, is none)."""
     latest = _latest_ids(SettlementRow, stage, (SettlementRow.record_id,))
     return {
         r.record_id: r
         for r in session.scalars(select(SettlementRow).where(SettlementRow.id.in_(latest)))
+        if r.decision
     }
 
 
@@ -192,7 +260,7 @@ def unit_state(
     and ``why``) overrides everything.
     """
     names = tuple(reviewers)
-    if settlement is not None:
+    if settlement is not None and settlement.decision:
         return UnitState(
             stage,
             record_id,
@@ -259,7 +327,11 @@ def record_state(
         r
         for (r,) in session.execute(
             select(AssignmentRow.reviewer)
-            .where(AssignmentRow.stage == stage, AssignmentRow.record_id == record_id)
+            .where(
+                AssignmentRow.stage == stage,
+                AssignmentRow.record_id == record_id,
+                AssignmentRow.active.is_(True),
+            )
             .order_by(AssignmentRow.id)
         )
     ]

@@ -186,6 +186,7 @@ def flow_from_events(
         other &= units_now
     assigned: dict[str, dict[int, list[str]]] = {stage: {} for stage in STAGES}
     decided: dict[str, dict[tuple[int, str], ledger.Decision]] = {stage: {} for stage in STAGES}
+    # events hold details of the screening tables' rows; see evimap.screening.gate for moves
     settled: dict[str, dict[int, _Settled]] = {stage: {} for stage in STAGES}
     fulltext: dict[int, str] = {}
     for event in events:
@@ -195,6 +196,19 @@ def flow_from_events(
             for name, ids in (details.get("assigned") or {}).items():
                 for rid in ids:
                     assigned[stage].setdefault(rid, []).append(name)
+        elif event.kind == "screen.move":
+            for moved_stage, names in (details.get("unassigned") or {}).items():
+                for name, ids in names.items():
+                    for rid in ids:
+                        held = assigned[moved_stage].get(rid, [])
+                        if name in held:
+                            held.remove(name)
+                        if not held:
+                            assigned[moved_stage].pop(rid, None)
+            for moved_stage, names in (details.get("assigned") or {}).items():
+                for name, ids in names.items():
+                    for rid in ids:
+                        assigned[moved_stage].setdefault(rid, []).append(name)
         elif event.kind in ("screen.decision", "screen.undo"):
             key = (details["record_id"], event.actor)
             if details["decision"]:
@@ -210,9 +224,12 @@ def flow_from_events(
             else:
                 decided[stage].pop(key, None)
         elif event.kind == "screen.settle":
-            settled[stage][details["record_id"]] = _Settled(
-                details["decision"], details["reason"], event.actor, event.why
-            )
+            if details["decision"]:
+                settled[stage][details["record_id"]] = _Settled(
+                    details["decision"], details["reason"], event.actor, event.why
+                )
+            else:  # a settlement withdrawn (an undone decisions import)
+                settled[stage].pop(details["record_id"], None)
         elif event.kind == "fulltext.attach":
             fulltext[details["record_id"]] = "attached"
         elif event.kind == "fulltext.not_retrieved":

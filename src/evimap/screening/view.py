@@ -1,15 +1,18 @@
 """What each person may see: THE blindness rule, applied in the core to every read.
 
 While a stage is blind, a reviewer sees only their own decisions, notes and tags on a record
-until it is settled; owners and arbiters see everything. Every public read of screening state
-goes through the functions here, each taking the viewer's name, so the terminal, the web app and
-notebooks get the same rule. Unsettled records show a reviewer ``pending`` (never
-``conflict``, which would tell them the other reviewer differs).
+until it is settled; owners and arbiters see everything; no one (``viewer=None``) sees what a
+reviewer with no decisions of their own would see: nobody's unsettled decisions or notes. Every
+public read of screening state goes through the functions here, each taking the viewer (a
+:class:`~evimap.members.Member` or ``None``), so the terminal, the web app and notebooks get the
+same rule. Unsettled records show a blind viewer ``pending`` (never ``conflict``, which would
+tell them the other reviewer differs).
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,13 +20,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from evimap.members import Member, name_of
 from evimap.records import Record
 from evimap.screening import ledger, units
+from evimap.screening.columns import DECISION_COLUMNS  # noqa: F401  (the export's columns)
 from evimap.screening.config import ScreeningConfig
 from evimap.screening.errors import NotPermitted
 from evimap.screening.highlight import Span, highlight
 from evimap.store.events import Event, EventLog, _aware
 from evimap.store.models_screening import DecisionRow
+
+Viewer = Member | None
+"""Who reads: a member, or ``None`` for no one."""
 
 
 @dataclass(frozen=True)
@@ -80,27 +88,30 @@ class RecordView:
         return data
 
 
-def sees_everything(config: ScreeningConfig, stage: str, viewer: str) -> bool:
+def sees_everything(config: ScreeningConfig, stage: str, viewer: Viewer) -> bool:
     """True when ``viewer`` sees every reviewer's calls at ``stage`` whatever the record's state:
-    an owner or arbiter, or anyone when the stage is not blind."""
-    return config.privileged(viewer) or not config.stage(stage).blind
+    an owner or arbiter, or anyone (no one included) when the stage is not blind."""
+    if not config.stage(stage).blind:
+        return True
+    return viewer is not None and viewer.privileged
 
 
-def sees_others(config: ScreeningConfig, state: ledger.UnitState, viewer: str) -> bool:
+def sees_others(config: ScreeningConfig, state: ledger.UnitState, viewer: Viewer) -> bool:
     """THE rule: may ``viewer`` see other reviewers' calls, notes and tags on this record?"""
     return sees_everything(config, state.stage, viewer) or state.status == "settled"
 
 
-def require_overview(config: ScreeningConfig, stage: str, viewer: str, what: str) -> None:
+def require_overview(config: ScreeningConfig, stage: str, viewer: Viewer, what: str) -> None:
     """Raise :class:`NotPermitted` unless ``viewer`` may see all reviewers' calls at ``stage``."""
     if not sees_everything(config, stage, viewer):
+        who = viewer.name if viewer is not None else "anyone who does not say who they are"
         raise NotPermitted(
-            f"{what} at {stage} would show other reviewers' decisions, which stay hidden from "
-            f"{viewer} while the stage is blind; ask an arbiter or owner"
+            f"{what} at {stage} would show reviewers' decisions, which stay hidden from "
+            f"{who} while the stage is blind; ask an arbiter or owner"
         )
 
 
-def shown_status(config: ScreeningConfig, state: ledger.UnitState, viewer: str) -> str:
+def shown_status(config: ScreeningConfig, state: ledger.UnitState, viewer: Viewer) -> str:
     """The status a viewer is told: a blind reviewer never learns of a conflict."""
     if state.status == "conflict" and not sees_everything(config, state.stage, viewer):
         return "pending"
@@ -108,10 +119,11 @@ def shown_status(config: ScreeningConfig, state: ledger.UnitState, viewer: str) 
 
 
 def record_view(
-    session: Session, config: ScreeningConfig, stage: str, record_id: int, viewer: str
+    session: Session, config: ScreeningConfig, stage: str, record_id: int, viewer: Viewer
 ) -> RecordView:
     """One record at ``stage`` as ``viewer`` may see it, with keyword highlights."""
-    config.role(viewer)
+    config.stage(stage)
+    me = name_of(viewer)
     state = ledger.record_state(session, config, stage, record_id)
     records = units.unit_records(session, [record_id])
     if record_id not in records:
@@ -119,15 +131,15 @@ def record_view(
     record = records[record_id]
     visible = sees_others(config, state, viewer)
     calls = ledger.current_decisions(session, stage, [record_id])
-    mine = calls.get((record_id, viewer))
-    others = [c for (rid, who), c in sorted(calls.items()) if who != viewer] if visible else []
+    mine = calls.get((record_id, me)) if me else None
+    others = [c for (rid, who), c in sorted(calls.items()) if who != me] if visible else []
     notes = [
         Note(n.reviewer, n.kind, n.text, list(n.tags), _aware(n.at))
         for n in ledger.notes(session, stage, record_id)
-        if visible or n.reviewer == viewer
+        if visible or (me is not None and n.reviewer == me)
     ]
     my_tags = next(
-        (n.tags for n in reversed(notes) if n.kind == "tags" and n.reviewer == viewer), []
+        (n.tags for n in reversed(notes) if n.kind == "tags" and me and n.reviewer == me), []
     )
     words = config.settings.highlight
     fulltext = ledger.fulltext_status(session).get(record_id)
@@ -164,10 +176,18 @@ def _call(decision: ledger.Decision | None) -> Call | None:
 
 
 def queue(
-    session: Session, config: ScreeningConfig, stage: str, viewer: str, *, todo_only: bool = True
+    session: Session,
+    config: ScreeningConfig,
+    stage: str,
+    viewer: Member,
+    *,
+    todo_only: bool = True,
+    order: Callable[..., list[int]] | None = None,
 ) -> list[int]:
     """Record ids assigned to ``viewer`` at ``stage`` in queue order (pilot first); by default
-    only those still to decide.
+    only those still to decide. ``order`` (prioritisation's hook,
+    ``order(session, stage, viewer, ids, first=pilot_ids)``) reorders the records after the
+    pilot round: the newest ranking learned from the viewer's own decisions.
 
     A record the viewer has not decided cannot be settled by agreement (that needs every
     assigned reviewer's call), so "to decide" is: not decided by the viewer, not settled by an
@@ -175,36 +195,46 @@ def queue(
     decisions, which keeps the terminal screen fast on large reviews.
     """
     config.stage(stage)
-    config.role(viewer)
-    mine = ledger.assigned_to(session, stage, viewer)
+    name = viewer.name
+    mine = ledger.assigned_to(session, stage, name)
     if not todo_only:
         return [rid for rid, _ in mine]
-    decided = ledger.current_decisions(session, stage, reviewer=viewer)
+    decided = ledger.current_decisions(session, stage, reviewer=name)
     blocked = set(ledger.arbiter_settlements(session, stage))
     if stage == "full_text":
         blocked |= {
             r for r, row in ledger.fulltext_status(session).items() if row.status == "not_retrieved"
         }
-    return [rid for rid, _ in mine if (rid, viewer) not in decided and rid not in blocked]
+    todo = [rid for rid, _ in mine if (rid, name) not in decided and rid not in blocked]
+    if order is None:
+        return todo
+    return order(session, stage, name, todo, first=[r for r, round_ in mine if round_ == "pilot"])
 
 
-def progress(session: Session, config: ScreeningConfig, stage: str, viewer: str) -> dict[str, Any]:
-    """How far ``viewer`` is at ``stage``; owners and arbiters (or anyone when not blind) also get
-    the team's progress and the stage's pending / conflict / settled counts."""
+def progress(
+    session: Session, config: ScreeningConfig, stage: str, viewer: Viewer
+) -> dict[str, Any]:
+    """How far ``viewer`` is at ``stage`` (nothing of their own for no one), and how many of the
+    stage's records are settled; owners and arbiters (or anyone when not blind) also get the
+    team's progress and the stage's pending / conflict counts."""
     config.stage(stage)
-    config.role(viewer)
-    mine = [rid for rid, _ in ledger.assigned_to(session, stage, viewer)]
+    me = name_of(viewer)
+    mine = [rid for rid, _ in ledger.assigned_to(session, stage, me)] if me else []
     decided = ledger.current_decisions(session, stage)
     states = ledger.stage_states(session, config, stage, decided)
-    done = sum(1 for rid in mine if (rid, viewer) in decided)
+    done = sum(1 for rid in mine if (rid, me) in decided)
     settled_mine = sum(1 for rid in mine if states[rid].status == "settled")
+    settled = sum(1 for s in states.values() if s.status == "settled")
     out: dict[str, Any] = {
         "stage": stage,
-        "reviewer": viewer,
+        "reviewer": me,
         "assigned": len(mine),
         "decided": done,
         "settled": settled_mine,
-        "to_do": len(queue(session, config, stage, viewer)),
+        "to_do": len(queue(session, config, stage, viewer)) if viewer is not None else 0,
+        "records": len(states),
+        "records_settled": settled,
+        "records_unsettled": len(states) - settled,
     }
     if sees_everything(config, stage, viewer):
         assigned = ledger.assignments(session, stage)
@@ -215,49 +245,85 @@ def progress(session: Session, config: ScreeningConfig, stage: str, viewer: str)
                 entry["assigned"] += 1
                 entry["decided"] += (rid, name) in decided
         out["team"] = team
-        out["records"] = len(states)
-        for status in ("pending", "conflict", "settled"):
+        for status in ("pending", "conflict"):
             out[f"records_{status}"] = sum(1 for s in states.values() if s.status == status)
     return out
 
 
 def visible_decisions(
-    session: Session, config: ScreeningConfig, stage: str, viewer: str
+    session: Session, config: ScreeningConfig, stage: str, viewer: Viewer
 ) -> list[dict[str, Any]]:
     """Every current decision at ``stage`` that ``viewer`` may see, one row each, in record
-    order: the viewer's own, and others' on settled records (or all, for owners and arbiters)."""
-    config.role(viewer)
+    order: the viewer's own, and others' on settled records (or all, for owners and arbiters);
+    then each arbiter's settlement (``kind = settlement``, with who made it and why), which
+    is settled and so seen by everyone."""
+    config.stage(stage)
+    me = name_of(viewer)
+    roles = {m.name: m.role for m in config.settings.reviewers}
     calls = ledger.current_decisions(session, stage)
     everything = sees_everything(config, stage, viewer)
-    states = {} if everything else ledger.stage_states(session, config, stage)
+    states = ledger.stage_states(session, config, stage)
     keep = [
         c
         for key, c in sorted(calls.items())
-        if everything or c.reviewer == viewer or states[key[0]].status == "settled"
+        if everything or c.reviewer == me or states[key[0]].status == "settled"
     ]
-    records = units.unit_records(session, {c.record_id for c in keep})
-    return [
-        {
-            "record_id": c.record_id,
-            "source_record_id": records[c.record_id].source_record_id,
-            "doi": records[c.record_id].doi,
-            "title": records[c.record_id].title,
+    settlements = [
+        s.settlement
+        for rid, s in sorted(states.items())
+        if s.status == "settled" and s.settlement is not None and s.settlement.by == "arbiter"
+    ]
+    settled_at = {r.record_id: r.at for r in ledger.arbiter_settlements(session, stage).values()}
+    records = units.unit_records(
+        session, {c.record_id for c in keep} | {s.record_id for s in settlements}
+    )
+
+    def row(rid: int, who: str, kind: str, decision: str, reason: str, why: str, at) -> dict:
+        record = records[rid]
+        return {
+            "record_id": rid,
+            "source_record_id": record.source_record_id,
+            "doi": record.doi,
+            "title": record.title,
+            "year": record.year,
             "stage": stage,
-            "reviewer": c.reviewer,
-            "decision": c.decision,
-            "reason": c.reason,
-            "at": c.at.isoformat(),
+            "reviewer": who,
+            "role": roles.get(who, ""),
+            "kind": kind,
+            "decision": decision,
+            "reason": reason,
+            "why": why,
+            "at": _aware(at).isoformat() if at is not None else "",
         }
+
+    rows = [
+        row(c.record_id, c.reviewer, "decision", c.decision, c.reason, "", c.at)
         for c in keep
+        if c.record_id in records
     ]
+    rows += [
+        row(
+            s.record_id,
+            s.arbiter,
+            "settlement",
+            s.decision,
+            s.reason,
+            s.why,
+            settled_at.get(s.record_id),
+        )
+        for s in settlements
+        if s.record_id in records
+    ]
+    return rows
 
 
 def history(
-    session: Session, config: ScreeningConfig, stage: str, record_id: int, viewer: str
+    session: Session, config: ScreeningConfig, stage: str, record_id: int, viewer: Viewer
 ) -> list[dict[str, Any]]:
     """Every decision row (undos and changed minds included) on a record that ``viewer`` may
     see, oldest first."""
-    config.role(viewer)
+    config.stage(stage)
+    me = name_of(viewer)
     state = ledger.record_state(session, config, stage, record_id)
     visible = sees_others(config, state, viewer)
     rows = session.scalars(
@@ -277,31 +343,32 @@ def history(
             "at": _aware(r.at).isoformat(),
         }
         for r in rows
-        if visible or r.reviewer == viewer
+        if visible or (me is not None and r.reviewer == me)
     ]
 
 
 SCREENING_EVENTS = ("screen.decision", "screen.undo", "screen.note", "screen.tags")
-PRIVATE_BATCHES = ("screen.import",)
+PRIVATE_BATCHES = ("screen.import", "screen.import_undo")
 
 
-def visible_events(session: Session, config: ScreeningConfig, viewer: str) -> list[Event]:
+def visible_events(session: Session, config: ScreeningConfig, viewer: Viewer) -> list[Event]:
     """The screening and full-text events ``viewer`` may see: owners and arbiters see all; a
-    reviewer sees other reviewers' decisions, notes and tags only on records settled at that
-    stage (or at a stage that is not blind), and not the pilot's agreement table."""
-    config.role(viewer)
+    reviewer (or no one) sees other reviewers' decisions, notes and tags only on records
+    settled at that stage (or at a stage that is not blind), and not the pilot's agreement
+    table."""
     events = [e for e in EventLog.read(session, prefix="screen.")]
     events += EventLog.read(session, prefix="fulltext.")
     events.sort(key=lambda e: e.id)
-    if config.privileged(viewer):
+    if viewer is not None and viewer.privileged:
         return events
+    me = name_of(viewer)
     states: dict[str, dict[int, ledger.UnitState]] = {}
     out = []
     for event in events:
         stage = event.details.get("stage", "")
-        if event.kind in PRIVATE_BATCHES and event.actor != viewer and config.stage(stage).blind:
+        if event.kind in PRIVATE_BATCHES and event.actor != me and config.stage(stage).blind:
             continue
-        if event.kind in SCREENING_EVENTS and event.actor != viewer and config.stage(stage).blind:
+        if event.kind in SCREENING_EVENTS and event.actor != me and config.stage(stage).blind:
             if stage not in states:
                 states[stage] = ledger.stage_states(session, config, stage)
             state = states[stage].get(event.details.get("record_id"))

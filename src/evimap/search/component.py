@@ -4,7 +4,7 @@ its records. The index of the records is built once and kept until the records c
 from __future__ import annotations
 
 import contextlib
-import zipfile
+import shutil
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -15,11 +15,13 @@ import numpy as np
 from sqlalchemy import func, select
 
 from evimap.errors import SearchError
+from evimap.members import Member
 from evimap.numbers import n_of, percent
 from evimap.records import Record
 from evimap.search.evaluate import Explanation, Matcher, explain, positive_nodes
 from evimap.search.index import Index
 from evimap.search.lint import Finding, lint_tree
+from evimap.search.reading import Reading, read
 from evimap.search.recall import RecallReport, check_recall, read_known
 from evimap.search.syntax import Rendered, get_syntax
 from evimap.search.tree import TOPIC, Node, describe
@@ -83,6 +85,12 @@ class SearchRun:
     matched: np.ndarray
     by_database: list[DatabaseCount]
     leaf_masks: dict[str, np.ndarray] = field(default_factory=dict)
+    reading: Reading | None = None
+
+    @property
+    def warnings(self) -> list[str]:
+        """What to tell the user (e.g. the detected syntax differs from the one given)."""
+        return self.reading.warnings if self.reading else []
 
     @property
     def total(self) -> int:
@@ -112,6 +120,8 @@ class SearchRun:
             "matched": self.count,
             "matched_of": n_of(self.count, self.total),
             "by_database": [d.to_dict() for d in self.by_database],
+            "detected_syntax": self.reading.detected if self.reading else None,
+            "warnings": self.warnings,
         }
 
 
@@ -136,9 +146,13 @@ class Search:
         """The protocol's search fields (``search.fields``), for untagged terms."""
         return fields_from_protocol(self._review.protocol.search.fields)
 
-    def parse(self, equation: str | None = None, syntax: str = "wos") -> Node:
+    def read(self, equation: str | None = None, syntax: str | None = None) -> Reading:
+        """``equation`` (default: the protocol's) read in ``syntax`` (``None``: detected)."""
+        return read(equation or self.equation, syntax)
+
+    def parse(self, equation: str | None = None, syntax: str | None = None) -> Node:
         """The query tree of ``equation`` (default: the protocol's)."""
-        return get_syntax(syntax).parse(equation or self.equation)
+        return self.read(equation, syntax).tree
 
     # ---- the index -------------------------------------------------------------------------
 
@@ -148,46 +162,56 @@ class Search:
         return int(count or 0), int(top or 0)
 
     @property
-    def cache_file(self) -> Path:
-        """Where the index is kept between sessions (safe to delete)."""
-        return self._review.folder / CACHE_DIR / "search-index.npz"
+    def cache_dir(self) -> Path:
+        """Where the laid-out records are kept between sessions (safe to delete)."""
+        return self._review.folder / CACHE_DIR / "search"
 
     def index(self) -> Index:
         """The index of the review's records; rebuilt only when records were added or removed.
 
-        Kept in memory, and on disk in :attr:`cache_file` so the next session (or CLI call)
-        loads it instead of tokenising every record again.
+        Streams are laid out when an equation first needs them, kept in memory, and saved in
+        :attr:`cache_dir` so the next session (or CLI call) maps them instead of reading every
+        record again.
         """
         key = self._key()
         if self._index is None or self._index.key != key:
             if self._load_cached(key):
                 return self._index
+            with contextlib.suppress(OSError):
+                shutil.rmtree(self.cache_dir)
             meta: dict[str, list] = {"database": [], "record_id": [], "file": []}
+            first = [True]
 
             def records() -> Iterator[tuple[int, Record]]:
+                if first[0]:  # the first complete pass fills the columns
+                    for column in meta.values():
+                        column.clear()
                 for record_id, record in self._review.records.iter():
-                    meta["database"].append(record.source_database)
-                    meta["record_id"].append(record.source_record_id)
-                    meta["file"].append(record.source_file)
+                    if first[0]:
+                        meta["database"].append(record.source_database)
+                        meta["record_id"].append(record.source_record_id)
+                        meta["file"].append(record.source_file)
                     yield record_id, record
+                first[0] = False
 
-            self._index = Index.build(records(), key=key)
+            self._index = Index.lazy(records, key=key, on_build=self._save)
             self._meta = meta
             self._matcher = Matcher(self._index, self.default_fields)
-            with contextlib.suppress(OSError):  # a read-only folder only loses the cache
-                self._index.save(self.cache_file, meta)
         return self._index
 
+    def _save(self, _built: dict) -> None:
+        with contextlib.suppress(OSError):  # a read-only folder only loses the cache
+            self._index.save(self.cache_dir, self._meta)
+
     def _load_cached(self, key: tuple[int, int]) -> bool:
-        path = self.cache_file
-        if not path.is_file():
-            return False
         try:
-            index, meta = Index.load(path)
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            index, meta = Index.load(self.cache_dir)
+        except (OSError, ValueError, KeyError, EOFError):
             return False
         if index.key != key or any(len(v) != index.size for v in meta.values()):
             return False
+        index.source = lambda: self._review.records.iter()
+        index.on_build = self._save
         self._index, self._meta = index, meta
         self._matcher = Matcher(index, self.default_fields)
         return True
@@ -203,19 +227,23 @@ class Search:
     def run(
         self,
         equation: str | None = None,
-        syntax: str = "wos",
-        actor: str = "",
+        syntax: str | None = None,
+        member: Member | None = None,
         log: bool = True,
     ) -> SearchRun:
         """Run an equation on the review's records and log a ``search.run`` event.
 
         :param equation: the equation (default: the protocol's).
-        :param syntax: the syntax it is written in.
-        :param actor: who runs it (for the event log).
+        :param syntax: the syntax it is written in; ``None`` detects it from its field codes
+            (the result's ``warnings`` say when a given syntax differs from the detected one).
+        :param member: who runs it (for the event log; ``None``: no one).
         :param log: append the ``search.run`` event.
         """
+        actor = member.name if (member := self._review.team.confirm(member)) else ""
         text = equation or self.equation
-        tree = self.parse(text, syntax)
+        reading = self.read(text, syntax)
+        tree = reading.tree
+        syntax = reading.syntax
         matcher = self.matcher()
         index = self.index()
         mask = matcher.mask(tree)
@@ -228,7 +256,7 @@ class Search:
             DatabaseCount(db or "(unknown)", hits.get(db, 0), n)
             for db, n in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
         ]
-        result = SearchRun(text, syntax, tree, index.ids, mask, by_db, leaf_masks)
+        result = SearchRun(text, syntax, tree, index.ids, mask, by_db, leaf_masks, reading)
         if log:
             with self._review.store.transaction() as session:
                 EventLog.append(
@@ -245,6 +273,8 @@ class Search:
                     },
                     details={
                         "syntax": syntax,
+                        "detected_syntax": reading.detected,
+                        "warnings": reading.warnings,
                         "equation": text,
                         "fields": sorted(self.default_fields),
                         "tree": describe(tree),
@@ -265,7 +295,7 @@ class Search:
         }
 
     def explain(
-        self, record_ids: Iterable[int], equation: str | None = None, syntax: str = "wos"
+        self, record_ids: Iterable[int], equation: str | None = None, syntax: str | None = None
     ) -> dict[int, tuple[Record, Explanation]]:
         """Spans of the matching words and matched clauses for some records."""
         tree = self.parse(equation, syntax)
@@ -275,27 +305,33 @@ class Search:
         return out
 
     def lint(
-        self, equation: str | None = None, syntax: str = "wos", records: bool = True
+        self, equation: str | None = None, syntax: str | None = None, records: bool = True
     ) -> list[Finding]:
         """Lint an equation (default: the protocol's), also against the records if asked."""
         from evimap.errors import SearchSyntaxError
-        from evimap.search.lint import lint
+        from evimap.search.lint import lint, syntax_findings
 
         text = equation or self.equation
         try:
-            tree = self.parse(text, syntax)
+            reading = self.read(text, syntax)
         except SearchSyntaxError:
             return lint(text, syntax)
+        tree = reading.tree
+        head = syntax_findings(reading)
         if records and self._key()[0]:
-            return lint_tree(tree, self.index(), self.default_fields, self.matcher())
-        return lint_tree(tree, None, self.default_fields)
+            return head + lint_tree(tree, self.index(), self.default_fields, self.matcher())
+        return head + lint_tree(tree, None, self.default_fields)
 
-    def translate(self, to: str, equation: str | None = None, syntax: str = "wos") -> Rendered:
+    def translate(
+        self, to: str, equation: str | None = None, syntax: str | None = None
+    ) -> Rendered:
         """Write an equation (default: the protocol's) in another database's syntax."""
-        tree = self.parse(equation, syntax)
-        return get_syntax(to).render(tree, self.default_fields)
+        reading = self.read(equation, syntax)
+        out = get_syntax(to).render(reading.tree, self.default_fields)
+        out.warnings = reading.warnings + out.warnings
+        return out
 
-    def per_database(self, equation: str | None = None, syntax: str = "wos") -> list[dict]:
+    def per_database(self, equation: str | None = None, syntax: str | None = None) -> list[dict]:
         """The equation as run in each of the protocol's databases, in that database's syntax
         (for the report): ``database``, ``syntax``, ``text``, ``warnings``.
 
@@ -324,13 +360,19 @@ class Search:
         self,
         known: str | Path | Iterable[Record],
         equation: str | None = None,
-        syntax: str = "wos",
-        actor: str = "",
+        syntax: str | None = None,
+        member: Member | None = None,
     ) -> RecallReport:
         """Check the equation against known relevant records (a file or records).
 
         Logs a ``search.recall`` event with the counts.
+
+        :param known: a file of known relevant records, or the records.
+        :param equation: the equation (default: the protocol's).
+        :param syntax: the syntax it is written in.
+        :param member: who checks (for the event log; ``None``: no one).
         """
+        actor = member.name if (member := self._review.team.confirm(member)) else ""
         records = read_known(known) if isinstance(known, str | Path) else list(known)
         text = equation or self.equation
         tree = self.parse(text, syntax)

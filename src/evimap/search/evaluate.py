@@ -1,13 +1,14 @@
 """Run a query tree on an :class:`~evimap.search.index.Index`.
 
 Every node yields a boolean mask over the index's records (numpy), so AND/OR/NOT are vector
-operations. Words, phrases and proximity work on token positions: a phrase keeps the positions
-where each next word follows, ``NEAR``/``W``/``N``/``ADJ`` compare the nearest occurrence on
-either side. Leaf masks are cached by value, so re-running an edited equation only computes the
-leaves that changed.
+operations. Words, phrases and proximity work on byte spans in the laid-out streams: a word is
+found by :meth:`Stream.word`, a phrase keeps the spans where each next word follows after
+spaces only, ``NEAR``/``W``/``N``/``ADJ`` compare the nearest occurrence on either side within
+one field item. A subject heading is one whole item of the ``headings`` stream. Leaf masks are
+cached by value, so re-running an edited equation only computes the leaves that changed.
 
-:func:`explain` runs the same code on a one-record index that keeps character offsets, to give
-the spans of every matching word per field and which clauses matched.
+:func:`explain` runs the same code on a one-record index, turning byte spans back into the
+character spans of every matching word per field.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ import numpy as np
 
 from evimap.errors import SearchError
 from evimap.records import Record
-from evimap.search.index import STREAMS, Index, query_tokens
+from evimap.search.index import ITEM, RECORD, SPACE, STREAMS, Index, heading_key, query_tokens
 from evimap.search.tree import (
     TOPIC,
     And,
+    Heading,
     Near,
     Node,
     Not,
@@ -33,7 +35,7 @@ from evimap.search.tree import (
     leaves,
 )
 
-Spans = tuple[np.ndarray, np.ndarray]  # (start positions, end positions), sorted by start
+Spans = tuple[np.ndarray, np.ndarray]  # (start offsets, end offsets), sorted by start
 
 
 class Matcher:
@@ -54,7 +56,24 @@ class Matcher:
 
     def mask(self, node: Node) -> np.ndarray:
         """Boolean array: which records ``node`` matches."""
-        if isinstance(node, Term | Phrase | Year | Near):
+        self.index.ensure(self.streams_needed(node))
+        return self._mask(node)
+
+    def streams_needed(self, node: Node) -> list[str]:
+        """The streams a tree reads (laid out before it runs)."""
+        out: list[str] = []
+        for leaf in leaves(node):
+            if isinstance(leaf, Heading):
+                names = ["headings"]
+            elif isinstance(leaf, Year):
+                names = []
+            else:
+                names = self.streams_of(leaf)
+            out.extend(n for n in names if n not in out)
+        return out
+
+    def _mask(self, node: Node) -> np.ndarray:
+        if isinstance(node, Term | Phrase | Year | Near | Heading):
             key = (node, self.default_fields)
             found = self._cache.get(key)
             if found is None:
@@ -64,17 +83,17 @@ class Matcher:
                 self._cache[key] = found
             return found
         if isinstance(node, And):
-            out = self.mask(node.items[0]).copy()
+            out = self._mask(node.items[0]).copy()
             for child in node.items[1:]:
-                out &= self.mask(child)
+                out &= self._mask(child)
             return out
         if isinstance(node, Or):
-            out = self.mask(node.items[0]).copy()
+            out = self._mask(node.items[0]).copy()
             for child in node.items[1:]:
-                out |= self.mask(child)
+                out |= self._mask(child)
             return out
         if isinstance(node, Not):
-            return self.mask(node.include) & ~self.mask(node.exclude)
+            return self._mask(node.include) & ~self._mask(node.exclude)
         raise TypeError(f"unknown node {node!r}")
 
     def _leaf_mask(self, node: Node) -> np.ndarray:
@@ -87,6 +106,11 @@ class Matcher:
             if node.end is not None:
                 ok &= years <= node.end
             return ok
+        if isinstance(node, Heading):
+            starts = self.heading_spans(node)[0]
+            if len(starts):
+                out[self.index.streams["headings"].rows(starts)] = True
+            return out
         for stream in self.streams_of(node):
             if isinstance(node, Near):
                 starts = self.near_spans(node, stream)[0][0]
@@ -101,7 +125,8 @@ class Matcher:
             return node.fields if node.fields is not None else self.default_fields
         fields = frozenset()
         for leaf in leaves(node):
-            fields |= self.fields_of(leaf)
+            if isinstance(leaf, Term | Phrase):
+                fields |= self.fields_of(leaf)
         return fields
 
     def streams_of(self, node: Node) -> list[str]:
@@ -111,17 +136,15 @@ class Matcher:
             fields = self.fields_of(node)
         out: list[str] = []
         for f in sorted(fields):
-            if f == "year":
-                continue
-            for s in STREAMS[f]:
-                if s not in out and s in self.index.streams:
+            for s in STREAMS.get(f, ()):
+                if s not in out:
                     out.append(s)
         return out
 
-    # ---- positions -----------------------------------------------------------------------
+    # ---- spans -----------------------------------------------------------------------------
 
     def spans(self, node: Node, stream: str) -> Spans:
-        """Start and end positions of every occurrence of a word, phrase or OR of them."""
+        """Byte spans of every occurrence of a word, phrase or OR of them in one stream."""
         if isinstance(node, Term | Phrase):
             if stream not in self._node_streams(node):
                 return _empty()
@@ -146,21 +169,42 @@ class Matcher:
         return {s for f in fields if f in STREAMS for s in STREAMS[f]}
 
     def _phrase(self, parts: list[str], stream: str) -> Spans:
-        index = self.index
-        first = index.positions(stream, index.token_ids(parts[0]))
-        keep = first
-        for k, word in enumerate(parts[1:], start=1):
-            if not len(keep):
+        s = self.index.streams[stream]
+        starts, ends = s.word(parts[0])
+        for word in parts[1:]:
+            if not len(starts):
                 break
-            nxt = index.positions(stream, index.token_ids(word))
-            if not len(nxt):
-                keep = keep[:0]
-                break
-            want = keep + k
-            at = np.searchsorted(nxt, want)
-            at[at >= len(nxt)] = len(nxt) - 1
-            keep = keep[nxt[at] == want]
-        return keep, keep + (len(parts) - 1)
+            nxt_s, nxt_e = s.word(word)
+            if not len(nxt_s):
+                return _empty()
+            at = np.searchsorted(nxt_s, ends, side="left")
+            has = at < len(nxt_s)
+            starts, ends, at = starts[has], ends[has], at[has]
+            ok = s.spaces_only(ends, nxt_s[at])
+            starts, ends = starts[ok], nxt_e[at[ok]]
+        return starts, ends
+
+    def heading_spans(self, node: Heading) -> Spans:
+        """Items of the ``headings`` stream that are the heading (or, exploded, begin with it)."""
+        s = self.index.streams["headings"]
+        key = heading_key(node.text)
+        if not key:
+            return _empty()
+        starts = s.find(key)
+        if not len(starts):
+            return _empty()
+        before = s.arr[starts - 1]
+        starts = starts[(before == ITEM) | (before == RECORD)]
+        after = s.arr[starts + len(key)]
+        whole = (after == ITEM) | (after == RECORD)
+        if node.explode:
+            whole |= after == SPACE
+        starts = starts[whole]
+        if node.explode and len(starts):
+            ends = np.array([_item_end(s.data, p) for p in starts.tolist()], dtype=np.int64)
+        else:
+            ends = starts + len(key)
+        return starts, ends
 
     def near_spans(self, node: Near, stream: str) -> tuple[Spans, Spans]:
         """Occurrences of ``node.left`` and of ``node.right`` that satisfy the proximity."""
@@ -168,17 +212,23 @@ class Matcher:
         b_s, b_e = self.spans(node.right, stream)
         if not len(a_s) or not len(b_s):
             return _empty(), _empty()
-        rows = self.index.streams[stream].rows
-        ok_a = _close_after(a_s, a_e, b_s, node.distance, rows)
-        ok_b_before = _close_before(b_s, b_e, a_e, node.distance, rows)
+        s = self.index.streams[stream]
+        ok_a = _close_after(s, a_e, b_s, node.distance)
+        ok_b = _close_before(s, b_s, a_e, node.distance)
         if not node.ordered:
-            ok_a |= _close_before(a_s, a_e, b_e, node.distance, rows)
-            ok_b_before |= _close_after(b_s, b_e, a_s, node.distance, rows)
-        return (a_s[ok_a], a_e[ok_a]), (b_s[ok_b_before], b_e[ok_b_before])
+            ok_a |= _close_before(s, a_s, b_e, node.distance)
+            ok_b |= _close_after(s, b_e, a_s, node.distance)
+        return (a_s[ok_a], a_e[ok_a]), (b_s[ok_b], b_e[ok_b])
 
     def clear(self) -> None:
         """Forget cached leaf results."""
         self._cache.clear()
+
+
+def _item_end(data, pos: int) -> int:
+    item = data.find(b"\x1e", pos)
+    record = data.find(b"\n", pos)
+    return record if item < 0 or item > record else item
 
 
 def _empty() -> Spans:
@@ -186,28 +236,27 @@ def _empty() -> Spans:
     return z, z
 
 
-def _close_after(s, e, other_s, distance, rows) -> np.ndarray:
-    """For each span (s, e): does an ``other`` span start after e, within ``distance`` words?"""
-    at = np.searchsorted(other_s, e, side="right")
-    has = at < len(other_s)
-    at = np.where(has, at, 0)
-    cand = other_s[at]
-    ok = has & (cand - e - 1 <= distance)
-    if ok.any():
-        ok[ok] = rows(cand[ok]) == rows(s[ok])
+def _close_after(stream, ends, other_starts, distance) -> np.ndarray:
+    """For each span ending at ``ends``: does an ``other`` span start after it, within
+    ``distance`` words, in the same item?"""
+    ok = np.zeros(len(ends), dtype=bool)
+    order = np.sort(other_starts)
+    at = np.searchsorted(order, ends, side="left")
+    for i in np.flatnonzero(at < len(order)).tolist():
+        between = stream.words_between(int(ends[i]), int(order[at[i]]))
+        ok[i] = between is not None and between <= distance
     return ok
 
 
-def _close_before(s, e, other_e, distance, rows) -> np.ndarray:
-    """For each span (s, e): does an ``other`` span end before s, within ``distance`` words?"""
-    ends = np.sort(other_e)
-    at = np.searchsorted(ends, s, side="left") - 1
-    has = at >= 0
-    at = np.where(has, at, 0)
-    cand = ends[at]
-    ok = has & (s - cand - 1 <= distance)
-    if ok.any():
-        ok[ok] = rows(cand[ok]) == rows(s[ok])
+def _close_before(stream, starts, other_ends, distance) -> np.ndarray:
+    """For each span starting at ``starts``: does an ``other`` span end before it, within
+    ``distance`` words, in the same item?"""
+    ok = np.zeros(len(starts), dtype=bool)
+    order = np.sort(other_ends)
+    at = np.searchsorted(order, starts, side="right") - 1
+    for i in np.flatnonzero(at >= 0).tolist():
+        between = stream.words_between(int(order[at[i]]), int(starts[i]))
+        ok[i] = between is not None and between <= distance
     return ok
 
 
@@ -285,7 +334,7 @@ def positive_nodes(tree: Node) -> list[Node]:
     out: list[Node] = []
 
     def visit(node: Node) -> None:
-        if isinstance(node, Term | Phrase | Year | Near):
+        if isinstance(node, Term | Phrase | Year | Near | Heading):
             out.append(node)
         elif isinstance(node, Not):
             visit(node.include)
@@ -306,7 +355,7 @@ def explain(record: Record, tree: Node, default_fields: frozenset[str] = TOPIC) 
     """
     from evimap.search.index import record_streams
 
-    index = Index.build([(0, record)], offsets=True)
+    index = Index.build([(0, record)])
     matcher = Matcher(index, default_fields)
     matched = bool(matcher.mask(tree)[0])
     texts = record_streams(record)
@@ -319,30 +368,46 @@ def explain(record: Record, tree: Node, default_fields: frozenset[str] = TOPIC) 
         label = describe(node)
         if label not in result.terms:
             result.terms.append(label)
-        for stream in matcher.streams_of(node):
-            if isinstance(node, Near):
-                a, b = matcher.near_spans(node, stream)
-                found = [a, b]
-            else:
-                found = [matcher.spans(node, stream)]
-            s = index.streams[stream]
-            for starts, ends in found:
-                for p, q in zip(starts.tolist(), ends.tolist(), strict=True):
-                    item = int(s.items[p])
+        if isinstance(node, Heading):
+            found = [("headings", matcher.heading_spans(node))]
+        else:
+            found = []
+            for stream in matcher.streams_of(node):
+                if isinstance(node, Near):
+                    a, b = matcher.near_spans(node, stream)
+                    found += [(stream, a), (stream, b)]
+                else:
+                    found.append((stream, matcher.spans(node, stream)))
+        for stream, (starts, ends) in found:
+            data = bytes(index.streams[stream].data)
+            for p, q in zip(starts.tolist(), ends.tolist(), strict=True):
+                item, item_start = _item_at(data, p)
+                if stream == "headings":
+                    name, item, c0, c1, text = _heading_hit(record, item)
+                else:
+                    name = stream
                     text = texts[stream][item]
-                    c0 = int(s.char_starts[p])
-                    c1 = int(s.char_starts[q]) + _token_len(text, int(s.char_starts[q]))
-                    key = (stream, item, c0, c1)
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                    result.hits.append(Hit(stream, c0, c1, text[c0:c1], label, item))
+                    c0 = len(data[item_start:p].decode("utf-8"))
+                    c1 = c0 + len(data[p:q].decode("utf-8"))
+                key = (name, item, c0, c1)
+                if key in seen:
+                    continue
+                seen.add(key)
+                result.hits.append(Hit(name, c0, c1, text[c0:c1], label, item))
     result.hits.sort(key=lambda h: (h.field, h.item, h.start))
     return result
 
 
-def _token_len(text: str, start: int) -> int:
-    from evimap.search.index import TOKEN, fold
+def _item_at(data: bytes, pos: int) -> tuple[int, int]:
+    """Which item of the (one-record) stream a byte offset is in, and where the item starts."""
+    start = max(data.rfind(b"\x1e", 0, pos), data.rfind(b"\n", 0, pos)) + 1
+    return data.count(b"\x1e", 0, pos), start
 
-    m = TOKEN.match(fold(text), start)
-    return m.end() - start if m else 0
+
+def _heading_hit(record: Record, item: int) -> tuple[str, int, int, int, str]:
+    """A heading item back to its field: indexed keywords first, then keywords (empty items
+    are not laid out, so they are skipped here too)."""
+    listed = [("subject", i, t) for i, t in enumerate(record.indexed_keywords) if t]
+    listed += [("keywords", i, t) for i, t in enumerate(record.keywords) if t]
+    name, index, text = listed[item]
+    return name, index, 0, len(text), text

@@ -16,6 +16,7 @@ from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from evimap.errors import SearchSyntaxError
+from evimap.search.detect import check_foreign
 from evimap.search.tree import And, Near, Node, Or, Phrase, Term, Year, with_fields
 
 _END = r"(?=[\s()\"]|$)"
@@ -119,12 +120,28 @@ class Hooks:
         """Apply a suffix token; default: a field tag."""
         return tag(node, self.fields_of(token), token)
 
+    def prefix_node(self, token: Token, node: Node) -> Node:
+        """Apply a prefix or function token; default: a field tag."""
+        return tag(node, self.fields_of(token), token)
+
+    def juxtapose(self, left: Node, right: Node, mode: str) -> Node:
+        """Two operands side by side: ANDed, or (Ovid) one phrase."""
+        if mode == "phrase":
+            return _juxtapose(left, right) or And((left, right))
+        return And((left, right))
+
+    def finish(self, node: Node) -> Node:
+        """The whole query once built (for syntaxes that settle something at the end)."""
+        return node
+
 
 def error(message: str, token: Token | None, equation: str, syntax: str) -> SearchSyntaxError:
     pos = token.start_pos if token is not None and token.start_pos is not None else len(equation)
     return SearchSyntaxError(message, equation, pos, syntax)
 
 
+# characters that are never part of a search word in any syntax evimap reads
+_STRAY = re.compile(r"[=<>\[\]{}]")
 _YEAR_TEXT = re.compile(r"^(\d{4})?\s*(?:[-:]\s*(\d{4})?)?$")
 
 
@@ -178,7 +195,15 @@ class QueryBuilder(Transformer):
     def word(self, token: Token) -> Node:
         if any(k.fullmatch(str(token)) for k in self.keywords):
             raise self._fail(f"unexpected operator {str(token)!r}", token)
-        text = self.hooks.word_text(str(token))
+        raw = str(token)
+        stray = _STRAY.search(raw)
+        if stray or not any(c.isalnum() for c in raw) and raw.strip("*?$#"):
+            bad = stray.group() if stray else raw
+            raise self._fail(
+                f"{bad!r} is not a search term nor a {self.hooks.name} operator or field code",
+                token,
+            )
+        text = self.hooks.word_text(raw)
         return Term(text, None, (token.start_pos, token.end_pos))
 
     @v_args(inline=True)
@@ -201,36 +226,34 @@ class QueryBuilder(Transformer):
 
     @v_args(inline=True)
     def implicit(self, left: Node, right: Node) -> Node:
-        if self.spec.juxtapose == "phrase":
-            return _juxtapose(left, right) or And((left, right))
-        return And((left, right))
+        return self.hooks.juxtapose(left, right, self.spec.juxtapose)
 
     @v_args(inline=True)
     def prefixed(self, token: Token, node: Node) -> Node:
-        return self._tag(node, self.hooks.fields_of(token), token)
+        return self._apply(self.hooks.prefix_node, token, node)
 
     @v_args(inline=True)
     def func(self, token: Token, node: Node) -> Node:
-        return self._tag(node, self.hooks.fields_of(token), token)
+        return self._apply(self.hooks.prefix_node, token, node)
 
-    @v_args(inline=True)
-    def suffixed(self, node: Node, token: Token) -> Node:
+    def _apply(self, hook, token: Token, node: Node) -> Node:
         try:
-            return self.hooks.suffix_node(token, node)
+            return hook(token, node)
         except _YearError:
             raise self._fail("a year field needs a year or a range like 2010-2020", token) from None
         except ValueError as exc:
             raise self._fail(str(exc), token) from None
 
     @v_args(inline=True)
-    def extra(self, token: Token) -> Node:
-        return self.hooks.extra(token)
+    def suffixed(self, node: Node, token: Token) -> Node:
+        return self._apply(self.hooks.suffix_node, token, node)
 
-    def _tag(self, node: Node, fields: frozenset[str], token: Token) -> Node:
+    @v_args(inline=True)
+    def extra(self, token: Token) -> Node:
         try:
-            return tag(node, fields, token)
-        except _YearError:
-            raise self._fail("a year field needs a year or a range like 2010-2020", token) from None
+            return self.hooks.extra(token)
+        except ValueError as exc:
+            raise self._fail(str(exc), token) from None
 
 
 def _words(node: Node) -> tuple[tuple[str, ...], frozenset[str] | None] | None:
@@ -303,12 +326,14 @@ class Parser:
         if not equation.strip():
             raise SearchSyntaxError("the equation is empty", equation, 0, name)
         check_balance(equation, name)
+        check_foreign(equation, name)
         try:
             parsed = self.lark.parse(equation)
         except UnexpectedInput as exc:
             raise _syntax_error(exc, equation, name) from None
         try:
-            return QueryBuilder(self.hooks, self.spec, equation, self.keywords).transform(parsed)
+            built = QueryBuilder(self.hooks, self.spec, equation, self.keywords).transform(parsed)
+            return self.hooks.finish(built)
         except Exception as exc:  # lark wraps transformer errors
             inner = getattr(exc, "orig_exc", exc)
             if isinstance(inner, SearchSyntaxError):

@@ -11,11 +11,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from evimap.errors import SearchSyntaxError
+from evimap.errors import AmbiguousSyntax, SearchSyntaxError
 from evimap.search.evaluate import Matcher, positive_nodes
-from evimap.search.index import Index, query_tokens, wildcard_regex
-from evimap.search.syntax import get_syntax
-from evimap.search.tree import TOPIC, And, Near, Node, Not, Or, Phrase, Term, Year, describe
+from evimap.search.index import Index, heading_key, query_tokens, wildcard_regex
+from evimap.search.reading import Reading, read
+from evimap.search.tree import (
+    TOPIC,
+    And,
+    Heading,
+    Near,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    Term,
+    Year,
+    describe,
+)
 
 SHORT_TRUNCATION = 4  # fewer literal characters before a wildcard than this is too short
 
@@ -24,8 +36,9 @@ SHORT_TRUNCATION = 4  # fewer literal characters before a wildcard than this is 
 class Finding:
     """One lint finding.
 
-    :param code: ``redundant``, ``unbalanced``, ``syntax``, ``short-truncation``,
-        ``leading-wildcard``, ``no-match`` or ``adds-nothing``.
+    :param code: ``redundant``, ``unbalanced``, ``syntax``, ``ambiguous-syntax``,
+        ``syntax-mismatch``, ``short-truncation``, ``leading-wildcard``, ``no-match`` or
+        ``adds-nothing``.
     :param severity: ``error``, ``warning`` or ``info``.
     :param message: what is wrong and why.
     :param span: ``(start, end)`` character offsets in the equation, when known.
@@ -51,7 +64,7 @@ class Finding:
 
 def lint(
     equation: str,
-    syntax: str = "wos",
+    syntax: str | None = None,
     index: Index | None = None,
     default_fields: frozenset[str] = TOPIC,
     matcher: Matcher | None = None,
@@ -59,19 +72,26 @@ def lint(
     """Check an equation; with an index, also check it against the records.
 
     :param equation: the equation text.
-    :param syntax: the syntax it is written in.
+    :param syntax: the syntax it is written in (``None``: detected from its field codes).
     :param index: the review's records, to find terms that match nothing.
     :param default_fields: fields searched by untagged terms.
     :param matcher: a matcher over ``index`` to reuse (its cache).
     """
     try:
-        tree = get_syntax(syntax).parse(equation)
+        reading = read(equation, syntax)
+    except AmbiguousSyntax as exc:
+        return [Finding("ambiguous-syntax", "error", str(exc))]
     except SearchSyntaxError as exc:
         code = (
             "unbalanced" if ("parenthesis" in exc.message or "quote" in exc.message) else ("syntax")
         )
         return [Finding(code, "error", exc.render(), (exc.position, exc.position + 1))]
-    return lint_tree(tree, index, default_fields, matcher)
+    return syntax_findings(reading) + lint_tree(reading.tree, index, default_fields, matcher)
+
+
+def syntax_findings(reading: Reading) -> list[Finding]:
+    """A warning when the syntax given is not the one the equation's codes point to."""
+    return [Finding("syntax-mismatch", "warning", w) for w in reading.warnings]
 
 
 def lint_tree(
@@ -184,6 +204,11 @@ def subsumes(general: Node, specific: Node, default: frozenset[str] = TOPIC) -> 
         return any(subsumes(c, x, default) for c in y.items)
     if isinstance(y, And):
         return all(subsumes(c, x, default) for c in y.items)
+    if isinstance(x, Heading) and isinstance(y, Heading):
+        a, b = heading_key(x.text), heading_key(y.text)
+        if y.explode:
+            return a == b or a.startswith(b + b" ")
+        return a == b and not x.explode
     if isinstance(x, Year) and isinstance(y, Year):
         lo_ok = y.start is None or (x.start is not None and x.start >= y.start)
         hi_ok = y.end is None or (x.end is not None and x.end <= y.end)

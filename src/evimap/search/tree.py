@@ -61,6 +61,26 @@ class Phrase(Node):
 
 
 @dataclass(frozen=True)
+class Heading(Node):
+    """A subject heading (MeSH, APA Thesaurus, CINAHL, Emtree ...) as indexers assign it:
+    Ovid ``Term/`` and ``exp Term/``, PubMed ``"Term"[mh]``, EBSCOhost ``MH "Term"``.
+
+    It matches a record whose indexed keywords or keywords hold the heading itself (case,
+    accents, a MEDLINE ``*`` and ``/subheading`` aside), not the words anywhere. ``explode``
+    also takes narrower headings; without the thesaurus, evimap takes the headings that begin
+    with this one (``Psychotherapy, Group`` under ``Psychotherapy``).
+    """
+
+    text: str
+    explode: bool = False
+    span: Span = field(default=None, compare=False, repr=False)
+
+    @property
+    def fields(self) -> frozenset[str]:
+        return frozenset({"subject"})
+
+
+@dataclass(frozen=True)
 class Year(Node):
     """Publication year between ``start`` and ``end`` inclusive (either may be open)."""
 
@@ -124,7 +144,7 @@ class Near(Node):
 
 def leaves(node: Node) -> list[Node]:
     """Every leaf (term, phrase, year) under ``node``, left to right."""
-    return [n for n in node.walk() if isinstance(n, Term | Phrase | Year)]
+    return [n for n in node.walk() if isinstance(n, Term | Phrase | Year | Heading)]
 
 
 def with_fields(node: Node, fields: Fields) -> Node:
@@ -134,7 +154,7 @@ def with_fields(node: Node, fields: Fields) -> Node:
     """
     if isinstance(node, Term | Phrase):
         return node if node.fields is not None else replace(node, fields=fields)
-    if isinstance(node, Year):
+    if isinstance(node, Year | Heading):
         return node
     if isinstance(node, And | Or):
         return type(node)(tuple(with_fields(c, fields) for c in node.items))
@@ -163,7 +183,7 @@ def normalise(node: Node) -> Node:
         if len(node.words) == 1:
             return Term(node.words[0], node.fields, node.span)
         return node
-    if isinstance(node, Term | Year):
+    if isinstance(node, Term | Year | Heading):
         return node
     if isinstance(node, Not):
         return Not(normalise(node.include), normalise(node.exclude))
@@ -187,7 +207,7 @@ def common_fields(node: Node) -> frozenset[str] | None:
     """The fields every text leaf under ``node`` searches, when they all agree (no years)."""
     found: frozenset[str] | None = None
     for leaf in node.walk():
-        if isinstance(leaf, Year):
+        if isinstance(leaf, Year | Heading):
             return None
         if isinstance(leaf, Term | Phrase):
             if leaf.fields is None:
@@ -261,6 +281,8 @@ def describe(node: Node) -> str:
         return node.text
     if isinstance(node, Phrase):
         return '"' + " ".join(node.words) + '"'
+    if isinstance(node, Heading):
+        return ("exp " if node.explode else "") + node.text + "/"
     if isinstance(node, Year):
         if node.start == node.end:
             return f"year {node.start}"

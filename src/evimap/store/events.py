@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from evimap.store.kinds import Kind, kind_of
 from evimap.store.models import EventRow, utcnow
 
 
@@ -49,7 +50,7 @@ class EventLog:
     @staticmethod
     def append(
         session: Session,
-        kind: str,
+        kind: Kind | str,
         *,
         actor: str = "",
         subject: str = "",
@@ -60,17 +61,18 @@ class EventLog:
         """Add one event inside ``session``'s transaction.
 
         :param session: the session of the work this event describes.
-        :param kind: a dotted verb (``import.file``, ``screen.decision``).
+        :param kind: a kind declared in :mod:`evimap.store.kinds` (``Kind.IMPORT_FILE``).
         :param actor: who did it.
         :param subject: what it was done to (a file name, a record id).
         :param why: the reason, when there is one.
         :param counts: numbers the step produced (records added, skipped...).
         :param details: anything else worth keeping.
+        :raises ValueError: for a kind that is not declared.
         """
         row = EventRow(
             at=utcnow(),
             actor=actor,
-            kind=kind,
+            kind=kind_of(kind).value,
             subject=subject,
             why=why,
             counts=counts or {},

@@ -65,6 +65,8 @@ class RecordRow(Base):
     pages: Mapped[str] = mapped_column(String(100), default="")
     doi: Mapped[str] = mapped_column(String(300), default="", index=True)
     issn: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    pmid: Mapped[str] = mapped_column(Text, default="", index=True)
+    isbn: Mapped[list[Any]] = mapped_column(JSON, default=list)
     keywords: Mapped[list[Any]] = mapped_column(JSON, default=list)
     indexed_keywords: Mapped[list[Any]] = mapped_column(JSON, default=list)
     language: Mapped[str] = mapped_column(String(100), default="")

@@ -10,14 +10,26 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from evimap.store.models import Base, utcnow
 
 
 class ReviewerRow(Base):
-    """A member of the screening team as first seen by the store (roles live in review.toml)."""
+    """A member of the team, synced from review.toml (``review.team.sync``); a member removed
+    from review.toml stays here, inactive."""
 
     __tablename__ = "screening_reviewers"
 
@@ -25,10 +37,16 @@ class ReviewerRow(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     role: Mapped[str] = mapped_column(String(20), default="reviewer")
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class AssignmentRow(Base):
-    """One record given to one reviewer at one stage, in the pilot or the main round."""
+    """One record given to one reviewer at one stage, in the pilot or the main round.
+
+    ``active`` is False once a forced dedup or removal moved the record's screening to the
+    record kept for it (see :mod:`evimap.screening.gate`); only active rows count.
+    """
 
     __tablename__ = "screening_assignments"
 
@@ -39,6 +57,7 @@ class AssignmentRow(Base):
     round: Mapped[str] = mapped_column(String(10), default="main")
     position: Mapped[int] = mapped_column(Integer, default=0)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     __table_args__ = (
         UniqueConstraint("stage", "record_id", "reviewer", name="uq_screening_assignment"),

@@ -9,6 +9,13 @@ from evimap.synthesis.citations import cite
 from evimap.synthesis.recommendations import CAVEAT, Gap, Recommendation
 from evimap.synthesis.tables import FrequencyTable
 
+_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_[]<>#|"})
+
+
+def md(text: object) -> str:
+    """Text as literal Markdown: emphasis, links, HTML and headings in data stay text."""
+    return str(text).translate(_MARKDOWN)
+
 
 def _grouped(items, theme_of):
     groups: dict[str, list] = {}
@@ -20,8 +27,8 @@ def _grouped(items, theme_of):
 def frequency_sentence(table: FrequencyTable, top: int = 0) -> str:
     """``Of the 25 included studies, 12 (48.0%) United States, 3 (12.0%) Canada ...``."""
     rows = [r for r in table.rows if r.n] if not top else [r for r in table.rows if r.n][:top]
-    parts = [f"{r.category} {r.n} ({r.percent:.1f}%)" for r in rows]
-    text = f"Of the {table.denominator} {table.denominator_label}: " + "; ".join(parts) + "."
+    parts = [f"{md(r.category)} {r.n} ({r.percent:.1f}%)" for r in rows]
+    text = f"Of the {table.denominator} {md(table.denominator_label)}: " + "; ".join(parts) + "."
     if table.missing:
         text += f" {table.missing} had no value."
     return text
@@ -43,23 +50,25 @@ def narrative_markdown(
     :param recommendations: grouped by domain, then by source type.
     :param gaps: grouped by theme.
     """
-    out = [f"# {title}", ""]
+    out = [f"# {md(title)}", ""]
     if tables:
         out += ["## Characteristics of the included studies", ""]
         for table in tables:
-            out += [f"**{table.label}.** {frequency_sentence(table)}", ""]
+            out += [f"**{md(table.label)}.** {frequency_sentence(table)}", ""]
     if recommendations:
         out += ["## Clinical recommendations by domain", "", f"> {CAVEAT}", ""]
         for domain, recs in _grouped(recommendations, lambda r: r.domain).items():
-            out += [f"### {domain}", ""]
+            out += [f"### {md(domain)}", ""]
             for rec in recs:
-                out.append(f"- {rec.text} {cite(rec.sources, labels)} — *{rec.source_type}*.")
+                out.append(
+                    f"- {md(rec.text)} {md(cite(rec.sources, labels))} — *{md(rec.source_type)}*."
+                )
             out.append("")
     if gaps:
         out += ["## Research gaps reported by the included studies", ""]
         for theme, items in _grouped(gaps, lambda g: g.theme).items():
-            out += [f"### {theme}", ""]
+            out += [f"### {md(theme)}", ""]
             for gap in items:
-                out.append(f"- {gap.text} {cite(gap.sources, labels)}")
+                out.append(f"- {md(gap.text)} {md(cite(gap.sources, labels))}")
             out.append("")
     return "\n".join(out).rstrip() + "\n"

@@ -12,12 +12,12 @@ comes from, the studies behind it, and the ruptures, contexts and approaches it 
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from evimap.csvtable import CsvError, read_csv
 from evimap.errors import Problem, ReportError
 from evimap.synthesis.citations import _sort_key
 
@@ -115,18 +115,14 @@ def _split(cell: str | None) -> tuple[str, ...]:
     return tuple(p.strip() for p in (cell or "").split(";") if p.strip())
 
 
-def _read_csv(path: Path, required: Iterable[str]) -> list[dict[str, str]]:
-    if not path.is_file():
-        raise ReportError(str(Problem("no such file", file=str(path))))
-    with open(path, encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        header = reader.fieldnames or []
-        missing = [c for c in required if c not in header]
-        if missing:
-            raise ReportError(
-                str(Problem(f"missing column(s) {', '.join(missing)}", file=str(path), line=1))
-            )
-        return list(reader)
+def _read_csv(path: Path, required: Iterable[str]) -> list[tuple[int, dict[str, str]]]:
+    """``(line, row)`` of a CSV table (the line its row starts on)."""
+    try:
+        table = read_csv(path)
+        table.require(required)
+    except CsvError as exc:
+        raise ReportError(str(exc)) from None
+    return [(row.line, row.cells) for row in table.rows]
 
 
 def load_recommendations(
@@ -143,7 +139,7 @@ def load_recommendations(
     keys = set(known) if known is not None else None
     problems = []
     out = []
-    for line, row in enumerate(rows, start=2):
+    for line, row in rows:
         sources = _split(row.get("sources"))
         if keys is not None:
             for key in sources:
@@ -181,7 +177,7 @@ def load_gaps(path: str | Path, known: Iterable[str] | None = None) -> list[Gap]
     keys = set(known) if known is not None else None
     problems = []
     out = []
-    for line, row in enumerate(rows, start=2):
+    for line, row in rows:
         sources = _split(row.get("sources"))
         if keys is not None:
             problems += [

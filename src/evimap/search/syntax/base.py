@@ -3,16 +3,19 @@ back into its own text with a warning for each feature the database lacks."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from lark import Token
 
-from evimap.errors import SearchError
+from evimap.errors import SearchError, SearchSyntaxError
+from evimap.search.detect import mask_quotes
 from evimap.search.grammar import GrammarSpec, Hooks, Parser, near
 from evimap.search.tree import (
     TOPIC,
     And,
+    Heading,
     Near,
     Node,
     Not,
@@ -24,6 +27,8 @@ from evimap.search.tree import (
     normalise,
     resolve_defaults,
 )
+
+_HISTORY_LINE = re.compile(r"^[ \t]*(?:#|S)?(\d+)(?:\.|\s)\s*\S", re.M)
 
 FIELD_LABELS = {
     "title": "title",
@@ -67,6 +72,12 @@ class Syntax(Hooks):
     NOT = "NOT"
     wildcards = "*?$"
 
+    # every field code of this database as written (supported or not), to refuse the ones
+    # evimap cannot search by name instead of reading them as words
+    codes: re.Pattern[str] | None = None
+    # code key -> why it cannot be searched (limits, publication types ...)
+    limits: dict[str, str] = {}
+
     @cached_property
     def parser(self) -> Parser:
         return Parser(self.spec, self)
@@ -77,7 +88,45 @@ class Syntax(Hooks):
         :param equation: the equation text.
         :raises SearchSyntaxError: with the position of the problem.
         """
+        self.check_codes(equation)
         return normalise(self.parser.parse(equation))
+
+    def check_codes(self, equation: str) -> None:
+        """Refuse, by name and position, a field code of this database that evimap cannot
+        search (a language limit, a publication type ...) and numbered search-history lines.
+
+        :raises SearchSyntaxError: at the code.
+        """
+        masked = mask_quotes(equation)
+        line = _HISTORY_LINE.search(masked)
+        if line is not None and "\n" in equation.strip():
+            raise SearchSyntaxError(
+                "this is a numbered search history (one search a line); evimap reads one "
+                "equation: combine the lines into one with their operators and parentheses",
+                equation,
+                line.start(1),
+                self.name,
+            )
+        if self.codes is None:
+            return
+        for m in self.codes.finditer(masked):
+            key = self.tag_key(m.group())
+            if key in self.tags or key in self.aliases or self.accepts(key):
+                continue
+            why = self.limits.get(key, "a field evimap cannot search")
+            raise SearchSyntaxError(
+                f"{m.group().strip()!r} is {why}; remove it (searchable: {self.searchable()})",
+                equation,
+                m.start(),
+                self.name,
+            )
+
+    def accepts(self, key: str) -> bool:
+        """A code outside ``tags`` that the syntax still reads (headings ...)."""
+        return False
+
+    def searchable(self) -> str:
+        return ", ".join(self.tags)
 
     # ---- parsing hooks -------------------------------------------------------------------
 
@@ -85,7 +134,9 @@ class Syntax(Hooks):
         key = self.tag_key(str(token))
         found = self.tags.get(key) or self.aliases.get(key)
         if found is None:
-            raise ValueError(f"unknown field tag {str(token)!r}")
+            raise ValueError(
+                f"unknown field tag {str(token).strip()!r} (searchable: {self.searchable()})"
+            )
         return found
 
     def tag_key(self, text: str) -> str:
@@ -139,6 +190,8 @@ class Syntax(Hooks):
             return self._leaf(node, inside, w)
         if isinstance(node, Year):
             return self.year(node, w)
+        if isinstance(node, Heading):
+            return self.heading(node, w)
         if isinstance(node, And | Or):
             op = self.AND if isinstance(node, And) else self.OR
             parts = [self._operand(c, inside, w) for c in node.items]
@@ -229,6 +282,17 @@ class Syntax(Hooks):
 
     def year(self, node: Year, w: list[str]) -> tuple[str, bool]:
         raise NotImplementedError
+
+    def heading(self, node: Heading, w: list[str]) -> tuple[str, bool]:
+        """A subject heading; default: the heading as a phrase in the subject field (warned)."""
+        tag = self.single_tag(frozenset({"subject"}), w)
+        self.warn(
+            w,
+            f"has no subject headings to match exactly; {node.text!r} is searched as a phrase "
+            f"in {tag or 'the subject field'}"
+            + (" (narrower headings not included)" if node.explode else ""),
+        )
+        return self.tag_leaf(tag, '"' + node.text + '"'), True
 
     def year_bounds(self, node: Year, w: list[str], low: int = 1800, high: int = 2100):
         """``(start, end)`` with open ends closed at ``low``/``high`` (and a warning)."""

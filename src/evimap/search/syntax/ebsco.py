@@ -15,11 +15,15 @@ import re
 
 from lark import Token
 
+from evimap.search.detect import EBSCO_CODES
 from evimap.search.grammar import IMPLICIT, GrammarSpec, op
 from evimap.search.syntax.base import Syntax
-from evimap.search.tree import Near, Year
+from evimap.search.tree import TOPIC, Heading, Near, Node, Phrase, Term, Year
 
 _F = frozenset
+# exact subject headings: MH (MEDLINE, CINAHL), MM (major heading), DE (APA PsycInfo and
+# others), ZU (exact subject); a trailing "+" in the quotes explodes the heading
+_HEADING_CODES = {"MH", "MM", "DE", "ZU"}
 
 
 class Ebsco(Syntax):
@@ -34,8 +38,15 @@ class Ebsco(Syntax):
             "N": op("N", r"\d+"),
             "W": op("W", r"\d+"),
         },
-        prefix=r"/\b(?:TI|AB|KW|SU|AU|SO|DI|DT)\s+(?=\S)/",
+        prefix=rf"/(?<![\w.=\[])(?:{EBSCO_CODES})(?:\s+(?=\S)|(?=\())/",
     )
+    codes = re.compile(rf"(?<![\w.=\[])(?:{EBSCO_CODES})(?:\s+(?=[\"(\w])|(?=\())")
+    limits = {
+        "PT": "a publication type limit",
+        "LA": "a language limit",
+        "ZC": "a methodology limit",
+        "AF": "an affiliation search",
+    }
     tags = {
         "TI": _F({"title"}),
         "AB": _F({"abstract"}),
@@ -46,7 +57,30 @@ class Ebsco(Syntax):
         "DI": _F({"doi"}),
         "DT": _F({"year"}),
     }
+    aliases = {"TX": TOPIC | {"subject"}, "MW": _F({"subject"})}
     wildcards = "*?$"
+
+    def accepts(self, key: str) -> bool:
+        return key in _HEADING_CODES
+
+    def prefix_node(self, token: Token, node: Node) -> Node:
+        key = self.tag_key(str(token))
+        if key not in _HEADING_CODES:
+            return super().prefix_node(token, node)
+        if isinstance(node, Term):
+            text = node.text
+        elif isinstance(node, Phrase):
+            text = " ".join(node.words)
+        else:
+            raise ValueError(f'{key} takes one subject heading in quotes: {key} "Heading"')
+        explode = text.endswith("+")
+        text = " ".join(text.rstrip("+").split())
+        start = token.start_pos if token.start_pos is not None else None
+        end = node.span[1] if node.span else None
+        return Heading(text, explode, (start, end) if start is not None and end else None)
+
+    def heading(self, node: Heading, w):
+        return f'(MH "{node.text}{"+" if node.explode else ""}")', True
 
     def word_text(self, text: str) -> str:
         return text.replace("#", "$")

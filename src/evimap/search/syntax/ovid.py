@@ -16,13 +16,21 @@ import re
 
 from lark import Token
 
+from evimap.search.detect import OVID_CODES
 from evimap.search.grammar import IMPLICIT, GrammarSpec, op
 from evimap.search.syntax.base import Syntax
-from evimap.search.tree import Near, Year
+from evimap.search.tree import TOPIC, Heading, Near, Year
 
 _F = frozenset
-_CODES = "ti|ab|kw|kf|sh|au|jn|jx|do|yr|tw"
+_CODES = OVID_CODES
 _SUFFIX = rf"\.(?:{_CODES})(?:,(?:{_CODES}))*\."
+_NOT_OP = r"(?!(?:and|or|not|adj\d*)(?:\s|$))"
+# exp Term/, Term/, *Term/ (focus), Term/sub,sub (subheadings): words up to a slash
+_HEADING = (
+    rf"/(?:exp\s+)?\*?(?:{_NOT_OP}[^\s()\"\/]+[ \t]+)*{_NOT_OP}[^\s()\"\/]+\/"
+    r"(?:\*?[a-z]{2}(?:,\*?[a-z]{2})*)?(?=[\s()]|$)/i"
+)
+_ALL = _F({"title", "abstract", "keywords", "subject", "author", "source", "doi"})
 
 
 class Ovid(Syntax):
@@ -34,7 +42,14 @@ class Ovid(Syntax):
         juxtapose="phrase",
         word=rf'/[^\s()"]+?(?=(?:{_SUFFIX})?(?:[\s()"]|$))/i',
         suffix=f"/{_SUFFIX}/i",
+        extra={"HEADING": _HEADING},
     )
+    codes = re.compile(rf"{_SUFFIX}|\blimit\s+\d+\s+to\b", re.I)
+    limits = {
+        "pt": "a publication type field",
+        "lg": "a language field",
+        "limit": "an Ovid limit (a search line of its own)",
+    }
     tags = {
         "ti": _F({"title"}),
         "ab": _F({"abstract"}),
@@ -45,7 +60,14 @@ class Ovid(Syntax):
         "do": _F({"doi"}),
         "yr": _F({"year"}),
     }
-    aliases = {"kf": _F({"keywords"}), "jx": _F({"source"}), "tw": _F({"title", "abstract"})}
+    aliases = {
+        "kf": _F({"keywords"}),
+        "jx": _F({"source"}),
+        "tw": _F({"title", "abstract"}),
+        "mp": TOPIC | {"subject"},
+        "hw": _F({"subject"}),
+        "af": _ALL,
+    }
     AND = "and"
     OR = "or"
     NOT = "not"
@@ -53,8 +75,34 @@ class Ovid(Syntax):
     def fields_of(self, token: Token) -> frozenset[str]:
         fields: set[str] = set()
         for code in str(token).strip(".").lower().split(","):
-            fields |= self.tags.get(code) or self.aliases[code]
+            found = self.tags.get(code) or self.aliases.get(code)
+            if found is None:
+                raise ValueError(
+                    f"'.{code}.' is {self.limits.get(code, 'a field evimap cannot search')}; "
+                    f"remove it (searchable: {self.searchable()})"
+                )
+            fields |= found
         return frozenset(fields)
+
+    def tag_key(self, text: str) -> str:
+        text = text.strip().lower()
+        return "limit" if text.startswith("limit") else text.strip(".")
+
+    def accepts(self, key: str) -> bool:
+        codes = key.split(",")
+        return all(c in self.tags or c in self.aliases for c in codes)
+
+    def extra(self, token: Token):
+        text = str(token).strip()
+        explode = bool(re.match(r"exp\s", text, re.I))
+        if explode:
+            text = text[3:].strip()
+        text = text.lstrip("*")
+        heading = text[: text.index("/")].strip()
+        return Heading(" ".join(heading.split()), explode, (token.start_pos, token.end_pos))
+
+    def heading(self, node: Heading, w):
+        return ("exp " if node.explode else "") + node.text + "/", True
 
     def word_text(self, text: str) -> str:
         # Ovid -> canonical: '?' (0-1) -> '$', '#' (exactly 1) -> '?', '$' truncation -> '*'.

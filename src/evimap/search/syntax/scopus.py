@@ -16,6 +16,7 @@ import re
 
 from lark import Token
 
+from evimap.search.detect import SCOPUS_CODES
 from evimap.search.grammar import IMPLICIT, GrammarSpec, op
 from evimap.search.syntax.base import Syntax
 from evimap.search.tree import TOPIC, Near, Year
@@ -37,10 +38,7 @@ class Scopus(Syntax):
         },
         word=r'/[^\s()"{}]+/',
         phrase=r'/"[^"]*"|\{[^}]*\}/',
-        func=(
-            r"/\b(?:TITLE-ABS-KEY|TITLE-ABS|TITLE|ABS|KEY|AUTHKEY|INDEXTERMS|AUTHOR-NAME|AUTH"
-            r"|SRCTITLE|DOI)\s*\(/i"
-        ),
+        func=rf"/\b(?:{SCOPUS_CODES})\s*\(/i",
         extra={"PUBYEAR": r"/\bPUBYEAR\s*(?:>|<|=|AFT|BEF|IS)\s*\d{4}/i"},
     )
     tags = {
@@ -54,7 +52,25 @@ class Scopus(Syntax):
         "SRCTITLE": _F({"source"}),
         "DOI": _F({"doi"}),
     }
-    aliases = {"AUTHKEY": _F({"keywords"}), "AUTHOR-NAME": _F({"author"})}
+    aliases = {
+        "AUTHKEY": _F({"keywords"}),
+        "AUTHOR-NAME": _F({"author"}),
+        "ALL": _F({"title", "abstract", "keywords", "subject", "author", "source", "doi"}),
+    }
+    codes = re.compile(rf"\b(?:{SCOPUS_CODES})\s*\(", re.I)
+    limits = {
+        key: "a Scopus limit (document type, language, subject area, access ...)"
+        for key in (
+            "LIMIT-TO",
+            "EXCLUDE",
+            "DOCTYPE",
+            "LANGUAGE",
+            "SUBJAREA",
+            "SRCTYPE",
+            "PUBSTAGE",
+            "OPENACCESS",
+        )
+    }
     wildcards = "*?"
     NOT = "AND NOT"
 

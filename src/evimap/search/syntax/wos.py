@@ -14,6 +14,7 @@ import re
 
 from lark import Token
 
+from evimap.search.detect import WOS_TAGS
 from evimap.search.grammar import IMPLICIT, GrammarSpec, op
 from evimap.search.syntax.base import Syntax
 from evimap.search.tree import TOPIC, Near, Year
@@ -33,8 +34,16 @@ class WebOfScience(Syntax):
             "SAME": op("SAME"),
             "NEAR": op("NEAR", r"(?:\/\d+)?"),
         },
-        prefix=r"/\b(?:TS|TI|AB|AK|KP|AU|SO|DO|PY)\s*=\s*/i",
+        prefix=rf"/(?<![\w.-])(?:{WOS_TAGS})\s*=\s*/i",
     )
+    codes = re.compile(rf"(?<![\w.-])(?:{WOS_TAGS})\s*=", re.I)
+    limits = {
+        "WC": "the Web of Science Categories field, which records do not carry",
+        "SU": "the Web of Science research areas field, which records do not carry",
+        "DT": "a document type limit",
+        "LA": "a language limit",
+        "PUBL": "a publisher search",
+    }
     tags = {
         "TS": TOPIC,
         "TI": _F({"title"}),

@@ -1,0 +1,244 @@
+"""The active-learning cycle: one object that fits on labelled rows and ranks the rest.
+
+As ASReview's ``ActiveLearningCycle``, it bundles a feature extractor, a classifier, a balance
+rule and a query strategy behind ``fit`` / ``rank``, and the same cycle serves both uses: the
+live queue of each reviewer (:mod:`evimap.prioritise.live`) and simulations with the labels as
+the oracle (:mod:`evimap.prioritise.simulate`). It only ever orders records: no method here
+decides anything about a record.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from evimap.prioritise.features import FEATURE_EXTRACTORS, FeatureExtractor, PrioritiseError
+from evimap.prioritise.models import (
+    CLASSIFIERS,
+    QUERIES,
+    Classifier,
+    Query,
+    training_rows,
+)
+from evimap.protocol.prioritise import (
+    BALANCERS,
+    check_name,
+)
+from evimap.protocol.prioritise import (
+    CLASSIFIERS as CLASSIFIER_NAMES,
+)
+from evimap.protocol.prioritise import (
+    FEATURES as FEATURE_NAMES,
+)
+from evimap.protocol.prioritise import (
+    MODELS as MODEL_NAMES,
+)
+from evimap.protocol.prioritise import (
+    QUERIES as QUERY_NAMES,
+)
+
+MODELS: dict[str, dict[str, Any]] = {
+    "default": {
+        "features": "tfidf",
+        "classifier": "svm",
+        "balance": "balanced",
+        "query": "max",
+        "params": {"C": 0.11, "ratio": 9.8},
+    },
+    "svm": {"features": "tfidf", "classifier": "svm", "balance": "balanced", "query": "max"},
+    "logistic": {
+        "features": "tfidf",
+        "classifier": "logistic",
+        "balance": "balanced",
+        "query": "max",
+    },
+    "nb": {"features": "tfidf", "classifier": "nb", "balance": "balanced", "query": "max"},
+    "svm-char": {
+        "features": "tfidf-char",
+        "classifier": "svm",
+        "balance": "balanced",
+        "query": "max",
+    },
+    "embeddings": {
+        "features": "embeddings",
+        "classifier": "logistic",
+        "balance": "balanced",
+        "query": "max",
+        "params": {"C": 1.0},
+    },
+}
+"""Named presets. ``default`` is the model chosen out of sample by
+``benchmarks/prioritise_vs_asreview.py --select`` (leave one data set out)."""
+
+
+QUERY_PARAMS = ("random_share",)
+"""Parameters of the query strategy rather than the classifier."""
+
+BALANCE_PARAMS = ("ratio",)
+"""Parameters of the balance rule rather than the classifier."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """The named parts of one model, as stored beside every ranking it makes.
+
+    :param name: the preset it started from.
+    :param features: feature extractor name.
+    :param classifier: classifier name.
+    :param balance: ``balanced``, ``undersample`` or ``none``.
+    :param query: query strategy name.
+    :param params: classifier parameters over its defaults.
+    :param feature_params: feature-extractor parameters over its defaults.
+    """
+
+    name: str = "default"
+    features: str = "tfidf"
+    classifier: str = "svm"
+    balance: str = "balanced"
+    query: str = "max"
+    params: dict[str, Any] = field(default_factory=dict)
+    feature_params: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def named(cls, name: str, **overrides: Any) -> ModelSpec:
+        """The preset ``name`` with some parts replaced (``None`` keeps the preset's).
+
+        :raises PrioritiseError: for an unknown name of a model or part, listing valid ones.
+        """
+        try:
+            check_name("model", name, MODEL_NAMES)
+            preset = dict(MODELS[name])
+            changed = overrides.get("classifier")
+            if changed and changed != preset["classifier"]:
+                # the preset's classifier parameters belong to its own classifier
+                preset["params"] = {
+                    k: v
+                    for k, v in preset.get("params", {}).items()
+                    if k in QUERY_PARAMS + BALANCE_PARAMS
+                }
+            for key, value in overrides.items():
+                if key == "params" and value:
+                    preset["params"] = {**preset.get("params", {}), **value}
+                elif key == "feature_params" and value:
+                    preset["feature_params"] = {**preset.get("feature_params", {}), **value}
+                elif value is not None and value != {}:
+                    preset[key] = value
+            check_name("features", preset["features"], FEATURE_NAMES)
+            check_name("classifier", preset["classifier"], CLASSIFIER_NAMES)
+            check_name("balance", preset["balance"], BALANCERS)
+            check_name("query", preset["query"], QUERY_NAMES)
+        except ValueError as exc:
+            raise PrioritiseError(str(exc)) from None
+        return cls(name=name, **preset)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (stored with each ranking)."""
+        return {
+            "name": self.name,
+            "features": self.features,
+            "classifier": self.classifier,
+            "balance": self.balance,
+            "query": self.query,
+            "params": dict(self.params),
+            "feature_params": dict(self.feature_params),
+        }
+
+    def describe(self) -> str:
+        """One line for people: ``default (tfidf + svm, balanced, max)``."""
+        return f"{self.name} ({self.features} + {self.classifier}, {self.balance}, {self.query})"
+
+
+@dataclass
+class Ranking:
+    """What one retrain produced.
+
+    :param order: positions (rows of the feature matrix) of the unlabelled pool, best first.
+    :param scores: the classifier's score of each row of ``order``, in that order.
+    :param training_size: labelled rows the model was fitted on.
+    :param relevant: relevant rows among them.
+    :param seconds: time to fit and score.
+    """
+
+    order: np.ndarray
+    scores: np.ndarray
+    training_size: int
+    relevant: int
+    seconds: float
+
+
+class ActiveLearningCycle:
+    """Features, classifier, balance and query, behind ``features`` / ``rank``.
+
+    :param spec: the model's named parts.
+    :param seed: the seed of every random choice of the cycle.
+    """
+
+    def __init__(self, spec: ModelSpec, seed: int = 0):
+        self.spec = spec
+        self.seed = seed
+        self.rng = np.random.default_rng(seed)
+        self.extractor: FeatureExtractor = FEATURE_EXTRACTORS[spec.features](
+            dict(spec.feature_params)
+        )
+        params = {k: v for k, v in spec.params.items() if k not in QUERY_PARAMS + BALANCE_PARAMS}
+        self.ratio = float(spec.params.get("ratio", 1.0))
+        self.classifier: Classifier = CLASSIFIERS[spec.classifier](params)
+        self.query: Query = QUERIES[spec.query](
+            {k: v for k, v in spec.params.items() if k in QUERY_PARAMS}
+        )
+
+    def features(self, texts: Sequence[str]) -> Any:
+        """The feature matrix of ``texts`` (one row a record)."""
+        return self.extractor.fit_transform(texts)
+
+    def rank(self, X, labelled: np.ndarray, labels: np.ndarray, pool: np.ndarray) -> Ranking:
+        """Fit on the labelled rows and order the pool.
+
+        :param X: the feature matrix of every record.
+        :param labelled: rows with a label.
+        :param labels: their labels (1 relevant, 0 irrelevant), in the same order.
+        :param pool: rows to order (unlabelled).
+        :raises PrioritiseError: unless both classes are among the labels.
+        """
+        labels = np.asarray(labels, dtype=np.int64)
+        if len(pool) == 0:
+            empty = np.asarray([], dtype=np.int64)
+            return Ranking(empty, np.asarray([], dtype=np.float64), len(labels), 0, 0.0)
+        n_one = int(labels.sum())
+        if n_one == 0 or n_one == len(labels):
+            raise PrioritiseError(
+                "the model needs at least one relevant and one irrelevant labelled record "
+                f"(it has {n_one} relevant of {len(labels)})"
+            )
+        start = time.perf_counter()
+        rows, weights = training_rows(labels, self.spec.balance, self.rng, self.ratio)
+        model = self.classifier.fit(X[labelled[rows]], labels[rows], weights, self.seed)
+        # Scoring every row and picking the pool's is cheaper than slicing the pool's rows.
+        scores = self.classifier.score(model, X)[pool]
+        order = self.query.order(scores, self.classifier.boundary, self.rng)
+        seconds = time.perf_counter() - start
+        return Ranking(pool[order], scores[order], len(labels), n_one, seconds)
+
+
+def build(name: str = "default", seed: int = 0, **overrides: Any) -> ActiveLearningCycle:
+    """A cycle from a preset name and optional part overrides.
+
+    :param name: a preset of :data:`MODELS`.
+    :param seed: the seed of its random choices.
+    :param overrides: ``features``, ``classifier``, ``balance``, ``query``, ``params``.
+    """
+    return ActiveLearningCycle(ModelSpec.named(name, **overrides), seed)
+
+
+def check_registry() -> None:
+    """The names review.toml accepts are exactly the parts the cycle knows (a test calls it)."""
+    if set(FEATURE_NAMES) != set(FEATURE_EXTRACTORS):
+        raise PrioritiseError("feature names differ between protocol and registry")
+    if set(CLASSIFIER_NAMES) != set(CLASSIFIERS) or set(QUERY_NAMES) != set(QUERIES):
+        raise PrioritiseError("classifier or query names differ between protocol and registry")
+    if set(MODEL_NAMES) != set(MODELS):
+        raise PrioritiseError("model names differ between protocol and registry")

@@ -1,0 +1,237 @@
+"""Classifiers, class-imbalance handling and query strategies, each chosen by name.
+
+A classifier turns the labelled rows into a score for every row (higher = more likely
+relevant). Relevant records are rare, so the training rows are rebalanced: ``balanced`` weighs
+each class by the inverse of its size (scikit-learn's ``class_weight="balanced"``),
+``undersample`` keeps every relevant row and a fresh random draw of at most ``ratio`` times as
+many irrelevant rows at each retrain (dynamic resampling), ``none`` leaves them as they are. A
+query strategy turns the scores of the unlabelled rows into the order they are shown in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+from evimap.errors import PrioritiseError
+
+# --------------------------------------------------------------------------- classifiers
+
+
+@dataclass
+class Classifier:
+    """Base of the classifiers: ``fit`` on labelled rows, ``score`` every row.
+
+    :cvar name: the name used in review.toml and ``--model``.
+    :cvar label: a human label.
+    :param params: parameters of the scikit-learn estimator over the defaults.
+    """
+
+    name: ClassVar[str] = ""
+    label: ClassVar[str] = ""
+    DEFAULTS: ClassVar[dict[str, Any]] = {}
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def estimator(self, seed: int):
+        """A new scikit-learn estimator."""
+        raise NotImplementedError
+
+    def fit(self, X, y: np.ndarray, weights: np.ndarray | None, seed: int) -> Any:
+        """Fit a new estimator on ``X``/``y`` with per-row ``weights``; returns it."""
+        model = self.estimator(seed)
+        model.fit(X, y, sample_weight=weights)
+        return model
+
+    def score(self, model: Any, X) -> np.ndarray:
+        """A relevance score per row of ``X``: higher is more likely relevant."""
+        return np.asarray(model.decision_function(X), dtype=np.float64).ravel()
+
+    boundary: ClassVar[float] = 0.0
+    """The score where the two classes meet (for uncertainty sampling)."""
+
+
+@dataclass
+class LinearSvm(Classifier):
+    """A linear support vector machine (``LinearSVC``); scores are signed distances."""
+
+    name: ClassVar[str] = "svm"
+    label: ClassVar[str] = "linear SVM"
+    DEFAULTS: ClassVar[dict[str, Any]] = {"C": 0.5, "loss": "squared_hinge", "max_iter": 5000}
+
+    def estimator(self, seed: int):
+        from sklearn.svm import LinearSVC
+
+        return LinearSVC(**{**self.DEFAULTS, **self.params}, random_state=seed)
+
+
+@dataclass
+class Logistic(Classifier):
+    """L2-regularised logistic regression; scores are log-odds."""
+
+    name: ClassVar[str] = "logistic"
+    label: ClassVar[str] = "logistic regression"
+    DEFAULTS: ClassVar[dict[str, Any]] = {"C": 10.0, "solver": "liblinear", "max_iter": 1000}
+
+    def estimator(self, seed: int):
+        from sklearn.linear_model import LogisticRegression
+
+        return LogisticRegression(**{**self.DEFAULTS, **self.params}, random_state=seed)
+
+
+@dataclass
+class NaiveBayes(Classifier):
+    """Multinomial naive Bayes (needs non-negative features, as TF-IDF is); scores are the
+    log-odds of relevance, which keep their order where probabilities round to 0 or 1."""
+
+    name: ClassVar[str] = "nb"
+    label: ClassVar[str] = "multinomial naive Bayes"
+    DEFAULTS: ClassVar[dict[str, Any]] = {"alpha": 3.822}
+
+    def estimator(self, seed: int):
+        from sklearn.naive_bayes import MultinomialNB
+
+        return MultinomialNB(**{**self.DEFAULTS, **self.params})
+
+    def fit(self, X, y, weights, seed):
+        if _has_negative(X):
+            raise PrioritiseError(
+                "naive Bayes needs non-negative features (TF-IDF); choose classifier "
+                "'logistic' or 'svm' for embeddings"
+            )
+        return super().fit(X, y, weights, seed)
+
+    def score(self, model, X) -> np.ndarray:
+        logp = model.predict_log_proba(X)
+        return logp[:, 1] - logp[:, 0]
+
+
+def _has_negative(X) -> bool:
+    data = X.data if hasattr(X, "data") and not isinstance(X, np.ndarray) else X
+    return bool(np.asarray(data).size and np.asarray(data).min() < 0)
+
+
+CLASSIFIERS: dict[str, type[Classifier]] = {c.name: c for c in (LinearSvm, Logistic, NaiveBayes)}
+
+# --------------------------------------------------------------------------- balancing
+
+
+def training_rows(
+    y: np.ndarray, balance: str, rng: np.random.Generator, ratio: float = 1.0
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The rows (positions in ``y``) to train on and their weights, for one retrain.
+
+    :param y: labels of the labelled rows (1 relevant, 0 irrelevant).
+    :param balance: ``balanced``, ``undersample`` or ``none``.
+    :param rng: the random generator of the run (``undersample`` draws from it).
+    :param ratio: ``balanced``: the relevant class weighs ``ratio`` times the irrelevant class
+        in all (1 = equal totals; ASReview's ``elas_u4`` uses 9.8); ``undersample``: at most
+        ``ratio`` irrelevant rows are kept per relevant one.
+    """
+    rows = np.arange(len(y))
+    n_one = int(y.sum())
+    n_zero = len(y) - n_one
+    if balance == "none" or n_one == 0 or n_zero == 0:
+        return rows, None
+    if balance == "balanced":
+        weights = np.where(y == 1, 1.0, n_one / (ratio * n_zero))
+        return rows, weights * (len(y) / weights.sum())
+    if balance == "undersample":
+        keep = int(min(n_zero, max(1, round(ratio * n_one))))
+        zeros = rows[y == 0]
+        chosen = np.sort(rng.choice(zeros, size=keep, replace=False)) if keep < n_zero else zeros
+        return np.sort(np.concatenate([rows[y == 1], chosen])), None
+    raise PrioritiseError(f"unknown balance {balance!r}; valid: balanced, undersample, none")
+
+
+# --------------------------------------------------------------------------- queries
+
+
+@dataclass
+class Query:
+    """Base of the query strategies: the order in which unlabelled rows are shown.
+
+    :cvar name: the name used in review.toml and ``--model``.
+    """
+
+    name: ClassVar[str] = ""
+    label: ClassVar[str] = ""
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def order(self, scores: np.ndarray, boundary: float, rng: np.random.Generator) -> np.ndarray:
+        """Positions of ``scores`` (the unlabelled rows) in the order to show them."""
+        raise NotImplementedError
+
+
+def _descending(scores: np.ndarray) -> np.ndarray:
+    """Highest score first; ties keep the rows' order (deterministic)."""
+    return np.argsort(-scores, kind="stable")
+
+
+@dataclass
+class MaxQuery(Query):
+    """Most likely relevant first (the default)."""
+
+    name: ClassVar[str] = "max"
+    label: ClassVar[str] = "most likely relevant first"
+
+    def order(self, scores, boundary, rng):
+        return _descending(scores)
+
+
+@dataclass
+class UncertaintyQuery(Query):
+    """Closest to the class boundary first (the model learns fastest there)."""
+
+    name: ClassVar[str] = "uncertainty"
+    label: ClassVar[str] = "most uncertain first"
+
+    def order(self, scores, boundary, rng):
+        return np.argsort(np.abs(scores - boundary), kind="stable")
+
+
+@dataclass
+class RandomQuery(Query):
+    """A random order (a baseline)."""
+
+    name: ClassVar[str] = "random"
+    label: ClassVar[str] = "random order"
+
+    def order(self, scores, boundary, rng):
+        return rng.permutation(len(scores))
+
+
+@dataclass
+class MixedQuery(Query):
+    """Most likely relevant first, with a random record in every ``1/share`` places
+    (``share`` 0.05 by default): a little exploration against a narrow model."""
+
+    name: ClassVar[str] = "mixed"
+    label: ClassVar[str] = "most likely relevant, 5% random"
+
+    def order(self, scores, boundary, rng):
+        share = float(self.params.get("random_share", 0.05))
+        best = list(_descending(scores))
+        if not 0 < share < 1 or len(best) < 2:
+            return np.asarray(best, dtype=np.int64)
+        every = max(2, round(1 / share))
+        sources = [best, list(rng.permutation(len(scores)))]
+        heads = [0, 0]
+        taken = np.zeros(len(scores), dtype=bool)
+        out: list[int] = []
+        while len(out) < len(scores):
+            which = 1 if (len(out) + 1) % every == 0 else 0
+            for source in (which, 1 - which):
+                while heads[source] < len(scores) and taken[sources[source][heads[source]]]:
+                    heads[source] += 1
+                if heads[source] < len(scores):
+                    pick = sources[source][heads[source]]
+                    taken[pick] = True
+                    out.append(int(pick))
+                    break
+        return np.asarray(out, dtype=np.int64)
+
+
+QUERIES: dict[str, type[Query]] = {q.name: q for q in (MaxQuery, UncertaintyQuery, RandomQuery)}
+QUERIES[MixedQuery.name] = MixedQuery

@@ -1,0 +1,262 @@
+"""Sampling rounds for the stopping test, the team's stop decision, and the stop status.
+
+A round freezes the stage as it stands: the records nobody has decided (the urn) are put in a
+seeded random order, and the team screens them one look at a time. The test reads only settled
+records (agreement or arbiter), so it reveals nothing a blind reviewer may not see. Records
+decided but not yet settled count as not relevant, which can only make the test more cautious:
+recall rises with every relevant record found.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from evimap.errors import PrioritiseError
+from evimap.members import Member
+from evimap.prioritise.live import RELEVANT, StopStatus, log_event, open_round
+from evimap.prioritise.stopping import check_sample, first_look_size, look_alpha
+from evimap.protocol.prioritise import PrioritiseSettings
+from evimap.screening import ledger, units
+from evimap.screening.config import ScreeningConfig
+from evimap.screening.errors import NotPermitted
+from evimap.store.events import EventLog
+from evimap.store.kinds import Kind
+from evimap.store.models_prioritise import SampleRoundRow
+
+DECISIONS = ("stop", "continue")
+
+
+def outcomes(session: Session, config: ScreeningConfig, stage: str) -> dict[str, Any]:
+    """The stage's pool, settled labels (1/0) and records nobody has decided."""
+    pool = ledger.stage_pool(session, config, stage, units.unit_ids(session))
+    decided = {rid for rid, _ in ledger.current_decisions(session, stage)}
+    settled: dict[int, int] = {}
+    for rid, state in ledger.stage_states(session, config, stage).items():
+        if state.status == "settled" and state.settlement is not None:
+            value = RELEVANT.get(state.settlement.decision)
+            if value is not None:
+                settled[rid] = value
+    unseen = [rid for rid in pool if rid not in decided and rid not in settled]
+    return {"pool": pool, "settled": settled, "unseen": unseen}
+
+
+def _require_lead(member: Member, what: str) -> None:
+    if not member.privileged:
+        raise NotPermitted(f"{what} is for an owner or arbiter; {member.name} is a reviewer")
+
+
+def draw(
+    session: Session,
+    config: ScreeningConfig,
+    settings: PrioritiseSettings,
+    stage: str,
+    member: Member,
+    seed: int | None = None,
+) -> SampleRoundRow:
+    """Start a round (or draw its next look) and log it as ``prioritise.sample``.
+
+    :param session: the transaction.
+    :param config: the screening settings.
+    :param settings: the ``[prioritise]`` settings (target, confidence, seed).
+    :param stage: the stage.
+    :param member: the owner or arbiter drawing.
+    :param seed: the seed of the round's random order (default: review.toml's).
+    """
+    config.stage(stage)
+    _require_lead(member, "drawing a sample for the stopping test")
+    actor = member.name
+    stop = settings.stopping
+    row = open_round(session, stage)
+    if row is None:
+        state = outcomes(session, config, stage)
+        urn = state["unseen"]
+        if not urn:
+            raise PrioritiseError(f"every record at {stage} has been screened: nothing to sample")
+        used = settings.seed if seed is None else seed
+        order = np.random.default_rng(used).permutation(len(urn))
+        relevant_before = sum(state["settled"].values())
+        alpha = 1 - stop.confidence
+        size = first_look_size(len(urn), relevant_before, stop.recall_target, look_alpha(alpha, 1))
+        row = SampleRoundRow(
+            stage=stage,
+            seed=used,
+            total=len(state["pool"]),
+            relevant_before=relevant_before,
+            record_ids=[int(urn[i]) for i in order],
+            look_size=size,
+            drawn=0,
+            recall_target=stop.recall_target,
+            confidence=stop.confidence,
+            closed=False,
+            actor=actor,
+        )
+        session.add(row)
+        session.flush()
+    if row.drawn >= len(row.record_ids):
+        raise PrioritiseError(f"round {row.id} has drawn every unseen record already")
+    start = row.drawn
+    row.drawn = min(len(row.record_ids), start + row.look_size)
+    session.flush()
+    log_event(
+        session,
+        Kind.PRIORITISE_SAMPLE,
+        actor,
+        stage,
+        round=row.id,
+        seed=row.seed,
+        total=row.total,
+        urn=len(row.record_ids),
+        relevant_before=row.relevant_before,
+        look=-(-row.drawn // row.look_size),
+        look_size=row.look_size,
+        drawn=row.drawn,
+        record_ids=[int(r) for r in row.record_ids[start : row.drawn]],
+        recall_target=row.recall_target,
+        confidence=row.confidence,
+    )
+    return row
+
+
+def _round_dict(row: SampleRoundRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "seed": row.seed,
+        "total": row.total,
+        "urn": len(row.record_ids),
+        "relevant_before": row.relevant_before,
+        "look_size": row.look_size,
+        "drawn": row.drawn,
+        "recall_target": row.recall_target,
+        "confidence": row.confidence,
+        "actor": row.actor,
+    }
+
+
+def _runs(session: Session, stage: str, names: list[str]) -> dict[str, int]:
+    """Each reviewer's exclusions in a row at the end of their current decisions."""
+    calls = ledger.current_decisions(session, stage)
+    out = {}
+    for name in names:
+        mine = sorted((d.id, d.decision) for (_, who), d in calls.items() if who == name)
+        run = 0
+        for _, decision in reversed(mine):
+            if decision != "exclude":
+                break
+            run += 1
+        out[name] = run
+    return out
+
+
+def status(
+    session: Session,
+    config: ScreeningConfig,
+    settings: PrioritiseSettings,
+    stage: str,
+    viewer: Member | None,
+) -> StopStatus:
+    """Where the stage stands for stopping, as ``viewer`` may see it.
+
+    :param session: an open session.
+    :param config: the screening settings.
+    :param settings: the ``[prioritise]`` settings.
+    :param stage: the stage.
+    :param viewer: who asks (a reviewer sees their own heuristic run only; no one sees none).
+    """
+    config.stage(stage)
+    state = outcomes(session, config, stage)
+    settled = state["settled"]
+    stop = settings.stopping
+    if viewer is None:
+        names: list[str] = []
+    else:
+        names = config.screeners if viewer.privileged else [viewer.name]
+    result = StopStatus(
+        stage=stage,
+        total=len(state["pool"]),
+        screened=len(settled),
+        relevant=sum(settled.values()),
+        unseen=len(state["unseen"]),
+        heuristic={
+            "threshold": stop.heuristic_run,
+            "runs": _runs(session, stage, names),
+            "note": "a heuristic without a guarantee: its recall depends on the set and model",
+        },
+    )
+    result.heuristic["fired"] = {
+        name: run >= stop.heuristic_run for name, run in result.heuristic["runs"].items()
+    }
+    row = open_round(session, stage)
+    if row is not None:
+        drawn = [int(r) for r in row.record_ids[: row.drawn]]
+        labels: list[int] = []
+        for rid in drawn:  # the settled prefix of the drawn order is a random sample
+            if rid not in settled:
+                break
+            labels.append(settled[rid])
+        result.round = {**_round_dict(row), "screened": len(labels)}
+        test = check_sample(
+            total=row.total,
+            urn=len(row.record_ids),
+            relevant_before=row.relevant_before,
+            sample=labels,
+            look_size=row.look_size,
+            target=row.recall_target,
+            confidence=row.confidence,
+        )
+        result.test = test.to_dict()
+    return result
+
+
+def decide(
+    session: Session,
+    config: ScreeningConfig,
+    settings: PrioritiseSettings,
+    stage: str,
+    decision: str,
+    member: Member,
+    why: str = "",
+) -> dict[str, Any]:
+    """Log the team's decision to stop (or go on) screening a stage, with the evidence.
+
+    Stopping closes the open round; the records left unscreened stay unscreened: no record is
+    ever excluded by this.
+
+    :param decision: ``stop`` or ``continue``.
+    :param member: the owner or arbiter deciding.
+    :param why: the team's reasons in words.
+    """
+    if decision not in DECISIONS:
+        raise PrioritiseError(f"decision {decision!r}: use one of {', '.join(DECISIONS)}")
+    _require_lead(member, "the decision to stop screening")
+    actor = member.name
+    current = status(session, config, settings, stage, member)
+    details = {
+        "decision": decision,
+        "guarantee": bool(current.test and current.test["reject"]),
+        "unscreened": current.unseen,
+        **current.to_dict(),
+    }
+    if config.stage(stage).blind:
+        # every reviewer reads the log: a run of exclusions would tell them another reviewer's
+        # unsettled calls, so the log keeps the heuristic's threshold only
+        details["heuristic"] = {
+            "threshold": settings.stopping.heuristic_run,
+            "note": "reviewers' runs are not logged while the stage is blind",
+        }
+    row = open_round(session, stage)
+    if decision == "stop" and row is not None:
+        row.closed = True
+        session.flush()
+    EventLog.append(
+        session,
+        Kind.PRIORITISE_STOP,
+        actor=actor,
+        subject=f"stage:{stage}",
+        why=why,
+        counts={"unscreened": details["unscreened"], "screened": details["screened"]},
+        details=details,
+    )
+    return details

@@ -1,0 +1,91 @@
+"""The parts of the active-learning cycle: features, balance, queries, classifiers, simulation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from evimap.errors import PrioritiseError
+from evimap.prioritise.cycle import ModelSpec, build
+from evimap.prioritise.features import record_text
+from evimap.prioritise.models import MixedQuery, UncertaintyQuery, training_rows
+from evimap.prioritise.simulate import choose_priors, simulate
+from evimap.records import Record
+
+TEXTS = [
+    "alliance rupture repair in psychotherapy",
+    "wheat rust resistance genes",
+    "repairing ruptures in the therapeutic alliance",
+    "soil nitrogen of maize",
+    "therapist responses to an alliance rupture",
+    "coastal bridge corrosion",
+    "rupture resolution and the working alliance",
+    "enzyme kinetics of lipases",
+]
+LABELS = np.array([1, 0, 1, 0, 1, 0, 1, 0])
+
+
+def test_record_text_reads_title_abstract_and_keywords():
+    record = Record(title="T", abstract="A", keywords=["k1"], indexed_keywords=["MeSH"])
+    assert record_text(record) == "T A k1; MeSH"
+
+
+def test_balanced_weights_give_the_relevant_class_ratio_times_the_weight():
+    y = np.array([1, 0, 0, 0, 0])
+    rows, weights = training_rows(y, "balanced", np.random.default_rng(0), ratio=2.0)
+    assert list(rows) == [0, 1, 2, 3, 4]
+    assert weights[0] == pytest.approx(2 * weights[1:].sum())
+    assert weights.sum() == pytest.approx(5)
+    _, equal = training_rows(y, "balanced", np.random.default_rng(0), ratio=1.0)
+    assert equal[0] == pytest.approx(equal[1:].sum())
+
+
+def test_undersampling_keeps_every_relevant_row_and_draws_the_rest():
+    y = np.array([1] + [0] * 20)
+    rows, weights = training_rows(y, "undersample", np.random.default_rng(0), ratio=3.0)
+    assert weights is None and 0 in rows and len(rows) == 4
+
+
+@pytest.mark.parametrize("classifier", ["svm", "logistic", "nb"])
+def test_every_classifier_ranks_the_on_topic_records_first(classifier):
+    cycle = build("default", classifier=classifier)
+    X = cycle.features(TEXTS)
+    ranking = cycle.rank(X, np.array([0, 1]), np.array([1, 0]), np.arange(2, 8))
+    assert set(ranking.order[:3].tolist()) == {2, 4, 6}
+    assert ranking.training_size == 2 and ranking.relevant == 1
+
+
+def test_the_cycle_needs_both_classes():
+    cycle = build("default")
+    X = cycle.features(TEXTS)
+    with pytest.raises(PrioritiseError, match="one relevant and one irrelevant"):
+        cycle.rank(X, np.array([0, 2]), np.array([1, 1]), np.arange(3, 8))
+
+
+def test_queries_order_every_record_once():
+    scores = np.array([0.9, -2.0, 0.1, 1.5, -0.05])
+    rng = np.random.default_rng(0)
+    assert list(UncertaintyQuery().order(scores, 0.0, rng)) == [4, 2, 0, 3, 1]
+    mixed = MixedQuery({"random_share": 0.5}).order(scores, 0.0, rng)
+    assert sorted(mixed.tolist()) == [0, 1, 2, 3, 4]
+    assert mixed[0] == 3  # the first place is the best score; every second place is random
+    assert len(build("default", query="random").query.order(scores, 0.0, rng)) == 5
+
+
+def test_presets_merge_parameter_overrides():
+    spec = ModelSpec.named("default", params={"C": 0.5})
+    assert spec.params == {"C": 0.5, "ratio": 9.8}
+    assert "svm" in spec.describe()
+
+
+def test_a_simulation_finds_every_relevant_record_and_is_repeatable():
+    cycle = build("default", seed=3)
+    X = cycle.features(TEXTS)
+    priors = choose_priors(LABELS, 3)
+    assert LABELS[priors].tolist() == [1, 0]
+    run = simulate(X, LABELS, cycle, priors)
+    again = simulate(X, LABELS, build("default", seed=3), priors)
+    assert run.order == again.order
+    assert sorted(run.order + priors) == list(range(8))
+    assert sum(run.labels) == 3 and run.labels[:3] == [1, 1, 1]
+    assert run.metrics.wss100 == pytest.approx(0.5)
