@@ -114,7 +114,7 @@ def test_every_row_edited_outside_evimap_is_named(screened):
                 decision="exclude",
                 reason="E1",
                 why="x",
-                member=TEAM["P"],
+                arbiter="P",
             )
         )
         session.add(
@@ -266,3 +266,26 @@ def test_citation_searching_agrees_with_its_log(tmp_path, new_db):  # noqa: F811
         )
         problems = review.verify(member=TEAM["O"]).problems
     assert [(p.table, p.row_id) for p in problems] == [("citation_links", link)]
+
+
+def test_every_declared_kind_is_replayed_or_marked_as_changing_no_table():
+    from evimap.store.kinds import Kind
+    from evimap.verify import CHECKS, NO_TABLE, RULES
+
+    replayed = [kind for _, kinds in CHECKS for kind in kinds]
+    assert not set(replayed) & set(NO_TABLE), "a kind is both replayed and marked no-table"
+    missing = sorted(k.value for k in Kind if k.value not in RULES)
+    assert missing == [], f"kinds with no replay rule and no 'no table' mark: {missing}"
+    assert set(RULES) == {k.value for k in Kind}
+
+
+def test_an_event_of_a_kind_with_no_rule_is_reported_as_not_replayed(screened, monkeypatch):
+    """A kind the replay knows nothing of (a newer evimap's, or one added without a rule)."""
+    from evimap import verify
+
+    monkeypatch.delitem(verify.RULES, "screen.tags")
+    monkeypatch.setattr(
+        verify, "CHECKS", tuple((c, k) for c, k in verify.CHECKS if "screen.tags" not in k)
+    )
+    result = screened.verify(member=TEAM["O"])
+    assert "1 screen.tags event(s) not replayed: no replay rule for this kind" in result.unchecked

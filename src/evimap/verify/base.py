@@ -74,7 +74,8 @@ Check = Callable[[Session, list[Event], Verification], None]
 
 def of_kinds(events: Iterable[Event], *kinds: str) -> list[Event]:
     """The events of the given kinds, in log order."""
-    return [e for e in events if e.kind in kinds]
+    wanted = {str(k) for k in kinds}
+    return [e for e in events if e.kind in wanted]
 
 
 def compare_rows(

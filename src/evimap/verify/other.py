@@ -1,9 +1,9 @@
 """Replaying imports, dedup, removals and charting events against their tables.
 
 - ``import.file`` -> ``source_files`` and the number of ``records`` of each file;
-- ``dedup.run`` / ``dedup.merge`` / ``dedup.reject`` / ``dedup.undo`` -> which run is active,
-  the clusters of duplicates it holds (``dedup_members``), and the reviewers' pair decisions
-  (``dedup_decisions``);
+- ``dedup.run`` / ``dedup.merge`` / ``dedup.reject`` / ``dedup.undo`` / ``dedup.detach`` ->
+  which run is active, the clusters of duplicates it holds (``dedup_members``), and the
+  reviewers' pair decisions (``dedup_decisions``);
 - ``removals.apply`` -> the active ``removals``;
 - ``chart.import`` / ``chart.verify`` -> ``charted_values``;
 - ``identify.other`` -> the records citation searching (or another method) added, and
@@ -19,23 +19,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from evimap.store.events import Event
+from evimap.store.kinds import Kind
 from evimap.store.models import RecordRow, SourceFile
 from evimap.store.models_charting import ChartedValueRow
 from evimap.store.models_dedup import DedupDecision, DedupMember, DedupRun, Removal
 from evimap.verify.base import Mismatch, Verification, of_kinds
-
-KINDS = (
-    "import.file",
-    "dedup.run",
-    "dedup.merge",
-    "dedup.reject",
-    "dedup.undo",
-    "removals.apply",
-    "chart.import",
-    "chart.verify",
-    "chase.run",
-    "identify.other",
-)
 
 
 def check_imports(session: Session, events: list[Event], result: Verification) -> None:
@@ -153,8 +141,23 @@ class _Clusters:
         for rid in records:
             self.of[int(rid)] = frozenset([int(rid)])
 
+    def detach(self, record: int) -> None:
+        rest = self.of.get(record, frozenset([record])) - {record}
+        for rid in rest:
+            self.of[rid] = rest
+        self.of[record] = frozenset([record])
+
     def groups(self) -> set[frozenset[int]]:
         return {g for g in self.of.values() if len(g) > 1}
+
+
+DEDUP_KINDS = (
+    Kind.DEDUP_RUN,
+    Kind.DEDUP_MERGE,
+    Kind.DEDUP_REJECT,
+    Kind.DEDUP_UNDO,
+    Kind.DEDUP_DETACH,
+)
 
 
 def check_dedup(session: Session, events: list[Event], result: Verification) -> None:
@@ -164,10 +167,17 @@ def check_dedup(session: Session, events: list[Event], result: Verification) -> 
     active: list[int] = []
     pairs: Counter[tuple[int, int, str]] = Counter()
     pairs_known = True
-    for event in of_kinds(events, "dedup.run", "dedup.merge", "dedup.reject", "dedup.undo"):
+    for event in of_kinds(events, *DEDUP_KINDS):
         d = event.details
         current = runs.get(active[-1]) if active else None
-        if event.kind == "dedup.run":
+        if event.kind == Kind.DEDUP_DETACH:
+            record = int(d["record_id"])
+            if current is not None:
+                current.detach(record)
+            pairs.update(
+                (min(record, int(m)), max(record, int(m)), "reject") for m in d["remaining"]
+            )
+        elif event.kind == "dedup.run":
             run_id = int(d.get("run_id") or event.subject.removeprefix("run "))
             clusters = d.get("clusters")
             runs[run_id] = _Clusters(clusters) if clusters is not None else None
@@ -179,7 +189,10 @@ def check_dedup(session: Session, events: list[Event], result: Verification) -> 
             if current is not None:
                 current.split(d.get("records", []))
             if "rejected_pairs" in d:
-                pairs.update((int(a), int(b), "reject") for a, b in d["rejected_pairs"])
+                pairs.update(
+                    (min(int(a), int(b)), max(int(a), int(b)), "reject")
+                    for a, b in d["rejected_pairs"]
+                )
             else:
                 pairs_known = False
         else:
@@ -428,4 +441,11 @@ def check_citations(session: Session, events: list[Event], result: Verification)
             )
 
 
-CHECKS = (check_imports, check_dedup, check_removals, check_charting, check_citations)
+CHECKS = (
+    (check_imports, (Kind.IMPORT_FILE, Kind.IDENTIFY_OTHER)),
+    (check_dedup, DEDUP_KINDS),
+    (check_removals, (Kind.REMOVALS_APPLY,)),
+    (check_charting, (Kind.CHART_IMPORT, Kind.CHART_VERIFY)),
+    (check_citations, (Kind.CHASE_RUN,)),
+)
+"""Each check with the event kinds it replays."""

@@ -3,10 +3,11 @@
 - ``screen.decision`` / ``screen.undo`` -> ``screening_decisions`` (each event names its row;
   a row supersedes the previous row of its reviewer and record, so a fork shows);
 - ``screen.settle`` -> ``screening_settlements`` (likewise one chain per record);
-- ``screen.assign`` / ``screen.import`` -> ``screening_assignments`` (the records given to each
-  reviewer);
+- ``screen.assign`` / ``screen.import`` / ``screen.move`` -> ``screening_assignments`` (the
+  records given to each reviewer, and which of them still count after a forced move);
 - ``screen.note`` / ``screen.tags`` -> ``screening_notes``;
-- ``fulltext.attach`` / ``fulltext.not_retrieved`` -> ``screening_fulltext``.
+- ``fulltext.attach`` / ``fulltext.not_retrieved`` -> ``screening_fulltext``;
+- ``team.sync`` -> ``screening_reviewers`` (the team, each member's role, and who is active).
 """
 
 from __future__ import annotations
@@ -17,26 +18,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from evimap.store.events import Event
+from evimap.store.kinds import Kind
 from evimap.store.models_screening import (
     AssignmentRow,
     DecisionRow,
     FulltextRow,
     NoteRow,
+    ReviewerRow,
     SettlementRow,
 )
 from evimap.verify.base import Mismatch, Verification, compare_rows, of_kinds
-
-KINDS = (
-    "screen.decision",
-    "screen.undo",
-    "screen.settle",
-    "screen.assign",
-    "screen.import",
-    "screen.note",
-    "screen.tags",
-    "fulltext.attach",
-    "fulltext.not_retrieved",
-)
 
 
 def _columns(row, names: tuple[str, ...]) -> dict[str, Any]:
@@ -130,16 +121,43 @@ def check_settlements(session: Session, events: list[Event], result: Verificatio
     )
 
 
+def _per_reviewer(by_stage: dict | None):
+    """``(stage, record id, reviewer)`` of a ``{stage: {reviewer: [record ids]}}`` detail."""
+    for stage, per in (by_stage or {}).items():
+        for reviewer, record_ids in per.items():
+            for record_id in record_ids:
+                yield stage, int(record_id), reviewer
+
+
 def check_assignments(session: Session, events: list[Event], result: Verification) -> None:
     """The assignments are exactly those the ``screen.assign`` and ``screen.import`` events
-    gave (stage, record, reviewer and round)."""
-    expected: dict[tuple[str, int, str], tuple[int, str]] = {}
-    for event in of_kinds(events, "screen.assign", "screen.import"):
+    gave (stage, record, reviewer and round), and those a forced move (``screen.move``) gave to
+    the kept records; the ones a move took away are inactive."""
+    given: dict[tuple[str, int, str], tuple[int, str]] = {}
+    active: dict[tuple[str, int, str], bool] = {}
+    for event in of_kinds(events, Kind.SCREEN_ASSIGN, Kind.SCREEN_IMPORT, Kind.SCREEN_MOVE):
         d = event.details
-        round_ = d.get("round", "main")
-        for reviewer, record_ids in (d.get("assigned") or {}).items():
-            for record_id in record_ids:
-                expected[(d["stage"], int(record_id), reviewer)] = (event.id, round_)
+        if event.kind != Kind.SCREEN_MOVE:
+            for reviewer, record_ids in (d.get("assigned") or {}).items():
+                for record_id in record_ids:
+                    key = (d["stage"], int(record_id), reviewer)
+                    given[key] = (event.id, d.get("round", "main"))
+                    active[key] = True
+            continue
+        for key in _per_reviewer(d.get("unassigned")):
+            active[key] = False
+        sources: dict[tuple[str, int], list[int]] = {}
+        for move in d.get("moves", []):
+            sources.setdefault((move["stage"], int(move["to"])), []).append(int(move["from"]))
+        for stage, record_id, reviewer in _per_reviewer(d.get("assigned")):
+            rounds = [
+                given[(stage, old, reviewer)][1]
+                for old in sources.get((stage, record_id), [])
+                if (stage, old, reviewer) in given
+            ]
+            key = (stage, record_id, reviewer)
+            given[key] = (event.id, rounds[0] if rounds else "main")
+            active[key] = True
     table = AssignmentRow.__tablename__
     rows = session.execute(
         select(
@@ -148,14 +166,15 @@ def check_assignments(session: Session, events: list[Event], result: Verificatio
             AssignmentRow.record_id,
             AssignmentRow.reviewer,
             AssignmentRow.round,
-        )
+            AssignmentRow.active,
+        ).order_by(AssignmentRow.id)
     ).all()
     result.rows[table] = len(rows)
-    seen: set[tuple[str, int, str]] = set()
-    for row_id, stage, record_id, reviewer, round_ in rows:
+    newest: dict[tuple[str, int, str], tuple[int, bool]] = {}
+    for row_id, stage, record_id, reviewer, round_, is_active in rows:
         key = (stage, record_id, reviewer)
-        seen.add(key)
-        if key not in expected:
+        newest[key] = (row_id, bool(is_active))
+        if key not in given:
             result.problems.append(
                 Mismatch(
                     table,
@@ -165,23 +184,83 @@ def check_assignments(session: Session, events: list[Event], result: Verificatio
                     "event: it was written outside evimap",
                 )
             )
-        elif expected[key][1] != round_:
+        elif given[key][1] != round_:
             result.problems.append(
                 Mismatch(
                     table,
                     row_id,
-                    expected[key][0],
-                    f"round is {round_!r} but the log says {expected[key][1]!r}",
+                    given[key][0],
+                    f"round is {round_!r} but the log says {given[key][1]!r}",
                 )
             )
-    for key in sorted(set(expected) - seen):
+    for key, (row_id, is_active) in sorted(newest.items(), key=lambda kv: kv[1][0]):
+        if key in active and active[key] != is_active:
+            result.problems.append(
+                Mismatch(
+                    table,
+                    row_id,
+                    given[key][0],
+                    f"active is {is_active} but the log says {active[key]}",
+                )
+            )
+    for key in sorted(set(given) - set(newest)):
         stage, record_id, reviewer = key
         result.problems.append(
             Mismatch(
                 table,
                 None,
-                expected[key][0],
+                given[key][0],
                 f"the log assigns record {record_id} to {reviewer} at {stage}; the table does not",
+            )
+        )
+
+
+def check_team(session: Session, events: list[Event], result: Verification) -> None:
+    """The team in ``screening_reviewers`` (names, roles, who is active) is the one the
+    ``team.sync`` events left."""
+    want: dict[str, dict[str, Any]] = {}
+    last: dict[str, int] = {}
+    for event in of_kinds(events, Kind.TEAM_SYNC):
+        d = event.details
+        for member in d.get("added", []):
+            want[member["name"]] = {"role": member["role"], "active": True}
+            last[member["name"]] = event.id
+        for name in d.get("returned", []):
+            want.setdefault(name, {"role": "reviewer"})["active"] = True
+            last[name] = event.id
+        for change in d.get("role_changed", []):
+            want.setdefault(change["name"], {"active": True})["role"] = change["to"]
+            last[change["name"]] = event.id
+        for name in d.get("removed", []):
+            want.setdefault(name, {"role": "reviewer"})["active"] = False
+            last[name] = event.id
+    table = ReviewerRow.__tablename__
+    rows = session.execute(
+        select(ReviewerRow.id, ReviewerRow.name, ReviewerRow.role, ReviewerRow.active)
+    ).all()
+    result.rows[table] = len(rows)
+    seen: set[str] = set()
+    for row_id, name, role, is_active in rows:
+        seen.add(name)
+        if name not in want:
+            result.problems.append(
+                Mismatch(table, row_id, None, f"member {name} ({role}) has no team.sync event")
+            )
+            continue
+        for column, got in (("role", role), ("active", bool(is_active))):
+            if want[name][column] != got:
+                result.problems.append(
+                    Mismatch(
+                        table,
+                        row_id,
+                        last[name],
+                        f"{name}'s {column} is {got!r} but the log says {want[name][column]!r}",
+                    )
+                )
+    for name in sorted(set(want) - seen):
+        result.problems.append(
+            Mismatch(
+                table, None, last[name], f"the log adds {name} to the team; the table does not"
             )
         )
 
@@ -253,9 +332,9 @@ def check_fulltext(session: Session, events: list[Event], result: Verification) 
             return {
                 "record_id": d["record_id"],
                 "status": "attached",
-                "sha256": d["sha256"],
-                "path": d["path"],
-                "size": d["size"],
+                "sha256": d.get("sha256"),
+                "path": d.get("path"),
+                "size": d.get("size"),
                 "actor": event.actor,
             }
         return {
@@ -289,4 +368,12 @@ def check_fulltext(session: Session, events: list[Event], result: Verification) 
     )
 
 
-CHECKS = (check_decisions, check_settlements, check_assignments, check_notes, check_fulltext)
+CHECKS = (
+    (check_decisions, (Kind.SCREEN_DECISION, Kind.SCREEN_UNDO)),
+    (check_settlements, (Kind.SCREEN_SETTLE,)),
+    (check_assignments, (Kind.SCREEN_ASSIGN, Kind.SCREEN_IMPORT, Kind.SCREEN_MOVE)),
+    (check_notes, (Kind.SCREEN_NOTE, Kind.SCREEN_TAGS)),
+    (check_fulltext, (Kind.FULLTEXT_ATTACH, Kind.FULLTEXT_NOT_RETRIEVED)),
+    (check_team, (Kind.TEAM_SYNC,)),
+)
+"""Each check with the event kinds it replays."""
