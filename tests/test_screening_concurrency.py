@@ -69,7 +69,7 @@ def test_a_second_decision_on_a_record_waits_for_the_first_then_supersedes_it(re
     rid = review.ids[0]
     config = review.screening.config
     with review.store.transaction() as session:
-        first = decisions.record_decision(session, config, TA, rid, "include", reviewer="A")
+        first = decisions.record_decision(session, config, TA, rid, "include", member=TEAM["A"])
         thread, out = _in_thread(
             lambda: review.screening.decide(TA, rid, "exclude", member=TEAM["A"], reason="E1")
         )

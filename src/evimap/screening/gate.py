@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from evimap.dedup import state as dedup_state
 from evimap.errors import StageLocked
-from evimap.screening import ledger, units
+from evimap.screening import ledger, locks, units
 from evimap.store.events import EventLog
 from evimap.store.kinds import Kind
 from evimap.store.models_screening import (
@@ -99,6 +99,7 @@ def move_to_units(session: Session, *, actor: str, cause: str) -> MoveSummary:
         ``removals.apply``).
     """
     summary = MoveSummary()
+    locks.lock_all(session)
     unit_set = set(units.unit_ids(session))
     stale = [
         row

@@ -10,7 +10,9 @@ reading the history:
 
 - a decision or an undo locks the reviewer's assignment of the record;
 - a settlement locks every assignment of the record (so it also waits for a decision on it);
-- a decisions file locks every assignment of the reviewer at the stage.
+- a decisions file locks every assignment of the reviewer at the stage, and its undo each
+  assignment it reverts (a decision) or withdraws (a settlement) on;
+- a forced move of the screening (:mod:`evimap.screening.gate`) locks every assignment.
 
 Locks are always taken in assignment id order, so two writers never wait for each other in a
 circle. A unique index on each history's ``supersedes_id`` (migration ``0007_store_guards``)
@@ -19,7 +21,7 @@ makes a fork impossible even for a writer that skips these locks.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from evimap.store.models_screening import AssignmentRow
@@ -67,3 +69,27 @@ def lock_reviewer(session: Session, stage: str, reviewer: str) -> None:
     :param reviewer: the reviewer.
     """
     _lock(session, AssignmentRow.stage == stage, AssignmentRow.reviewer == reviewer)
+
+
+def lock_all(session: Session) -> None:
+    """Hold every assignment (a forced move rewrites screening across records).
+
+    :param session: the write transaction.
+    """
+    _lock(session)
+
+
+def lock_batch(session: Session, stage: str, reviewers: list[str], record_ids: list[int]) -> None:
+    """Hold, in one statement, every assignment of ``reviewers`` at a stage and every
+    assignment of ``record_ids`` there (the undo of a decisions import).
+
+    :param session: the write transaction.
+    :param stage: the stage.
+    :param reviewers: the reviewers whose decisions are reverted.
+    :param record_ids: the records whose settlements are withdrawn.
+    """
+    _lock(
+        session,
+        AssignmentRow.stage == stage,
+        or_(AssignmentRow.reviewer.in_(reviewers), AssignmentRow.record_id.in_(record_ids)),
+    )
