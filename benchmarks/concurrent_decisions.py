@@ -8,6 +8,9 @@ and on each store, with the same processes:
   reviewer deciding the *same* records in the same order (the double click, the second tab);
 - **16 processes + import**: the same, while another process imports a large RIS file (on
   SQLite the import holds the write lock for its whole transaction, so decisions wait);
+- SQLite only, **before**: the same phases with writers waiting as they did before, in
+  SQLite's own busy handler, 0.5 s a step, whose sleeps grow to 100 ms (now: 10 ms steps, a
+  few random milliseconds between them): the baseline of that change;
 - PostgreSQL only, **row locks off**: the 16 processes with evimap's row locks disabled, which
   is how decisions were written before; the unique index on each history now refuses the
   forks they attempt, so they show as errors here instead of as forked histories.
@@ -23,7 +26,7 @@ every refusal would be a real error. Decisions are not timed tests; timings are 
 shared machine, so compare phases within one run.
 
     python benchmarks/concurrent_decisions.py [--engine sqlite|postgresql|both]
-        [--processes 16] [--records 480] [--import-records 20000]
+        [--processes 16] [--records 480] [--import-records 20000] [--repeats 3]
 """
 
 from __future__ import annotations
@@ -107,12 +110,16 @@ def ris(path: Path, count: int, tag: str) -> Path:
     return path
 
 
-def decider(folder, db, process, barrier, results, unlocked) -> None:
+def decider(folder, db, process, barrier, results, unlocked, variant=()) -> None:
     """One process: decide every record of its reviewer's queue, timing each decision."""
     if unlocked:
         import evimap.screening.locks as locks
 
         locks._lock = lambda *args, **kwargs: None
+    if "wait" in variant:  # how SQLite writers waited before: SQLite's busy handler, 0.5 s a step
+        import evimap.store.database as database
+
+        database._LOCK_STEP, database._RETRY_PAUSE = 0.5, (0.0, 0.0)
     reviewer = reviewer_of(process)
     decision = "include" if process == 0 else "maybe"
     waited: set[int] = set()
@@ -167,7 +174,7 @@ def last_decision_id(review: Review) -> int:
         return session.query(DecisionRow.id).order_by(DecisionRow.id.desc()).limit(1).scalar() or 0
 
 
-def phase(folder, db, processes, import_file=None, unlocked=False) -> dict:
+def phase(folder, db, processes, import_file=None, unlocked=False, variant=()) -> dict:
     """Run ``processes`` deciders (and the import) at once; gather the figures."""
     context = multiprocessing.get_context("fork")
     with Review.open(folder, db=db) as review:
@@ -175,7 +182,7 @@ def phase(folder, db, processes, import_file=None, unlocked=False) -> dict:
     barrier = context.Barrier(len(processes) + (1 if import_file else 0))
     results = context.Queue()
     workers = [
-        context.Process(target=decider, args=(folder, db, p, barrier, results, unlocked))
+        context.Process(target=decider, args=(folder, db, p, barrier, results, unlocked, variant))
         for p in processes
     ]
     if import_file:
@@ -230,6 +237,10 @@ def setup(root: Path, db: str | None, records: int) -> Path:
     return folder
 
 
+BEFORE = ("wait",)
+"""What changed on SQLite: how a write waits for the lock."""
+
+
 def run_engine(name: str, db: str | None, args) -> list[tuple[str, dict]]:
     with tempfile.TemporaryDirectory(prefix=f"evimap-concurrent-{name}-") as root:
         return run_phases(name, Path(root), db, args)
@@ -237,13 +248,23 @@ def run_engine(name: str, db: str | None, args) -> list[tuple[str, dict]]:
 
 def run_phases(name: str, root: Path, db: str | None, args) -> list[tuple[str, dict]]:
     folder = setup(root, db, args.records)
-    big = ris(root / "big.ris", args.import_records, "big")
+    bigs = iter(ris(root / f"big{k}.ris", args.import_records, f"big{k}") for k in range(2))
     everyone = list(range(args.processes))
-    rows = [
-        ("1 process (baseline)", phase(folder, db, [2])),
-        (f"{args.processes} processes", phase(folder, db, everyone)),
-        (f"{args.processes} processes + import", phase(folder, db, everyone, import_file=big)),
-    ]
+    n = args.processes
+    rows = [("1 process (baseline)", phase(folder, db, [2]))]
+    if name == "sqlite":
+        rows += [
+            (f"{n} processes (before)", phase(folder, db, everyone, variant=BEFORE)),
+        ]
+    rows.append((f"{n} processes", phase(folder, db, everyone)))
+    if name == "sqlite":
+        rows.append(
+            (
+                f"{n} processes + import (before)",
+                phase(folder, db, everyone, import_file=next(bigs), variant=BEFORE),
+            )
+        )
+    rows.append((f"{n} processes + import", phase(folder, db, everyone, import_file=next(bigs))))
     if name == "postgresql":
         rows.append(
             (
@@ -257,14 +278,14 @@ def run_phases(name: str, root: Path, db: str | None, args) -> list[tuple[str, d
 def print_table(name: str, rows: list[tuple[str, dict]]) -> None:
     print(f"\n{name}")
     head = (
-        f"{'phase':<36} {'acked':>6} {'stored':>6} {'errors':>6} {'p50 ms':>8} "
+        f"{'phase':<42} {'acked':>6} {'stored':>6} {'errors':>6} {'p50 ms':>8} "
         f"{'p95 ms':>8} {'max ms':>8} {'waits':>5} {'forks':>5} {'verify':>6} {'wall s':>7}"
     )
     print(head)
     print("-" * len(head))
     for label, f in rows:
         print(
-            f"{label:<36} {f['acknowledged']:>6} {f['stored']:>6} {f['errors']:>6} "
+            f"{label:<42} {f['acknowledged']:>6} {f['stored']:>6} {f['errors']:>6} "
             f"{f['p50']:>8.1f} {f['p95']:>8.1f} {f['max']:>8.1f} {f['waits']:>5} {f['forks']:>5} "
             f"{f['verify']:>6} {f['wall']:>7.1f}"
         )
@@ -281,19 +302,50 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=16)
     parser.add_argument("--records", type=int, default=480)
     parser.add_argument("--import-records", type=int, default=20000)
+    parser.add_argument("--repeats", type=int, default=1, help="runs; medians printed over them")
     args = parser.parse_args()
     if args.processes < 2 or args.processes > 16:
         parser.error("--processes is 2 to 16 (processes 0 and 1 share a reviewer)")
     if args.engine in ("sqlite", "both"):
-        print_table("SQLite (WAL)", run_engine("sqlite", None, args))
+        runs = []
+        for i in range(args.repeats):
+            runs.append(run_engine("sqlite", None, args))
+            print_table(f"SQLite (WAL), run {i + 1} of {args.repeats}", runs[-1])
+        print_medians("SQLite (WAL)", runs)
     if args.engine in ("postgresql", "both"):
         from tests import pg
 
         if not pg.available():
             sys.exit("PostgreSQL (initdb, pg_ctl) is not installed; run with --engine sqlite")
         with pg.postgres_server() as server:
-            url = pg.fresh_database(server, "evimap_concurrent")
-            print_table("PostgreSQL", run_engine("postgresql", url, args))
+            runs = []
+            for i in range(args.repeats):
+                url = pg.fresh_database(server, f"evimap_concurrent_{i}")
+                runs.append(run_engine("postgresql", url, args))
+                print_table(f"PostgreSQL, run {i + 1} of {args.repeats}", runs[-1])
+            print_medians("PostgreSQL", runs)
+
+
+def print_medians(name: str, runs: list[list[tuple[str, dict]]]) -> None:
+    """Per phase, the median over the runs of p50, p95 and max (and the totals' worst)."""
+    if len(runs) < 2:
+        return
+    print(f"\n{name}: medians over {len(runs)} runs")
+    head = (
+        f"{'phase':<42} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'acked=stored':>12} "
+        f"{'errors':>6} {'forks':>5}"
+    )
+    print(head)
+    print("-" * len(head))
+    for i, (label, _) in enumerate(runs[0]):
+        figures = [run[i][1] for run in runs]
+        med = {k: statistics.median(f[k] for f in figures) for k in ("p50", "p95", "max")}
+        same = all(f["acknowledged"] == f["stored"] for f in figures)
+        print(
+            f"{label:<42} {med['p50']:>8.1f} {med['p95']:>8.1f} {med['max']:>8.1f} "
+            f"{'yes' if same else 'NO':>12} {sum(f['errors'] for f in figures):>6} "
+            f"{sum(f['forks'] for f in figures):>5}"
+        )
 
 
 if __name__ == "__main__":

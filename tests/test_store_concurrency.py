@@ -51,9 +51,9 @@ def _hold_write_lock(
     return thread
 
 
-def _append(store, kind: str = "import.file") -> None:
+def _append(store, kind: str = "import.file", subject: str = "x") -> None:
     with store.transaction() as session:
-        EventLog.append(session, kind, subject="x")
+        EventLog.append(session, kind, subject=subject)
 
 
 def test_an_open_read_does_not_block_a_writer(tmp_path):
@@ -147,7 +147,7 @@ def test_threads_of_one_process_write_at_once_without_errors(tmp_path):
     def work(n: int) -> None:
         try:
             for _ in range(20):
-                _append(store, f"screen.t{n}")
+                _append(store, "screen.note", subject=f"thread {n}")
                 with store.read() as session:
                     session.execute(text("SELECT count(*) FROM events")).scalar()
         except Exception as exc:  # pragma: no cover - the failure this test looks for
@@ -160,9 +160,12 @@ def test_threads_of_one_process_write_at_once_without_errors(tmp_path):
         thread.join()
     with store.read() as session:
         total = session.scalar(select(func.count()).select_from(EventRow))
+        subjects = [e.subject for e in EventLog.read(session)]
     store.close()
     assert errors == []
     assert total == 160
+    assert sorted(set(subjects)) == [f"thread {n}" for n in range(8)]
+    assert all(subjects.count(f"thread {n}") == 20 for n in range(8))
 
 
 def test_the_cli_says_on_stderr_that_a_write_is_waiting(tmp_path):
@@ -175,6 +178,8 @@ def test_the_cli_says_on_stderr_that_a_write_is_waiting(tmp_path):
         "import",
         str(folder),
         str(sample_exports() / "scopus.ris"),
+        "--as",
+        "owner",
         "--format",
         "json",
     ]

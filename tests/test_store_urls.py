@@ -108,7 +108,10 @@ def test_init_db_saves_a_sqlite_path_relative_to_the_review_folder(tmp_path, mon
     result = runner.invoke(app, ["init", "review", "--db", "review/store/main.sqlite"])
     assert result.exit_code == 0, result.output
     assert load_protocol(tmp_path / "review").store.url == "store/main.sqlite"
-    runner.invoke(app, ["import", "review", str(sample_exports() / "scopus.ris")])
+    imported = runner.invoke(
+        app, ["import", "review", str(sample_exports() / "scopus.ris"), "--as", "owner"]
+    )
+    assert imported.exit_code == 0, imported.output
     monkeypatch.chdir(tmp_path / "review")
     with Review.open(".") as review:  # no --db: review.toml says where
         assert review.records.count_by_database() == {"Scopus": 3}
@@ -140,7 +143,9 @@ def test_init_db_with_postgresql_is_remembered(tmp_path, postgres_url):
     folder = tmp_path / "review"
     assert runner.invoke(app, ["init", str(folder), "--db", url]).exit_code == 0
     assert load_protocol(folder).store.url == url
-    result = runner.invoke(app, ["import", str(folder), str(sample_exports() / "scopus.ris")])
+    result = runner.invoke(
+        app, ["import", str(folder), str(sample_exports() / "scopus.ris"), "--as", "owner"]
+    )
     assert result.exit_code == 0, result.output
     assert not (folder / "review.db").exists()
     with Review.open(folder) as review:

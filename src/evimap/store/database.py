@@ -20,6 +20,7 @@ Concurrency, on both engines:
 from __future__ import annotations
 
 import logging
+import random
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -44,7 +45,15 @@ DEFAULT_BUSY_TIMEOUT = 300.0
 """Seconds a write waits for another writer (an import of 100k records takes about 20 s)."""
 
 _MIGRATION_LOCK = 0x65766D70  # "evmp": the advisory lock key of migrations on PostgreSQL
-_LOCK_STEP = 0.5  # SQLite's own busy wait per attempt at BEGIN IMMEDIATE, in seconds
+_LOCK_STEP = 0.01
+"""SQLite's own busy wait per attempt at BEGIN IMMEDIATE, in seconds: short, so a waiting
+writer tries again every few milliseconds. SQLite's busy handler sleeps longer the longer it
+has waited (1, 2, 5, 10 ... 100 ms), so with a long step the writers that have waited longest
+poll least often, and the writer that just committed takes the lock again first: with 16
+processes deciding at once, some decisions waited seconds while most took milliseconds
+(``benchmarks/concurrent_decisions.py``)."""
+_RETRY_PAUSE = (0.0005, 0.003)
+"""Seconds (random, between these) between attempts, so waiting writers do not retry in step."""
 
 logger = logging.getLogger("evimap.store")
 
@@ -118,6 +127,7 @@ def _begin_immediate(raw: sqlite3.Connection, policy: WaitPolicy) -> None:
         if waited >= next_notice:
             policy.notify(waited)
             next_notice = waited + policy.notice_every
+        time.sleep(random.uniform(*_RETRY_PAUSE))
 
 
 def _sqlite_engine(url: str, policy: WaitPolicy, *, read_only: bool) -> Engine:
@@ -130,7 +140,7 @@ def _sqlite_engine(url: str, policy: WaitPolicy, *, read_only: bool) -> Engine:
     pages; imports of large files then cost about 40 % more CPU (insert and checkpoint) and
     the file is no smaller. An existing database keeps its page size.
     """
-    engine = create_engine(url, connect_args={"timeout": _LOCK_STEP})
+    engine = create_engine(url, connect_args={"timeout": _LOCK_STEP})  # read at connect time
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection, _record) -> None:  # pragma: no cover - driver hook
