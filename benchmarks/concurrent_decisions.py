@@ -333,7 +333,7 @@ def print_medians(name: str, runs: list[list[tuple[str, dict]]]) -> None:
     print(f"\n{name}: medians over {len(runs)} runs")
     head = (
         f"{'phase':<42} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'acked=stored':>12} "
-        f"{'errors':>6} {'forks':>5}"
+        f"{'errors, all runs':>16} {'forks':>5}"
     )
     print(head)
     print("-" * len(head))
@@ -343,7 +343,7 @@ def print_medians(name: str, runs: list[list[tuple[str, dict]]]) -> None:
         same = all(f["acknowledged"] == f["stored"] for f in figures)
         print(
             f"{label:<42} {med['p50']:>8.1f} {med['p95']:>8.1f} {med['max']:>8.1f} "
-            f"{'yes' if same else 'NO':>12} {sum(f['errors'] for f in figures):>6} "
+            f"{'yes' if same else 'NO':>12} {sum(f['errors'] for f in figures):>16} "
             f"{sum(f['forks'] for f in figures):>5}"
         )
 
