@@ -413,9 +413,14 @@ def _derive(result: PrismaCounts) -> None:
         if c.known("other_assessed") and c.known("other_excluded"):
             c.set("other_included", c["other_assessed"] - c["other_excluded"], DERIVED)
         if c.known("records_screened") and c.known("dbr_included"):
+            # Records and reports still awaiting a settled decision are neither in nor out.
+            awaiting = sum(
+                getattr(c.screening, name, 0) or 0
+                for name in ("records_awaiting", "reports_awaiting")
+            )
             c.set(
                 "excluded_screening_and_eligibility",
-                c["records_screened"] - c["dbr_included"],
+                c["records_screened"] - c["dbr_included"] - awaiting,
                 DERIVED,
             )
         if c.known("dbr_included"):
