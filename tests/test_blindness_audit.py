@@ -349,6 +349,7 @@ VERB_ARGS: dict[str, list[list[str]]] = {
     "dedup export": [["--clusters", "{tmp}/clusters.csv"]],
     "chase-links": [[], ["--status", "matched"]],
     "prioritise status": [["--stage", TA], ["--stage", FT]],
+    "verify": [[]],  # owners and arbiters only: it names every reviewer's rows
 }
 
 

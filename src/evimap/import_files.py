@@ -188,6 +188,7 @@ def remove_import(
             raise ImportInUse(imported.name, file_id, imported.in_screening, imported.charted)
         ids = select(RecordRow.id).where(RecordRow.source_file_id == file_id)
         result = RemovedImport(imported, imported.records)
+        record_ids = sorted(session.scalars(ids))
         if imported.in_screening:
             _void_screening(session, ids, actor)
         decisions = select(DecisionRow.id).where(DecisionRow.record_id.in_(ids))
@@ -230,6 +231,7 @@ def remove_import(
                 "format": imported.format,
                 "database": imported.database,
                 "forced": force,
+                "record_ids": record_ids,
             },
         )
     return result

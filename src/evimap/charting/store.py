@@ -128,6 +128,7 @@ def save_charting(
                 raise ChartingError(problems)
         replaced = 0
         values = 0
+        cells: list[list[Any]] = []
         for study in studies:
             for name, value in study.values.items():
                 result = session.execute(
@@ -148,6 +149,7 @@ def save_charting(
                         basis=study.basis.get(name, ""),
                     )
                 )
+                cells.append([study.reviewer, study.key, name, value, study.basis.get(name, "")])
                 values += 1
         reviewers = sorted({s.reviewer for s in studies})
         result = ChartingImport(file, reviewers, len(keys), values, replaced)
@@ -157,7 +159,12 @@ def save_charting(
             actor=actor,
             subject=file,
             counts={"studies": len(keys), "values": values, "replaced": replaced},
-            details={"reviewers": reviewers, "studies": keys, **(details or {})},
+            details={
+                "reviewers": reviewers,
+                "studies": keys,
+                **(details or {}),
+                "cells": cells,
+            },
         )
     return result
 

@@ -54,6 +54,7 @@ from evimap.cli import charting  # noqa: E402,F401
 from evimap.cli import chase  # noqa: E402,F401
 from evimap.cli import prioritise  # noqa: E402,F401
 from evimap.cli import report  # noqa: E402,F401
+from evimap.cli import store  # noqa: E402,F401
 from evimap.cli import demo  # noqa: E402,F401
 
 # isort: on
@@ -72,6 +73,7 @@ def main() -> None:
     """Entry point of the `evimap` command; a usage error with ``--format json`` prints the
     one JSON error shape."""
     argv = sys.argv[1:]
+    store.show_store_waits()
     try:
         code = app(args=argv, standalone_mode=False)
         if isinstance(code, int) and code:

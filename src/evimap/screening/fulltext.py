@@ -94,6 +94,7 @@ def attach(
             "path": row.path,
             "original_name": source.name,
             "size": row.size,
+            "fulltext_id": row.id,
         },
     )
     return row
@@ -118,6 +119,6 @@ def mark_not_retrieved(
         subject=f"record:{record_id}",
         why=why.strip(),
         counts={"not_retrieved": 1},
-        details={"record_id": record_id},
+        details={"record_id": record_id, "fulltext_id": row.id},
     )
     return row

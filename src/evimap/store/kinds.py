@@ -58,6 +58,8 @@ class Kind(StrEnum):
     CHART_VERIFY = "chart.verify"
     # reported counts
     PRISMA_REPORTED = "prisma.reported"
+    # the store itself
+    STORE_RELINK = "store.relink"
 
 
 def kind_of(value: str | Kind) -> Kind:
