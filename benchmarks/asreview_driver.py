@@ -4,7 +4,8 @@ Not part of evimap and not imported by it: ``prioritise_vs_asreview.py`` runs th
 Python of a throw-away venv that holds ``asreview==3.0.8``. It follows ``asreview simulate``
 (``asreview/simulation/cli.py``): the default AI (``elas_u4``), the given prior rows labelled
 first, then one record at a time until the last relevant record is found. Each retrain (fit +
-rank) is timed the same way evimap's are. Prints one JSON object per seed on stdout.
+rank) is timed the same way evimap's are, wall clock and processor time. Prints one JSON
+object per seed on stdout.
 
 Usage: python asreview_driver.py DATA.csv PRIOR_JSON, where PRIOR_JSON maps seed -> [rows].
 """
@@ -27,17 +28,20 @@ class Timed(ActiveLearningCycle):
     """The cycle with its fit and rank timed (one retrain = one fit + one rank)."""
 
     seconds: list[float]
+    cpu: list[float]
 
     def fit(self, X, y):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         out = super().fit(X, y)
         self._fit = time.perf_counter() - start
+        self._fit_cpu = time.process_time() - cpu
         return out
 
     def rank(self, X):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         out = super().rank(X)
         self.seconds.append(self._fit + time.perf_counter() - start)
+        self.cpu.append(self._fit_cpu + time.process_time() - cpu)
         return out
 
 
@@ -56,7 +60,7 @@ def main(path: str, priors_json: str) -> None:
                 balancer=base.balancer,
                 feature_extractor=base.feature_extractor,
             )
-            cycle.seconds = []
+            cycle.seconds, cycle.cpu = [], []
             sim = Simulate(
                 df,
                 labels,
@@ -76,6 +80,7 @@ def main(path: str, priors_json: str) -> None:
                         "order": order,
                         "labels": [int(v) for v in np.asarray(labels)],
                         "seconds": cycle.seconds,
+                        "cpu_seconds": cycle.cpu,
                     }
                 ),
                 flush=True,
