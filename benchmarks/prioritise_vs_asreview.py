@@ -133,6 +133,9 @@ def main() -> None:
     parser.add_argument(
         "--report", nargs="+", default=[], help="only print the table of saved runs (merged)"
     )
+    parser.add_argument(
+        "--batch", type=int, default=1, help="records labelled between retrains (both tools)"
+    )
     parser.add_argument("--jobs", type=int, default=1, help="sets simulated in parallel")
     parser.add_argument("--parts", default="", help="folder of per-set results (with --jobs)")
     args = parser.parse_args()
@@ -162,7 +165,7 @@ def main() -> None:
                 continue
             progress.update(task, description=f"{data.name}: ASReview and evimap")
             results[data.name] = run_set(
-                path, data, candidates, seeds, python, lambda: progress.advance(task)
+                path, data, candidates, seeds, python, lambda: progress.advance(task), args.batch
             )
             if args.save:  # after every set, so a long run can be resumed
                 Path(args.save).write_text(json.dumps(results), encoding="utf-8")
@@ -171,12 +174,18 @@ def main() -> None:
 
 
 def run_set(
-    path: Path, data: LabelledSet, candidates: list[str], seeds: list[int], python: Path, tick
+    path: Path,
+    data: LabelledSet,
+    candidates: list[str],
+    seeds: list[int],
+    python: Path,
+    tick,
+    batch: int = 1,
 ) -> dict:
     """ASReview (in its venv, as a parallel process) and every evimap candidate on one set."""
     priors = {seed: choose_priors(data.labels, seed) for seed in seeds}
     proc = subprocess.Popen(
-        [str(python), str(DRIVER), str(path.resolve()), json.dumps(priors)],
+        [str(python), str(DRIVER), str(path.resolve()), json.dumps(priors), str(batch)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -193,7 +202,7 @@ def run_set(
             entry[name] = {**entry[done[key]], "same_as": done[key]}
             tick()
             continue
-        runs = simulate_set(texts, data.labels, spec, seeds)
+        runs = simulate_set(texts, data.labels, spec, seeds, batch=batch)
         entry[name] = {
             "runs": [
                 {
@@ -229,6 +238,7 @@ def run_set(
         asr_orders.append(order)
     entry["asreview"] = {"runs": asr_runs, "orders": asr_orders}
     entry["priors"] = {str(k): v for k, v in priors.items()}
+    entry["batch"] = batch
     return entry
 
 
@@ -248,6 +258,7 @@ def run_parts(args, sets, candidates: list[str], seeds: list[int]) -> None:
     running: list[tuple[str, subprocess.Popen, float]] = []
     base = [sys.executable, str(Path(__file__).resolve()), "--seeds", args.seeds]
     base += ["--candidates", ",".join(candidates), "--venv", args.venv]
+    base += ["--batch", str(args.batch)]
     while todo or running:
         while todo and len(running) < max(1, args.jobs):
             data = todo.pop(0)
@@ -275,7 +286,8 @@ def run_parts(args, sets, candidates: list[str], seeds: list[int]) -> None:
     console.print(
         f"How it ran: started {started}, load average {load:.1f} on {os.cpu_count()} cores; "
         f"{len(sets) - len(kept)} set(s) simulated now in up to {args.jobs} parallel worker "
-        f"process(es) (each with its ASReview process beside it), "
+        f"process(es) (each with its ASReview process beside it), {args.batch} record(s) "
+        "labelled between retrains, "
         f"{len(kept)} kept from earlier parts in {parts} ({', '.join(kept) or 'none'}); "
         f"{time.perf_counter() - wall:.0f} s; load average now {os.getloadavg()[0]:.1f}"
     )
