@@ -72,8 +72,10 @@ MODELS: dict[str, dict[str, Any]] = {
         "params": {"C": 1.0},
     },
 }
-"""Named presets. ``default`` is the model chosen out of sample by
-``benchmarks/prioritise_vs_asreview.py --select`` (leave one data set out)."""
+"""Named presets. ``default`` takes ASReview's ``elas_u4`` classifier and balance values (tuned
+by ASReview's authors on the SYNERGY sets) and also reads the keywords;
+``benchmarks/prioritise_vs_asreview.py`` checks that choice leaving one labelled set out
+(candidates ``default`` and ``nokw``, see docs/prioritise.md)."""
 
 
 QUERY_PARAMS = ("random_share",)
