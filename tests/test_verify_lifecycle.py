@@ -106,8 +106,7 @@ def _lifecycle(review: Review, tmp_path) -> dict[str, int]:
     pdf = tmp_path / "paper.pdf"
     pdf.write_bytes(PDF)
     s.attach_fulltext(ids["W3"], pdf, member=A)
-    # citation searching from a plain list of references: one known, one new (no commas:
-    # a list with commas is read as a CSV export, see the report of this branch)
+    # citation searching from a plain list of references: one known, one new
     refs = tmp_path / "refs.txt"
     refs.write_text(
         "Safran J. (2012). Alliance ruptures in group therapy. Psychotherapy 49(2) 1-9. "
