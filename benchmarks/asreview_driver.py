@@ -3,10 +3,12 @@
 Not part of evimap and not imported by it: ``prioritise_vs_asreview.py`` runs this file with the
 Python of a throw-away venv that holds ``asreview==3.0.8``. It follows ``asreview simulate``
 (``asreview/simulation/cli.py``): the default AI (``elas_u4``), the given prior rows labelled
-first, then one record at a time until the last relevant record is found. Each retrain (fit +
-rank) is timed the same way evimap's are. Prints one JSON object per seed on stdout.
+first, then one record (or BATCH records) at a time until the last relevant record is found.
+Each retrain (fit + rank) is timed the same way evimap's are, wall clock and processor time.
+Prints one JSON object per seed on stdout.
 
-Usage: python asreview_driver.py DATA.csv PRIOR_JSON, where PRIOR_JSON maps seed -> [rows].
+Usage: python asreview_driver.py DATA.csv PRIOR_JSON [BATCH], where PRIOR_JSON maps seed ->
+[rows] and BATCH is the number of records labelled between retrains (default 1).
 """
 
 from __future__ import annotations
@@ -27,21 +29,24 @@ class Timed(ActiveLearningCycle):
     """The cycle with its fit and rank timed (one retrain = one fit + one rank)."""
 
     seconds: list[float]
+    cpu: list[float]
 
     def fit(self, X, y):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         out = super().fit(X, y)
         self._fit = time.perf_counter() - start
+        self._fit_cpu = time.process_time() - cpu
         return out
 
     def rank(self, X):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         out = super().rank(X)
         self.seconds.append(self._fit + time.perf_counter() - start)
+        self.cpu.append(self._fit_cpu + time.process_time() - cpu)
         return out
 
 
-def main(path: str, priors_json: str) -> None:
+def main(path: str, priors_json: str, batch: int = 1) -> None:
     priors = json.loads(priors_json)
     config = get_ai_config()
     with load_dataset(path, dataset_id="bench") as db:
@@ -55,8 +60,9 @@ def main(path: str, priors_json: str) -> None:
                 classifier=base.classifier,
                 balancer=base.balancer,
                 feature_extractor=base.feature_extractor,
+                n_query=batch,
             )
-            cycle.seconds = []
+            cycle.seconds, cycle.cpu = [], []
             sim = Simulate(
                 df,
                 labels,
@@ -76,6 +82,7 @@ def main(path: str, priors_json: str) -> None:
                         "order": order,
                         "labels": [int(v) for v in np.asarray(labels)],
                         "seconds": cycle.seconds,
+                        "cpu_seconds": cycle.cpu,
                     }
                 ),
                 flush=True,
@@ -83,4 +90,4 @@ def main(path: str, priors_json: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(sys.argv[1], sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 1)

@@ -1,20 +1,28 @@
-"""Import speed: rispy's parse alone vs evimap's full import (parse, normalise, store).
+"""Import speed: evimap's full import beside ASReview 3.0.8's full import and rispy's parse.
 
-Builds RIS files of growing size (default up to ~100k records) by repeating the real RIS
+Builds RIS files of growing size (default 20k, 50k and 100k records) by repeating the real RIS
 records in ../shared/data/exports, then, in one run, times in fresh subprocesses:
 
-- rispy.load (parse only, the baseline), and
-- evimap's import_file into a new SQLite store (parse, normalise, store, event log),
+- rispy.load (parse only, a floor no pure-Python import reaches),
+- evimap's import_file into a new SQLite store (parse, normalise, store, event log), until its
+  store is closed (the last WAL checkpoint is part of storing), and
+- ASReview 3.0.8's full import of the same file into a new project (``Project.create`` then
+  ``project.add_dataset``: it reads the file with rispy, cleans it, writes its project
+  database, and groups exact duplicates, as ASReview does when a dataset is added),
 
-printing records/s and peak memory (max RSS of the subprocess). evimap streams, so its peak
-memory should stay flat as the file grows; rispy holds every record in memory. evimap's time
-runs until its store is closed (the last WAL checkpoint is part of storing).
+printing records/s, peak memory (max RSS of the subprocess) and the ratio ASReview / evimap
+(the target: at least 3x, with evimap's memory flat as files grow).
+
+ASReview is not a dependency of evimap: it runs from its own virtual environment,
+``benchmarks/.venv-asreview`` (git-ignored), which the benchmark creates with pip on first use
+(``--asreview-venv`` to use another, ``--no-asreview`` to leave it out).
 
 With ``--stages``, the largest file is imported once more with a clock read between the stages
 (read and split, convert and normalise, build store rows, store), and each stage's seconds are
 printed next to rispy's parse time, to show where the time goes.
 
-    python benchmarks/import_speed.py [--records 100000] [--steps 3] [--stages]
+    python benchmarks/import_speed.py [--sizes 20000,50000,100000] [--repeat 3] [--stages]
+                                      [--no-asreview]
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ import argparse
 import json
 import re
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,6 +40,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 EXPORTS = REPO.parent / "shared" / "data" / "exports"
+ASREVIEW = "asreview==3.0.8"
+ASREVIEW_VENV = REPO / "benchmarks" / ".venv-asreview"
 
 
 def real_ris_records() -> list[str]:
@@ -57,7 +68,16 @@ def worker(kind: str, path: str) -> None:
         print(json.dumps(stage_seconds(Path(path))))
         return
     start = time.perf_counter()
-    if kind == "rispy":
+    if kind == "asreview":
+        from asreview import Project
+
+        with tempfile.TemporaryDirectory() as folder:
+            start = time.perf_counter()
+            project = Project.create(Path(folder) / "project")
+            project.add_dataset(path)
+            n = len(project.db.input)
+            seconds = time.perf_counter() - start
+    elif kind == "rispy":
         import rispy
 
         with open(path, encoding="utf-8") as handle:
@@ -135,14 +155,37 @@ def stage_seconds(path: Path) -> dict[str, float]:
     return spent
 
 
-def measure(kind: str, path: Path) -> dict:
-    out = subprocess.run(
-        [sys.executable, __file__, "--worker", kind, str(path)],
-        check=True,
+def measure(kind: str, path: Path, python: str = sys.executable) -> dict:
+    # In a scratch folder: ASReview leaves a cache file (synergy_cache.sqlite) where it runs.
+    done = subprocess.run(
+        [python, __file__, "--worker", kind, str(path)],
         capture_output=True,
         text=True,
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])
+        cwd=path.parent,
+    )
+    if done.returncode:
+        sys.exit(f"the {kind} measurement failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def median_run(runs: list[dict]) -> dict:
+    """The median of repeated measurements, figure by figure."""
+    return {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+
+
+def asreview_python(venv: Path) -> str:
+    """The Python of ASReview's own environment, created with pip on first use."""
+    python = venv / "bin" / "python"
+    check = [str(python), "-c", "import asreview; print(asreview.__version__)"]
+    if python.exists() and subprocess.run(check, capture_output=True).returncode == 0:
+        return str(python)
+    print(f"creating {venv} with {ASREVIEW} (once; it is not an evimap dependency) ...")
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", ASREVIEW],
+        check=True,
+    )
+    return str(python)
 
 
 def print_stages(stages: dict[str, float], rispy: float, size: int) -> None:
@@ -172,8 +215,16 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--steps", type=int, default=3, help="file sizes up to --records")
     parser.add_argument(
+        "--sizes", help="comma-separated file sizes instead (default: 20000,50000,100000)"
+    )
+    parser.add_argument(
         "--stages", action="store_true", help="also time each stage on the largest file"
     )
+    parser.add_argument("--no-asreview", action="store_true", help="leave ASReview out")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="measure each N times, interleaved; print medians"
+    )
+    parser.add_argument("--asreview-venv", type=Path, default=ASREVIEW_VENV)
     parser.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -181,13 +232,19 @@ def main() -> None:
         return
     if not EXPORTS.is_dir():
         sys.exit(f"real exports not found at {EXPORTS}")
+    asreview = None if args.no_asreview else asreview_python(args.asreview_venv)
     records = real_ris_records()
     print(f"{len(records)} distinct real RIS records from {EXPORTS}")
-    sizes = [args.records * (i + 1) // args.steps for i in range(args.steps)]
+    if args.sizes:
+        sizes = [int(n) for n in args.sizes.split(",")]
+    elif args.records == 100_000 and args.steps == 3:
+        sizes = [20_000, 50_000, 100_000]
+    else:
+        sizes = [args.records * (i + 1) // args.steps for i in range(args.steps)]
     header = (
-        f"{'records':>8} {'MB':>6} | {'rispy parse s':>13} {'cpu s':>6} {'rec/s':>7} "
-        f"{'peak MiB':>8} | {'evimap import s':>15} {'cpu s':>6} {'rec/s':>7} "
-        f"{'peak MiB':>8} | ratio"
+        f"{'records':>8} {'MB':>5} | {'rispy s':>7} {'MiB':>5} | {'evimap s':>8} {'cpu s':>6} "
+        f"{'rec/s':>6} {'MiB':>5} | {'ASReview s':>10} {'cpu s':>6} {'rec/s':>6} {'MiB':>6} "
+        f"| {'ASReview/evimap':>15} {'(cpu)':>6} | {'rispy/evimap':>12}"
     )
     print(header)
     print("-" * len(header))
@@ -195,24 +252,40 @@ def main() -> None:
         for size in sizes:
             path = Path(folder) / f"big_{size}.ris"
             build(path, records, size)
-            base = measure("rispy", path)
-            ours = measure("evimap", path)
+            runs: dict[str, list[dict]] = {"rispy": [], "evimap": [], "asreview": []}
+            for _ in range(args.repeat):  # interleaved, so a busy spell hits all three
+                runs["rispy"].append(measure("rispy", path))
+                runs["evimap"].append(measure("evimap", path))
+                if asreview:
+                    runs["asreview"].append(measure("asreview", path, asreview))
+            base, ours = median_run(runs["rispy"]), median_run(runs["evimap"])
+            theirs = median_run(runs["asreview"]) if asreview else None
             assert base["records"] == ours["records"] == size, (base, ours)
-            b, o = base, ours
+            if theirs:
+                assert theirs["records"] == size, theirs
+            b, o, t = base, ours, theirs
+            other = (
+                f"{t['seconds']:>10.2f} {t['cpu']:>6.1f} {size / t['seconds']:>6.0f} "
+                f"{t['peak_mib']:>6.0f} | {t['seconds'] / o['seconds']:>14.2f}x "
+                f"{t['cpu'] / o['cpu']:>5.2f}x"
+                if t
+                else f"{'-':>10} {'-':>6} {'-':>6} {'-':>6} | {'-':>15} {'-':>6}"
+            )
             print(
-                f"{size:>8} {path.stat().st_size / 1e6:>6.0f} | "
-                f"{b['seconds']:>13.2f} {b['cpu']:>6.1f} {size / b['seconds']:>7.0f} "
-                f"{b['peak_mib']:>8.0f} | "
-                f"{o['seconds']:>15.2f} {o['cpu']:>6.1f} {size / o['seconds']:>7.0f} "
-                f"{o['peak_mib']:>8.0f} | "
-                f"{b['seconds'] / o['seconds']:.2f}x"
+                f"{size:>8} {path.stat().st_size / 1e6:>5.0f} | {b['seconds']:>7.2f} "
+                f"{b['peak_mib']:>5.0f} | {o['seconds']:>8.2f} {o['cpu']:>6.1f} "
+                f"{size / o['seconds']:>6.0f} {o['peak_mib']:>5.0f} | {other} | "
+                f"{b['seconds'] / o['seconds']:>11.2f}x",
+                flush=True,
             )
             if args.stages and size == sizes[-1]:
                 print_stages(measure("stages", path), base["seconds"], size)
             path.unlink()
     print(
-        "ratio = rispy parse time / evimap full import time (>= 1 means the target is met); "
-        "cpu s = user+sys seconds of the measuring process (fairer on a busy machine)"
+        "ASReview/evimap = ASReview's full import time / evimap's full import time (the target: "
+        ">= 3x), and the same for cpu seconds; rispy/evimap = rispy's parse alone / evimap's "
+        "full import; MiB = peak memory (max RSS) of the measuring process; cpu s = its "
+        "user+sys seconds (fairer on a busy machine)"
     )
 
 

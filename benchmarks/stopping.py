@@ -14,7 +14,7 @@ target was met and the share of records left unscreened, for
 
 Target: the recall target is met in at least the confidence share of runs.
 
-Usage: ``python benchmarks/stopping.py [--orders results.json] [--samples 100] [--trigger 50]
+Usage: ``python benchmarks/stopping.py [--orders results.json ...] [--samples 100] [--trigger 50]
 [--target 0.95] [--confidence 0.95]``
 """
 
@@ -42,9 +42,14 @@ from evimap.prioritise.stopsim import simulate_stop  # noqa: E402
 console = Console(width=max(Console().width, 140))
 
 
-def model_orders(args, sets) -> dict[str, list[list[int]]]:
-    """Row orders (priors first) of evimap's default model per set and seed."""
-    saved = json.loads(Path(args.orders).read_text(encoding="utf-8")) if args.orders else {}
+def model_orders(args, sets, source: dict[str, str]) -> dict[str, list[list[int]]]:
+    """Row orders (priors first) of evimap's default model per set and seed.
+
+    :param source: filled with where each set's orders came from.
+    """
+    saved: dict[str, dict] = {}
+    for path in args.orders:  # several files (e.g. the parts of a --jobs run) are merged
+        saved.update(json.loads(Path(path).read_text(encoding="utf-8")))
     out: dict[str, list[list[int]]] = {}
     seeds = parse_seeds(args.seeds)
     for _, data in sets:
@@ -55,6 +60,7 @@ def model_orders(args, sets) -> dict[str, list[list[int]]]:
                 priors[str(run["seed"])] + order
                 for run, order in zip(entry["runs"], entry["orders"], strict=True)
             ]
+            source[data.name] = "saved"
             continue
         runs = simulate_set(
             [record_text(r) for r in data.records],
@@ -64,12 +70,15 @@ def model_orders(args, sets) -> dict[str, list[list[int]]]:
             batch=args.batch,
         )
         out[data.name] = [choose_priors(data.labels, r.seed) + r.order for r in runs]
+        source[data.name] = f"simulated (batch {args.batch})"
     return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--orders", default="", help="JSON saved by prioritise_vs_asreview.py")
+    parser.add_argument(
+        "--orders", nargs="*", default=[], help="JSON saved by prioritise_vs_asreview.py"
+    )
     parser.add_argument("--seeds", default="0-4", help="model seeds when simulating orders")
     parser.add_argument("--batch", type=int, default=10, help="retrain batch when simulating")
     parser.add_argument("--samples", type=int, default=100, help="sampling seeds per order")
@@ -79,7 +88,8 @@ def main() -> None:
     parser.add_argument("--sets", default="")
     args = parser.parse_args()
     sets = labelled_sets([n for n in args.sets.split(",") if n] or None)
-    orders = model_orders(args, sets)
+    source: dict[str, str] = {}
+    orders = model_orders(args, sets, source)
     table = Table(
         title=f"Stopping at recall {args.target:.0%} with {args.confidence:.0%} confidence "
         f"(sample after {args.trigger} irrelevant in a row)",
@@ -89,6 +99,7 @@ def main() -> None:
     for column in (
         "set",
         "records",
+        "orders",
         "runs",
         "evimap met",
         "evimap left",
@@ -135,12 +146,13 @@ def main() -> None:
             table.add_row(
                 data.name,
                 str(len(data)),
+                source[data.name],
                 str(len(spending)),
                 *(f"{row[k]:.3f}" for k in row),
             )
             progress.advance(task)
     mean = {k: float(np.mean([m[k] for m in means])) for k in means[0]}
-    table.add_row("mean", "", "", *(f"{v:.3f}" for v in mean.values()), end_section=True)
+    table.add_row("mean", "", "", "", *(f"{v:.3f}" for v in mean.values()), end_section=True)
     console.print(table)
     worst = min(m["evimap met"] for m in means)
     verdict = "met" if worst >= args.confidence else "NOT met"

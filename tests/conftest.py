@@ -52,6 +52,17 @@ def postgres_url():
         yield url
 
 
+@pytest.fixture(autouse=True)
+def _empty_postgres_databases_after_each_test():
+    """Databases a test got from ``pg.fresh_database`` are emptied and reused when it ends, so
+    the throw-away server does not grow with the number of tests (see tests/pg.py)."""
+    from tests import pg
+
+    mark = pg.handed_out()
+    yield
+    pg.release(mark)
+
+
 _pg_counter = iter(range(1_000_000))
 
 

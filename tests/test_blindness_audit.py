@@ -174,6 +174,7 @@ SAMPLES: dict[str, Any] = {
     "name": ["A"],
     "decision_id": [1, 2, 3],
     "status": [None, "matched", "candidate"],
+    "file_id": [1],  # the first import of the scenario
     "record_id": "ids",  # every record of the scenario
 }
 """Values to call each parameter with; a read with a parameter not listed here fails the
@@ -330,6 +331,7 @@ VERB_ARGS: dict[str, list[list[str]]] = {
         ["--stage", FT, "--outcome", "pending"],
     ],
     "log": [[]],
+    "imports list": [[]],
     "team": [[]],
     "progress": [["--stage", TA], ["--stage", FT]],
     "conflicts": [["--stage", TA], ["--stage", FT]],
@@ -351,6 +353,7 @@ VERB_ARGS: dict[str, list[list[str]]] = {
     "chase-links": [[], ["--status", "matched"]],
     "prioritise status": [["--stage", TA], ["--stage", FT]],
     "user list": [[]],
+    "verify": [[]],  # owners and arbiters only: it names every reviewer's rows
 }
 
 

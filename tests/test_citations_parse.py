@@ -240,3 +240,19 @@ def test_the_citing_database_is_a_hint_the_text_can_override():
     assert detect_style(apa, "Scopus") == "text"
     scopus = "Betz, C., Bischoff, S., Validation of the IBS-SSS (2013) Z. Gastroenterol., 51"
     assert detect_style(scopus) == "scopus"
+
+
+def test_a_pasted_reference_list_with_commas_is_read_as_text(tmp_path):
+    # Every line has the same number of commas, as a CSV table's would: it is still a list.
+    from evimap.citations.sources import citing_in_file
+
+    path = tmp_path / "refs.txt"
+    path.write_text(
+        "Safran, J. D., Muran, J. C. (2000). Negotiating the therapeutic alliance, New York.\n"
+        "Eubanks, C. F., Muran, J. C. (2018). Alliance rupture repair, Psychotherapy.\n"
+        "Aspland, H., Llewelyn, S. (2008). Alliance ruptures in CBT, Psychotherapy Research.\n",
+        encoding="utf-8",
+    )
+    (citing,) = citing_in_file(path)
+    assert citing.via == "text"
+    assert len(citing.references) == 3

@@ -293,3 +293,21 @@ def test_a_stranger_cannot_import(review, tmp_path):
     path = _write(tmp_path, "x.csv", "source_record_id,decision\nS1,include\n")
     with pytest.raises(UnknownMember):
         review.screening.import_decisions(path, TA, member=Member("Mallory"))
+
+
+def test_the_records_export_with_a_decision_column_matches_by_evimap_id(review, tmp_path):
+    # `evimap records --format csv` names each record by evimap's id in its `id` column; a
+    # reviewer who adds a decision column and imports it gets the records of those ids, even
+    # where the source file gave the record no ID of its own.
+    first, second = review.ids[0], review.ids[1]
+    path = _write(
+        tmp_path,
+        "records.csv",
+        "id,source_database,source_record_id,title,decision\n"
+        f"{first},PsycINFO,,,include\n{second},PsycINFO,,,exclude\n",
+    )
+    review.screening.import_decisions(path, TA, member=A)
+    assert _calls(review, "A") == {"S1": ("include", ""), "S2": ("exclude", "")}
+    bare = _write(tmp_path, "bare.csv", f"record_id,decision\n{first},include\n")
+    with pytest.raises(DecisionFileError, match="expected evimap_id for evimap's record ids"):
+        review.screening.import_decisions(bare, TA, member=A)

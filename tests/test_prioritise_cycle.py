@@ -7,7 +7,7 @@ import pytest
 
 from evimap.errors import PrioritiseError
 from evimap.prioritise.cycle import ModelSpec, build
-from evimap.prioritise.features import record_text
+from evimap.prioritise.features import FeatureExtractor, record_text
 from evimap.prioritise.models import MixedQuery, UncertaintyQuery, training_rows
 from evimap.prioritise.simulate import choose_priors, simulate
 from evimap.records import Record
@@ -28,6 +28,7 @@ LABELS = np.array([1, 0, 1, 0, 1, 0, 1, 0])
 def test_record_text_reads_title_abstract_and_keywords():
     record = Record(title="T", abstract="A", keywords=["k1"], indexed_keywords=["MeSH"])
     assert record_text(record) == "T A k1; MeSH"
+    assert record_text(record, keywords=False) == "T A"
 
 
 def test_balanced_weights_give_the_relevant_class_ratio_times_the_weight():
@@ -89,3 +90,36 @@ def test_a_simulation_finds_every_relevant_record_and_is_repeatable():
     assert sorted(run.order + priors) == list(range(8))
     assert sum(run.labels) == 3 and run.labels[:3] == [1, 1, 1]
     assert run.metrics.wss100 == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("classifier", ["svm", "logistic", "nb"])
+def test_the_fast_score_is_the_estimators_own_score(classifier):
+    cycle = build("default", classifier=classifier)
+    X = cycle.features(TEXTS)
+    model = cycle.classifier.fit(X[[0, 1, 2, 3]], np.array([1, 0, 1, 0]), None, 0)
+    if classifier == "nb":
+        logp = model.predict_log_proba(X)
+        expected = logp[:, 1] - logp[:, 0]
+    else:
+        expected = model.decision_function(X)
+    assert cycle.classifier.score(model, X) == pytest.approx(expected, abs=1e-12)
+
+
+def test_a_feature_matrix_that_is_not_finite_is_refused_once_when_built():
+    class Broken(FeatureExtractor):
+        def fit_transform(self, texts):
+            return np.array([[0.0, np.nan]] * len(texts))
+
+    cycle = build("default", classifier="logistic")
+    cycle.extractor = Broken()
+    with pytest.raises(PrioritiseError, match="not finite"):
+        cycle.features(TEXTS)
+
+
+def test_each_retrain_reports_wall_clock_and_processor_seconds():
+    cycle = build("default", seed=1)
+    X = cycle.features(TEXTS)
+    run = simulate(X, LABELS, cycle, choose_priors(LABELS, 1))
+    assert len(run.retrain_cpu_seconds) == len(run.retrain_seconds) > 0
+    assert all(s > 0 for s in run.retrain_cpu_seconds)
+    assert run.cpu_seconds_per_retrain == pytest.approx(np.mean(run.retrain_cpu_seconds))

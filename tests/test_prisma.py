@@ -284,3 +284,10 @@ def test_the_screening_flow_replayed_from_the_log_fills_the_screening_boxes():
     assert c["dbr_included"] == 5 and c["new_studies"] == 5
     assert c.dbr_reasons == {"E1 Literature reviews": 7, "I4": 5}
     assert c.notes == ["2 records or reports still await a settled decision."]
+
+
+def test_records_awaiting_a_decision_are_not_counted_as_excluded():
+    # Of the 78 screened, 5 are included and 2 reports still await a settled decision.
+    c = compute_prisma([], screening=_Flow())
+    assert c["excluded_screening_and_eligibility"] == 78 - 5 - 2
+    assert c.source["excluded_screening_and_eligibility"] == "derived"

@@ -25,7 +25,8 @@ def test_every_problem_is_reported_at_once_with_line_and_key():
     with pytest.raises(ProtocolError) as caught:
         parse_protocol(text, "my-review/review.toml")
     messages = [str(p) for p in caught.value.problems]
-    assert "my-review/review.toml [search.date]: is missing" in messages
+    search_line = text.splitlines().index("[search]") + 1
+    assert f"my-review/review.toml:{search_line} [search.date]: is missing" in messages
     assert any(
         m.startswith("my-review/review.toml:") and "[search.dated]: is not a protocol key" in m
         for m in messages

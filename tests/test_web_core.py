@@ -294,3 +294,33 @@ def test_the_next_record_to_decide_is_the_queues_first_in_one_query(team, tmp_pa
         assert s.next_todo("full_text", member=review.team.member("zbyszek")) == (
             after[0] if after else None
         )
+
+
+def test_evimap_verify_replays_logins_stage_settings_and_charting_forms(team):
+    from sqlalchemy import update
+
+    from evimap.store.models_accounts import AccountRow, StageSettingRow
+
+    review, ids = team
+    olga = review.team.member("olga")
+    review.accounts.set_role("pat", "owner", member=olga)
+    review.accounts.set_password("ana", "a new password", member=olga)
+    review.screening.set_stage("title_abstract", blind=False, member=olga)
+    review.screening.set_stage("title_abstract", open=False, member=olga)
+    review.screening.set_stage("title_abstract", open=True, member=olga)
+    _decide_all(review, "title_abstract", ids[:1], ["include"], ["include"])
+    review.screening.assign("full_text", member=olga)
+    _decide_all(review, "full_text", ids[:1], ["include"], ["include"])
+    review.charting.chart_study("W1", {"design": ["Mixed"]}, member=review.team.member("ana"))
+    found = review.verify(member=olga)
+    # the fixture writes its records straight into the store (no import.file event)
+    own = [p for p in found.problems if p.table not in ("source_files", "records")]
+    assert own == [], own
+    assert found.rows["accounts"] == 4 and found.rows["screening_stage_settings"] == 3
+    assert not [u for u in found.unchecked if "accounts" in u or "screen.stage" in u]
+    with review.store.transaction() as session:  # edits outside evimap are named
+        session.execute(update(AccountRow).where(AccountRow.name == "ana").values(role="owner"))
+        session.execute(update(StageSettingRow).where(StageSettingRow.id == 1).values(value=True))
+    problems = {(p.table, p.message) for p in review.verify(member=olga).problems}
+    assert ("accounts", "role is 'owner' but the log says 'reviewer'") in problems
+    assert any(t == "screening_stage_settings" for t, _ in problems)

@@ -67,6 +67,16 @@ class UnknownFormat(ImportFormatError):
     """No importer recognises the file's content."""
 
 
+class UnknownImport(EvimapError):
+    """No imported file has this id; ``evimap imports REVIEW`` lists them."""
+
+    def __init__(self, file_id: int, problem: str = ""):
+        self.file_id = file_id
+        super().__init__(
+            problem or f"no imported file has id {file_id}; `evimap imports REVIEW` lists them"
+        )
+
+
 class NoReview(EvimapError):
     """The folder holds no review.toml; `evimap init DIR` creates one."""
 
@@ -87,19 +97,39 @@ class StageLocked(EvimapError):
     records."""
 
 
+class ImportInUse(StageLocked):
+    """An import's records are used by screening or charting; removing it needs ``force``."""
+
+    def __init__(self, name: str, file_id: int, in_screening: int, charted: int):
+        self.name, self.file_id = name, file_id
+        self.in_screening, self.charted = in_screening, charted
+        uses = []
+        if in_screening:
+            uses.append(f"{in_screening} are assigned or decided for screening")
+        if charted:
+            uses.append(f"{charted} are charted")
+        super().__init__(
+            f"import {file_id} ({name}) is in use: of its records, {' and '.join(uses)}; "
+            "removing it voids their screening (logged) and removes those screening rows "
+            "(charted values stay, unlinked). Use --force (force=True) to remove it anyway"
+        )
+
+
 class StoreError(EvimapError):
     """The store cannot be opened or is at a schema version this evimap does not know."""
 
 
 @dataclass
 class SkippedRecord:
-    """A record left out by --skip-bad, with where it was and why."""
+    """A broken entry left out by --skip-bad, with where it was, why, and how many records its
+    text held (more than one when a broken structure ran records together)."""
 
     file: str
     line: int
     reason: str
     field: str | None = None
     extra: dict = dataclasses.field(default_factory=dict)
+    records: int = 1
 
 
 class CodebookError(EvimapError):

@@ -2,7 +2,10 @@
 
 Each file is one transaction: a broken record stops the import of its file and nothing of that
 file is written, unless ``skip_bad`` is set, in which case the broken record is left out and
-logged with its line and reason.
+logged with its line and reason (and how many records its text held: every lost record is
+counted). A record that cannot be read whole is never merged with its neighbour or stored
+mangled; a record without a title is broken. When ``skip_bad`` leaves nothing to import, the
+import fails and the file is not marked imported. Control characters are removed with a warning.
 
 Reading, converting and storing run in one thread, in batches of :data:`BATCH` rows. A reader
 thread that parsed while the store wrote was measured slower, not faster: the SQLite driver
@@ -23,7 +26,7 @@ from sqlalchemy import select
 from evimap.errors import ImportFormatError, SkippedRecord
 from evimap.importers.base import Reader
 from evimap.importers.databases import canonical_database
-from evimap.importers.detect import decode_head, detect, iter_lines
+from evimap.importers.detect import ReadNotes, decode_head, detect, iter_lines
 from evimap.store import EventLog, Store
 from evimap.store.kinds import Kind
 from evimap.store.models import SourceFile
@@ -39,6 +42,9 @@ class FileImport:
     """What importing one file did.
 
     :param already_imported: the same content was imported before; nothing was added.
+    :param skipped: the broken entries ``skip_bad`` left out.
+    :param warnings: what was read with a warning (control characters removed, a secondary
+        field kept as written, no database named), each once with its count.
     """
 
     path: str
@@ -50,6 +56,12 @@ class FileImport:
     skipped: list[SkippedRecord] = field(default_factory=list)
     already_imported: bool = False
     source_file_id: int | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def lost(self) -> int:
+        """Records left out by ``skip_bad`` (an entry that ran records together loses each)."""
+        return sum(s.records for s in self.skipped)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary."""
@@ -61,7 +73,10 @@ class FileImport:
             "added": self.added,
             "by_database": self.by_database,
             "skipped": [s.__dict__ for s in self.skipped],
+            "lost": self.lost,
+            "warnings": self.warnings,
             "already_imported": self.already_imported,
+            "source_file_id": self.source_file_id,
         }
 
 
@@ -100,7 +115,8 @@ def import_file(
     :param progress: called with the number of characters read since the last call.
     :param extra: called with the session and the result before the transaction commits (more
         events of the same import, e.g. its ``import.role``).
-    :raises ImportFormatError: naming file, line and field, when the file or a record is bad.
+    :raises ImportFormatError: naming file, line and field, when the file or a record is bad,
+        and when ``skip_bad`` left no record to import.
     """
     path = Path(path)
     if not path.is_file():
@@ -124,6 +140,7 @@ def import_file(
     result.format = reader_cls.name
     result.database = file_database
     counts: Counter[str] = Counter()
+    notes = ReadNotes()
 
     with store.transaction() as session:
         source = SourceFile(
@@ -142,6 +159,7 @@ def import_file(
             reader,
             path,
             encoding,
+            notes,
             progress,
             skip_bad,
             forced,
@@ -155,9 +173,12 @@ def import_file(
         result.by_database = dict(counts)
         result.source_file_id = source.id
         source.record_count = result.added
-        source.skipped_count = len(result.skipped)
+        source.skipped_count = result.lost
         if result.added == 0 and not result.skipped:
             raise ImportFormatError(f"no records found (read as {reader_cls.name})", file=path)
+        if result.added == 0:
+            raise _nothing_kept(path, result.skipped)
+        result.warnings = _warnings(notes, reader, counts, file_database, source.id)
         EventLog.append(
             session,
             Kind.IMPORT_FILE,
@@ -165,15 +186,17 @@ def import_file(
             subject=path.name,
             counts={
                 "records": result.added,
-                "skipped": len(result.skipped),
+                "skipped": result.lost,
                 "by_database": result.by_database,
             },
             details={
                 "path": str(path),
                 "sha256": sha,
+                "source_file_id": source.id,
                 "format": reader_cls.name,
                 "database": file_database,
                 "skipped": [s.__dict__ for s in result.skipped],
+                "warnings": result.warnings,
             },
         )
         if extra is not None:
@@ -181,10 +204,44 @@ def import_file(
     return result
 
 
+def _nothing_kept(path: Path, skipped: list[SkippedRecord]) -> ImportFormatError:
+    """``skip_bad`` left every record out: fail (nothing is written, the file stays importable)."""
+    lost = sum(s.records for s in skipped)
+    first = skipped[0]
+    where = f"line {first.line}" + (f" [{first.field}]" if first.field else "")
+    return ImportFormatError(
+        f"no record could be read: all {lost} were broken (the first at {where}: "
+        f"{first.reason}); nothing was imported",
+        file=path,
+    )
+
+
+def _warnings(
+    notes: ReadNotes, reader: Reader, counts: Counter[str], database: str, file_id: int
+) -> list[str]:
+    """The import's warnings, each once with its count."""
+    out = [notes.message()] if notes.count else []
+    if notes.unterminated_line and not reader.ends_records:
+        out.append(
+            f"the file does not end with a line break: its last record (last line "
+            f"{notes.unterminated_line}) may be cut short; check it against the database"
+        )
+    out.extend(reader.warning_messages())
+    unknown = counts.get("", 0)
+    if unknown and not database:
+        out.append(
+            f"the file does not say which database it came from: {unknown} record(s) are "
+            "labelled (unknown); name it with --database (e.g. --database scopus), or relabel "
+            f"this import with `evimap imports relabel REVIEW {file_id} --database NAME`"
+        )
+    return out
+
+
 def _record_batches(
     reader: Reader,
     path: Path,
     encoding: str,
+    notes: ReadNotes,
     progress: Progress | None,
     skip_bad: bool,
     forced: str,
@@ -195,7 +252,8 @@ def _record_batches(
 ) -> Iterator[list[tuple[Any, ...]]]:
     """Read, convert and serialise the file's records in batches of store rows."""
     rows: list[tuple[Any, ...]] = []
-    for entry in reader.split(_counted(iter_lines(path, encoding), progress)):
+    lines = iter_lines(path, encoding, notes)
+    for entry in reader.split(_counted(lines, progress) if progress else lines):
         try:
             if entry.error:
                 raise ImportFormatError(
@@ -205,6 +263,10 @@ def _record_batches(
                     field=entry.error_field,
                 )
             record = reader.convert(entry)
+            if not record.title:
+                raise ImportFormatError(
+                    "the record has no title", line=entry.line, field=reader.title_field
+                )
         except ImportFormatError as exc:
             problem = ImportFormatError(
                 exc.problem.message, file=path, line=exc.line or entry.line, field=exc.field
@@ -213,7 +275,11 @@ def _record_batches(
                 raise problem from None
             skipped.append(
                 SkippedRecord(
-                    str(path), problem.line or entry.line, problem.problem.message, problem.field
+                    str(path),
+                    problem.line or entry.line,
+                    problem.problem.message,
+                    problem.field,
+                    records=entry.records,
                 )
             )
             continue
@@ -232,10 +298,7 @@ def _record_batches(
         yield rows
 
 
-def _counted(lines, progress: Progress | None):
-    if progress is None:
-        yield from lines
-        return
+def _counted(lines: Iterator[str], progress: Progress) -> Iterator[str]:
     pending = 0
     for line in lines:
         pending += len(line)

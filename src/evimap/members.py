@@ -41,6 +41,7 @@ class Action(StrEnum):
     FULLTEXT = "handling full texts"
     CHART = "charting studies"
     UNDO_IMPORT = "undoing another member's decisions import"
+    VERIFY = "verifying the store against the event log"
 
 
 EVERYONE = frozenset(ROLES)
@@ -54,6 +55,7 @@ ALLOWED: dict[Action, frozenset[str]] = {
     Action.FULLTEXT: EVERYONE,
     Action.CHART: EVERYONE,
     Action.UNDO_IMPORT: PRIVILEGED,
+    Action.VERIFY: PRIVILEGED,
 }
 """Which roles may do each action: the one table of permissions."""
 

@@ -18,6 +18,14 @@ from evimap.charting.component import Charting
 from evimap.citations.component import Citations
 from evimap.dedup.component import Dedup
 from evimap.errors import EvimapError, NoReview
+from evimap.import_files import (
+    ImportedFile,
+    RemovedImport,
+    get_import,
+    list_imports,
+    relabel_import,
+    remove_import,
+)
 from evimap.importing import FileImport, Progress, import_file
 from evimap.members import Action, Member, writes
 from evimap.prioritise.live import Prioritise
@@ -27,13 +35,16 @@ from evimap.records import Record
 from evimap.screening.component import Screening
 from evimap.search.component import Search
 from evimap.store import Event, EventLog, Store, open_store
+from evimap.store.database import WaitNotice
 from evimap.store.kinds import Kind
 from evimap.store.records import count_by_database, iter_records
+from evimap.store.urls import sqlite_path, store_url, url_for_protocol
 from evimap.team import Team
 
 if TYPE_CHECKING:  # pragma: no cover
     from evimap.outputs import RecordList, ReportFiles
     from evimap.report.prisma import PrismaCounts
+    from evimap.verify import Verification
 
 STORE_FILE = "review.db"
 IMPORT_ROLES = ("search", "included")
@@ -42,7 +53,7 @@ studies included outside evimap's screening (the worked example's 25 studies).""
 
 
 class Imports:
-    """Importing export files into the review (``review.imports``)."""
+    """Importing export files into the review, and the imports it holds (``review.imports``)."""
 
     def __init__(self, review: Review):
         self._review = review
@@ -100,6 +111,84 @@ class Imports:
             with self._review.store.transaction() as session:
                 _log_role(session, result, role, member.name)
         return result
+
+    def list(self) -> list[ImportedFile]:
+        """Every imported file, oldest first, with its records now (see :mod:`import_files`)."""
+        return list_imports(self._review.store)
+
+    def get(self, file_id: int) -> ImportedFile:
+        """One imported file by id; raises :class:`UnknownImport` when there is none."""
+        return get_import(self._review.store, file_id)
+
+    @writes
+    def remove(
+        self, file_id: int, *, member: Member, force: bool = False, why: str = ""
+    ) -> RemovedImport:
+        """Take an imported file's records out of the review (one transaction, logged).
+
+        Refused once its records are assigned for screening (or charted) unless ``force``, the
+        stage gate of :mod:`evimap.screening.gate`; forced, their screening stops counting. The
+        removal rules, when applied, are applied again in the same transaction.
+
+        :param file_id: the import's id.
+        :param member: who removes it (owner or arbiter).
+        :param force: remove even when screening or charting uses its records.
+        :param why: the reason, kept in the log.
+        :raises ImportInUse: when its records are in use and ``force`` is not set.
+        """
+        actor = self._actor(member)
+        return remove_import(
+            self._review.store,
+            file_id,
+            force=force,
+            actor=actor,
+            why=why,
+            database_order=list(self._review.protocol.search.databases),
+            after=self._after(actor, Kind.IMPORTS_REMOVE.value, force),
+        )
+
+    @writes
+    def relabel(
+        self, file_id: int, database: str, *, member: Member, why: str = ""
+    ) -> ImportedFile:
+        """Give an imported file and its records another source database (logged).
+
+        :param file_id: the import's id.
+        :param database: the database, as ``--database`` takes it.
+        :param member: who relabels it (owner or arbiter).
+        :param why: the reason, kept in the log.
+        """
+        actor = self._actor(member)
+        return relabel_import(
+            self._review.store,
+            file_id,
+            database,
+            actor=actor,
+            why=why,
+            after=self._after(actor, Kind.IMPORTS_RELABEL.value, False),
+        )
+
+    def _actor(self, member: Member) -> str:
+        member = self._review.team.require(member)
+        member.require(Action.IMPORT)
+        return member.name
+
+    def _after(self, actor: str, cause: str, force: bool):
+        """In the change's transaction: the removal rules again, then the stage gate for any
+        assigned record that stopped being a screening unit."""
+
+        def after(session) -> None:
+            from evimap.screening import gate, units
+
+            self._review.dedup._reapply_removals(session, actor, cause)
+            session.flush()
+            unit_set = set(units.unit_ids(session))
+            assigned = gate.assigned_record_ids(session)
+            if assigned - unit_set:
+                gate.refuse_unless_forced(session, cause, force)
+                gate.move_to_units(session, actor=actor, cause=cause)
+
+        return after
 
 
 def _log_role(session, result: FileImport, role: str, actor: str) -> None:
@@ -251,13 +340,22 @@ class Review:
         self.prioritise = Prioritise(self)
 
     @classmethod
-    def open(cls, folder: str | Path, db: str | None = None) -> Review:
+    def open(
+        cls, folder: str | Path, db: str | None = None, *, on_wait: WaitNotice | None = None
+    ) -> Review:
         """Open the review in ``folder`` and sync its team into the store.
+
+        The store is ``db`` when given (relative paths from the current directory), else
+        review.toml's ``[store] url`` (relative paths from the review folder), else
+        ``review.db`` in the folder; see :mod:`evimap.store.urls` for what a store URL may be.
 
         :param folder: the review folder.
         :param db: a database URL or SQLite path overriding the protocol's ``[store] url``.
+        :param on_wait: called with the seconds waited while a write waits for another writer
+            (default: a warning on the ``evimap.store`` logger).
         :raises NoReview: when the folder has no review.toml.
         :raises ProtocolError: when review.toml is invalid.
+        :raises StoreError: when the store cannot be opened (an unknown URL scheme included).
         """
         folder = Path(folder)
         if not (folder / PROTOCOL_FILE).exists():
@@ -265,8 +363,13 @@ class Review:
                 f"{folder} holds no {PROTOCOL_FILE}; create one with `evimap init {folder}`"
             )
         protocol = load_protocol(folder)
-        target = db or protocol.store.url or str(folder / STORE_FILE)
-        review = cls(folder, protocol, open_store(target))
+        settings = protocol.store
+        if db:
+            target, base = db, None
+        else:
+            target, base = settings.url or STORE_FILE, folder
+        store = open_store(target, base=base, busy_timeout=settings.busy_timeout, on_wait=on_wait)
+        review = cls(folder, protocol, store)
         try:
             review.team.sync()
         except Exception:
@@ -280,17 +383,52 @@ class Review:
 
         :param folder: the folder to create (may exist, but must not hold a review.toml).
         :param title: the review's title (default: the folder's name).
-        :param db: a database URL for the store instead of review.db in the folder.
+        :param db: a database URL (or SQLite path, relative to the current directory) for the
+            store instead of review.db in the folder; it is written into review.toml's
+            ``[store] url`` (a PostgreSQL URL without its password), so later commands find it.
+        :raises StoreError: when ``db`` is not a store URL or SQLite path, or the store cannot
+            be created; nothing is left behind.
         """
         folder = Path(folder)
         protocol_file = folder / PROTOCOL_FILE
         if protocol_file.exists():
             raise EvimapError(f"{protocol_file} already exists; not overwriting it")
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "exports").mkdir(exist_ok=True)
-        (folder / "fulltext").mkdir(exist_ok=True)
-        protocol_file.write_text(render_template(title or folder.resolve().name), encoding="utf-8")
-        return cls.open(folder, db=db)
+        saved = url_for_protocol(db, folder) if db else ""
+        created = [p for p in (folder, folder / "exports", folder / "fulltext") if not p.exists()]
+        sqlite_file = sqlite_path(store_url(db)) if db else None
+        if sqlite_file is not None and not sqlite_file.parent.exists():
+            created.append(sqlite_file.parent)
+            sqlite_file.parent.mkdir(parents=True)
+        for path in created[:3]:
+            path.mkdir(parents=True, exist_ok=True)
+        protocol_file.write_text(
+            render_template(title or folder.resolve().name, store_url=saved), encoding="utf-8"
+        )
+        try:
+            return cls.open(folder, db=db)
+        except Exception:
+            protocol_file.unlink()
+            for path in reversed(created):
+                if path.is_dir() and not any(path.iterdir()):
+                    path.rmdir()
+            raise
+
+    def verify(self, *, member: Member | None = None) -> Verification:
+        """Replay the event log against the tables and name every row that disagrees (a
+        decision edited in the database, a record added without an import, a forked history).
+
+        It names every reviewer's rows, unsettled ones included, so only an owner or arbiter
+        may run it.
+
+        :param member: who asks (an owner or arbiter).
+        :returns: rows compared per table, every disagreement, and what could not be checked.
+        :raises NotPermitted: for a reviewer, or no one.
+        """
+        from evimap.verify import verify_store
+
+        self.team.require(member).require(Action.VERIFY)
+        with self.store.snapshot() as session:
+            return verify_store(session)
 
     # -- one question, one function ----------------------------------------------------------
 

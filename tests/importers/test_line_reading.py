@@ -12,7 +12,7 @@ MB = 1 << 20
 def _expected(data: bytes) -> list[str]:
     text = data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
     parts = text.split("\n")
-    return [p + "\n" for p in parts[:-1]] + ([parts[-1] + "\n"] if parts[-1] else [])
+    return [p + "\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -56,8 +57,14 @@ class ChartingImport:
         return dict(self.__dict__)
 
 
+#: A study key that names a record by evimap's own id: ``#12`` or ``evimap:12`` (the ``id`` of
+#: ``evimap records``), for records whose file gave them no ID (an Ovid MEDLINE RIS without AN).
+OWN_ID = re.compile(r"(?:#|evimap:)(\d+)")
+
+
 def record_ids_by_key(session: Session, keys: list[str]) -> dict[str, int]:
-    """Record id of each study key (the record's ``source_record_id``); first import wins."""
+    """Record id of each study key: the record whose ``source_record_id`` it is (first import
+    wins), else, for a key ``#ID`` or ``evimap:ID``, the record with that evimap id."""
     found: dict[str, int] = {}
     query = (
         select(RecordRow.source_record_id, RecordRow.id)
@@ -66,6 +73,10 @@ def record_ids_by_key(session: Session, keys: list[str]) -> dict[str, int]:
     )
     for key, record_id in session.execute(query):
         found.setdefault(key, record_id)
+    own = {k: int(m[1]) for k in keys if k not in found and (m := OWN_ID.fullmatch(k.strip()))}
+    if own:
+        existing = set(session.scalars(select(RecordRow.id).where(RecordRow.id.in_(own.values()))))
+        found.update({k: rid for k, rid in own.items() if rid in existing})
     return found
 
 
@@ -88,7 +99,8 @@ def save_charting(
     :param studies: checked values (see :func:`evimap.charting.sheet.read_charting`).
     :param file: the file they came from (for the log).
     :param actor: who imports.
-    :param require_records: every study key must name a stored record (``source_record_id``).
+    :param require_records: every study key must name a stored record (its
+        ``source_record_id``, or its evimap id as ``#ID``).
     :param kind: the event kind to log (``chart.import`` or ``chart.verify``).
     :param details: more details for the event (a verification's agreement).
     :param record_ids: study key -> record id, where the caller knows it (a form opened from
@@ -106,7 +118,8 @@ def save_charting(
                 [
                     Problem(
                         f"study {k!r} matches no record (no record has this ID); "
-                        "import the included studies first",
+                        "import the included studies first, or name a record by its evimap "
+                        "id as '#ID' (the id column of `evimap records`)",
                         file=file or None,
                     )
                     for k in missing
@@ -118,6 +131,7 @@ def save_charting(
                 raise ChartingError(problems)
         replaced = 0
         values = 0
+        cells: list[list[Any]] = []
         for study in studies:
             for name, value in study.values.items():
                 result = session.execute(
@@ -138,6 +152,7 @@ def save_charting(
                         basis=study.basis.get(name, ""),
                     )
                 )
+                cells.append([study.reviewer, study.key, name, value, study.basis.get(name, "")])
                 values += 1
         reviewers = sorted({s.reviewer for s in studies})
         result = ChartingImport(file, reviewers, len(keys), values, replaced)
@@ -147,7 +162,12 @@ def save_charting(
             actor=actor,
             subject=file,
             counts={"studies": len(keys), "values": values, "replaced": replaced},
-            details={"reviewers": reviewers, "studies": keys, **(details or {})},
+            details={
+                "reviewers": reviewers,
+                "studies": keys,
+                **(details or {}),
+                "cells": cells,
+            },
         )
     return result
 

@@ -71,6 +71,10 @@ def references_in_file(path: str | Path, encoding: str = "utf-8") -> list[tuple[
     return [ref for citing in citing_in_file(path, encoding) for ref in citing.references]
 
 
+WEAK_TABLE = 10
+"""The score of a CSV reader claiming a table with no column it knows (see ``csv_generic``)."""
+
+
 def citing_in_file(path: str | Path, encoding: str = "utf-8") -> list[Citing]:
     """The citing works a file holds: each record of an export (with its reference list), or
     the one reference list of a PDF or a text file.
@@ -89,7 +93,10 @@ def citing_in_file(path: str | Path, encoding: str = "utf-8") -> list[Citing]:
         return [Citing(path.name, None, [(r, "") for r in refs], via="fulltext")]
     try:
         head = decode_head(path, encoding)
-        reader = detect(path, head, None).reader(path.name, None)
+        detected = detect(path, head, None)
+        # A table claimed only weakly (no column evimap knows, just lines with as many commas
+        # as the first) is a pasted reference list whose lines happen to contain commas.
+        reader = detected.reader(path.name, None) if detected.score > WEAK_TABLE else None
     except UnknownFormat:
         reader = None
     except EvimapError as exc:

@@ -46,6 +46,7 @@ def _root(
 # order, the order of a review.
 # isort: off
 from evimap.cli import reviews  # noqa: E402,F401
+from evimap.cli import imports  # noqa: E402,F401
 from evimap.cli import search  # noqa: E402,F401
 from evimap.cli import dedup  # noqa: E402,F401
 from evimap.cli import screening  # noqa: E402,F401
@@ -53,6 +54,7 @@ from evimap.cli import charting  # noqa: E402,F401
 from evimap.cli import chase  # noqa: E402,F401
 from evimap.cli import prioritise  # noqa: E402,F401
 from evimap.cli import report  # noqa: E402,F401
+from evimap.cli import store  # noqa: E402,F401
 from evimap.cli import demo  # noqa: E402,F401
 from evimap.cli import users  # noqa: E402,F401
 from evimap.cli import serve  # noqa: E402,F401
@@ -73,6 +75,7 @@ def main() -> None:
     """Entry point of the `evimap` command; a usage error with ``--format json`` prints the
     one JSON error shape."""
     argv = sys.argv[1:]
+    store.show_store_waits()
     try:
         code = app(args=argv, standalone_mode=False)
         if isinstance(code, int) and code:

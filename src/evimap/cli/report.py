@@ -99,7 +99,9 @@ def export(
         False, "--included", help="Only the included studies (full text, or imported as such)."
     ),
     database: str = typer.Option(None, "--database", "-d", help="Only this source database."),
-    ids: str = typer.Option(None, "--ids", help="Only these record ids (comma-separated)."),
+    ids: str = typer.Option(
+        None, "--ids", help="Only these evimap record ids (comma-separated: 12,13 or #12,#13)."
+    ),
     stage: str = typer.Option(None, "--stage", "-s", help="With --outcome: the stage."),
     outcome: str = typer.Option(
         None, "--outcome", "-o", help="Only records with this outcome at --stage."
@@ -107,7 +109,7 @@ def export(
     out: Path = typer.Option(None, "--out", help="File to write (default: print)."),
 ):
     """Export a set of the review's records as RIS, BibTeX or CSV (formula-safe)."""
-    wanted = [int(i) for i in ids.split(",") if i.strip()] if ids else None
+    wanted = _record_ids(ids) if ids else None
     text = call.review.export(
         to,
         included=included,
@@ -122,6 +124,25 @@ def export(
         typer.echo(text, nl=False)
         return None
     return f"Wrote {out}."
+
+
+def _record_ids(ids: str) -> list[int]:
+    """Evimap record ids from ``12,#13,evimap:14``; anything else is an error naming it."""
+    from evimap.errors import EvimapError
+
+    out = []
+    for piece in ids.split(","):
+        piece = piece.strip()
+        if not piece:
+            continue
+        digits = piece.removeprefix("#").removeprefix("evimap:")
+        if not digits.isdigit():
+            raise EvimapError(
+                f"--ids: {piece!r} is not an evimap record id (the id column of "
+                "`evimap records`, e.g. 12 or #12)"
+            )
+        out.append(int(digits))
+    return out
 
 
 RECOMMEND_COLUMNS = ["id", "domain", "recommendation", "source_type", "sources"]

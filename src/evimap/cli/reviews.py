@@ -18,18 +18,24 @@ def init(
     call: Call,
     folder: Path = typer.Argument(..., help="Folder to create the review in."),
     title: str = typer.Option(None, "--title", help="The review's title."),
-    db: str = typer.Option(None, "--db", help="Database URL for the store (default: review.db)."),
+    db: str = typer.Option(
+        None, "--db", help="Database URL or SQLite path for the store (default: review.db)."
+    ),
 ) -> dict[str, Any]:
     """Create a review folder: review.toml (to fill in, with a team to name), exports/,
-    fulltext/ and the store."""
+    fulltext/ and the store (--db is saved in review.toml, so later commands use the same
+    store)."""
     from evimap.review import Review
 
     review = Review.init(folder, title=title, db=db)
+    saved = review.protocol.store.url
     review.close()
     if call.fmt == "table":
         say(f"Created {folder / 'review.toml'}: fill in the question, search, criteria and team.")
+        if saved:
+            say(f"The store is {saved} ([store] url in review.toml).")
         return None  # type: ignore[return-value]
-    return {"folder": str(folder), "protocol": str(folder / "review.toml")}
+    return {"folder": str(folder), "protocol": str(folder / "review.toml"), "store": saved}
 
 
 @verb(
@@ -72,7 +78,7 @@ def _import_rows(results: ImportResults) -> list[dict[str, Any]]:
             "format": r.format,
             "database": r.database or "(unknown)",
             "added": "already imported, nothing added" if r.already_imported else r.added,
-            "skipped": len(r.skipped),
+            "skipped": r.lost,
         }
         for r in results
     ]
@@ -82,7 +88,13 @@ def _import_table(results: ImportResults, call: Call) -> None:
     emit_rows(_import_rows(results), "table", title="Imported files")
     for r in results:
         for skipped in r.skipped:
-            say(f"skipped {skipped.file}:{skipped.line}: {skipped.reason}", stderr=True)
+            where = f"{skipped.file}:{skipped.line}" + (
+                f" [{skipped.field}]" if skipped.field else ""
+            )
+            lost = f" ({skipped.records} records)" if skipped.records > 1 else ""
+            say(f"skipped {where}{lost}: {skipped.reason}", stderr=True)
+        for warning in r.warnings:
+            say(f"warning: {r.name}: {warning}", stderr=True)
     print_database_summary(results.totals)
 
 

@@ -231,8 +231,13 @@ def _progress_table(data: dict[str, Any], call: Call) -> None:
             }
         )
     rows += [
-        {"reviewer": name, "decided": n_of(t["decided"], t["assigned"]), "to_do": ""}
+        {
+            "reviewer": name,
+            "decided": n_of(t["decided"], t["assigned"]),
+            "to_do": max(0, t["assigned"] - t["decided"]),
+        }
         for name, t in team.items()
+        if name != data["reviewer"]
     ]
     if rows:
         emit_rows(rows, "table", title=f"Progress at {data['stage']}")

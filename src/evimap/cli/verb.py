@@ -133,6 +133,7 @@ def verb(
     render: dict[str, Callable[[Any], str]] | None = None,
     full_name: str | None = None,
     writes: bool | None = None,
+    fails: Callable[[Any], bool] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``fn(call, **options)`` as the verb ``name`` of ``parent``.
 
@@ -151,6 +152,8 @@ def verb(
     :param full_name: the name the audits know the verb by (``decisions import``).
     :param writes: the verb changes the review (default: when ``member`` is ``write``; a verb
         whose ``--as`` is optional but that writes, like ``decisions import``, says so).
+    :param fails: whether a result, once printed, means the command failed (exit 1), as a
+        ``verify`` that found disagreements.
     """
     formats = tuple(formats)
 
@@ -232,6 +235,8 @@ def verb(
             except EvimapError as exc:
                 print_error(exc, fmt)
                 raise typer.Exit(1) from None
+            if fails is not None and fails(result):
+                raise typer.Exit(1)
 
         def _emit(result: Any, fmt: str, call: Call | None) -> None:
             if result is None:

@@ -213,6 +213,8 @@ class Dedup:
                         flag: sum(1 for p in outcome.queued if p.rule == flag)
                         for flag in {p.rule for p in outcome.queued if p.rule != "splink"}
                     },
+                    "run_id": run.id,
+                    "clusters": [sorted(g) for g in outcome.groups if len(g) > 1],
                 },
             )
             self._reapply_removals(session, actor, Kind.DEDUP_RUN.value)
@@ -445,7 +447,8 @@ class Dedup:
                 ],
             )
         details: dict[str, Any] = {
-            "rules": [r.model_dump(by_alias=True, exclude_defaults=True) for r in rules]
+            "rules": [r.model_dump(by_alias=True, exclude_defaults=True) for r in rules],
+            "removals": [[r.record_id, r.reason] for r in removed],
         }
         if after:
             details["after"] = after

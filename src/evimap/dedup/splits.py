@@ -72,7 +72,7 @@ def split_cluster(
 ) -> dict[str, Any]:
     """Split a cluster into its records; each merged pair of it becomes a rejection.
 
-    :returns: the event's details (cluster id, records, their titles).
+    :returns: the event's details (cluster id, records, their titles, the pairs rejected).
     """
     cluster = cluster_by_id(session, run, cluster_id)
     members = state.cluster_members(session, cluster.id)
@@ -100,7 +100,14 @@ def split_cluster(
     session.flush()
     state.rewrite_cluster(session, cluster, [members[0]], database_order)
     session.flush()
-    return {"cluster_id": cluster_id, "records": members, "titles": [titles[r] for r in members]}
+    return {
+        "cluster_id": cluster_id,
+        "records": members,
+        "titles": [titles[r] for r in members],
+        "rejected_pairs": [
+            [min(p.record_a, p.record_b), max(p.record_a, p.record_b)] for p in merged
+        ],
+    }
 
 
 def detach_record(

@@ -8,6 +8,7 @@ memory. Detection, decoding, database recognition and storing are shared and liv
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -27,6 +28,10 @@ class Entry:
     :param error: set when the entry is structurally broken; the import stops there, or skips it
         with ``--skip-bad``.
     :param error_line: the line of the problem when it is not the entry's first line.
+    :param error_field: the field (tag, column) at fault, when one is.
+    :param records: how many records the entry's text holds (more than one only when a broken
+        structure ran records together, e.g. a missing record marker); a skipped entry loses
+        that many.
     """
 
     line: int
@@ -35,21 +40,41 @@ class Entry:
     error: str | None = None
     error_line: int | None = None
     error_field: str | None = None
+    records: int = 1
 
 
 class Reader(ABC):
     """An import format. Subclasses set the class attributes and implement two methods.
 
-    :cvar name: short name used by ``--format`` and stored with the import (``ris``).
+    :cvar name: short name used by ``--reader`` and stored with the import (``ris``).
     :cvar label: a human label (``RIS (Scopus, WoS, EBSCOhost, Ovid, ...)``).
+    :cvar title_field: the tag or field that holds a record's title, named when it is missing.
+    :cvar ends_records: the format marks where each record ends (RIS ``ER``, a closing brace,
+        a row's line break); without such a mark (Ovid, MEDLINE) a file cut short after its
+        last line break cannot be told from a whole one, and one cut inside its last line is
+        warned about.
     """
 
     name: ClassVar[str]
     label: ClassVar[str]
+    title_field: str = "title"
+    ends_records: ClassVar[bool] = True
 
     def __init__(self, file_name: str = "", options: dict[str, Any] | None = None):
         self.file_name = file_name
         self.options = options or {}
+        self.warnings: dict[str, int] = {}
+
+    def warn(self, message: str) -> None:
+        """Note a problem that does not fail its record (a secondary field kept as written).
+
+        The import warns once per message with its count: ``message`` may hold ``{n}``.
+        """
+        self.warnings[message] = self.warnings.get(message, 0) + 1
+
+    def warning_messages(self) -> list[str]:
+        """Each noted problem once, with how many records had it."""
+        return [m.format(n=n) if "{n}" in m else f"{m} ({n}x)" for m, n in self.warnings.items()]
 
     @classmethod
     @abstractmethod
@@ -72,3 +97,18 @@ class Reader(ABC):
         from evimap.importers.databases import database_from_text
 
         return database_from_text(head)
+
+
+_NEAR_TAG = re.compile(r"[A-Za-z][A-Za-z0-9]{1,3} {1,3}-(?:\s|$)")
+
+
+def damaged_tag(line: str) -> bool:
+    """True when a line that is not a tag line would be one but for one character in its
+    first seven (``{AU  - Smith``, ``AU - Smith``, ``A%U  - Smith``): a tag damaged in the file,
+    whose value must not be read as the text of the field before it."""
+    head = line[:8]
+    if "-" not in head:
+        return False
+    if _NEAR_TAG.match(line):
+        return True
+    return any(_NEAR_TAG.match(line[:i] + line[i + 1 : 9]) for i in range(min(7, len(line))))

@@ -3,6 +3,12 @@
 The file is split into entries at lines that start with ``@`` outside braces, and each entry's
 text is parsed on its own: memory stays flat, every entry keeps its line, and an entry that
 bibtexparser rejects becomes an error naming that line while the others still read.
+
+An entry whose braces close early (a stray ``}`` inside a field) is an error, not an entry cut
+short: field text after it (``doi = {...}``, a lone ``}``) shows that the entry went on. Name
+lists written ``Last F., Last F.`` (Scopus editors) are read as such; a name field bibtexparser
+still cannot split never fails its entry: it is read as a list of names (or, for editors, kept
+as written) and the import warns once with the count.
 """
 
 from __future__ import annotations
@@ -15,10 +21,25 @@ from typing import Any
 import bibtexparser
 from bibtexparser import middlewares
 from bibtexparser.library import Library
-from bibtexparser.model import DuplicateFieldKeyBlock, Field, ParsingFailedBlock
+from bibtexparser.middlewares.names import (
+    InvalidNameError,
+    parse_single_name_into_parts,
+    split_multiple_persons_names,
+)
+from bibtexparser.model import (
+    DuplicateFieldKeyBlock,
+    Field,
+    MiddlewareErrorBlock,
+    ParsingFailedBlock,
+)
 from bibtexparser.model import Entry as BibEntry
 
-from evimap.importers.author_lists import split_outside_brackets, split_references
+from evimap.importers.author_lists import (
+    authors_from_names,
+    split_names,
+    split_outside_brackets,
+    split_references,
+)
 from evimap.importers.base import Entry, Reader
 from evimap.importers.databases import ALIASES, canonical_database, database_from_text
 from evimap.records import Author, Record
@@ -71,6 +92,13 @@ DECODED = {
     "date",
 }
 _NAME_FIELDS = ("author", "editor")
+# A field name: letters, digits and a few marks (``funding_text 1``: Scopus puts a space).
+_FIELD_KEY = re.compile(r"[A-Za-z][\w:.+/-]*(?:[ \u00a0]\d+)?")
+# ``Smith J., Jones K.-L., Brown A.``: family names each followed by initials, comma-separated.
+_INITIALS_NAME = re.compile(r"^[^,{}]*[^\s,{}]\s+(?:[A-Z]\.?-?\s?){1,4}$")
+# Text after an entry closed that shows it did not end there: a field (``doi = {``) or the
+# entry's own closing brace on a line of its own.
+_LEFT_OVER = re.compile(r"^\s*(?:[\w-]+\s*=\s*[{\"\d]|}\s*,?\s*$)")
 # What LaTeX would change: commands, groups, math, ties, dashes and quotes.
 _LATEX_MARKUP = re.compile(r"[\\{}$~]|--|``|''")
 _TEXT_SPECIAL = re.compile(r"(?<!\\)([%&])")
@@ -108,13 +136,47 @@ class _DecodeLatex(middlewares.LatexDecodingMiddleware):
         return block
 
 
-def _parse_stack() -> list[middlewares.Middleware]:
+class _InitialsLists(middlewares.BlockMiddleware):
+    """Rewrite ``Smith J., Jones K.`` (no ``and``) as ``Smith, J. and Jones, K.`` so the name
+    middlewares split it into people (bibtexparser reads the commas as ``Last, First``)."""
+
+    def transform_entry(self, entry: BibEntry, library: Library) -> BibEntry:
+        for field in entry.fields:
+            value = field.value
+            if (
+                field.key.lower() in _NAME_FIELDS
+                and isinstance(value, str)
+                and value.count(",") >= 1
+                and " and " not in value
+            ):
+                pieces = [p.strip() for p in value.split(",")]
+                if len(pieces) > 1 and all(_INITIALS_NAME.match(p) for p in pieces):
+                    field.value = " and ".join(_family_initials(p) for p in pieces)
+        return entry
+
+
+def _family_initials(name: str) -> str:
+    """``van der Berg J. K.`` -> ``van der Berg, J. K.`` (the initials are the last words)."""
+    words = name.split()
+    cut = len(words)
+    while cut > 1 and re.fullmatch(r"(?:[A-Z]\.?-?){1,4}", words[cut - 1]):
+        cut -= 1
+    return f"{' '.join(words[:cut])}, {' '.join(words[cut:])}"
+
+
+def _parse_stack(split_names_: bool = True) -> list[middlewares.Middleware]:
+    """bibtexparser's middlewares as evimap reads entries; ``split_names_=False`` leaves name
+    fields as text (the fallback when a name field cannot be split)."""
+    names: list[middlewares.Middleware] = [
+        _InitialsLists(True),
+        middlewares.SeparateCoAuthors(True, name_fields=_NAME_FIELDS),
+        middlewares.SplitNameParts(True, name_fields=_NAME_FIELDS),
+    ]
     return [
         middlewares.NormalizeFieldKeys(True),
         middlewares.ResolveStringReferencesMiddleware(True),
         middlewares.RemoveEnclosingMiddleware(True),
-        middlewares.SeparateCoAuthors(True, name_fields=_NAME_FIELDS),
-        middlewares.SplitNameParts(True, name_fields=_NAME_FIELDS),
+        *(names if split_names_ else []),
         _DecodeLatex(True),
     ]
 
@@ -153,25 +215,63 @@ class BibtexReader(Reader):
         start = 0
         depth = 0
         opened = False
+        # An entry whose braces balanced, held until the text after it shows it really ended.
+        held: list[str] = []
+        held_start = held_end = 0
+        broken = False  # the held entry closed early; the lines after it are its remnants
         for number, line in enumerate(lines, 1):
             starts = _START.match(line)
             # A new entry starts at an "@type{" line outside braces, or at one in the first
             # column even inside braces (the previous entry then lacks a closing brace).
             if starts and (depth <= 0 or not line[0].isspace()):
+                if held:
+                    yield from self._release(held, held_start, held_end, broken)
+                    held, broken = [], False
                 if chunk:
                     yield from self._finish(chunk, start, unbalanced=depth > 0)
                 chunk, start, depth, opened = [line], number, 0, False
             elif not chunk:
-                continue  # text between entries is a comment in BibTeX
+                if held:
+                    held.append(line)
+                    if not broken and _LEFT_OVER.match(line):
+                        broken = True
+                continue  # otherwise text between entries is a comment in BibTeX
             else:
                 chunk.append(line)
             depth += _brace_balance(line)
             opened = opened or depth > 0
-            if opened and depth <= 0:
-                yield from self._finish(chunk, start, unbalanced=False)
+            if (opened and depth <= 0) or depth < 0:
+                held, held_start, held_end, broken = chunk, start, number, depth < 0
                 chunk, depth, opened = [], 0, False
+        if held:
+            yield from self._release(held, held_start, held_end, broken)
         if chunk:
             yield from self._finish(chunk, start, unbalanced=depth > 0)
+
+    def _release(self, lines: list[str], start: int, end: int, broken: bool) -> Iterator[Entry]:
+        """The entry that closed at line ``end``; field text after it (or a lone ``}``) is an
+        error: either a stray ``}`` closed the entry early, or, when the entry closed on a
+        line of its own, the next entry lost its ``@type{key,`` line."""
+        body = lines[: end - start + 1]
+        if not broken:
+            yield from self._finish(body, start, unbalanced=False)
+            return
+        if body[-1].strip() in ("}", ")") and len(lines) > len(body):
+            yield from self._finish(body, start, unbalanced=False)
+            yield Entry(
+                end + 1,
+                "".join(lines[len(body) :]),
+                error="entry fields without an '@type{key,' line before them: the entry's "
+                "first line is missing?",
+            )
+            return
+        yield Entry(
+            start,
+            "".join(lines),
+            error=f"the entry's braces close early, at line {end} (a stray '}}' inside a "
+            "field?): the text after it still belongs to the entry",
+            error_line=end,
+        )
 
     def _finish(self, chunk: list[str], line: int, unbalanced: bool) -> Iterator[Entry]:
         raw = "".join(chunk)
@@ -207,6 +307,9 @@ class BibtexReader(Reader):
                 # Scopus repeats `funding_details`: keep every value, then run the middlewares
                 # that bibtexparser skips on a block it flagged.
                 entries.extend(self._transformed(_merge_repeated(block.ignore_error_block)))
+            elif isinstance(block, MiddlewareErrorBlock):
+                # A name field bibtexparser cannot split: read the entry with names as text.
+                entries.extend(self._names_as_text(prefix + raw))
             elif isinstance(block, ParsingFailedBlock):
                 error = block.error
                 reason = getattr(error, "abort_reason", "") or str(error) or "unreadable entry"
@@ -217,13 +320,67 @@ class BibtexReader(Reader):
                 return [Entry(line, raw, error=f"not valid BibTeX: {reason}", error_line=at)]
         if not entries and with_strings:
             return [Entry(line, raw, error="not valid BibTeX: no entry could be read here")]
+        for entry in entries:
+            bad = next((f.key for f in entry.fields if not _FIELD_KEY.fullmatch(f.key)), None)
+            if bad is not None:
+                # Text that is no field (a damaged line) ran into the next field's name.
+                junk = bad.strip().split()[0] if bad.strip() else bad
+                at = line + raw[: max(0, raw.find(junk))].count("\n")
+                return [
+                    Entry(
+                        line,
+                        raw,
+                        error=f"not valid BibTeX: {bad.strip()[:40]!r} is not a field name (a "
+                        "damaged line?)",
+                        error_line=at,
+                    )
+                ]
         return [Entry(line, raw, _entry_fields(entry)) for entry in entries]
 
     def _transformed(self, entry: BibEntry) -> list[BibEntry]:
         library = Library([entry])
         for middleware in self._stack:
             library = middleware.transform(library)
-        return list(library.entries)
+        entries = list(library.entries)
+        if any(isinstance(b, MiddlewareErrorBlock) for b in library.failed_blocks):
+            library = Library([entry])
+            for middleware in _parse_stack(split_names_=False):
+                library = middleware.transform(library)
+            entries.extend(self._names_read_as_lists(library.entries))
+        return entries
+
+    def _names_as_text(self, text: str) -> list[BibEntry]:
+        library = bibtexparser.parse_string(text, parse_stack=_parse_stack(split_names_=False))
+        return self._names_read_as_lists(library.entries)
+
+    def _names_read_as_lists(self, entries: Iterable[BibEntry]) -> list[BibEntry]:
+        """Name fields that could not be split by BibTeX's rules: authors are read as a list
+        of names (``;``, ``,``, ``and``), editors kept as written; each noted once a file."""
+        out = []
+        for entry in entries:
+            for field in entry.fields:
+                key = _field_key(field)
+                if key not in _NAME_FIELDS or not isinstance(field.value, str):
+                    continue
+                try:
+                    for name in split_multiple_persons_names(field.value):
+                        parse_single_name_into_parts(name)
+                    continue
+                except InvalidNameError:
+                    pass
+                if key == "author":
+                    field.value = authors_from_names(split_names(field.value))
+                    self.warn(
+                        "the author field of {n} entries is not in BibTeX's name form "
+                        "('Last, First and Last, First'); read as a list of names"
+                    )
+                else:
+                    self.warn(
+                        f"the {key} field of {{n}} entries could not be split into names; "
+                        "kept as written"
+                    )
+            out.append(entry)
+        return out
 
     # ------------------------------------------------------------------ conversion
 
@@ -231,6 +388,8 @@ class BibtexReader(Reader):
         fields: dict[str, Any] = entry.fields
         text = _text_getter(fields)
         authors = fields.get("author") or fields.get("editor") or []
+        if isinstance(authors, str):  # an editor field kept as written
+            authors = authors_from_names(split_names(clean_text(authors)))
         author_keywords = text("author_keywords", "author-keywords")
         keywords = author_keywords or text("keywords")
         indexed = text("keywords") if author_keywords else text("keywords-plus", "mesh")
@@ -299,7 +458,7 @@ def _entry_fields(entry: BibEntry) -> dict[str, Any]:
         key = _field_key(field)
         value = field.value
         if key in _NAME_FIELDS and isinstance(value, list):
-            out[key] = [_author(parts) for parts in value]
+            out[key] = [p if isinstance(p, Author) else _author(p) for p in value]
         elif isinstance(value, str):
             out[key] = f"{out[key]}; {value}" if isinstance(out.get(key), str) else value
     return out

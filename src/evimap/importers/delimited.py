@@ -94,6 +94,9 @@ class Layout:
         ``;``); ``authors`` may be ``run-together`` (names written without a separator).
     :param link_ids: (column, query parameter) pairs whose URL carries the record ID when no
         ID column has one (Scopus ``Link`` ... ``eid=``).
+    :param checks: header name -> pattern a non-empty cell of that column always matches
+        (Scopus ``EID``: ``2-s2.0-...``); a cell that does not shows the row's cells shifted
+        (a delimiter lost or added), and the row is an error naming the column.
     """
 
     name: str
@@ -102,6 +105,7 @@ class Layout:
     columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     separators: Mapping[str, str] = field(default_factory=dict)
     link_ids: tuple[tuple[str, str], ...] = ()
+    checks: Mapping[str, re.Pattern[str]] = field(default_factory=dict)
 
     def matches(self, header: Iterable[str]) -> bool:
         """True when every signature column is in the header."""
@@ -117,38 +121,53 @@ class Row:
     """One row of cells, the line it starts on, and its text verbatim.
 
     :param unclosed: the row ran to the end of the file inside a quoted field.
+    :param cut: the file ends inside this row's last (unquoted) cell, without a line break:
+        the row may be cut short.
     """
 
     line: int
     raw: str
     cells: list[str]
     unclosed: bool = False
+    cut: bool = False
 
 
 class _Feed:
-    """The line iterator csv reads from; keeps the lines of the row being read."""
+    """The line iterator csv reads from; keeps the lines of the row being read, counts lines,
+    and takes lines back (to read a broken row's later lines again as rows of their own)."""
 
-    def __init__(self, lines: Iterator[str]):
+    def __init__(self, lines: Iterator[str], number: int = 0):
         self._lines = lines
+        self._back: list[str] = []  # taken back, in reverse order
         self._taken: list[str] = []
+        self.number = number  # lines handed out so far
         self.exhausted = False
 
     def __iter__(self) -> _Feed:
         return self
 
     def __next__(self) -> str:
-        try:
-            line = next(self._lines)
-        except StopIteration:
-            self.exhausted = True
-            raise
+        if self._back:
+            line = self._back.pop()
+        else:
+            try:
+                line = next(self._lines)
+            except StopIteration:
+                self.exhausted = True
+                raise
         self._taken.append(line)
+        self.number += 1
         return line
 
-    def take(self) -> str:
-        text = "".join(self._taken)
-        self._taken.clear()
-        return text
+    def take(self) -> list[str]:
+        taken = self._taken
+        self._taken = []
+        return taken
+
+    def give_back(self, lines: list[str]) -> None:
+        self._back.extend(reversed(lines))
+        self.number -= len(lines)
+        self.exhausted = False
 
 
 def sniff_delimiter(line: str) -> str:
@@ -161,47 +180,81 @@ def sniff_delimiter(line: str) -> str:
     return best
 
 
-def iter_rows(lines: Iterable[str], delimiter: str | None = None) -> Iterator[Row]:
+class Rows:
     """The non-blank rows of delimited text, the header first, each with its first line.
 
     Quoted cells may span lines; the ``csv`` module reads them from the line stream, so memory
-    stays flat. The delimiter is sniffed from the first non-blank line unless given.
+    stays flat. The delimiter is sniffed from the first non-blank line unless given. A row the
+    caller finds broken (cells that do not fit the header, a quote never closed) is given back
+    with :meth:`resync`: its later lines are then read again as rows of their own, so a stray
+    quote costs one row, not the rest of the file.
 
     :param lines: the text's lines, each with its ``\\n``.
     :param delimiter: the cell delimiter, or ``None`` to sniff it.
+    """
+
+    def __init__(self, lines: Iterable[str], delimiter: str | None = None):
+        self._source = iter(lines)
+        self._delimiter = delimiter
+        self._feed: _Feed | None = None
+        self._reader: Any = None
+
+    @property
+    def delimiter(self) -> str:
+        """The delimiter in use (sniffed once the first row is read)."""
+        return self._delimiter or ","
+
+    def __iter__(self) -> Iterator[Row]:
+        skipped = 0
+        first = None
+        for line in self._source:
+            hint = _SEP_HINT.match(line)
+            if hint:  # Excel's "sep=;" line names the delimiter
+                self._delimiter = self._delimiter or hint[1]
+            elif line.strip():
+                first = line
+                break
+            skipped += 1
+        if first is None:
+            return
+        self._delimiter = self._delimiter or sniff_delimiter(first)
+        self._feed = _Feed(itertools.chain([first], self._source), skipped)
+        self._reader = csv.reader(self._feed, delimiter=self._delimiter)
+        feed = self._feed
+        while True:
+            start = feed.number + 1
+            try:
+                cells = next(self._reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise ImportFormatError(f"unreadable CSV: {exc}", line=start) from None
+            taken = feed.take()
+            if not any(cell.strip() for cell in cells):
+                continue
+            raw = "".join(taken)
+            # A row that needed more lines than the file had was still inside quotes when the
+            # file ended. A last line without a line break whose last cell is not quoted may
+            # be cut short (a closing quote shows that its cell is whole).
+            unclosed = feed.exhausted
+            cut = not unclosed and not raw.endswith("\n") and not raw.rstrip(" \t").endswith('"')
+            yield Row(start, raw, cells, unclosed, cut)
+
+    def resync(self, row: Row) -> None:
+        """Read the lines after ``row``'s first line again, as rows of their own."""
+        assert self._feed is not None
+        lines = row.raw.splitlines(keepends=True)
+        if len(lines) > 1:
+            self._feed.give_back(lines[1:])
+            self._reader = csv.reader(self._feed, delimiter=self._delimiter)
+
+
+def iter_rows(lines: Iterable[str], delimiter: str | None = None) -> Iterator[Row]:
+    """The non-blank rows of delimited text, the header first (see :class:`Rows`).
+
     :raises ImportFormatError: naming the line, when ``csv`` rejects the text.
     """
-    source = iter(lines)
-    skipped = 0
-    first = None
-    for line in source:
-        hint = _SEP_HINT.match(line)
-        if hint:  # Excel's "sep=;" line names the delimiter
-            delimiter = delimiter or hint[1]
-        elif line.strip():
-            first = line
-            break
-        skipped += 1
-    if first is None:
-        return
-    feed = _Feed(itertools.chain([first], source))
-    reader = csv.reader(feed, delimiter=delimiter or sniff_delimiter(first))
-    consumed = skipped
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise ImportFormatError(f"unreadable CSV: {exc}", line=consumed + 1) from None
-        start, consumed = consumed + 1, skipped + reader.line_num
-        raw = feed.take()
-        if not any(cell.strip() for cell in cells):
-            continue
-        # Every line ends with "\n": a row that needed more lines than the file had was still
-        # inside quotes when the file ended.
-        unclosed = feed.exhausted and raw.endswith("\n")
-        yield Row(start, raw, cells, unclosed)
+    return iter(Rows(lines, delimiter))
 
 
 def read_header(head: str) -> tuple[str, list[str]] | None:
@@ -407,6 +460,7 @@ class DelimitedReader(Reader):
         self.header: list[str] = []
         self.layout: Layout | None = None
         self.columns: dict[str, list[str]] = {}
+        self.delimiter = ","
 
     @classmethod
     def layout_for(cls, header: list[str]) -> Layout | None:
@@ -415,7 +469,7 @@ class DelimitedReader(Reader):
 
     def header_for(self, width: int) -> list[str] | None:
         """Header names for a row of ``width`` cells; ``None`` when the row cannot fit it."""
-        return self.header if width <= len(self.header) else None
+        return self.header if width == len(self.header) else None
 
     def database(self, head: str) -> str:
         parsed = read_header(head)
@@ -424,13 +478,19 @@ class DelimitedReader(Reader):
 
     def split(self, lines: Iterable[str]) -> Iterator[Entry]:
         try:
-            rows = iter_rows(lines, self.options.get("delimiter"))
-            header_row = next(rows, None)
+            rows = Rows(lines, self.options.get("delimiter"))
+            stream = iter(rows)
+            header_row = next(stream, None)
             if header_row is None:
                 return
+            self.delimiter = rows.delimiter
             self._start(header_row)
-            for row in rows:
-                yield self._entry(row)
+            for row in stream:
+                entry = self._entry(row)
+                if entry.error and not row.cut:
+                    rows.resync(row)
+                    entry.raw = row.raw.splitlines(keepends=True)[0]
+                yield entry
         except ImportFormatError as exc:
             raise ImportFormatError(
                 exc.problem.message, file=self.file_name or None, line=exc.line, field=exc.field
@@ -456,24 +516,80 @@ class DelimitedReader(Reader):
                 line=header_row.line,
             )
         self.layout = layout
+        self.title_field = self.columns["title"][0]
 
     def _entry(self, row: Row) -> Entry:
         if row.unclosed:
             return Entry(
                 row.line,
                 row.raw,
-                error="a quoted cell that starts in this row is "
-                "never closed: the rest of the file is inside it",
+                error="a quoted cell that starts in this row is never closed before the end "
+                "of the file (a stray quote?)",
             )
-        header = self.header_for(len(row.cells))
+        cells = row.cells
+        header = self.header_for(len(cells))
+        if header is None and len(cells) > len(self.header):
+            while len(cells) > len(self.header) and not cells[-1].strip():
+                cells = cells[:-1]  # a delimiter at the end of the row (WoS, Excel)
+            header = self.header_for(len(cells))
         if header is None:
             return Entry(
                 row.line,
                 row.raw,
-                error=f"the row has {len(row.cells)} cells but the "
-                f"header has {len(self.header)} (a delimiter inside an unquoted cell?)",
+                error=f"the row has {len(cells)} cells but the header has {len(self.header)} "
+                + (
+                    "(a stray line, or a line break inside an unquoted cell?)"
+                    if len(cells) < len(self.header)
+                    else "(a delimiter inside an unquoted cell?)"
+                ),
             )
-        return Entry(row.line, row.raw, dict(zip(header, row.cells, strict=False)))
+        if row.cut:
+            return Entry(
+                row.line,
+                row.raw,
+                error="the file ends inside this row, with no line break after it: it may be "
+                "cut short (if the row is whole, end the file with a line break)",
+                error_field=header[-1],
+            )
+        swallowed = self._swallowed_row(row)
+        if swallowed:
+            return Entry(
+                row.line,
+                row.raw,
+                error=f"the row runs on over line {swallowed}, which holds a whole row of its "
+                "own: a stray quote joined them?",
+                error_line=swallowed,
+            )
+        fields = dict(zip(header, cells, strict=True))
+        assert self.layout is not None
+        for column, pattern in self.layout.checks.items():
+            value = (fields.get(column) or "").strip()
+            if value and not pattern.fullmatch(value):
+                return Entry(
+                    row.line,
+                    row.raw,
+                    error=f"the {column} column holds {value[:40]!r}, which no {column} "
+                    "is: the row's cells are shifted (a delimiter lost or added?)",
+                    error_field=column,
+                )
+        return Entry(row.line, row.raw, fields)
+
+    def _swallowed_row(self, row: Row) -> int | None:
+        """The line inside a multi-line row that is a whole row by itself (as many cells as
+        the header), or ``None``. Quoted cells may hold line breaks (abstracts), but with six
+        or more columns a line of such text that splits into exactly a row's cells is another
+        row that a stray quote ran into this one."""
+        width = len(self.header)
+        if width < 6 or row.raw.count("\n") < 2:
+            return None
+        lines = row.raw.split("\n")[1:-1]
+        delimiter = self.delimiter
+        for offset, line in enumerate(lines, 1):
+            if line.count(delimiter) >= width - 1:
+                cells = next(csv.reader([line], delimiter=delimiter), [])
+                if len(cells) == width:
+                    return row.line + offset
+        return None
 
     def convert(self, entry: Entry) -> Record:
         assert self.layout is not None, "split() reads the header before convert()"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,31 @@ from evimap.importers.base import Reader
 from evimap.importers.registry import all_readers, reader_class
 
 HEAD_BYTES = 64 * 1024
+
+# C0 control characters other than tab, line feed and carriage return, and DEL: no export
+# means them, PostgreSQL refuses NUL in text, and they break terminals and XML. They are
+# removed on reading, counted, and the import warns (see :class:`ReadNotes`).
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+
+
+@dataclass
+class ReadNotes:
+    """What :func:`iter_lines` noticed while reading: control characters it removed (how many,
+    the first one's line), and the line of a last line without a line break."""
+
+    count: int = 0
+    first_line: int | None = None
+    unterminated_line: int | None = None
+
+    def message(self) -> str:
+        """The warning an import gives about removed characters (empty when none were)."""
+        if not self.count:
+            return ""
+        return (
+            f"removed {self.count} control character(s) (NUL or similar) that no export "
+            f"means; the first was on line {self.first_line}"
+        )
 
 
 @dataclass
@@ -23,7 +49,9 @@ class Detected:
 
 
 def decode_head(path: Path, encoding: str = "utf-8") -> str:
-    """The first 64 KiB of the file as text, BOM removed; a bad byte raises with its line."""
+    """The first 64 KiB of the file as text, BOM and control characters removed, line endings
+    as ``\\n`` (old Mac files end lines with a lone ``\\r``); a bad byte raises with its line.
+    """
     with open(path, "rb") as handle:
         data = handle.read(HEAD_BYTES)
     decoder = codecs.getincrementaldecoder(_codec(encoding, data))(errors="strict")
@@ -31,6 +59,10 @@ def decode_head(path: Path, encoding: str = "utf-8") -> str:
         text = decoder.decode(data, final=False)
     except UnicodeDecodeError as exc:
         raise _decode_error(path, data, exc, encoding) from None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if CONTROL.search(text):
+        text = CONTROL.sub("", text)
     return text.lstrip("\ufeff")
 
 
@@ -52,22 +84,40 @@ def _decode_error(path: Path, data: bytes, exc: UnicodeDecodeError, encoding: st
     )
 
 
-def iter_lines(path: Path, encoding: str = "utf-8") -> Iterator[str]:
+def iter_lines(
+    path: Path, encoding: str = "utf-8", notes: ReadNotes | None = None
+) -> Iterator[str]:
     """The file's lines, decoded, streaming; ``\\r\\n`` and lone ``\\r`` become ``\\n``.
 
+    Each line ends with ``\\n`` except the last when the file does not end with a line break
+    (a cut-short file shows that way).
+
+    Control characters (:data:`CONTROL`) are removed, and counted in ``notes`` when given.
     A byte that cannot be decoded raises :class:`ImportFormatError` naming the line.
+
+    :param path: the file.
+    :param encoding: its text encoding.
+    :param notes: collects the control characters removed, and a last line without a break.
     """
     with open(path, "rb") as handle:
         first = handle.read(4)
         handle.seek(0)
-        decoder = codecs.getincrementaldecoder(_codec(encoding, first))(errors="strict")
+        codec = _codec(encoding, first)
+        decoder = codecs.getincrementaldecoder(codec)(errors="strict")
+        # In UTF-8 and the one-byte encodings a control character is its own byte, so one
+        # pass of bytes.translate finds them (a regex over the decoded text is ten times
+        # slower); UTF-16/32 text is searched after decoding.
+        wide = codecs.lookup(codec).name.startswith(("utf-16", "utf-32"))
         line_no = 0
         pending = ""
         held: list[str] = []
         started = False
+        dirty = False  # control characters seen and not yet removed
         while True:
             chunk = handle.read(1 << 20)
             final = not chunk
+            if not wide and len(chunk.translate(None, CONTROL_BYTES)) != len(chunk):
+                dirty = True
             try:
                 text = decoder.decode(chunk, final=final)
             except UnicodeDecodeError as exc:
@@ -99,6 +149,9 @@ def iter_lines(path: Path, encoding: str = "utf-8") -> Iterator[str]:
                 text = text.replace("\r\n", "\n").replace("\r", "\n")
             else:
                 pending = ""
+            if (dirty or wide) and CONTROL.search(text):
+                text = _remove_control(text, line_no, notes)
+                dirty = False
             pieces = text.split("\n")
             # The last piece is incomplete (or, at the end, a last line without its newline).
             last = pieces.pop()
@@ -106,9 +159,21 @@ def iter_lines(path: Path, encoding: str = "utf-8") -> Iterator[str]:
             yield from [piece + "\n" for piece in pieces]
             if final:
                 if last:
-                    yield last + "\n"
+                    if notes is not None:
+                        notes.unterminated_line = line_no + 1
+                    yield last  # the file's last line, without a line break as in the file
                 return
             pending = last + pending if pending else last
+
+
+def _remove_control(text: str, line_no: int, notes: ReadNotes | None) -> str:
+    if notes is not None:
+        if notes.first_line is None:
+            first = CONTROL.search(text)
+            assert first is not None
+            notes.first_line = line_no + text.count("\n", 0, first.start()) + 1
+        notes.count += len(CONTROL.findall(text))
+    return CONTROL.sub("", text)
 
 
 def detect(path: Path, head: str | None = None, format_name: str | None = None) -> Detected:
@@ -129,7 +194,7 @@ def detect(path: Path, head: str | None = None, format_name: str | None = None) 
         raise UnknownFormat(
             f"unknown export format (first line: {first!r}); known formats: "
             + ", ".join(r.name for r in all_readers())
-            + "; name one with --format",
+            + "; name one with --reader",
             file=path,
             line=1,
         )

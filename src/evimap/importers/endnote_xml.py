@@ -205,6 +205,7 @@ class EndnoteXmlReader(Reader):
 
     name = "endnote-xml"
     label = "EndNote XML"
+    title_field = "titles/title"
 
     @classmethod
     def sniff(cls, head: str) -> int:

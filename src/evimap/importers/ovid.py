@@ -14,17 +14,22 @@ and the labelled display layout, a field name on its own line with its values in
 line (or, in the tagged layout, any untagged line) continues the previous field, and blank lines
 inside a field (Ovid leaves them in long SY/DE fields) are kept out of the values. Text before
 the first marker (the search history Ovid can prepend) is skipped.
+
+A record holds each of its identifying fields (:data:`ONCE`: version, database, accession
+number, title) once. Seeing one twice means that a ``<N. >`` marker is missing and two records
+ran together: the entry is an error that holds (and, skipped, loses) both.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import ClassVar
 
-from evimap.importers.base import Entry, Reader
+from evimap.importers.base import Entry, Reader, damaged_tag
 from evimap.importers.databases import MEDLINE, PUBMED, canonical_database, database_from_tag
-from evimap.importers.ris import DOI_IN_LINK, issns
+from evimap.importers.ris import DOI_IN_LINK, issns, unreadable_issn
 from evimap.records import Author, Record
 from evimap.records.normalise import (
     clean_text,
@@ -40,6 +45,10 @@ _MARKER = re.compile(r"^<(\d+)\.?\s*>\s*$")
 _SNIFF_MARKER = re.compile(r"^<\d+\.?\s*>\s*$", re.M)
 _SNIFF_VN = re.compile(r"^VN {1,2}- Ovid Technologies", re.M)
 _TAG = re.compile(r"^([A-Z][A-Z0-9]{1,3}) {1,2}- ?(.*)$")
+# A field name of the labelled layout: words (``Digital Object Identifier``, ``Issue/Part``).
+_LABEL = re.compile(r"[A-Za-z][A-Za-z0-9 /&()'.,-]*:?")
+#: Fields every Ovid record has at most once; a second one starts another record.
+ONCE = frozenset({"VN", "DB", "AN", "UI", "TI"})
 
 # Field names of the labelled layout, as Ovid prints them, to the tags of the tagged layout.
 LABELS: dict[str, str] = {
@@ -99,6 +108,8 @@ class OvidReader(Reader):
 
     name: ClassVar[str] = "ovid"
     label: ClassVar[str] = "Ovid fields (<1. > records; PsycINFO, MEDLINE, Embase via Ovid)"
+    title_field = "TI"
+    ends_records = False
 
     @classmethod
     def sniff(cls, head: str) -> int:
@@ -121,21 +132,33 @@ class OvidReader(Reader):
         start = 0
         last: list[str] | None = None
         labelled: bool | None = None  # decided by the record's first field line
+        again: list[tuple[str, int]] = []  # identifying fields (ONCE) seen again, and where
+        orphan: list[str] = []  # lines of a record before the first marker
+        orphan_start, orphan_field = 0, ""
+        bad: tuple[int, str] | None = None  # a damaged line of the open record, and why
+        label_line = 0  # the line of the labelled layout's field name being read
         for line in lines:
             number += 1
             if line.startswith("<") and _MARKER.match(line):
+                if orphan:
+                    yield _orphan(orphan_start, orphan, orphan_field)
+                    orphan = []
                 if fields is not None:
-                    yield _entry(start, raw, fields)
+                    bad = bad or _empty_label(labelled, last, label_line)
+                    yield _entry(start, raw, fields, again, bad)
                 fields, raw, start, last, labelled = {}, [line], number, None, None
+                again, bad = [], None
                 continue
             if fields is None:
-                if _TAG.match(line.rstrip()):
-                    yield Entry(
-                        number,
-                        line,
-                        error="field outside any record (no <1. > marker before it)",
-                        error_field=line[:2],
-                    )
+                # Before the first marker: Ovid's search history, or a record whose marker is
+                # missing (a tag line, or a field name of the labelled layout, shows that).
+                if orphan:
+                    orphan.append(line)
+                elif (match := _TAG.match(line.rstrip())) or (
+                    line[:1].strip() and line.strip().lower().rstrip(":") in LABELS
+                ):
+                    orphan, orphan_start = [line], number
+                    orphan_field = match.group(1) if match else line.strip()
                 continue
             raw.append(line)
             text = line.strip()
@@ -149,20 +172,50 @@ class OvidReader(Reader):
                 if not labelled and match:
                     tag, value = match.group(1), match.group(2).strip()
                     last = fields.setdefault(tag, [])
+                    if last and tag in ONCE:
+                        again.append((tag, number))
                     last.append(value)
                     continue
                 if labelled:
                     tag = LABELS.get(text.lower().rstrip(":"), text)
+                    if tag == text and not _LABEL.fullmatch(text):
+                        bad = bad or (
+                            number,
+                            f"line {number} is neither a field name nor an indented value: "
+                            f"{text[:30]!r}",
+                        )
+                    bad = bad or _empty_label(labelled, last, label_line)
+                    if tag in ONCE and tag in fields:
+                        again.append((tag, number))
                     last = fields.setdefault(tag, [])
+                    label_line = number
                     continue
+                if bad is None and damaged_tag(line):
+                    bad = (
+                        number,
+                        f"line {number} looks like a field line with a damaged tag "
+                        f"({text[:20]!r}): its text would be read into the field before it",
+                    )
             if last is None:
                 continue
             if labelled:
                 last.append(text)
             elif last:
                 last[-1] = f"{last[-1]}\n{text}" if last[-1] else text
+        if orphan:
+            yield _orphan(orphan_start, orphan, orphan_field)
         if fields is not None:
-            yield _entry(start, raw, fields)
+            bad = bad or _empty_label(labelled, last, label_line)
+            yield _entry(start, raw, fields, again, bad)
+
+    def _issns(self, values: list[str] | None) -> list[str]:
+        found = issns(values)
+        if not found and values and unreadable_issn(values):
+            self.warn(
+                "the IS field of {n} records holds no ISSN or ISBN that could be read; kept "
+                "as written in the raw record"
+            )
+        return found
 
     def convert(self, entry: Entry) -> Record:
         """Map Ovid's fields onto a :class:`Record`, reading SO for what has no field."""
@@ -217,7 +270,7 @@ class OvidReader(Reader):
             issue=clean_text(_first(f, "IP") or issue),
             pages=normalise_pages(_first(f, "PG") or pages),
             doi=doi,
-            issn=issns(get("IS")),
+            issn=self._issns(get("IS")),
             pmid=_pmid(f),
             isbn=normalise_isbn(" ".join(get("IB") or ())),
             keywords=list(dict.fromkeys(keywords)),
@@ -235,9 +288,49 @@ class OvidReader(Reader):
         )
 
 
-def _entry(start: int, raw: list[str], fields: dict[str, list[str]]) -> Entry:
+def _orphan(start: int, lines: list[str], field: str) -> Entry:
+    return Entry(
+        start,
+        "".join(lines),
+        error="fields outside any record (no <1. > marker before them): a marker is missing?",
+        error_field=field,
+    )
+
+
+def _empty_label(
+    labelled: bool | None, last: list[str] | None, line: int
+) -> tuple[int, str] | None:
+    """In the labelled layout, a field name with no value under it (Ovid prints none such):
+    its value went elsewhere (a damaged line between them)."""
+    if labelled and last is not None and not last:
+        return line, f"the field named on line {line} has no value under it"
+    return None
+
+
+def _entry(
+    start: int,
+    raw: list[str],
+    fields: dict[str, list[str]],
+    again: list[tuple[str, int]],
+    bad: tuple[int, str] | None = None,
+) -> Entry:
     if not fields:
         return Entry(start, "".join(raw), fields, error="record has no fields")
+    if again:
+        tag, line = again[0]
+        held = 1 + max(Counter(t for t, _ in again).values())
+        return Entry(
+            start,
+            "".join(raw),
+            fields,
+            error=f"{held} records ran together: a <N. > marker is missing before line {line} "
+            f"(where a second {tag} field starts)",
+            error_line=line,
+            error_field=tag,
+            records=held,
+        )
+    if bad:
+        return Entry(start, "".join(raw), fields, error=bad[1], error_line=bad[0])
     return Entry(start, "".join(raw), fields)
 
 

@@ -93,6 +93,8 @@ class MedlineReader(Reader):
 
     name = "medline"
     label = "PubMed MEDLINE / .nbib"
+    ends_records = False
+    title_field = "TI"
 
     @classmethod
     def sniff(cls, head: str) -> int:
@@ -123,7 +125,7 @@ class MedlineReader(Reader):
             if match and (match.group(1) == "PMID" or current is None or after_blank):
                 if current is not None:
                     current.raw = "".join(raw).rstrip("\n") + "\n"
-                    yield current
+                    yield _checked(current)
                 current, raw, last_tag = Entry(line=number, raw=""), [], None
             after_blank = False
             if current is None:
@@ -147,7 +149,7 @@ class MedlineReader(Reader):
                 current.error_line = number
         if current is not None:
             current.raw = "".join(raw).rstrip("\n") + "\n"
-            yield current
+            yield _checked(current)
 
     def convert(self, entry: Entry) -> Record:
         fields = entry.fields
@@ -182,3 +184,12 @@ class MedlineReader(Reader):
             line=entry.line,
             raw=entry.raw,
         )
+
+
+def _checked(entry: Entry) -> Entry:
+    """A record without its ``PMID`` line (every MEDLINE record starts with one) lost its
+    first line: an error, not a record without an ID."""
+    if entry.error is None and "PMID" not in entry.fields:
+        entry.error = "the record has no PMID line (each MEDLINE record starts with one)"
+        entry.error_field = "PMID"
+    return entry

@@ -15,7 +15,8 @@ Flavours handled:
 - Ovid's record numbers (``1.``) and link text between records, and tags written after ``ER``
   (Ovid's ``NL``), which belong to the record just closed;
 - blank lines anywhere, ``ER`` directly followed by ``TY`` (Lens), BOM and CRLF (decoded
-  upstream by :mod:`evimap.importers.detect`).
+  upstream by :mod:`evimap.importers.detect`);
+- tags in lower or mixed case (``ti  - ``), read as their upper-case tag.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import ClassVar
 
 from rispy.config import TYPE_OF_REFERENCE_MAPPING
 
-from evimap.importers.base import Entry, Reader
+from evimap.importers.base import Entry, Reader, damaged_tag
 from evimap.importers.databases import (
     DIMENSIONS,
     EBSCO,
@@ -105,6 +106,7 @@ class RisReader(Reader):
 
     name: ClassVar[str] = "ris"
     label: ClassVar[str] = "RIS (Scopus, WoS, EBSCOhost, Ovid, ProQuest, Embase, Zotero ...)"
+    title_field = "TI"
 
     @classmethod
     def sniff(cls, head: str) -> int:
@@ -149,8 +151,9 @@ class RisReader(Reader):
         closed: Entry | None = None  # the record just closed by ER, open to trailing tags
         orphan: list[str] = []  # tag lines met outside any record
         orphan_start = 0
+        damaged: int | None = None  # the open record's first line that looks like a bad tag
         for number, line in enumerate(lines, 1):
-            if line[2:5] == "  -" and (tag := line[:2]).isupper():
+            if line[2:5] == "  -" and ((tag := line[:2]).isupper() or (tag := _lower_tag(tag))):
                 if fields is not None:
                     # The hot path: a tag line inside a record.
                     if tag != "ER" and tag != "TY":
@@ -164,6 +167,13 @@ class RisReader(Reader):
                     if tag == "ER":
                         raw.append(line)
                         closed = Entry(start, "".join(raw), fields)
+                        if damaged is not None:
+                            closed.error = (
+                                f"line {damaged} looks like a tag line with a damaged tag "
+                                f"({raw[damaged - start].strip()[:20]!r}): its text would be "
+                                "read into the field before it"
+                            )
+                            closed.error_line = damaged
                         fields = None
                         continue
                     # A TY inside an open record: that record never got its ER.
@@ -186,6 +196,7 @@ class RisReader(Reader):
                     last = [line[6:].rstrip()]
                     fields = {"TY": last}
                     raw = [line]
+                    damaged = None
                     continue
                 if tag == "ER":
                     if closed is not None:
@@ -216,6 +227,8 @@ class RisReader(Reader):
                 raw.append(line)
                 text = line.strip()
                 if text and last is not None:
+                    if damaged is None and damaged_tag(line):
+                        damaged = number
                     last[-1] = f"{last[-1]}\n{text}" if last[-1] else text
                 continue
             if closed is not None:
@@ -324,8 +337,8 @@ class RisReader(Reader):
             volume=clean_text(_first(f, "VL")),
             issue=clean_text(_first(f, "IS", "CP")),
             pages=pages,
-            doi=_doi(f, notes),
-            issn=issns(get("SN")),
+            doi=self._doi(f, notes),
+            issn=self._issns(get("SN"), "SN"),
             pmid=_pmid(f, notes, database),
             isbn=normalise_isbn(" ".join((get("SN") or []) + (get("BN") or []))),
             keywords=keywords,
@@ -341,6 +354,32 @@ class RisReader(Reader):
             line=entry.line,
             raw=entry.raw,
         )
+
+    def _issns(self, values: list[str] | None, tag: str) -> list[str]:
+        """ISSNs of an SN field; one that holds neither an ISSN nor an ISBN is kept as written
+        (in the raw record) and noted once a file."""
+        found = issns(values)
+        if not found and values and unreadable_issn(values):
+            self.warn(
+                f"the {tag} field of {{n}} records holds no ISSN or ISBN that could be read; "
+                "kept as written in the raw record"
+            )
+        return found
+
+    def _doi(self, fields: dict[str, list[str]], notes: Iterable[str]) -> str:
+        doi = _doi(fields, notes)
+        if not doi and any(v.strip() for v in fields.get("DO") or ()):
+            self.warn(
+                "the DO field of {n} records holds no DOI that could be read; kept as written "
+                "in the raw record"
+            )
+        return doi
+
+
+def unreadable_issn(values: list[str]) -> bool:
+    """True when SN/IS values hold no token shaped like an ISSN (8 digits) or ISBN (10, 13)."""
+    tokens = _SN_TOKEN.findall(" ".join(values))
+    return not any(len(t.replace("-", "")) in (8, 10, 13) for t in tokens)
 
 
 def record_database(fields: dict[str, list[str]]) -> str:
@@ -506,10 +545,17 @@ def _record_id(fields: dict[str, list[str]], notes: Iterable[str]) -> str:
     return ""
 
 
+def _lower_tag(tag: str) -> str:
+    """A tag written in lower or mixed case (``ti``, ``Au``) in upper case; ``""`` if none."""
+    if tag.isascii() and tag.isalnum() and tag[0].isalpha():
+        return tag.upper()
+    return ""
+
+
 def _closed(entry: Entry, trailing: list[str]) -> Entry:
     """The closed record, with the tag lines written right after its ER (Ovid's NL) added."""
     for line in trailing:
-        entry.fields.setdefault(line[:2], []).append(line[6:].rstrip())
+        entry.fields.setdefault(line[:2].upper(), []).append(line[6:].rstrip())
     if trailing:
         entry.raw += "".join(trailing)
     return entry

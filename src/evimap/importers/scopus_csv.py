@@ -37,6 +37,12 @@ SCOPUS_LAYOUT = Layout(
         "database": ("Source",),
     },
     link_ids=(("Link", "eid"),),
+    checks={
+        "EID": re.compile(r"2-s2\.0-\d+"),
+        "Year": re.compile(r"\d{4}"),
+        "Source": re.compile(r"Scopus"),
+        "Link": re.compile(r"https?://\S+"),
+    },
 )
 
 # Columns only Scopus writes, one of which (or a Scopus link) must stand beside "Source title".
@@ -66,8 +72,10 @@ class ScopusCsvReader(DelimitedReader):
         """Scopus names only the first of a numbered group (``Funding Text 1``) in the header
         while rows carry as many as the record has; the extra cells continue that group.
         """
-        if width <= len(self.header):
+        if width == len(self.header):
             return self.header
+        if width < len(self.header):
+            return None
         last = max((i for i, name in enumerate(self.header) if _NUMBERED.match(name)), default=None)
         if last is None:
             return None

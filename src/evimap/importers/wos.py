@@ -8,6 +8,12 @@ from several exports (``EF`` then a new ``FN``) read as one.
 The layout is simple enough that a line-by-line splitter is shorter than adapting a parser
 library, and it keeps each record's first line and verbatim text, which errors and provenance
 need.
+
+Every tag appears once in a record (lists continue on indented lines), and every record starts
+with ``PT``. So a ``PT`` inside an open record means that record lost its ``ER`` line: it is an
+error and the new record starts there; any other tag seen twice means records ran together
+(their ``ER`` and ``PT`` lines are gone), and the entry is an error that holds two records.
+Records are never merged.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ _FILE_TAGS = frozenset({"FN", "VR", "EF"})
 class _Building:
     """A record being read: its first line, lines so far, fields, and the first problem."""
 
-    __slots__ = ("line", "lines", "fields", "error", "error_line")
+    __slots__ = ("line", "lines", "fields", "error", "error_line", "records")
 
     def __init__(self, line: int):
         self.line = line
@@ -35,6 +41,7 @@ class _Building:
         self.fields: dict[str, list[str]] = {}
         self.error: str | None = None
         self.error_line: int | None = None
+        self.records = 1
 
     def fail(self, message: str, line: int) -> None:
         if self.error is None:
@@ -47,6 +54,7 @@ class _Building:
             fields=self.fields,
             error=self.error,
             error_line=self.error_line,
+            records=self.records,
         )
 
 
@@ -55,6 +63,7 @@ class WosReader(Reader):
 
     name = "wos"
     label = "Web of Science plain text / .ciw (also Zoological Record)"
+    title_field = "TI"
 
     @classmethod
     def sniff(cls, head: str) -> int:
@@ -125,6 +134,24 @@ class WosReader(Reader):
                     f"{tag} inside a record: the record before it lacks its ER line", number
                 )
                 continue
+            if tag in current.fields:
+                if tag == "PT":
+                    # A new record starts: the open one never got its ER line.
+                    last = current.lines.pop()
+                    current.fail(
+                        f"the record has no ER line before the next record (PT at line {number})",
+                        number,
+                    )
+                    yield current.entry()
+                    current = _Building(number)
+                    current.lines.append(last)
+                else:
+                    current.records = max(current.records, len(current.fields[tag]) + 1)
+                    current.fail(
+                        f"tag {tag} appears twice in one record (line {number}): records ran "
+                        "together (an ER and a PT line are missing?)",
+                        number,
+                    )
             current.fields.setdefault(tag, []).append(value)
             last_tag = tag
         if current is not None:

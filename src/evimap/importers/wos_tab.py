@@ -37,6 +37,7 @@ class WosTabReader(Reader):
 
     name = "wos-tab"
     label = "Web of Science tab-delimited"
+    title_field = "TI"
 
     @classmethod
     def sniff(cls, head: str) -> int:

@@ -22,13 +22,14 @@ from evimap.records import Record
 __all__ = ["PrioritiseError", "record_text", "FEATURE_EXTRACTORS"]
 
 
-def record_text(record: Record) -> str:
+def record_text(record: Record, keywords: bool = True) -> str:
     """The text a model reads: title, abstract and keywords (author and indexed), in that order.
 
     :param record: the record.
+    :param keywords: read the keywords too (``False``: title and abstract only, as ASReview).
     """
-    keywords = "; ".join([*record.keywords, *record.indexed_keywords])
-    return " ".join(part for part in (record.title, record.abstract, keywords) if part)
+    words = "; ".join([*record.keywords, *record.indexed_keywords]) if keywords else ""
+    return " ".join(part for part in (record.title, record.abstract, words) if part)
 
 
 @dataclass

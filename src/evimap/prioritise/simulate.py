@@ -55,7 +55,8 @@ class SimulationRun:
     :param priors: prior rows.
     :param order: every other row, in the order the cycle had them screened.
     :param labels: the labels of ``order``.
-    :param retrain_seconds: time of each retrain (fit, score, order).
+    :param retrain_seconds: time of each retrain (fit, score, order), wall clock.
+    :param retrain_cpu_seconds: processor time of each retrain.
     :param metrics: the figures of ``labels``.
     """
 
@@ -64,12 +65,18 @@ class SimulationRun:
     order: list[int]
     labels: list[int]
     retrain_seconds: list[float] = field(default_factory=list)
+    retrain_cpu_seconds: list[float] = field(default_factory=list)
     metrics: Metrics | None = None
 
     @property
     def seconds_per_retrain(self) -> float:
         """Mean seconds per retrain."""
         return float(np.mean(self.retrain_seconds)) if self.retrain_seconds else 0.0
+
+    @property
+    def cpu_seconds_per_retrain(self) -> float:
+        """Mean processor seconds per retrain."""
+        return float(np.mean(self.retrain_cpu_seconds)) if self.retrain_cpu_seconds else 0.0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (the order is included: it is the run's result)."""
@@ -114,6 +121,7 @@ def simulate(
     found = int(truth[labelled].sum())
     order: list[int] = []
     seconds: list[float] = []
+    cpu: list[float] = []
     last: np.ndarray | None = None
     while not seen.all():
         if stop_when_all_found and found >= total and last is not None:
@@ -122,6 +130,7 @@ def simulate(
         idx = np.asarray(labelled, dtype=np.int64)
         ranking = cycle.rank(X, idx, truth[idx], pool)
         seconds.append(ranking.seconds)
+        cpu.append(ranking.cpu_seconds)
         last = ranking.order
         take = [int(i) for i in ranking.order[:batch]]
         for row in take:
@@ -143,6 +152,7 @@ def simulate(
         order=order,
         labels=ordered,
         retrain_seconds=seconds,
+        retrain_cpu_seconds=cpu,
         metrics=summarise(ordered),
     )
 

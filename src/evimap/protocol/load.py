@@ -62,12 +62,57 @@ def _problem(error: dict[str, Any], data: dict[str, Any], file: str, text: str) 
         message = error["msg"].removeprefix("Value error, ")
         if not isinstance(got, dict | list):
             message += f" (got {got!r})"
-    leaf = next((p for p in reversed(error["loc"]) if isinstance(p, str)), "")
-    line = _find_key_line(text, leaf) if leaf else None
+    line = key_line(text, error["loc"])
     return Problem(message, file=file, line=line, field=key)
 
 
-def _find_key_line(text: str, key: str) -> int | None:
-    pattern = re.compile(rf"^\s*(?:\[+)?\s*{re.escape(key)}\s*(?:=|\]])", re.M)
-    match = pattern.search(text)
-    return text.count("\n", 0, match.start()) + 1 if match else None
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_\-.\"' ]+?)\s*=")
+
+
+def _parts(dotted: str) -> tuple[str, ...]:
+    return tuple(p.strip().strip("\"'") for p in dotted.split("."))
+
+
+def key_line(text: str, loc: tuple[Any, ...]) -> int | None:
+    """The line of the key at pydantic location ``loc`` (``("screening", "full_text",
+    "blind")``, ``("criteria", 2, "code")``) in TOML ``text``: the key inside its own table,
+    not the first key of that name; else the line of the nearest table it is in.
+    """
+    want = tuple(loc)
+    table: tuple[Any, ...] = ()
+    counts: dict[tuple[Any, ...], int] = {}
+    best: tuple[int, int] | None = None  # (matched length, line)
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.split("#", 1)[0] if '"' not in line else line
+        header = _HEADER.match(stripped)
+        if header:
+            path = _parts(header.group(2))
+            if header.group(1) == "[[":
+                index = counts.get(path, -1) + 1
+                counts[path] = index
+                table = (*path, index)
+            else:
+                table = _with_indexes(path, counts)
+            path_here = table
+        else:
+            key = _KEY.match(stripped)
+            if not key:
+                continue
+            path_here = (*table, *_parts(key.group(1)))
+        if path_here == want:
+            return number
+        if want[: len(path_here)] == path_here and (best is None or len(path_here) > best[0]):
+            best = (len(path_here), number)
+    return best[1] if best else None
+
+
+def _with_indexes(path: tuple[str, ...], counts: dict[tuple[Any, ...], int]) -> tuple[Any, ...]:
+    """``[screening.reviewers.x]`` after ``[[screening.reviewers]]``: add the array index."""
+    out: list[Any] = []
+    for part in path:
+        out.append(part)
+        prefix = tuple(p for p in out if isinstance(p, str))
+        if prefix in counts:
+            out.append(counts[prefix])
+    return tuple(out)

@@ -12,7 +12,10 @@ from evimap.protocol.screening import ScreeningSettings
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    """Unknown keys are errors, and values keep their TOML type: ``blind = "no"`` is not a
+    boolean, ``pilot = "20"`` not a number."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True)
 
 
 class Question(_Strict):
@@ -50,9 +53,28 @@ class Criterion(_Strict):
 
 
 class StoreSettings(_Strict):
-    """Where the review's data lives: a SQLite file in the folder, or a database URL."""
+    """Where the review's data lives (``[store]``).
+
+    :param url: empty for review.db in the review folder; a PostgreSQL URL; or a SQLite file
+        (``.db``, ``.sqlite``, ``.sqlite3``, or ``sqlite:///PATH``), relative paths being read
+        from the review folder. Other schemes are errors.
+    :param busy_timeout: seconds a write waits while another writer (an import) holds the store.
+    """
 
     url: str = ""
+    busy_timeout: float = Field(300.0, gt=0, description="seconds a write waits for the lock")
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if value:
+            from evimap.store.urls import StoreUrlError, store_url
+
+            try:
+                store_url(value, "/")
+            except StoreUrlError as exc:
+                raise ValueError(str(exc)) from None
+        return value
 
 
 class DedupSettings(_Strict):
@@ -95,7 +117,9 @@ class RemovalRule(_Strict):
         "of the record's values are excluded",
     )
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, populate_by_name=True, strict=True
+    )
 
     @model_validator(mode="after")
     def _one_test(self) -> RemovalRule:

@@ -18,7 +18,9 @@ DECISIONS: tuple[str, ...] = ("include", "exclude", "maybe")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    """Unknown keys are errors; values keep their TOML type (``blind = "no"`` is no boolean)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True)
 
 
 class StageSettings(_Strict):

@@ -37,9 +37,12 @@ kind = "exclusion"
 text = "Describe the first exclusion criterion"
 
 # Where the data lives: leave url empty for review.db (SQLite) in this folder, or give a
-# PostgreSQL URL such as postgresql://user@host/dbname
+# PostgreSQL URL such as postgresql://user@host/dbname (the password goes in ~/.pgpass), or
+# a SQLite file (.db, .sqlite, .sqlite3; relative paths are read from this folder).
+# busy_timeout: seconds a write waits while another one (an import) holds the store.
 [store]
-url = ""
+url = "{store_url}"
+busy_timeout = 300
 
 # Screening: two stages (title_abstract, full_text). Defaults: two reviewers a record, blind,
 # include / exclude / maybe, a reason (criterion code) required to exclude at full text.
@@ -91,7 +94,18 @@ review_from = 0.5
 """
 
 
-def render_template(title: str) -> str:
-    """The protocol template with the title and today's date filled in."""
-    safe = title.replace("\\", "\\\\").replace('"', '\\"')
-    return TEMPLATE.format(title=safe, today=date.today().isoformat())
+def _toml_string(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def render_template(title: str, store_url: str = "") -> str:
+    """The protocol template with the title, today's date and the store's URL filled in.
+
+    :param title: the review's title.
+    :param store_url: ``[store] url`` (empty: review.db in the review folder).
+    """
+    return TEMPLATE.format(
+        title=_toml_string(title),
+        today=date.today().isoformat(),
+        store_url=_toml_string(store_url),
+    )

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from evimap.store import Event
+from evimap.store.kinds import Kind
 
 #: Boxes of the PRISMA2020 template (R package / Shiny app, ``inst/extdata/PRISMA.csv``) plus
 #: the few extras a review that reports only totals needs.
@@ -70,6 +71,8 @@ KIND_SCREEN_SUMMARY = "screen.summary"
 KIND_RETRIEVAL = "retrieval.summary"
 KIND_REPORTED = "prisma.reported"
 KIND_IMPORT_ROLE = "import.role"
+KIND_IMPORT_REMOVE = Kind.IMPORTS_REMOVE.value
+KIND_IMPORT_RELABEL = Kind.IMPORTS_RELABEL.value
 
 OTHER_ARM = (
     "website_results",
@@ -227,15 +230,20 @@ def _from_events(result: PrismaCounts, events: list[Event]) -> None:
         for e in events
         if e.kind == KIND_IMPORT_ROLE
     }
-    imports = [
-        e
-        for e in events
-        if e.kind == KIND_IMPORT and roles.get(e.details.get("sha256"), "search") == "search"
-    ]
-    for event in imports:
-        for name, n in (event.counts.get("by_database") or {}).items():
+    # Each import's records per database, replayed: a relabelled file counts under its new
+    # database, a removed one no longer counts.
+    imported: dict[Any, dict[str, int]] = {}
+    for e in events:
+        key = e.details.get("sha256")
+        searched = e.kind == KIND_IMPORT and roles.get(key, "search") == "search"
+        if searched or (e.kind == KIND_IMPORT_RELABEL and key in imported):
+            imported[key] = e.counts.get("by_database") or {}
+        elif e.kind == KIND_IMPORT_REMOVE:
+            imported.pop(key, None)
+    for counts in imported.values():
+        for name, n in counts.items():
             by_database[name or "unknown database"] += int(n)
-    if imports:
+    if imported:
         result.databases = dict(sorted(by_database.items(), key=lambda kv: (-kv[1], kv[0])))
         result.set("database_results", sum(by_database.values()), EVENTS)
 
@@ -254,7 +262,11 @@ def _from_events(result: PrismaCounts, events: list[Event]) -> None:
         for name, n in sums.items():
             result.set(name, n, EVENTS)
 
-    dedup = [e for e in events if e.kind.startswith(PREFIX_DEDUP)]
+    dedup = [
+        e
+        for e in events
+        if e.kind.startswith(PREFIX_DEDUP) or e.kind in (KIND_IMPORT_REMOVE, KIND_IMPORT_RELABEL)
+    ]
     # Snapshots (the dedup part logs the state after each run, decision or undo): latest wins.
     snapshots = [e for e in dedup if _n(e, "duplicates_removed") is not None]
     # Increments (one event per removal batch): summed.
@@ -413,9 +425,14 @@ def _derive(result: PrismaCounts) -> None:
         if c.known("other_assessed") and c.known("other_excluded"):
             c.set("other_included", c["other_assessed"] - c["other_excluded"], DERIVED)
         if c.known("records_screened") and c.known("dbr_included"):
+            # Records and reports still awaiting a settled decision are neither in nor out.
+            awaiting = sum(
+                getattr(c.screening, name, 0) or 0
+                for name in ("records_awaiting", "reports_awaiting")
+            )
             c.set(
                 "excluded_screening_and_eligibility",
-                c["records_screened"] - c["dbr_included"],
+                c["records_screened"] - c["dbr_included"] - awaiting,
                 DERIVED,
             )
         if c.known("dbr_included"):

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from evimap.members import Action, Member
 from evimap.protocol.screening import STAGES
-from evimap.screening import ledger
+from evimap.screening import ledger, locks
 from evimap.screening.config import ScreeningConfig
 from evimap.screening.errors import InvalidDecision, NotPermitted, ScreeningError
 from evimap.store.events import EventLog
@@ -53,6 +53,7 @@ def settle(
     config.check_decision(stage, decision, reason)
     if not why.strip():
         raise InvalidDecision("say why the record is settled this way (--why)")
+    locks.lock_record(session, stage, record_id)
     state = ledger.record_state(session, config, stage, record_id)
     if not state.reviewers:
         raise ScreeningError(f"record {record_id} is not assigned at {stage}")

@@ -149,6 +149,13 @@ def layout_of(table: CsvTable) -> str:
     return "csv"
 
 
+def _is_records_export(table: CsvTable) -> bool:
+    """Whether the table is ``evimap records --format csv`` (its ``id`` is evimap's id)."""
+    return bool(
+        table.column("id") and table.column("source_record_id") and table.column("source_database")
+    )
+
+
 def reason_code(config: ScreeningConfig, text: str) -> str | None:
     """The criterion code a reason names (by code or by its text), or ``None``."""
     wanted = text.strip().lower()
@@ -199,13 +206,15 @@ def read_decision_rows(
         "why": table.column("why"),
         "stage": table.column("stage"),
         "evimap": table.column("evimap_id")
-        or (table.column("record_id") if layout == "evimap" else None),
+        or (table.column("record_id") if layout == "evimap" else None)
+        or (table.column("id") if _is_records_export(table) else None),
         "notes": table.column("notes") if layout == "rayyan" else None,
     }
     if not any(cols[k] for k in ("id", "doi", "title", "evimap")):
         problems.append(
             Problem(
-                "no column names the records (expected an ID, DOI or title column: "
+                "no column names the records (expected evimap_id for evimap's record ids, or "
+                "an ID, DOI or title column: "
                 f"{', '.join(SOURCE_ID_COLUMNS + DOI_COLUMNS + TITLE_COLUMNS)})",
                 file=name,
                 line=1,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from evimap.members import Action, Member
 from evimap.protocol.screening import STAGES
-from evimap.screening import ledger
+from evimap.screening import ledger, locks
 from evimap.screening.config import ScreeningConfig
 from evimap.screening.errors import InvalidDecision, NotAssigned, RecordSettled, ScreeningError
 from evimap.store.events import EventLog
@@ -71,8 +71,9 @@ def record_decision(
     :raises NotAssigned, RecordSettled: when the record is not the member's to decide.
     """
     config.check_decision(stage, decision, reason)
-    _check_open(session, config, stage, record_id, member)
     reviewer = member.name
+    locks.lock_unit(session, stage, record_id, reviewer)
+    _check_open(session, config, stage, record_id, member)
     previous = ledger.current_row(session, stage, record_id, reviewer)
     row = DecisionRow(
         stage=stage,
@@ -122,6 +123,7 @@ def record_batch(
     """
     if not decisions:
         return []
+    locks.lock_reviewer(session, stage, reviewer)
     latest = dict(
         session.execute(
             select(DecisionRow.record_id, func.max(DecisionRow.id))
@@ -191,12 +193,16 @@ def undo_last(
     """
     config.stage(stage)
     reviewer = member.name
-    query = select(DecisionRow).where(DecisionRow.stage == stage, DecisionRow.reviewer == reviewer)
+    held: set[int] = set()
     if record_id is not None:
-        query = query.where(DecisionRow.record_id == record_id)
-    rows = list(session.scalars(query.order_by(DecisionRow.id.desc())))
-    reverted = {r.reverts_id for r in rows if r.action == "undo"}
-    target = next((r for r in rows if r.action != "undo" and r.id not in reverted), None)
+        locks.lock_unit(session, stage, record_id, reviewer)
+        held.add(record_id)
+    target = _undo_target(session, stage, reviewer, record_id)
+    while target is not None and target.record_id not in held:
+        # lock the record, then look again: another undo may have taken this one meanwhile
+        locks.lock_unit(session, stage, target.record_id, reviewer)
+        held.add(target.record_id)
+        target = _undo_target(session, stage, reviewer, record_id)
     if target is None:
         raise ScreeningError(f"{reviewer} has no decision to undo at {stage}")
     _check_open(session, config, stage, target.record_id, member)
@@ -240,6 +246,18 @@ def revert(session: Session, stage: str, target: DecisionRow, *, actor: str) -> 
     return Recorded(row.id, stage, target.record_id, reviewer, row.decision, row.reason, "undo")
 
 
+def _undo_target(
+    session: Session, stage: str, reviewer: str, record_id: int | None
+) -> DecisionRow | None:
+    """The reviewer's newest decision not yet undone (on ``record_id`` if given)."""
+    query = select(DecisionRow).where(DecisionRow.stage == stage, DecisionRow.reviewer == reviewer)
+    if record_id is not None:
+        query = query.where(DecisionRow.record_id == record_id)
+    rows = list(session.scalars(query.order_by(DecisionRow.id.desc())))
+    reverted = {r.reverts_id for r in rows if r.action == "undo"}
+    return next((r for r in rows if r.action != "undo" and r.id not in reverted), None)
+
+
 def add_note(
     session: Session,
     config: ScreeningConfig,
@@ -280,6 +298,12 @@ def add_note(
         Kind.SCREEN_TAGS if kind == "tags" else Kind.SCREEN_NOTE,
         actor=reviewer,
         subject=f"record:{record_id}",
-        details={"stage": stage, "record_id": record_id, "text": row.text, "tags": clean},
+        details={
+            "stage": stage,
+            "record_id": record_id,
+            "text": row.text,
+            "tags": clean,
+            "note_id": row.id,
+        },
     )
     return row.id

@@ -98,6 +98,7 @@ def attach(
             "path": row.path,
             "original_name": name or source.name,
             "size": row.size,
+            "fulltext_id": row.id,
         },
     )
     return row
@@ -122,6 +123,6 @@ def mark_not_retrieved(
         subject=f"record:{record_id}",
         why=why.strip(),
         counts={"not_retrieved": 1},
-        details={"record_id": record_id},
+        details={"record_id": record_id, "fulltext_id": row.id},
     )
     return row

@@ -12,8 +12,9 @@ the change: every active assignment on a record that is no longer a unit is deac
   record's own screening stands);
 - when the record was removed before screening, its screening simply stops counting.
 
-Nothing is deleted: moved decisions and settlements are new rows, each logged as the usual
-``screen.decision`` (``action = "move"``), ``screen.settle`` and ``fulltext.*`` events, and one
+Nothing is deleted: moved decisions, settlements and notes are new rows, each logged as the usual
+``screen.decision`` (``action = "move"``), ``screen.settle``, ``screen.note`` / ``screen.tags``
+and ``fulltext.*`` events (so ``evimap verify`` can replay them), and one
 ``screen.move`` event names every record moved or voided, so the PRISMA counts replayed from the
 log and the tables agree.
 """
@@ -28,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from evimap.dedup import state as dedup_state
 from evimap.errors import StageLocked
-from evimap.screening import ledger, units
+from evimap.screening import ledger, locks, units
 from evimap.store.events import EventLog
 from evimap.store.kinds import Kind
 from evimap.store.models_screening import (
@@ -48,6 +49,12 @@ def assignments_in_use(session: Session) -> dict[str, int]:
         .group_by(AssignmentRow.stage)
     )
     return {stage: n for stage, n in session.execute(query)}
+
+
+def assigned_record_ids(session: Session) -> set[int]:
+    """Records with an active assignment at any stage."""
+    query = select(AssignmentRow.record_id).where(AssignmentRow.active.is_(True))
+    return set(session.scalars(query))
 
 
 def refuse_unless_forced(session: Session, what: str, force: bool) -> None:
@@ -98,6 +105,7 @@ def move_to_units(session: Session, *, actor: str, cause: str) -> MoveSummary:
         ``removals.apply``).
     """
     summary = MoveSummary()
+    locks.lock_all(session)
     unit_set = set(units.unit_ids(session))
     stale = [
         row
@@ -255,17 +263,31 @@ def _move_screening(
         )
         settlements += 1
     for note in ledger.notes(session, stage, old):
-        session.add(
-            NoteRow(
-                stage=stage,
-                record_id=target,
-                reviewer=note.reviewer,
-                kind=note.kind,
-                text=note.text,
-                tags=list(note.tags),
-            )
+        copy = NoteRow(
+            stage=stage,
+            record_id=target,
+            reviewer=note.reviewer,
+            kind=note.kind,
+            text=note.text,
+            tags=list(note.tags),
         )
-    session.flush()
+        session.add(copy)
+        session.flush()
+        EventLog.append(
+            session,
+            Kind.SCREEN_TAGS if note.kind == "tags" else Kind.SCREEN_NOTE,
+            actor=note.reviewer,
+            subject=f"record:{target}",
+            details={
+                "stage": stage,
+                "record_id": target,
+                "text": copy.text,
+                "tags": list(copy.tags),
+                "note_id": copy.id,
+                "moved_from": old,
+                "by": actor,
+            },
+        )
     return {"decisions": decisions, "settlements": settlements}
 
 
@@ -296,5 +318,13 @@ def _move_fulltext(session: Session, moves: list[dict[str, Any]], actor: str) ->
             actor=actor,
             subject=f"record:{target}",
             why=source.why,
-            details={"record_id": target, "moved_from": old, "path": source.path},
+            details={
+                "record_id": target,
+                "moved_from": old,
+                "path": source.path,
+                "sha256": source.sha256,
+                "original_name": source.original_name,
+                "size": source.size,
+                "fulltext_id": row.id,
+            },
         )

@@ -36,7 +36,7 @@ from evimap.errors import Problem
 from evimap.members import Action, Member
 from evimap.protocol.screening import STAGES
 from evimap.records.normalise import normalise_doi
-from evimap.screening import conflicts, decisions, ledger, units
+from evimap.screening import conflicts, decisions, ledger, locks, units
 from evimap.screening.config import ScreeningConfig
 from evimap.screening.decision_file import FileRow, read_decision_rows
 from evimap.screening.errors import DecisionFileError, InvalidDecision, ScreeningError
@@ -574,6 +574,13 @@ def undo_import(session: Session, batch: str, *, member: Member) -> UndoResult:
     if owners != {member.name}:
         member.require(Action.UNDO_IMPORT)
     stage = events[0].details["stage"]
+    settled = [
+        row.record_id
+        for e in events
+        for sid in e.details.get("settlement_ids") or []
+        if (row := session.get(SettlementRow, sid)) is not None
+    ]
+    locks.lock_batch(session, stage, sorted(owners), settled)
     result = UndoResult(batch)
     for event in events:
         for decision_id in event.details.get("decision_ids") or []:

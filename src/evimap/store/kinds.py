@@ -17,6 +17,8 @@ class Kind(StrEnum):
     # importing
     IMPORT_FILE = "import.file"
     IMPORT_ROLE = "import.role"
+    IMPORTS_REMOVE = "imports.remove"
+    IMPORTS_RELABEL = "imports.relabel"
     # the team
     TEAM_SYNC = "team.sync"
     # logins for the web app
@@ -63,6 +65,8 @@ class Kind(StrEnum):
     CHART_FORM = "chart.form"
     # reported counts
     PRISMA_REPORTED = "prisma.reported"
+    # the store itself
+    STORE_RELINK = "store.relink"
 
 
 def kind_of(value: str | Kind) -> Kind:

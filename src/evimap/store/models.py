@@ -29,20 +29,23 @@ class Base(DeclarativeBase):
 
 
 class SourceFile(Base):
-    """One imported export file, kept by content hash so a re-import adds nothing."""
+    """One imported export file, kept by content hash so a re-import adds nothing.
+
+    Text columns of source files and records have no length limit (revision ``0006_imports``).
+    """
 
     __tablename__ = "source_files"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(500))
+    name: Mapped[str] = mapped_column(Text)
     path: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
-    format: Mapped[str] = mapped_column(String(40))
-    database: Mapped[str] = mapped_column(String(100), default="")
+    format: Mapped[str] = mapped_column(Text)
+    database: Mapped[str] = mapped_column(Text, default="")
     record_count: Mapped[int] = mapped_column(Integer, default=0)
     skipped_count: Mapped[int] = mapped_column(Integer, default=0)
     imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    imported_by: Mapped[str] = mapped_column(String(200), default="")
+    imported_by: Mapped[str] = mapped_column(Text, default="")
 
 
 class RecordRow(Base):
@@ -52,32 +55,37 @@ class RecordRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source_file_id: Mapped[int] = mapped_column(ForeignKey("source_files.id"), index=True)
-    source_database: Mapped[str] = mapped_column(String(100), default="", index=True)
-    source_record_id: Mapped[str] = mapped_column(String(200), default="")
+    source_database: Mapped[str] = mapped_column(Text, default="")
+    source_record_id: Mapped[str] = mapped_column(Text, default="")
     line: Mapped[int] = mapped_column(Integer, default=0)
     title: Mapped[str] = mapped_column(Text, default="")
     abstract: Mapped[str] = mapped_column(Text, default="")
     authors: Mapped[list[Any]] = mapped_column(JSON, default=list)
     year: Mapped[int | None] = mapped_column(Integer, nullable=True)
     source_title: Mapped[str] = mapped_column(Text, default="")
-    volume: Mapped[str] = mapped_column(String(100), default="")
-    issue: Mapped[str] = mapped_column(String(100), default="")
-    pages: Mapped[str] = mapped_column(String(100), default="")
-    doi: Mapped[str] = mapped_column(String(300), default="", index=True)
+    volume: Mapped[str] = mapped_column(Text, default="")
+    issue: Mapped[str] = mapped_column(Text, default="")
+    pages: Mapped[str] = mapped_column(Text, default="")
+    doi: Mapped[str] = mapped_column(Text, default="")
     issn: Mapped[list[Any]] = mapped_column(JSON, default=list)
     pmid: Mapped[str] = mapped_column(Text, default="", index=True)
     isbn: Mapped[list[Any]] = mapped_column(JSON, default=list)
     keywords: Mapped[list[Any]] = mapped_column(JSON, default=list)
     indexed_keywords: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    language: Mapped[str] = mapped_column(String(100), default="")
-    document_type: Mapped[str] = mapped_column(String(200), default="")
+    language: Mapped[str] = mapped_column(Text, default="")
+    document_type: Mapped[str] = mapped_column(Text, default="")
     subject_areas: Mapped[list[Any]] = mapped_column(JSON, default=list)
     cited_references: Mapped[list[Any]] = mapped_column(JSON, default=list)
     publisher: Mapped[str] = mapped_column(Text, default="")
     url: Mapped[str] = mapped_column(Text, default="")
     raw: Mapped[str] = mapped_column(Text, default="")
 
-    __table_args__ = (Index("ix_records_file_position", "source_file_id", "line"),)
+    __table_args__ = (
+        Index("ix_records_file_position", "source_file_id", "line"),
+        # Hash on PostgreSQL: a B-tree there refuses keys over ~2.7 kB (0006_imports).
+        Index("ix_records_doi", "doi", postgresql_using="hash"),
+        Index("ix_records_source_database", "source_database", postgresql_using="hash"),
+    )
 
 
 class EventRow(Base):
