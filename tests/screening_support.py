@@ -88,8 +88,10 @@ def write_review(
     return folder
 
 
-def add_records(review: Review, records: list[Record], name: str = "fixture.csv") -> list[int]:
-    """Insert records as if imported from one file; their ids in order."""
+def add_records(
+    review: Review, records: list[Record], name: str = "fixture.csv", database: str = ""
+) -> list[int]:
+    """Insert records as if imported from one file (of ``database``); their ids in order."""
     from sqlalchemy import select
 
     from evimap.store.models import RecordRow
@@ -100,7 +102,7 @@ def add_records(review: Review, records: list[Record], name: str = "fixture.csv"
             path=name,
             sha256=hashlib.sha256(name.encode()).hexdigest(),
             format="csv",
-            database="",
+            database=database,
             record_count=len(records),
         )
         session.add(source)

@@ -7,15 +7,13 @@ Each password is ``f"pw-{name}-secret"``.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import pytest
 
 from evimap.records import Record
 from evimap.review import Review
-from evimap.store.models import SourceFile
-from evimap.store.records import insert_rows, record_to_row
+from tests import screening_support
 
 TEAM = {"ana": "reviewer", "zbyszek": "reviewer", "pat": "arbiter", "olga": "owner"}
 
@@ -148,30 +146,8 @@ def records(n: int = 6) -> list[Record]:
 
 
 def add_records(review: Review, items: list[Record], name: str = "web.csv") -> list[int]:
-    """Insert records as if imported from one file; their ids in order."""
-    from sqlalchemy import select
-
-    from evimap.store.models import RecordRow
-
-    with review.store.transaction() as session:
-        source = SourceFile(
-            name=name,
-            path=name,
-            sha256=hashlib.sha256(name.encode()).hexdigest(),
-            format="csv",
-            database="Web of Science",
-            record_count=len(items),
-        )
-        session.add(source)
-        session.flush()
-        insert_rows(session, [record_to_row(r, source.id) for r in items])
-        return list(
-            session.scalars(
-                select(RecordRow.id)
-                .where(RecordRow.source_file_id == source.id)
-                .order_by(RecordRow.id)
-            )
-        )
+    """Insert records as if imported from one Web of Science file; their ids in order."""
+    return screening_support.add_records(review, items, name, database="Web of Science")
 
 
 def make_review(

@@ -71,10 +71,6 @@ def references_in_file(path: str | Path, encoding: str = "utf-8") -> list[tuple[
     return [ref for citing in citing_in_file(path, encoding) for ref in citing.references]
 
 
-WEAK_TABLE = 10
-"""The score of a CSV reader claiming a table with no column it knows (see ``csv_generic``)."""
-
-
 def citing_in_file(path: str | Path, encoding: str = "utf-8") -> list[Citing]:
     """The citing works a file holds: each record of an export (with its reference list), or
     the one reference list of a PDF or a text file.
@@ -83,6 +79,7 @@ def citing_in_file(path: str | Path, encoding: str = "utf-8") -> list[Citing]:
     :param encoding: the text encoding of an export or a text file.
     :raises CitationError: when the file is missing or holds no reference.
     """
+    from evimap.importers.csv_generic import WEAK_CLAIM
     from evimap.importers.detect import decode_head, detect, iter_lines
 
     path = Path(path)
@@ -96,7 +93,7 @@ def citing_in_file(path: str | Path, encoding: str = "utf-8") -> list[Citing]:
         detected = detect(path, head, None)
         # A table claimed only weakly (no column evimap knows, just lines with as many commas
         # as the first) is a pasted reference list whose lines happen to contain commas.
-        reader = detected.reader(path.name, None) if detected.score > WEAK_TABLE else None
+        reader = detected.reader(path.name, None) if detected.score > WEAK_CLAIM else None
     except UnknownFormat:
         reader = None
     except EvimapError as exc:

@@ -252,6 +252,10 @@ GENERIC = Layout(
 
 LAYOUTS: tuple[Layout, ...] = (EMBASE, IEEE, SPRINGER, LENS, OPENALEX, ZOTERO, RAYYAN)
 
+WEAK_CLAIM = 10
+"""The sniff score for a table with no column evimap knows: claimed only so the import can say
+which column to map (a pasted reference list with commas scores this too)."""
+
 
 class GenericCsvReader(DelimitedReader):
     """CSV, TSV or semicolon-separated exports: Embase, IEEE Xplore, SpringerLink, Lens,
@@ -281,5 +285,5 @@ class GenericCsvReader(DelimitedReader):
         # so the import can say which column to map.
         rows = list(csv.reader(head.splitlines()[1:6], delimiter=delimiter))
         if len(names) >= 3 and rows and all(len(r) == len(header) for r in rows[:-1]):
-            return 10
+            return WEAK_CLAIM
         return 0

@@ -54,6 +54,37 @@ def _ctx_or_request(kwargs: dict[str, Any]) -> tuple[Any, Request]:
     return ctx, (ctx.request if ctx is not None else kwargs["request"])
 
 
+def _add_twins(
+    router: APIRouter,
+    path: str,
+    method: str,
+    fn: Callable,
+    summary: str,
+    json_twin: tuple[Callable, inspect.Signature],
+    human: tuple[Callable, inspect.Signature],
+    human_response: type | None,
+) -> None:
+    """Register ``fn``'s JSON endpoint at ``path.json`` (in the OpenAPI document) and its
+    endpoint for browsers at ``path`` (left out of it), each with its signature and ``fn``'s
+    docstring. The JSON twin goes first: ``{param}`` would otherwise swallow ``.json``."""
+    for endpoint, signature in (json_twin, human):
+        endpoint.__signature__ = signature  # type: ignore[attr-defined]
+        endpoint.__doc__ = fn.__doc__
+    router.add_api_route(
+        path + ".json",
+        json_twin[0],
+        methods=[method],
+        summary=summary,
+        name=f"{fn.__name__}_json",
+        response_class=JSONResponse,
+        responses=JSON_RESPONSES,
+    )
+    extra = {"response_class": human_response} if human_response else {}
+    router.add_api_route(
+        path, human[0], methods=[method], include_in_schema=False, name=fn.__name__, **extra
+    )
+
+
 def page(router: APIRouter, path: str, template: str, *, summary: str) -> Callable:
     """Serve a function's dict as an HTML page at ``path`` and as JSON at ``path.json``."""
 
@@ -67,26 +98,15 @@ def page(router: APIRouter, path: str, template: str, *, summary: str) -> Callab
             ctx, request = _ctx_or_request(kwargs)
             return page_response(request, template, fn(**kwargs), ctx)
 
-        for endpoint in (as_json, as_html):
-            endpoint.__signature__ = signature  # type: ignore[attr-defined]
-            endpoint.__doc__ = fn.__doc__
-        # the JSON twin first: `{param}` would otherwise swallow the `.json` suffix
-        router.add_api_route(
-            path + ".json",
-            as_json,
-            methods=["GET"],
-            summary=summary,
-            name=f"{fn.__name__}_json",
-            response_class=JSONResponse,
-            responses=JSON_RESPONSES,
-        )
-        router.add_api_route(
+        _add_twins(
+            router,
             path,
-            as_html,
-            methods=["GET"],
-            include_in_schema=False,
-            name=fn.__name__,
-            response_class=HTMLResponse,
+            "GET",
+            fn,
+            summary,
+            (as_json, signature),
+            (as_html, signature),
+            HTMLResponse,
         )
         return fn
 
@@ -129,24 +149,15 @@ def action(
             target = safe_next(form.get("next")) or back(**kwargs, result=result)
             return RedirectResponse(target, status_code=303)
 
-        as_json.__signature__ = json_signature  # type: ignore[attr-defined]
-        as_form.__signature__ = form_signature  # type: ignore[attr-defined]
-        as_json.__doc__ = as_form.__doc__ = fn.__doc__
-        router.add_api_route(
-            path + ".json",
-            as_json,
-            methods=["POST"],
-            summary=summary,
-            name=f"{fn.__name__}_json",
-            response_class=JSONResponse,
-            responses=JSON_RESPONSES,
-        )
-        router.add_api_route(
+        _add_twins(
+            router,
             path,
-            as_form,
-            methods=["POST"],
-            include_in_schema=False,
-            name=fn.__name__,
+            "POST",
+            fn,
+            summary,
+            (as_json, json_signature),
+            (as_form, form_signature),
+            None,
         )
         return fn
 
