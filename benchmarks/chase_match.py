@@ -1,5 +1,6 @@
 """How well references are matched to the records of the same review, on the cross-database
-sets (revtools ``restoration_*``, CiteSource ``gambling-harms_*``).
+sets (revtools ``restoration_*``, CiteSource ``gambling-harms_*``; CiteSource's ``valid_data``
+held out: the thresholds were never checked on it).
 
 Those exports carry no reference lists, so each record with a DOI of one database is written
 as another paper would cite it, in three styles and without its DOI: a WoS ``CR`` entry (no
@@ -30,6 +31,10 @@ SETS = {
     "restoration": sorted((EXPORTS / "mjwestgate+revtools" / "examples").glob("restoration_*")),
     "gambling-harms": sorted(
         (EXPORTS / "ESHackathon+CiteSource" / "vignettes" / "topic_data").glob("*gambling-harms*")
+    ),
+    # Held out: the matcher's thresholds were set and checked on the two sets above only.
+    "valid-data (held out)": sorted(
+        (EXPORTS / "ESHackathon+CiteSource" / "vignettes" / "valid_data").glob("*.ris")
     ),
 }
 
