@@ -139,6 +139,12 @@ def serve(folder: Path, port: int) -> subprocess.Popen:
     raise SystemExit(f"the server did not start: {process.stderr.read().decode()[-2000:]}")
 
 
+def cpu_seconds(pid: int) -> float:
+    """Processor seconds (user + system) a process has used so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def log_in(client: httpx.AsyncClient, slug: str, name: str, secret: str) -> tuple:
     """Log a reviewer in; their CSRF token and the first record the screening page shows."""
     start = (await client.get("/login.json")).json()["csrf_token"]
@@ -247,6 +253,7 @@ def run(engine: str, args, url: str = "") -> dict:
     BASELINE_DECISIONS[0] = len(baseline)
     port = args.port + (0 if engine == "sqlite" else 1)
     server = serve(folder, port)
+    cpu = [0.0, 0.0]  # processor seconds of the server and of the clients under load
     try:
         base = f"http://127.0.0.1:{port}"
 
@@ -258,6 +265,7 @@ def run(engine: str, args, url: str = "") -> dict:
                     sessions.append(await log_in(client, "load", f"r{i:02d}", secret))
                 until = time.monotonic() + args.seconds
                 started = time.monotonic()
+                cpu[0], cpu[1] = cpu_seconds(server.pid), time.process_time()
                 results = await asyncio.gather(
                     *[
                         reviewer(client, "load", f"r{i:02d}", csrf, record, until, args.think, i)
@@ -266,6 +274,8 @@ def run(engine: str, args, url: str = "") -> dict:
                         )
                     ]
                 )
+                cpu[0] = cpu_seconds(server.pid) - cpu[0]
+                cpu[1] = time.process_time() - cpu[1]
                 return results, time.monotonic() - started
             finally:
                 for client in clients:
@@ -287,6 +297,8 @@ def run(engine: str, args, url: str = "") -> dict:
         "p99": pct(latencies, 99),
         "max": max(latencies) if latencies else float("nan"),
         "errors": dict(errors),
+        "server_ms": 1000 * cpu[0] / max(1, len(latencies)),
+        "client_ms": 1000 * cpu[1] / max(1, len(latencies)),
         "core_p50": statistics.median(baseline),
         "core_p95": pct(baseline, 95),
         **stored,
@@ -344,6 +356,8 @@ def main() -> None:
         "max ms",
         "core p50",
         "core p95",
+        "server cpu ms",
+        "client cpu ms",
         "stored",
         "lost",
         "twice",
@@ -356,10 +370,15 @@ def main() -> None:
         print(
             f"| {r['engine']} | {r['acked']} | {r['per_s']:.1f} | {r['p50']:.1f} | "
             f"{r['p95']:.1f} | {r['p99']:.1f} | {r['max']:.0f} | {r['core_p50']:.1f} | "
-            f"{r['core_p95']:.1f} | {r['stored']} | {r['lost']} | {r['twice']} | "
+            f"{r['core_p95']:.1f} | {r['server_ms']:.1f} | {r['client_ms']:.1f} | "
+            f"{r['stored']} | {r['lost']} | {r['twice']} | "
             f"{r['unacked']} | {r['errors'] or 0} |"
         )
     print("\ncore p50/p95: review.screening.decide in-process, one at a time (the baseline)")
+    print(
+        "server/client cpu ms: processor time (user + system) of the server process and of "
+        "the 20 clients' process per decision posted under load"
+    )
     bad = [r for r in rows if r["lost"] or r["twice"]]
     if bad:
         raise SystemExit(

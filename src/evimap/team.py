@@ -71,23 +71,37 @@ class Team:
         """Every member of the team: review.toml's, in the file's order, with the role of each
         member's login where an owner changed it, then members who have only a login
         (``review.accounts``; see :func:`evimap.screening.overrides.merge_team`)."""
+        with self._review.store.read() as session:
+            return self.members_in(session)
+
+    def members_in(self, session) -> list[Member]:
+        """:meth:`members` read in the caller's session (kept in memory while the store's
+        settings version stays the same; see :mod:`evimap.store.versions`).
+
+        :param session: an open session.
+        """
+        key = ("team.members", id(self._review.protocol))
+        return list(self._review.store.settings.get(session, key, self._read_members))
+
+    def _read_members(self, session) -> tuple[Member, ...]:
         from evimap.screening.overrides import account_roles, merge_team
 
         written = [(m.name, m.role) for m in self._review.protocol.screening.reviewers]
-        with self._review.store.read() as session:
-            roles = account_roles(session)
-        return [Member(name, role) for name, role in merge_team(written, roles)]
+        roles = account_roles(session)
+        return tuple(Member(name, role) for name, role in merge_team(written, roles))
 
-    def member(self, name: str) -> Member:
+    def member(self, name: str, *, session=None) -> Member:
         """The member called ``name``.
 
         :param name: a name from ``[[screening.reviewers]]``.
+        :param session: read in this open session (default: a read of its own).
         :raises UnknownMember: when nobody on the team has that name (the message lists the
             team, or says how to add one).
         """
         if not name or not name.strip():
             raise UnknownMember("say who you are: --as NAME (or EVIMAP_AS); " + self._listing())
-        for member in self.members():
+        team = self.members() if session is None else self.members_in(session)
+        for member in team:
             if member.name == name.strip():
                 return member
         raise UnknownMember(f"{name!r} is not on the team; " + self._listing())
@@ -100,10 +114,12 @@ class Team:
         """
         return self.member(name) if name else None
 
-    def confirm(self, member: Member | None) -> Member | None:
+    def confirm(self, member: Member | None, *, session=None) -> Member | None:
         """``member`` as review.toml has it now; ``None`` stays ``None`` (no one).
 
         :param member: a member as given to a core call.
+        :param session: read in this open session (a write confirms its member in its own
+            transaction); default: a read of its own.
         :raises UnknownMember: when the name left the team or its role changed since the member
             was resolved.
         :raises TypeError: for a bare name (core calls take a :class:`Member`).
@@ -115,7 +131,7 @@ class Team:
                 f"expected a Member, got {type(member).__name__} {member!r}; "
                 "use review.team.member(name)"
             )
-        current = self.member(member.name)
+        current = self.member(member.name, session=session)
         if current.role != member.role:
             raise UnknownMember(
                 f"{member.name} is now a{'n' if current.role[0] in 'aeiou' else ''} "
@@ -124,13 +140,14 @@ class Team:
             )
         return current
 
-    def require(self, member: Member | None) -> Member:
+    def require(self, member: Member | None, *, session=None) -> Member:
         """``member`` confirmed; ``None`` is refused (writes need someone).
 
         :param member: the member doing a write.
+        :param session: read in this open session (default: a read of its own).
         :raises UnknownMember: for no one, or a member not on the team.
         """
-        confirmed = self.confirm(member)
+        confirmed = self.confirm(member, session=session)
         if confirmed is None:
             raise UnknownMember("say who you are: --as NAME (or EVIMAP_AS); " + self._listing())
         return confirmed

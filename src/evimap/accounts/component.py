@@ -80,6 +80,27 @@ def _account(row: AccountRow) -> Account:
     return Account(row.name, row.role, row.active, _aware(row.created_at))
 
 
+def _live_session(session: Session, token_hash: str) -> tuple[Account, datetime] | None:
+    """The account of the session stored under ``token_hash`` and when it expires, or None
+    when there is none, it ended, or its account was removed.
+
+    Kept by :meth:`Accounts.session` until the store's settings version moves: ending a
+    session, removing an account or changing a role raises it (migration
+    ``0012_settings_version``); expiry is checked on every use.
+    """
+    found = session.execute(
+        select(AccountSessionRow.expires_at, AccountSessionRow.ended_at, AccountRow)
+        .join(AccountRow, AccountRow.id == AccountSessionRow.account_id)
+        .where(AccountSessionRow.token_hash == token_hash)
+    ).first()
+    if found is None:
+        return None
+    expires_at, ended_at, row = found
+    if ended_at is not None or not row.active:
+        return None
+    return _account(row), _aware(expires_at)
+
+
 def check_name(name: str) -> str:
     """A member name, stripped; refused when empty, too long or holding control characters.
 
@@ -332,18 +353,14 @@ class Accounts:
         """
         if not token:
             return None
+        key = ("accounts.session", passwords.token_hash(token))
         with self._review.store.read() as session:
-            found = session.execute(
-                select(AccountSessionRow.expires_at, AccountSessionRow.ended_at, AccountRow)
-                .join(AccountRow, AccountRow.id == AccountSessionRow.account_id)
-                .where(AccountSessionRow.token_hash == passwords.token_hash(token))
-            ).first()
-        if found is None:
+            live = self._review.store.settings.get(session, key, lambda s: _live_session(s, key[1]))
+        if live is None:
+            self._review.store.settings.forget(key)  # a session may open under it later
             return None
-        expires_at, ended_at, row = found
-        if ended_at is not None or not row.active or _aware(expires_at) <= utcnow():
-            return None
-        return _account(row)
+        account, expires_at = live
+        return account if expires_at > utcnow() else None
 
     @writes
     def end_session(self, token: str) -> bool:

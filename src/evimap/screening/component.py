@@ -57,8 +57,14 @@ class Screening:
 
     def _config(self, session) -> ScreeningConfig:
         """:attr:`config` read in the caller's session (a second session inside an open
-        SQLite transaction would wait for the first)."""
-        return ScreeningConfig.from_protocol(self._review.protocol, read_overrides(session))
+        SQLite transaction would wait for the first), and kept in memory while the store's
+        settings version stays the same (:mod:`evimap.store.versions`)."""
+        protocol = self._review.protocol
+        return self._review.store.settings.get(
+            session,
+            ("screening.config", id(protocol)),
+            lambda s: ScreeningConfig.from_protocol(protocol, read_overrides(s)),
+        )
 
     def stage_settings(self) -> dict[str, dict[str, Any]]:
         """Each stage's settings as they stand: blind, open, reviewers per record, reason
@@ -175,21 +181,14 @@ class Screening:
         :param reason: exclusion criterion code (required to exclude at full text).
         :param note: an optional note kept with it.
         """
-        member = self._writer(member)
         with self._review.store.transaction() as session:
+            member = self._review.team.require(member, session=session)
+            config = self._config(session)
             done = decisions.record_decision(
-                session,
-                self._config(session),
-                stage,
-                record_id,
-                decision,
-                member=member,
-                reason=reason,
+                session, config, stage, record_id, decision, member=member, reason=reason
             )
             if note.strip():
-                decisions.add_note(
-                    session, self._config(session), stage, record_id, member=member, text=note
-                )
+                decisions.add_note(session, config, stage, record_id, member=member, text=note)
             # which ranking showed the record (prioritisation on): same transaction
             self._review.prioritise._note_shown(session, stage, member.name, record_id, done.id)
         self._review.prioritise._after_decision(stage, member.name)  # never waits for a model
@@ -206,8 +205,8 @@ class Screening:
         :param member: the reviewer.
         :param record_id: only undo on this record.
         """
-        member = self._writer(member)
         with self._review.store.transaction() as session:
+            member = self._review.team.require(member, session=session)
             return decisions.undo_last(
                 session, self._config(session), stage, member=member, record_id=record_id
             )
@@ -498,11 +497,11 @@ class Screening:
         :param member: the reviewer.
         :param skip: a record to pass over (the one just decided).
         """
-        member = self._writer(member)
         if self._review.prioritise.enabled:
             rest = [r for r in self.queue(stage, member=member) if r != skip]
             return rest[0] if rest else None
         with self._review.store.read() as session:
+            member = self._review.team.require(member, session=session)
             return view.next_todo(session, self._config(session), stage, member, skip=skip)
 
     def my_records(

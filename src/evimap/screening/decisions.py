@@ -35,6 +35,10 @@ class Recorded:
     action: str
 
 
+_INSERT_DECISION = insert(DecisionRow).returning(DecisionRow.id)
+"""A decision row (prebuilt: a decision is the web app's most frequent write)."""
+
+
 def _check_open(
     session: Session, config: ScreeningConfig, stage: str, record_id: int, member: Member
 ) -> None:
@@ -42,9 +46,10 @@ def _check_open(
     report was not marked not retrieved, and the stage is open."""
     member.require(Action.SCREEN)
     config.check_open(stage)
-    if not ledger.is_assigned(session, stage, record_id, member.name):
+    state = ledger.record_state(session, config, stage, record_id)
+    if member.name not in state.reviewers:  # its active assignments
         raise NotAssigned(f"record {record_id} is not assigned to {member.name} at {stage}")
-    if ledger.record_state(session, config, stage, record_id).status == "settled":
+    if state.status == "settled":
         raise RecordSettled(
             f"record {record_id} is settled at {stage}; only an arbiter can change it now"
         )
@@ -74,18 +79,25 @@ def record_decision(
     reviewer = member.name
     locks.lock_unit(session, stage, record_id, reviewer)
     _check_open(session, config, stage, record_id, member)
-    previous = ledger.current_row(session, stage, record_id, reviewer)
-    row = DecisionRow(
-        stage=stage,
-        record_id=record_id,
-        reviewer=reviewer,
-        action=action,
-        decision=decision,
-        reason=reason,
-        supersedes_id=previous.id if previous else None,
+    previous = ledger.current_row_id(session, stage, record_id, reviewer)
+    row_id = (
+        ledger.core(session)
+        .execute(
+            _INSERT_DECISION,
+            {
+                "stage": stage,
+                "record_id": record_id,
+                "reviewer": reviewer,
+                "action": action,
+                "decision": decision,
+                "reason": reason,
+                "supersedes_id": previous,
+                "reverts_id": None,
+                "at": utcnow(),
+            },
+        )
+        .scalar_one()
     )
-    session.add(row)
-    session.flush()
     EventLog.append(
         session,
         Kind.SCREEN_DECISION,
@@ -98,11 +110,11 @@ def record_decision(
             "record_id": record_id,
             "decision": decision,
             "reason": reason,
-            "decision_id": row.id,
+            "decision_id": row_id,
             "action": action,
         },
     )
-    return Recorded(row.id, stage, record_id, reviewer, decision, reason, action)
+    return Recorded(row_id, stage, record_id, reviewer, decision, reason, action)
 
 
 def record_batch(

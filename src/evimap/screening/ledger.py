@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, bindparam, func, insert, select, update
+from sqlalchemy.orm import Session, aliased
 
 from evimap.protocol.screening import STAGES
 from evimap.screening.config import ScreeningConfig
@@ -319,30 +319,91 @@ def stage_states(
     }
 
 
-def record_state(
-    session: Session, config: ScreeningConfig, stage: str, record_id: int
-) -> UnitState:
-    """The state of one record at ``stage`` (``pending`` with no reviewers if unassigned)."""
-    reviewers = [
-        r
-        for (r,) in session.execute(
-            select(AssignmentRow.reviewer)
-            .where(
-                AssignmentRow.stage == stage,
-                AssignmentRow.record_id == record_id,
-                AssignmentRow.active.is_(True),
-            )
-            .order_by(AssignmentRow.id)
+def core(session: Session):
+    """The connection of ``session``'s transaction, for prebuilt Core statements (after
+    flushing anything the session holds, so they see it). A prebuilt statement executed on
+    the connection costs a fraction of one built anew and run through the ORM session: the
+    functions every decision calls use this."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    return session.connection()
+
+
+def _unit_queries():
+    stage, record_id = bindparam("stage"), bindparam("record_id")
+    newer = aliased(DecisionRow)
+    latest = (
+        select(func.max(newer.id))
+        .where(
+            newer.stage == AssignmentRow.stage,
+            newer.record_id == AssignmentRow.record_id,
+            newer.reviewer == AssignmentRow.reviewer,
         )
-    ]
-    decided = {d.reviewer: d for d in current_decisions(session, stage, [record_id]).values()}
-    latest = session.scalars(
-        select(SettlementRow)
+        .correlate(AssignmentRow)
+        .scalar_subquery()
+    )
+    calls = (
+        select(
+            AssignmentRow.reviewer,
+            DecisionRow.id,
+            DecisionRow.decision,
+            DecisionRow.reason,
+            DecisionRow.at,
+        )
+        .outerjoin(DecisionRow, DecisionRow.id == latest)
+        .where(
+            AssignmentRow.stage == stage,
+            AssignmentRow.record_id == record_id,
+            AssignmentRow.active.is_(True),
+        )
+        .order_by(AssignmentRow.id)
+    )
+    settlement = (
+        select(
+            SettlementRow.decision, SettlementRow.reason, SettlementRow.arbiter, SettlementRow.why
+        )
         .where(SettlementRow.stage == stage, SettlementRow.record_id == record_id)
         .order_by(SettlementRow.id.desc())
         .limit(1)
-    ).first()
+    )
+    newest = (
+        select(DecisionRow.id)
+        .where(
+            DecisionRow.stage == stage,
+            DecisionRow.record_id == record_id,
+            DecisionRow.reviewer == bindparam("reviewer"),
+        )
+        .order_by(DecisionRow.id.desc())
+        .limit(1)
+    )
+    return calls, settlement, newest
+
+
+_UNIT_CALLS, _UNIT_SETTLEMENT, _NEWEST_ROW = _unit_queries()
+
+
+def record_state(
+    session: Session, config: ScreeningConfig, stage: str, record_id: int
+) -> UnitState:
+    """The state of one record at ``stage`` (``pending`` with no reviewers if unassigned):
+    its active assignments with each reviewer's live decision (as :func:`current_decisions`
+    has them) and its newest settlement, in two prebuilt queries."""
+    connection = core(session)
+    params = {"stage": stage, "record_id": record_id}
+    reviewers, decided = [], {}
+    for reviewer, id_, decision, reason, at in connection.execute(_UNIT_CALLS, params):
+        reviewers.append(reviewer)
+        if decision:
+            call = Decision(id_, stage, record_id, reviewer, decision, reason, _aware(at))
+            decided[reviewer] = call
+    latest = connection.execute(_UNIT_SETTLEMENT, params).first()
     return unit_state(config, stage, record_id, reviewers, decided, latest)
+
+
+def current_row_id(session: Session, stage: str, record_id: int, reviewer: str) -> int | None:
+    """The id of :func:`current_row` (one prebuilt query), or None."""
+    params = {"stage": stage, "record_id": record_id, "reviewer": reviewer}
+    return core(session).execute(_NEWEST_ROW, params).scalar()
 
 
 def advances(config: ScreeningConfig, state: UnitState) -> bool:

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from evimap.members import Member, name_of
@@ -216,18 +216,10 @@ def queue(
     return order(session, stage, name, todo, first=[r for r, round_ in mine if round_ == "pilot"])
 
 
-def next_todo(
-    session: Session,
-    config: ScreeningConfig,
-    stage: str,
-    viewer: Member,
-    *,
-    skip: int | None = None,
-) -> int | None:
-    """The first record of ``viewer``'s queue still to decide (as :func:`queue` orders and
-    filters it), other than ``skip``; one query, for the answer to every decision."""
-    config.stage(stage)
-    name = viewer.name
+def _next_todo_query(full_text: bool):
+    """The statement of :func:`next_todo`, built once per kind of stage (its values are bound
+    parameters: ``stage``, ``reviewer``, ``skip``)."""
+    stage, name, skip = bindparam("stage"), bindparam("reviewer"), bindparam("skip")
     rid = AssignmentRow.record_id
     newer = aliased(DecisionRow)
     latest = (
@@ -237,27 +229,60 @@ def next_todo(
         .scalar_subquery()
     )
     decided = exists().where(DecisionRow.id == latest, DecisionRow.decision != "")
-    settled = exists().where(SettlementRow.stage == stage, SettlementRow.record_id == rid)
-    query = select(rid).where(
-        AssignmentRow.stage == stage, AssignmentRow.reviewer == name, ~decided, ~settled
+    newest = aliased(SettlementRow)
+    settlement = (
+        select(func.max(newest.id))
+        .where(newest.stage == stage, newest.record_id == rid)
+        .correlate(AssignmentRow)
+        .scalar_subquery()
     )
-    if stage == "full_text":
+    settled = exists().where(SettlementRow.id == settlement, SettlementRow.decision != "")
+    query = select(rid).where(
+        AssignmentRow.stage == stage,
+        AssignmentRow.reviewer == name,
+        AssignmentRow.active.is_(True),
+        rid != skip,
+        ~decided,
+        ~settled,
+    )
+    if full_text:
         row = aliased(FulltextRow)
-        newest = (
+        newest_file = (
             select(func.max(row.id))
             .where(row.record_id == rid)
             .correlate(AssignmentRow)
             .scalar_subquery()
         )
         query = query.where(
-            ~exists().where(FulltextRow.id == newest, FulltextRow.status == "not_retrieved")
+            ~exists().where(FulltextRow.id == newest_file, FulltextRow.status == "not_retrieved")
         )
-    if skip is not None:
-        query = query.where(rid != skip)
-    query = query.order_by(
+    # the queue's order: index ix_screening_assignments_queue, so the walk stops at the first
+    # open record (no sort of the reviewer's whole queue)
+    return query.order_by(
         AssignmentRow.round.desc(), AssignmentRow.position, AssignmentRow.id
     ).limit(1)
-    return session.scalar(query)
+
+
+_NEXT_TODO = {False: _next_todo_query(False), True: _next_todo_query(True)}
+
+
+def next_todo(
+    session: Session,
+    config: ScreeningConfig,
+    stage: str,
+    viewer: Member,
+    *,
+    skip: int | None = None,
+) -> int | None:
+    """The first record of ``viewer``'s queue still to decide (as :func:`queue` orders and
+    filters it: active assignments, no live decision of the viewer, no standing settlement,
+    at full text not marked not retrieved), other than ``skip``. One indexed query, for the
+    answer to every decision: it walks the viewer's queue in order and stops at the first
+    open record."""
+    config.stage(stage)
+    query = _NEXT_TODO[stage == "full_text"]
+    params = {"stage": stage, "reviewer": viewer.name, "skip": 0 if skip is None else skip}
+    return session.scalar(query, params)
 
 
 MY_FILTERS = ("all", "todo", "decided", "include", "exclude", "maybe", "settled")

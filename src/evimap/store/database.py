@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from evimap.errors import StoreError
 from evimap.store.urls import is_sqlite, store_url
+from evimap.store.versions import SettingsCache
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -187,6 +188,10 @@ class Store:
     :param engine: the SQLAlchemy engine of writes.
     :param read_engine: the engine of reads (default: ``engine``).
     :param policy: how writes wait for the write lock.
+
+    :attr:`settings` keeps values read from the rarely changed tables (roles, stage settings,
+    live sessions) while the store's settings version stays the same
+    (:mod:`evimap.store.versions`).
     """
 
     def __init__(
@@ -197,6 +202,7 @@ class Store:
         self.policy = policy or WaitPolicy()
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
+        self.settings = SettingsCache()
 
     @property
     def dialect(self) -> str:
