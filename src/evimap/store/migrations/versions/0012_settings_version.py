@@ -60,10 +60,11 @@ def upgrade() -> None:
                 f"CREATE TRIGGER {table}_settings AFTER {' OR '.join(actions)} ON {table} "
                 "FOR EACH STATEMENT EXECUTE FUNCTION evimap_bump_settings()"
             )
-    op.create_index(
-        "ix_screening_assignments_queue",
-        "screening_assignments",
-        ["stage", "reviewer", sa.text("round DESC"), "position", "id"],
+    # written out: op.create_index drops the DESC of a text column on SQLite, and without it
+    # SQLite sorts each reviewer's whole queue again
+    op.execute(
+        "CREATE INDEX ix_screening_assignments_queue ON screening_assignments "
+        "(stage, reviewer, round DESC, position, id)"
     )
 
 
