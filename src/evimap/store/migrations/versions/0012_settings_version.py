@@ -11,7 +11,7 @@
   and stops at the first open record instead of sorting every assignment.
 
 Revision ID: 0012_settings_version
-Revises: 0011_accounts
+Revises: 0011_accounts (and needs 0008_members, so 0002_screening)
 Create Date: 2026-11-29
 """
 
@@ -23,7 +23,10 @@ from alembic import op
 revision = "0012_settings_version"
 down_revision = "0011_accounts"
 branch_labels = None
-depends_on = "0002_screening"
+depends_on = "0008_members"
+"""After ``0008_members``, whose batch rebuild of ``screening_assignments`` on SQLite would
+recreate this index from reflection, without its DESC (so would any later batch change of
+that table: recreate the index as written here after it)."""
 
 WATCHED = {
     "accounts": ("INSERT", "UPDATE", "DELETE"),
