@@ -112,6 +112,7 @@ def _calls(ids, decisions_file, pdf):
         ("decide", (TA, r2, "include"), {}),
         ("undo", (TA,), {}),
         ("decide", (TA, r2, "include"), {"note": "mine"}),
+        ("decide_next", (TA, r2, "maybe"), {}),
         ("note", (TA, r1, "B's own note"), {}),
         ("tag", (TA, r1, ["b-tag"]), {}),
         ("settle", (TA, r1, "include"), {"why": "B cannot"}),

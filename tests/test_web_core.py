@@ -248,6 +248,7 @@ def test_the_next_record_to_decide_is_the_queues_first_in_one_query(team, tmp_pa
     review, ids = team
     s = review.screening
     rng = random.Random(3)
+    checked: list[tuple[str, int, int | None]] = []
     for _ in range(40):
         name = rng.choice(["ana", "zbyszek"])
         todo = s.queue("title_abstract", member=review.team.member(name))
@@ -262,12 +263,14 @@ def test_the_next_record_to_decide_is_the_queues_first_in_one_query(team, tmp_pa
         action = rng.random()
         try:
             if action < 0.6 and todo:
-                s.decide(
+                rid = rng.choice(todo)
+                _, following = s.decide_next(
                     "title_abstract",
-                    rng.choice(todo),
+                    rid,
                     rng.choice(["include", "exclude"]),
                     member=review.team.member(name),
                 )
+                checked.append((name, rid, following))
             elif action < 0.8:
                 s.undo("title_abstract", member=review.team.member(name))
             else:
@@ -282,6 +285,10 @@ def test_the_next_record_to_decide_is_the_queues_first_in_one_query(team, tmp_pa
                     )
         except Exception:  # nothing to undo, or settled since: the queue is what counts
             pass
+        for who, rid, following in checked:  # decide_next named the queue's next record
+            after = s.queue("title_abstract", member=review.team.member(who))
+            assert following == next((r for r in after if r != rid), None)
+        checked.clear()
     s.assign("full_text", member=review.team.member("olga"))
     for name in ("ana", "zbyszek"):
         todo = s.queue("full_text", member=review.team.member(name))

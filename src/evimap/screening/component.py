@@ -181,6 +181,52 @@ class Screening:
         :param reason: exclusion criterion code (required to exclude at full text).
         :param note: an optional note kept with it.
         """
+        done, _ = self._decide(stage, record_id, decision, member, reason, note, then_next=False)
+        return done
+
+    @writes
+    def decide_next(
+        self,
+        stage: str,
+        record_id: int,
+        decision: str,
+        *,
+        member: Member,
+        reason: str = "",
+        note: str = "",
+    ) -> tuple[decisions.Recorded, int | None]:
+        """Record one decision and name the member's next record to decide: :meth:`decide`,
+        then :meth:`next_todo` passing over this record, what the screen does after each key.
+        The next record is read in the decision's own transaction (one session, one check of
+        the member), unless prioritisation orders the queue.
+
+        :param stage: ``title_abstract`` or ``full_text``.
+        :param record_id: the record.
+        :param decision: ``include``, ``exclude`` or ``maybe``.
+        :param member: the reviewer deciding (the record must be assigned to them).
+        :param reason: exclusion criterion code (required to exclude at full text).
+        :param note: an optional note kept with it.
+        :returns: the decision as recorded, and the id of the next record (None when done).
+        """
+        done, following = self._decide(
+            stage, record_id, decision, member, reason, note, then_next=True
+        )
+        if self._review.prioritise.enabled:
+            following = self.next_todo(stage, member=member, skip=record_id)
+        return done, following
+
+    def _decide(
+        self,
+        stage: str,
+        record_id: int,
+        decision: str,
+        member: Member,
+        reason: str,
+        note: str,
+        *,
+        then_next: bool,
+    ) -> tuple[decisions.Recorded, int | None]:
+        following = None
         with self._review.store.transaction() as session:
             member = self._review.team.require(member, session=session)
             config = self._config(session)
@@ -191,8 +237,10 @@ class Screening:
                 decisions.add_note(session, config, stage, record_id, member=member, text=note)
             # which ranking showed the record (prioritisation on): same transaction
             self._review.prioritise._note_shown(session, stage, member.name, record_id, done.id)
+            if then_next and not self._review.prioritise.enabled:
+                following = view.next_todo(session, config, stage, member, skip=record_id)
         self._review.prioritise._after_decision(stage, member.name)  # never waits for a model
-        return done
+        return done, following
 
     @writes
     def undo(

@@ -139,9 +139,8 @@ class DecideBody(Body_):
 @action(router, "/r/{slug}/screen/{stage}/decide", summary="Decide on a record", back=_back)
 def decide(stage: Stage, body: DecideBody, ctx: Ctx = ReviewCtx) -> dict[str, Any]:
     """Record my decision (with a reason to exclude, and a note); returns my next record."""
-    screening = ctx.review.screening
-    recorded = ctx.write(
-        screening.decide,
+    recorded, following = ctx.write(
+        ctx.review.screening.decide_next,
         stage,
         body.record_id,
         body.decision,
@@ -149,10 +148,7 @@ def decide(stage: Stage, body: DecideBody, ctx: Ctx = ReviewCtx) -> dict[str, An
         note=body.note,
         member=ctx.member,
     )
-    return {
-        "recorded": asdict(recorded),
-        "next": screening.next_todo(stage, skip=body.record_id, member=ctx.member),
-    }
+    return {"recorded": asdict(recorded), "next": following}
 
 
 class UndoBody(Body_):
