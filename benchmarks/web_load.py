@@ -305,6 +305,102 @@ def run(engine: str, args, url: str = "") -> dict:
     }
 
 
+FLOOR_APP = """
+import sys
+import uvicorn
+from fastapi import FastAPI
+from pydantic import BaseModel
+from evimap.web.security import SecurityHeaders
+
+app = FastAPI()
+app.add_middleware(SecurityHeaders)
+count = [0]
+
+
+class Body(BaseModel):
+    record_id: int
+    decision: str
+    reason: str = ""
+
+
+@app.post("/r/load/screen/title_abstract/decide.json")
+def decide(body: Body):
+    count[0] += 1
+    return {"ok": True, "recorded": {"id": count[0]}, "next": body.record_id + 1}
+
+
+@app.get("/login.json")
+def ready():
+    return {"ok": True}
+
+
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
+"""
+
+
+def floor(args) -> dict:
+    """The same 20 clients against an empty endpoint (FastAPI, one sync JSON route, the app's
+    security headers, no store): what the HTTP stack and the clients alone allow here."""
+    port = args.port + 2
+    server = subprocess.Popen(
+        [sys.executable, "-c", FLOOR_APP, str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(f"{base}/login.json", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+
+        async def everyone():
+            clients = [httpx.AsyncClient(base_url=base, timeout=60) for _ in range(args.reviewers)]
+            try:
+                until = time.monotonic() + args.seconds
+                started, cpu = time.monotonic(), (cpu_seconds(server.pid), time.process_time())
+                results = await asyncio.gather(
+                    *[
+                        reviewer(client, "load", f"r{i:02d}", "-", 1, until, args.think, i)
+                        for i, client in enumerate(clients)
+                    ]
+                )
+                used = (cpu_seconds(server.pid) - cpu[0], time.process_time() - cpu[1])
+                return results, time.monotonic() - started, used
+            finally:
+                for client in clients:
+                    await client.aclose()
+
+        results, elapsed, used = asyncio.run(everyone())
+    finally:
+        server.kill()
+        server.wait(20)
+    latencies = [x for r in results for x in r["latencies"]]
+    n = max(1, len(latencies))
+    return {
+        "engine": "floor (empty endpoint)",
+        "elapsed": elapsed,
+        "per_s": len(latencies) / elapsed,
+        "p50": pct(latencies, 50),
+        "p95": pct(latencies, 95),
+        "p99": pct(latencies, 99),
+        "max": max(latencies) if latencies else float("nan"),
+        "errors": dict(sum((r["errors"] for r in results), Counter())),
+        "server_ms": 1000 * used[0] / n,
+        "client_ms": 1000 * used[1] / n,
+        "core_p50": float("nan"),
+        "core_p95": float("nan"),
+        "acked": len(latencies),
+        "stored": 0,
+        "lost": 0,
+        "twice": 0,
+        "unacked": 0,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -326,6 +422,11 @@ def main() -> None:
         help="core-alone decisions measured first (same engine)",
     )
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also run the clients against an empty endpoint (no store): the HTTP floor",
+    )
     args = parser.parse_args()
     print(
         f"{os.cpu_count()} cores; load average before: "
@@ -341,6 +442,8 @@ def main() -> None:
             raise SystemExit("PostgreSQL (initdb, pg_ctl) is not installed")
         with pg.postgres_server() as server:
             rows.append(run("postgresql", args, pg.fresh_database(server, "evimap_load")))
+    if args.floor:
+        rows.append(floor(args))
     print("load average after: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     print(
         f"\n{args.reviewers} reviewers, {args.seconds:.0f} s, think {args.think} s, "
@@ -375,6 +478,11 @@ def main() -> None:
             f"{r['unacked']} | {r['errors'] or 0} |"
         )
     print("\ncore p50/p95: review.screening.decide in-process, one at a time (the baseline)")
+    if args.floor:
+        print(
+            "floor: the same clients against an empty FastAPI endpoint in uvicorn (no store, "
+            "no session): nothing above it is the store's or the app's"
+        )
     print(
         "server/client cpu ms: processor time (user + system) of the server process and of "
         "the 20 clients' process per decision posted under load"
