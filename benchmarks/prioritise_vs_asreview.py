@@ -156,7 +156,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", default="0-4")
     parser.add_argument("--sets", default="", help="comma-separated set names (default: all)")
-    parser.add_argument("--candidates", default=",".join(CANDIDATES))
+    parser.add_argument(
+        "--candidates",
+        default="default,nokw",
+        help="comma-separated candidates (see CANDIDATES), or 'all'",
+    )
     parser.add_argument("--venv", default="/tmp/evimap-asreview-venv")
     parser.add_argument("--save", default="", help="write every run (orders too) as JSON here")
     parser.add_argument(
@@ -172,6 +176,8 @@ def main() -> None:
     parser.add_argument("--parts", default="", help="folder of per-set results (with --jobs)")
     args = parser.parse_args()
     seeds = parse_seeds(args.seeds)
+    if args.candidates == "all":
+        args.candidates = ",".join(CANDIDATES)
     if args.report:
         saved: dict[str, dict] = {}
         for path in args.report:
@@ -336,8 +342,13 @@ def _mean(runs: list[dict], key: str) -> float:
 KEYS = ("wss95", "rrf10", "atd", "cpu", "seconds")
 
 
-def report(results: dict[str, dict], candidates: list[str], seeds: list[int]) -> None:
-    """Print the per-set table, the means and the leave-one-set-out choices."""
+def loso_choices(results: dict[str, dict], candidates: list[str]) -> dict[str, str]:
+    """For each set, the candidate with the best mean WSS@95 on the *other* sets (ties: the
+    first in ``candidates``).
+
+    :param results: saved runs per set and candidate.
+    :param candidates: the candidates to choose among (sets lacking one are left out).
+    """
     names = [n for n in results if all(c in results[n] for c in candidates)]
     chosen: dict[str, str] = {}
     for held in names:
@@ -346,6 +357,13 @@ def report(results: dict[str, dict], candidates: list[str], seeds: list[int]) ->
             candidates,
             key=lambda c: np.mean([_mean(results[n][c]["runs"], "wss95") for n in others]),
         )
+    return chosen
+
+
+def report(results: dict[str, dict], candidates: list[str], seeds: list[int]) -> None:
+    """Print the per-set table, the means and the leave-one-set-out choices."""
+    names = [n for n in results if all(c in results[n] for c in candidates)]
+    chosen = loso_choices(results, candidates)
     fixed = "default" if "default" in candidates else candidates[0]
     table = Table(
         title=f"ASReview 3.0.8 (elas_u4) vs evimap, seeds {seeds[0]}-{seeds[-1]}, same priors; "
