@@ -30,18 +30,26 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import functools
+import hashlib
 import json
 import mmap
 import os
 import re
+import threading
 import unicodedata
+import zlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import ahocorasick_rs
 import numpy as np
 
 from evimap.records import Record
+
+if TYPE_CHECKING:
+    from evimap.search.words import WordIndex
 
 TOKEN = re.compile(r"[^\W_]+")
 # Canonical field -> the streams it reads. "keywords" is what the databases' KEY/TS/KW search:
@@ -233,6 +241,18 @@ class Stream:
         """The record row of each byte offset."""
         return np.searchsorted(self.starts, positions, side="right") - 1
 
+    def subset(self, rows: np.ndarray) -> Stream:
+        """A stream of some of the records only (``rows``, sorted), their bytes as they are
+        here: a record's words, phrases and proximity are found in it as in the whole stream.
+        Its row ``i`` is this stream's row ``rows[i]``."""
+        begin = self.starts[rows]
+        end = self.starts[rows + 1]
+        view = memoryview(self.data)
+        data = b"".join([view[a:b] for a, b in zip(begin.tolist(), end.tolist(), strict=True)])
+        view.release()
+        starts = np.concatenate(([0], np.cumsum(end - begin))).astype(np.int64)
+        return Stream(data + b"\n", starts)
+
     def find(self, literal: bytes) -> np.ndarray:
         """Sorted byte offsets of every occurrence of ``literal`` (word boundaries unchecked)."""
         searcher = ahocorasick_rs.BytesAhoCorasick([literal])
@@ -370,6 +390,7 @@ class Index:
         self.source = source
         self.key = key
         self.on_build = on_build
+        self.words: dict[str, WordIndex] = {}  # stream name -> its word index, once built
 
     @property
     def ids(self) -> np.ndarray:
@@ -530,6 +551,57 @@ class Index:
         index = cls(ids, years, streams, source, tuple(manifest["key"]), on_build)
         return index, extra
 
+    # ---- word indexes ----------------------------------------------------------------------
+
+    def _word_meta(self, name: str) -> tuple[str, dict]:
+        """The tag and checked facts of the word index of one stream, for this key."""
+        stream = self.streams[name]
+        digest = hashlib.sha1(json.dumps([list(self.key), name]).encode()).hexdigest()[:12]
+        meta = {
+            "key": list(self.key),
+            "records": stream.size,
+            "bytes": len(stream.data),
+            "layout": zlib.crc32(stream.starts.tobytes()),  # every record's length
+        }
+        return f"{name}.{digest}", meta
+
+    def index_words(
+        self,
+        folder: str | Path,
+        names: Iterable[str] | None = None,
+        stop: threading.Event | None = None,
+    ) -> list[str]:
+        """Build the word index of laid-out streams (``names``, default all but the headings)
+        that have none, into ``folder``, and use it from then on. Returns the streams built.
+
+        :param folder: where the arrays are written (and memory-mapped from).
+        :param stop: set it to abandon the build (raises ``BuildCancelled``).
+        """
+        from evimap.search import words
+
+        wanted = list(names) if names is not None else list(self.streams)
+        built = []
+        for name in wanted:
+            if name == "headings" or name in self.words or name not in self.streams:
+                continue
+            tag, meta = self._word_meta(name)
+            self.words[name] = words.build(self.streams[name], folder, tag, meta, stop)
+            built.append(name)
+        return built
+
+    def load_words(self, folder: str | Path) -> list[str]:
+        """Use the word indexes in ``folder`` built for these streams' bytes (others are
+        ignored). Returns the streams that have one."""
+        from evimap.search import words
+
+        for name in self.streams:
+            if name in self.words or name == "headings":
+                continue
+            tag, meta = self._word_meta(name)
+            with contextlib.suppress(ValueError, OSError):
+                self.words[name] = words.load(folder, tag, meta)
+        return sorted(self.words)
+
     # ---- vocabulary ----------------------------------------------------------------------
 
     def expand(self, pattern: str, streams: Iterable[str] | None = None) -> list[str]:
@@ -540,6 +612,11 @@ class Index:
         found: set[str] = set()
         for name in names:
             stream = self.streams[name]
+            words = self.words.get(name)
+            if words is not None and not word_regex(pattern).fullmatch(b""):
+                vocab = words.vocab
+                found.update(vocab[i].decode("utf-8") for i in words.word_ids(pattern).tolist())
+                continue
             starts, ends = stream.word(pattern)
             for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
                 found.add(bytes(stream.data[s:e]).decode("utf-8"))
@@ -573,6 +650,7 @@ def _unpack(data: np.ndarray) -> list[str]:
     return data.tobytes().decode("utf-8").split(_SEP)[1:]
 
 
+@functools.lru_cache(maxsize=4096)
 def word_regex(pattern: str) -> re.Pattern[bytes]:
     """A bytes regex for one folded word with canonical wildcards: ``*`` any number of
     characters, ``?`` exactly one, ``$`` zero or one."""
