@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -233,3 +235,25 @@ def review(tmp_path):
     add_records(opened, [(d, s, copy.deepcopy(r)) for d, s, r in RECORDS])
     yield opened
     opened.close()
+
+
+def test_cli_run_answers_then_leaves_the_word_index_for_the_next_call(review):
+    # a real process: it prints the answer, then lets the word index finish before it exits
+    folder = review.folder
+    command = [sys.executable, "-c", "from evimap.cli import main; main()", "search", "run"]
+    done = subprocess.run(
+        [*command, str(folder), "--format", "json"], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["matched"] == 3
+    cache = review.search.cache_dir
+    built = {p.name.split(".")[1] for p in cache.glob("w.*.words.json")}
+    assert {"title", "abstract", "keywords", "subject"} <= built
+    again = subprocess.run(
+        [*command, str(folder), "--format", "json", "-e", "zygomatic OR alliance"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["matched"] == 2

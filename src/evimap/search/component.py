@@ -145,6 +145,7 @@ class Search:
         self._meta: dict[str, list] = {}
         self._builder: threading.Thread | None = None
         self._stop = threading.Event()
+        self.words_error: Exception | None = None  # why the last word index was not built
 
     # ---- the equation ----------------------------------------------------------------------
 
@@ -248,12 +249,18 @@ class Search:
             return None
         stop = self._stop = threading.Event()
         folder = self.cache_dir
+        # imported here, not in the thread: a process that is ending cannot import any more
+        import pyarrow.compute  # noqa: F401
+
+        from evimap.search.words import BuildCancelled
 
         def build() -> None:
-            from evimap.search.words import BuildCancelled
-
-            with contextlib.suppress(BuildCancelled, OSError, ValueError):
+            try:
                 index.index_words(folder, stop=stop)
+            except BuildCancelled:
+                pass
+            except Exception as exc:  # noqa: BLE001 (runs go on without it, with the same results)
+                self.words_error = exc
 
         if not background:
             build()

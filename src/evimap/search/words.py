@@ -202,12 +202,10 @@ def _segment(window: bytes, record_starts: np.ndarray, vocab: _Vocabulary) -> np
     parents = pc.list_parent_indices(lists, memory_pool=pool).to_numpy()
     encoded = pc.dictionary_encode(lists.flatten(), memory_pool=pool)
     # the window's distinct words -> global ids (one join, one split: no object per token)
-    distinct = encoded.dictionary.cast(pa.large_binary(), memory_pool=pool)
-    local = np.fromiter(map(vocab.__getitem__, _split(distinct)), np.int64, len(distinct))
-    if len(distinct):
-        blank = distinct.index("").as_py()  # split at leading/trailing separators
-        if blank >= 0:
-            local[blank] = -1
+    distinct = _split(encoded.dictionary.cast(pa.large_binary(), memory_pool=pool))
+    local = np.fromiter(map(vocab.__getitem__, distinct), np.int64, len(distinct))
+    with contextlib.suppress(ValueError):  # the split's blank, at leading/trailing separators
+        local[distinct.index(b"")] = -1
     ids = local[encoded.indices.to_numpy()]
     keep = ids >= 0
     return _distinct(ids[keep] * count + parents[keep])
