@@ -249,9 +249,6 @@ class Search:
             return None
         stop = self._stop = threading.Event()
         folder = self.cache_dir
-        # imported here, not in the thread: a process that is ending cannot import any more
-        import pyarrow.compute  # noqa: F401
-
         from evimap.search.words import BuildCancelled
 
         def build() -> None:

@@ -44,6 +44,7 @@ from evimap.search.tree import (
     describe,
     leaves,
 )
+from evimap.search.words import distinct
 
 Spans = tuple[np.ndarray, np.ndarray]  # (start offsets, end offsets), sorted by start
 
@@ -187,7 +188,7 @@ class Matcher:
             if any(g is None for g in got):
                 return None
             if isinstance(node, Or):
-                return np.unique(np.concatenate(got))
+                return distinct(np.concatenate(got))
             return np.intersect1d(got[0], got[1], assume_unique=True)
         return None  # not a proximity operand: the whole-stream path raises the error
 

@@ -12,18 +12,20 @@ phrase never runs from one keyword, or one record, into the next. The ``headings
 each record's indexed keywords and keywords as headings (``*Gambling/psychology`` is the heading
 ``gambling``), for subject-heading searches.
 
-Nothing is indexed ahead of the question: a word of the equation is found by one search for its
-literal part over the stream (``ahocorasick_rs``, SIMD-accelerated, several GB/s), checked at
-word boundaries with numpy, and cached by word. So the first run costs the layout (about as much
-as folding the text) plus one pass per distinct word, a re-run after editing a term one pass for
-the new word, and memory is the text itself: no postings, no vocabulary. Streams are laid out
-only when an equation needs them, and kept in the review folder's cache (memory-mapped when
-loaded).
+Nothing is indexed ahead of the first question: a word of the equation is found by one search
+for its literal part over the stream (``ahocorasick_rs``, SIMD-accelerated, several GB/s),
+checked at word boundaries with numpy, and cached by word. So the first run costs the layout
+(about as much as folding the text) plus one pass per distinct word. Once it has answered, a
+word index of the laid-out streams (:mod:`evimap.search.words`: word -> records, no positions)
+is built in the background; from then on a word is looked up rather than searched for, and a
+phrase or proximity is checked on the bytes of the records that hold all its words only. Streams
+are laid out only when an equation needs them, and kept in the review folder's cache
+(memory-mapped when loaded), their word indexes beside them.
 
 Hand-written rather than a search engine's index (SQLite FTS5, tantivy) because building those
-indexes costs more than a plain scan of the records (measured: FTS5 took 2.5x the scan at 20k
-records), and because the exact database semantics (hyphens as spaces, phrases, NEAR distances
-within one field item, spans for highlighting) need control of the text.
+indexes before the first answer costs more than a plain scan of the records (measured: FTS5
+took 2.5x the scan at 20k records), and because the exact database semantics (hyphens as spaces,
+phrases, NEAR distances within one field item, spans for highlighting) need control of the text.
 """
 
 from __future__ import annotations

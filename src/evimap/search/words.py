@@ -142,10 +142,10 @@ class WordIndex:
                 [self._read(int(self.woff[i]), int(self.woff[i + 1])) for i in wanted.tolist()]
             )
         rows = rows.astype(np.int64)
-        return _distinct(rows) if len(wanted) > 1 else rows
+        return distinct(rows) if len(wanted) > 1 else rows
 
 
-def _distinct(values: np.ndarray) -> np.ndarray:
+def distinct(values: np.ndarray) -> np.ndarray:
     """Sorted distinct values (``np.unique`` hashes, which is slower for many integers)."""
     values = np.sort(values)
     if len(values):
@@ -202,13 +202,13 @@ def _segment(window: bytes, record_starts: np.ndarray, vocab: _Vocabulary) -> np
     parents = pc.list_parent_indices(lists, memory_pool=pool).to_numpy()
     encoded = pc.dictionary_encode(lists.flatten(), memory_pool=pool)
     # the window's distinct words -> global ids (one join, one split: no object per token)
-    distinct = _split(encoded.dictionary.cast(pa.large_binary(), memory_pool=pool))
-    local = np.fromiter(map(vocab.__getitem__, distinct), np.int64, len(distinct))
+    found = _split(encoded.dictionary.cast(pa.large_binary(), memory_pool=pool))
+    local = np.fromiter(map(vocab.__getitem__, found), np.int64, len(found))
     with contextlib.suppress(ValueError):  # the split's blank, at leading/trailing separators
-        local[distinct.index(b"")] = -1
+        local[found.index(b"")] = -1
     ids = local[encoded.indices.to_numpy()]
     keep = ids >= 0
-    return _distinct(ids[keep] * count + parents[keep])
+    return distinct(ids[keep] * count + parents[keep])
 
 
 def _merge(
