@@ -563,7 +563,7 @@ class Index:
             "key": list(self.key),
             "records": stream.size,
             "bytes": len(stream.data),
-            "layout": zlib.crc32(stream.starts.tobytes()),  # every record's length
+            "layout": zlib.crc32(np.ascontiguousarray(stream.starts)),  # each record's length
         }
         return f"{name}.{digest}", meta
 
