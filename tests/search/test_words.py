@@ -257,3 +257,19 @@ def test_cli_run_answers_then_leaves_the_word_index_for_the_next_call(review):
     )
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["matched"] == 2
+
+
+def test_records_added_while_the_word_index_is_built(review):
+    first = review.search.run(log=False)  # starts the builder
+    old_key = list(review.search.index().key)
+    more = [("Scopus", "2-s2.0-8", Record(title="Quokka alliance ruptures"))]
+    add_records(review, more, name="x.ris")
+    second = review.search.run(log=False)  # the old build is stopped (or done) and dropped
+    assert second.total == first.total + 1
+    assert review.search.wait_for_words(60)
+    index = review.search.index()
+    cache = review.search.cache_dir
+    keys = [json.loads(p.read_text())["key"] for p in cache.glob("w.*.words.json")]
+    assert keys and all(k == list(index.key) != old_key for k in keys)
+    assert review.search.run("TI=ruptures", log=False).count == 2
+    assert review.search.run("TI=quokka", log=False).count == 1

@@ -51,6 +51,18 @@ BLOCK = 4 * 1024 * 1024  # rows merged at a time
 FILES = ("vocab", "voff", "rows", "woff")
 
 
+_SEEK_LOCK = threading.Lock()
+
+
+def _pread(fd: int, size: int, offset: int) -> bytes:
+    """``size`` bytes at ``offset`` of a file, without moving a shared file position."""
+    if hasattr(os, "pread"):
+        return os.pread(fd, size, offset)
+    with _SEEK_LOCK:  # no pread (Windows): seek and read under a lock
+        os.lseek(fd, offset, os.SEEK_SET)
+        return os.read(fd, size)
+
+
 class BuildCancelled(Exception):
     """The build was asked to stop (the records changed, or the process is ending)."""
 
@@ -126,7 +138,7 @@ class WordIndex:
         """Rows ``start:stop`` of the rows file."""
         if stop <= start:
             return np.zeros(0, np.int32)
-        data = os.pread(self._rows_file.fileno(), (stop - start) * 4, start * 4)
+        data = _pread(self._rows_file.fileno(), (stop - start) * 4, start * 4)
         if len(data) != (stop - start) * 4:
             raise ValueError("the word index's rows file is truncated")
         return np.frombuffer(data, dtype=np.int32)
@@ -235,7 +247,7 @@ def _merge(
 
     def read(name: str, dtype, start: int, count: int) -> np.ndarray:
         size = np.dtype(dtype).itemsize
-        return np.frombuffer(os.pread(fds[name], count * size, start * size), dtype=dtype)
+        return np.frombuffer(_pread(fds[name], count * size, start * size), dtype=dtype)
 
     try:
         # each segment re-sorted by the words' sorted ids (rows and entries), once
