@@ -36,6 +36,7 @@ import functools
 import hashlib
 import json
 import mmap
+import operator
 import os
 import re
 import threading
@@ -80,6 +81,7 @@ RECORD = 0x0A  # before each record (and once at the end)
 SPACE = 0x20
 CHUNK = 4096  # records laid out per write
 WINDOW = 64 * 1024 * 1024  # bytes searched per call (bounds the list of matches)
+_START = operator.itemgetter(1)  # of a match (pattern, start, end)
 
 # ---- folding --------------------------------------------------------------------------------
 
@@ -269,7 +271,7 @@ class Stream:
                 stop = cut if cut > at else stop
             found = searcher.find_matches_as_indexes(view[at:stop])
             if found:
-                out.append(np.fromiter((s for _, s, _ in found), np.int64, len(found)) + at)
+                out.append(np.fromiter(map(_START, found), np.int64, len(found)) + at)
             at = stop
         view.release()
         return np.concatenate(out) if out else np.zeros(0, np.int64)
