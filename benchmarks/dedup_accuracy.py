@@ -86,7 +86,12 @@ def run_evimap(gold: GoldSet, engine, threshold: float, review_from: float, mode
     """evimap's pipeline on one gold set."""
     start = time.perf_counter()
     outcome = deduplicate(
-        gold.records, engine=engine, model=model, threshold=threshold, review_from=review_from
+        gold.records,
+        engine=engine,
+        model=model,
+        threshold=threshold,
+        review_from=review_from,
+        distinct=gold.distinct,
     )
     seconds = time.perf_counter() - start
     return score("evimap", gold, cluster_pairs(outcome.groups), len(outcome.queued), seconds)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from evimap.records import Record, normalise_doi, normalise_year, parse_author
@@ -23,12 +23,16 @@ SETS = ("cytology_screening", "haematology", "stroke", "special_cases")
 
 @dataclass
 class GoldSet:
-    """One gold set: records (ids 1..n), their file IDs, and the gold cluster of each record."""
+    """One gold set: records (ids 1..n), their file IDs, the gold cluster of each record, and
+    its *distinct sets*: records of one earlier search (the ``search_set`` column, bib-dedupe's
+    incremental-search convention) already deduplicated among themselves, as an evimap import
+    marked ``--deduplicated``."""
 
     name: str
     records: list[tuple[int, Record]]
     file_ids: dict[int, str]
     clusters: dict[int, int]
+    distinct: list[list[int]] = field(default_factory=list)
 
     def true_pairs(self) -> set[tuple[int, int]]:
         """Every pair of records in the same gold group, as ``(smaller, larger)``."""
@@ -98,4 +102,8 @@ def load_gold(name: str, limit: int | None = None, root: Path = GOLD_ROOT) -> Go
             members = [by_file_id[m] for m in row["merged_ids"].split(";") if m in by_file_id]
             for member in members:
                 clusters[member] = min(members)
-    return GoldSet(name, records, file_ids, clusters)
+    searches: dict[str, list[int]] = {}
+    for i, row in enumerate(rows, start=1):
+        if (row.get("search_set") or "").strip():
+            searches.setdefault(row["search_set"].strip(), []).append(i)
+    return GoldSet(name, records, file_ids, clusters, list(searches.values()))

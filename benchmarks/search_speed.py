@@ -13,13 +13,22 @@ that peak memory is that approach's alone:
    before the clocks start, in both);
 2. evimap's first run: laying out the records' text and evaluating the equation (the time spent
    generating the records is measured and left out, as the scan's folding is);
-3. evimap's re-run after editing one term (only the new word is searched, the other leaves come
-   from the cache), and the same re-run on a cold matcher (index kept, no leaf cache).
+3. evimap's re-run after editing one term before the word index exists (one pass over the text
+   for the new word, the other leaves from the cache);
+4. the word index, built in a thread after the first run has answered (as ``search run`` does);
+5. the re-run after editing the term with the word index ready (the new word looked up), the
+   same with no leaf results cached, and the same in a new process (laid-out text and word
+   index mapped from the cache folder, loading counted; its own peak memory).
 
-It prints one table (time, and peak resident memory of each process) and asserts that evimap's
-matches are the scan's, record by record, for both equations.
+It prints one table (time, and peak resident memory of each process: evimap's after its first
+run, and after the word index was built in the same process) and the load average, and asserts
+that evimap's matches are the scan's, record by record, for both equations, with and without
+the word index.
 
-Usage: python benchmarks/search_speed.py [--records 20000,100000,1000000] [--seed S]
+Each size runs three times up to 100,000 records (once above; ``--repeat N``), the scan and
+evimap alternated; times are medians, peaks the highest.
+
+Usage: python benchmarks/search_speed.py [--records 20000,100000,1000000] [--seed S] [--repeat N]
 """
 
 from __future__ import annotations
@@ -30,8 +39,10 @@ import os
 import random
 import re
 import resource
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -170,20 +181,71 @@ def scan_worker(n: int, seed: int, out: Path) -> None:
 
 def evimap_worker(n: int, seed: int, out: Path) -> None:
     records = Records(n, seed)
+    folder = out.with_suffix(".cache")
     index = Index.lazy(lambda: enumerate(records))
     matcher = Matcher(index)
     tree, edited_tree = parse(EQUATION), parse(EDITED)
     t = time.perf_counter()
     first = matcher.mask(tree)
     first_time = time.perf_counter() - t - records.spent
+    first_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
+    # without the word index (while it is not built yet): one pass over the text per new word
     t = time.perf_counter()
-    edited = matcher.mask(edited_tree)
+    no_words = matcher.mask(edited_tree)
+    no_words_time = time.perf_counter() - t
+    # the word index, built in a thread after the answer, as `search run` does
+    t = time.perf_counter()
+    builder = threading.Thread(target=index.index_words, args=(folder,))
+    builder.start()
+    builder.join()
+    build_time = time.perf_counter() - t
+    # re-run after editing a term, the index ready (leaf results of the first equation cached)
+    ready = Matcher(index)
+    ready.mask(tree)
+    t = time.perf_counter()
+    edited = ready.mask(edited_tree)
     edited_time = time.perf_counter() - t
+    # the same process, no leaf results cached (the word index's looked-up rows dropped too)
+    for words in index.words.values():
+        words._cache.clear()
     t = time.perf_counter()
-    cold = Matcher(index).mask(edited_tree)
-    cold_time = time.perf_counter() - t
-    assert np.array_equal(cold, edited)
-    np.savez(out, first=first, edited=edited, times=np.array([first_time, edited_time, cold_time]))
+    no_cache = Matcher(index).mask(edited_tree)
+    no_cache_time = time.perf_counter() - t
+    # cold: what a new process does (streams and word index mapped from the cache folder)
+    index.save(folder)
+    cold, cold_time, cold_peak = cold_run(folder, out.with_suffix(".cold.npz"))
+    assert np.array_equal(cold, edited) and np.array_equal(no_words, edited)
+    assert np.array_equal(no_cache, edited)
+    times = [first_time, edited_time, cold_time, no_words_time, build_time, first_peak]
+    times += [cold_peak, no_cache_time]
+    np.savez(out, first=first, edited=edited, times=np.array(times))
+
+
+def cold_run(folder: Path, out: Path) -> tuple[np.ndarray, float, float]:
+    """Run the edited equation in a new Python process on the index saved in ``folder``
+    (loading the index counted, starting Python not): its matches, time and peak resident
+    memory (GiB)."""
+    done = subprocess.run(
+        [sys.executable, __file__, "--cold", str(folder), "--out", str(out)], check=False
+    )
+    if done.returncode != 0:
+        sys.exit("the cold run failed")
+    with np.load(out) as data:
+        found, (took, peak) = data["found"], data["times"].tolist()
+    return found, took, peak
+
+
+def cold_worker(folder: Path, out: Path) -> None:
+    tree = parse(EDITED)
+    t = time.perf_counter()
+    loaded, _ = Index.load(folder)
+    loaded.load_words(folder)
+    found = Matcher(loaded).mask(tree)
+    took = time.perf_counter() - t
+    # this process's own high-water mark (ru_maxrss would include the forking parent's pages)
+    with open("/proc/self/status") as handle:
+        peak = next(int(x.split()[1]) for x in handle if x.startswith("VmHWM:")) / 1024 / 1024
+    np.savez(out, found=found, times=np.array([took, peak]))
 
 
 def in_process(worker, n: int, seed: int, folder: Path) -> tuple[dict, float]:
@@ -212,38 +274,71 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", default="20000,100000,1000000")
     parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument(
+        "--repeat", type=int, default=0, help="runs per size (default: 3 up to 100k, else 1)"
+    )
+    parser.add_argument("--cold", type=Path, help=argparse.SUPPRESS)  # the cold run's process
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.cold:
+        cold_worker(args.cold, args.out)
+        return
     sizes = [int(x) for x in args.records.split(",")]
     # the parent's own size, inherited by each fork (its pages count in the child's peak)
     print(f"parent process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         for n in sizes:
-            scan, scan_mem = in_process(scan_worker, n, args.seed, folder)
-            ours, our_mem = in_process(evimap_worker, n, args.seed, folder)
-            assert np.array_equal(ours["first"], scan["first"]), f"first run differs at {n}"
-            assert np.array_equal(ours["edited"], scan["edited"]), f"re-run differs at {n}"
-            s_first, s_edit, _ = scan["times"].tolist()
-            e_first, e_edit, e_cold = ours["times"].tolist()
-            rows.append((n, s_first, s_edit, scan_mem, e_first, e_edit, e_cold, our_mem))
+            repeats = args.repeat if args.repeat else (3 if n <= 100_000 else 1)
+            scans, runs = [], []
+            for _ in range(repeats):  # alternated, so both see the same load
+                scans.append(in_process(scan_worker, n, args.seed, folder))
+                runs.append(in_process(evimap_worker, n, args.seed, folder))
+            for (scan, _), (ours, _) in zip(scans, runs, strict=True):
+                assert np.array_equal(ours["first"], scan["first"]), f"first run differs at {n}"
+                assert np.array_equal(ours["edited"], scan["edited"]), f"re-run differs at {n}"
+            # medians of the times, the highest peaks
+            s_first, s_edit, _ = np.median([x["times"] for x, _ in scans], axis=0).tolist()
+            scan_mem = max(m for _, m in scans)
+            e_first, e_edit, e_cold, e_scan, e_build, e_peak1, e_cold_mem, e_nocache = np.median(
+                [x["times"] for x, _ in runs], axis=0
+            ).tolist()
+            e_peak1 = max(float(x["times"][5]) for x, _ in runs)
+            e_cold_mem = max(float(x["times"][6]) for x, _ in runs)
+            our_mem = max(m for _, m in runs)
+            rows.append(
+                (n, s_first, s_edit, scan_mem, e_first, e_edit, e_nocache, e_cold, e_scan)
+                + (e_build, e_peak1, our_mem, e_cold_mem)
+            )
             print(
                 f"{n:>9,} records: scan {s_first:.2f} s / edited {s_edit:.2f} s, peak "
-                f"{scan_mem:.2f} GiB | evimap first run {e_first:.2f} s, re-run {e_edit:.3f} s "
-                f"(cold {e_cold:.3f} s), peak {our_mem:.2f} GiB | identical: "
-                f"{int(ours['first'].sum()):,} and {int(ours['edited'].sum()):,} matches",
+                f"{scan_mem:.2f} GiB | evimap first run {e_first:.2f} s (peak {e_peak1:.2f} GiB),"
+                f" re-run without word index {e_scan:.3f} s, word index built in {e_build:.1f} s,"
+                f" re-run {e_edit:.3f} s (no leaf cache {e_nocache:.3f} s, new process "
+                f"{e_cold:.3f} s, peak {e_cold_mem:.2f} GiB), peak "
+                f"{our_mem:.2f} GiB | "
+                f"identical: {int(ours['first'].sum()):,} and {int(ours['edited'].sum()):,}"
+                " matches",
                 flush=True,
             )
+    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print()
     print(
         "| records | scan | scan, edited | scan peak | evimap first run | first run / scan "
-        "| re-run after edit | re-run, cold cache | evimap peak |"
+        "| re-run after edit, no word index | word index build (after the answer) "
+        "| re-run after edit, index ready | the same, no leaf cache | the same, new process "
+        "| evimap peak, first run "
+        "| evimap peak, with the build | cold process peak |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for n, s1, s2, sm, e1, e2, e3, em in rows:
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for n, s1, s2, sm, e1, e2, e6, e3, e4, e5, ep, em, cm in rows:
         print(
             f"| {n:,} | {s1:.2f} s | {s2:.2f} s | {sm:.2f} GiB | {e1:.2f} s | {e1 / s1:.2f}x "
-            f"| {e2 * 1000:.1f} ms | {e3 * 1000:.1f} ms | {em:.2f} GiB |"
+            f"| {e4 * 1000:.0f} ms | {e5:.1f} s | {e2 * 1000:.1f} ms | {e6 * 1000:.1f} ms "
+            f"| {e3 * 1000:.1f} ms "
+            f"| {ep:.2f} GiB | {em:.2f} GiB | {cm:.2f} GiB |"
         )
 
 

@@ -2,10 +2,12 @@
 
 For each labelled set in ``../shared/data/screening/``, each model order (evimap's default,
 seeds 0-4: read from ``prioritise_vs_asreview.py --save`` output with ``--orders``, or simulated
-here) and many sampling seeds: screen in the model's order until ``--trigger`` irrelevant
-records in a row, then draw the unseen records at random and test (Callaghan & Müller-Hansen
-2020) until the test rejects "recall < target" or nothing is left. Prints per set how often the
-target was met and the share of records left unscreened, for
+here; ``--candidate loso`` reads instead, for each set, the orders of the candidate chosen
+leaving that set out, ``--candidate NAME`` those of one candidate) and many sampling seeds:
+screen in the model's order until ``--trigger`` irrelevant records in a row, then draw the
+unseen records at random and test (Callaghan & Müller-Hansen 2020) until the test rejects
+"recall < target" or nothing is left. Prints per set how often the target was met and the
+share of records left unscreened, for
 
 - evimap's rule (looks at multiples of the first look size, error spent over the looks: the
   stated guarantee),
@@ -33,7 +35,12 @@ from rich.console import Console  # noqa: E402
 from rich.progress import Progress  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from benchmarks.prioritise_vs_asreview import labelled_sets, parse_seeds  # noqa: E402
+from benchmarks.prioritise_vs_asreview import (  # noqa: E402
+    CANDIDATES,
+    labelled_sets,
+    loso_choices,
+    parse_seeds,
+)
 from evimap.prioritise.cycle import ModelSpec  # noqa: E402
 from evimap.prioritise.features import record_text  # noqa: E402
 from evimap.prioritise.simulate import choose_priors, simulate_set  # noqa: E402
@@ -52,16 +59,23 @@ def model_orders(args, sets, source: dict[str, str]) -> dict[str, list[list[int]
         saved.update(json.loads(Path(path).read_text(encoding="utf-8")))
     out: dict[str, list[list[int]]] = {}
     seeds = parse_seeds(args.seeds)
+    chosen: dict[str, str] = {}
+    if args.candidate == "loso":
+        pool = list(CANDIDATES) if args.candidates == "all" else args.candidates.split(",")
+        chosen = loso_choices(saved, pool)
     for _, data in sets:
-        entry = saved.get(data.name, {}).get("default")
+        name = chosen.get(data.name, "default" if args.candidate == "loso" else args.candidate)
+        entry = saved.get(data.name, {}).get(name)
         if entry:
             priors = saved[data.name]["priors"]
             out[data.name] = [
                 priors[str(run["seed"])] + order
                 for run, order in zip(entry["runs"], entry["orders"], strict=True)
             ]
-            source[data.name] = "saved"
+            source[data.name] = f"saved ({name})"
             continue
+        if name != "default":
+            raise SystemExit(f"no saved orders of candidate {name!r} for {data.name}")
         runs = simulate_set(
             [record_text(r) for r in data.records],
             data.labels,
@@ -78,6 +92,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
         "--orders", nargs="*", default=[], help="JSON saved by prioritise_vs_asreview.py"
+    )
+    parser.add_argument(
+        "--candidate",
+        default="default",
+        help="whose saved orders: a candidate name, or loso (the one chosen leaving the set out)",
+    )
+    parser.add_argument(
+        "--candidates", default="default,nokw", help="the pool --candidate loso chooses from"
     )
     parser.add_argument("--seeds", default="0-4", help="model seeds when simulating orders")
     parser.add_argument("--batch", type=int, default=10, help="retrain batch when simulating")

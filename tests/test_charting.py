@@ -154,6 +154,18 @@ def test_charting_file_reports_every_bad_value_naming_the_study(codebook):
     ]
 
 
+def test_a_study_key_longer_than_the_store_keeps_is_an_error_naming_it(codebook):
+    long_key = "W" * 201
+    data = {"reviewer": "AL-V", "study": [{"key": long_key, "design": "empirical"}]}
+    with pytest.raises(ChartingError) as raised:
+        parse_charting(data, codebook, "charting.toml")
+    [problem] = [str(p) for p in raised.value.problems]
+    assert problem.startswith("charting.toml [study[0] key 'WWWW")
+    assert "key is 201 characters long; a study key (the record's ID) has at most 200" in problem
+    ok = {"reviewer": "AL-V", "study": [{"key": "W" * 200, "design": "empirical"}]}
+    assert [s.key for s in parse_charting(ok, codebook, "charting.toml")] == ["W" * 200]
+
+
 def test_charting_file_keeps_the_basis_of_each_value(codebook):
     data = {
         "reviewer": "AL-V",

@@ -7,6 +7,7 @@ databases), so the tests check that those still merge: precision without giving 
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from evimap.dedup.compat import (
     COLLECTION_DOI,
     PMID_CONFLICT,
+    THESIS_LISTING,
     is_recurring,
     titles_differ,
     verdict,
@@ -248,3 +250,69 @@ def test_titles_that_differ_only_by_a_subtitle_or_a_note_do_not_differ():
     part1 = keys_for(5, Record(title="Alliance ruptures in brief relational therapy part 1"))
     part2 = keys_for(6, Record(title="Alliance ruptures in brief relational therapy part 2"))
     assert not verdict(part1, part2).ok
+
+
+def _thesis_pair(listing_year: int = 2009) -> tuple[Record, Record]:
+    title = "A within-subjects evaluation of television assisted prompting after brain injury"
+    abstract = (
+        "Adults with acquired brain injury often struggle to complete everyday tasks. This "
+        "study evaluated a television assisted prompting system in a within-subjects design."
+    )
+    thesis = Record(
+        title=title,
+        authors=[Author("Lemoncello", "Rik")],
+        year=2008,
+        abstract=abstract,
+        pages="62 p",
+        document_type="Dissertation",
+        source_database="ProQuest",
+    )
+    listing = Record(
+        title=title,
+        authors=[Author("Lemoncello", "R.")],
+        year=listing_year,
+        source_title="Dissertation Abstracts International: Section B: Sciences and Engineering",
+        volume="69",
+        issue="8-B",
+        abstract=abstract,
+        pages="4714",
+        document_type="Journal Article",
+        source_database="PsycINFO",
+    )
+    return thesis, listing
+
+
+@pytest.mark.parametrize("listing_year", [2008, 2009])
+def test_a_thesis_and_its_dissertation_abstracts_listing_are_queued_not_merged(listing_year):
+    thesis, listing = _thesis_pair(listing_year)
+    again = dataclasses.replace(listing, source_database="Ovid PsycINFO")
+    outcome, cluster_of = _clusters([(1, thesis), (2, listing), (3, again)])
+    assert cluster_of[1] != cluster_of[2]
+    assert cluster_of[2] == cluster_of[3]  # the same listing from two databases still merges
+    flagged = [p for p in outcome.queued if p.rule == THESIS_LISTING]
+    assert [p.key for p in flagged] == [(1, 2)] or [p.key for p in flagged] == [(1, 3)]
+    v = verdict(keys_for(1, thesis), keys_for(2, listing))
+    assert not v.ok and v.flag == THESIS_LISTING
+
+
+def test_versions_of_one_cochrane_review_meet_on_their_doi_and_other_dois_still_differ():
+    def version(doi: str, year: int, issue: str) -> Record:
+        return Record(
+            title="Air versus oxygen for resuscitation of infants at birth",
+            authors=[Author("Tan", "A."), Author("Schulze", "A.")],
+            year=year,
+            source_title="Cochrane Database of Systematic Reviews",
+            issue=issue,
+            pages="CD002273",
+            doi=doi,
+            source_database="MEDLINE",
+        )
+
+    pub2 = version("10.1002/14651858.CD002273.pub2", 2004, "3")
+    pub3 = version("https://doi.org/10.1002/14651858.CD002273.pub3", 2005, "2")
+    other = version("10.1002/14651858.CD009999.pub2", 2005, "2")
+    assert keys_for(1, pub2).doi == keys_for(2, pub3).doi == "10.1002/14651858.cd002273"
+    assert verdict(keys_for(1, pub2), keys_for(2, pub3)).ok
+    assert verdict(keys_for(2, pub3), keys_for(3, other)).reason == "different DOIs"
+    _, cluster_of = _clusters([(1, pub2), (2, pub3), (3, other)])
+    assert cluster_of[1] == cluster_of[2] != cluster_of[3]

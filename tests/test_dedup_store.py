@@ -50,9 +50,12 @@ def _review(store, tmp_path) -> Review:
     return Review(tmp_path, parse_protocol(text), store)
 
 
-def _add(store, database: str, name: str, records: list[Record]) -> None:
+def _add(
+    store, database: str, name: str, records: list[Record], deduplicated: bool = False
+) -> None:
     with store.transaction() as session:
         source = SourceFile(
+            deduplicated=deduplicated,
             name=name,
             path=name,
             sha256=name.ljust(64, "0"),
@@ -359,3 +362,35 @@ def test_prisma_reads_duplicates_and_removals_from_the_dedup_events(store, tmp_p
     }
     review.dedup.undo(member=OWNER)
     assert compute_prisma(review.events.read())["duplicates"] == 0
+
+
+def test_an_import_marked_deduplicated_is_never_merged_within_itself(store, tmp_path):
+    # The library of an earlier round holds two records the team kept apart (same title,
+    # authors and year: a paper and its reprint); a new search brings the paper once more.
+    library = [
+        _paper(RUPTURE, "Safran", 2011, pages="80-87", sid="LIB-1"),
+        _paper(RUPTURE, "Safran", 2011, pages="80-87", sid="LIB-2"),
+        _paper(SUPERVISION, "Muran", 2015, pages="101-110", sid="LIB-3"),
+    ]
+    _add(store, "Library", "library.ris", library, deduplicated=True)
+    _add(store, "Scopus", "update.ris", [_paper(RUPTURE, "Safran", 2011, pages="80-87", sid="NEW")])
+    review = _review(store, tmp_path)
+    review.dedup.run(member=OWNER)
+    clusters = [{s["source_record_id"] for s in c["sources"]} for c in review.dedup.clusters(True)]
+    assert {"LIB-1", "NEW"} in clusters  # the new record meets one library record
+    assert not any({"LIB-1", "LIB-2"} <= c for c in clusters)
+    assert all(len(c & {"LIB-1", "LIB-2", "LIB-3"}) <= 1 for c in clusters)
+    # Nothing within the library goes to the review queue either.
+    assert review.dedup.queue() == []
+
+
+def test_without_the_mark_the_same_records_merge(store, tmp_path):
+    library = [
+        _paper(RUPTURE, "Safran", 2011, pages="80-87", sid="LIB-1"),
+        _paper(RUPTURE, "Safran", 2011, pages="80-87", sid="LIB-2"),
+    ]
+    _add(store, "Library", "library.ris", library)
+    review = _review(store, tmp_path)
+    review.dedup.run(member=OWNER)
+    clusters = [{s["source_record_id"] for s in c["sources"]} for c in review.dedup.clusters(True)]
+    assert {"LIB-1", "LIB-2"} in clusters

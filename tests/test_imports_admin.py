@@ -296,3 +296,41 @@ def test_a_reviewer_may_not_remove_or_relabel_an_import(review, tmp_path):
     with pytest.raises(EvimapError, match="reviewer"):
         review.imports.relabel(first.source_file_id, "wos", member=review.team.member("A"))
     assert [f.records for f in review.imports.list()] == [2]
+
+
+def test_an_import_marked_deduplicated_is_listed_logged_and_kept_apart_by_dedup(review, tmp_path):
+    # The same two records twice in a library the team deduplicated before: kept apart.
+    library = tmp_path / "library.ris"
+    library.write_text(_ris(1, "Same") + _ris(1, "Same"), encoding="utf-8")
+    update = tmp_path / "update.ris"
+    update.write_text(_ris(1, "Same"), encoding="utf-8")
+    folder, db = str(review.folder), _db_url(review)
+    runner = CliRunner()
+    done = runner.invoke(
+        app, ["import", folder, str(library), "--deduplicated", "--db", db, "--as", "O"]
+    )
+    assert done.exit_code == 0, done.output
+    review.imports.add(update, member=review.team.member("O"))
+    listed = {f.name: f for f in review.imports.list()}
+    assert listed["library.ris"].deduplicated and not listed["update.ris"].deduplicated
+    shown = runner.invoke(app, ["imports", folder, "--db", db, "--format", "json"])
+    assert [f["deduplicated"] for f in json.loads(shown.output)] == [True, False]
+    event = review.events.read(kind="import.file")[0]
+    assert event.details["deduplicated"] is True
+    review.dedup.run(member=review.team.member("O"))
+    groups = [sorted(s["file"] for s in c["sources"]) for c in review.dedup.clusters(True)]
+    assert groups == [["library.ris", "update.ris"]]
+
+
+def test_the_deduplicated_imports_migration_goes_down_and_up(review, tmp_path):
+    store = review.store
+    _files(review, tmp_path, _ris(2, "A"))
+    assert "0012_deduplicated_imports" in store.revisions()
+    store.downgrade("deduplicated_imports@-1")
+    assert "0012_deduplicated_imports" not in store.revisions()
+    with store.read() as session:
+        names = session.execute(text("SELECT name FROM source_files")).scalars().all()
+    assert names == ["export0.ris"]
+    store.upgrade()
+    with store.read() as session:
+        assert session.scalar(select(SourceFile.deduplicated)) is False

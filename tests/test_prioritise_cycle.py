@@ -100,9 +100,48 @@ def test_the_fast_score_is_the_estimators_own_score(classifier):
     if classifier == "nb":
         logp = model.predict_log_proba(X)
         expected = logp[:, 1] - logp[:, 0]
+    elif classifier == "svm":  # fitted by the direct liblinear call: LinearSVC's own score
+        reference = cycle.classifier.estimator(0).fit(X[[0, 1, 2, 3]], np.array([1, 0, 1, 0]))
+        expected = reference.decision_function(X)
     else:
         expected = model.decision_function(X)
     assert cycle.classifier.score(model, X) == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", [0, 7])
+@pytest.mark.parametrize("params", [{}, {"C": 0.11}, {"C": 2.0, "loss": "hinge"}])
+def test_the_direct_liblinear_fit_is_linearsvcs_fit_bit_for_bit(params, seed):
+    from scipy import sparse
+    from sklearn.svm import LinearSVC
+
+    from evimap.prioritise.models import LinearFit, LinearSvm
+
+    rng = np.random.default_rng(seed)
+    X = sparse.random(80, 300, density=0.05, format="csr", random_state=seed)
+    y = (rng.random(80) < 0.2).astype(np.int64)
+    y[:2] = [1, 0]
+    weights = np.where(y == 1, 1.0, 0.3)
+    svm = LinearSvm(params)
+    fitted = svm.fit(X, y, weights, seed)
+    assert isinstance(fitted, LinearFit)
+    reference = LinearSVC(**{**LinearSvm.DEFAULTS, **params}, random_state=seed)
+    reference.fit(X, y, sample_weight=weights)
+    assert np.array_equal(fitted.coef_, reference.coef_)
+    assert np.array_equal(fitted.intercept_, reference.intercept_)
+    assert fitted.n_iter_ == reference.n_iter_
+    assert np.array_equal(svm.score(fitted, X), reference.decision_function(X))
+
+
+def test_the_svm_falls_back_to_linearsvc_where_the_direct_call_does_not_apply():
+    from sklearn.svm import LinearSVC
+
+    from evimap.prioritise.models import LinearSvm
+
+    X = np.eye(6)  # dense input
+    y = np.array([1, 0, 1, 0, 1, 0])
+    assert isinstance(LinearSvm().fit(X, y, None, 0), LinearSVC)
+    sparse_X = build("default").features(TEXTS[:6])
+    assert isinstance(LinearSvm({"class_weight": "balanced"}).fit(sparse_X, y, None, 0), LinearSVC)
 
 
 def test_a_feature_matrix_that_is_not_finite_is_refused_once_when_built():

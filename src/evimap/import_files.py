@@ -68,6 +68,7 @@ class ImportedFile:
     :param by_database: its records per source database.
     :param in_screening: its records that screening uses (assigned, decided, ...).
     :param charted: its records that charted values name.
+    :param deduplicated: imported as already deduplicated (dedup never merges two of its records).
     """
 
     id: int
@@ -83,6 +84,7 @@ class ImportedFile:
     by_database: dict[str, int] = field(default_factory=dict)
     in_screening: int = 0
     charted: int = 0
+    deduplicated: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -340,6 +342,7 @@ def _imported(source: SourceFile, by_database: Counter[str], screened: int, char
         by_database=dict(sorted(by_database.items(), key=lambda kv: (-kv[1], kv[0]))),
         in_screening=screened,
         charted=charted,
+        deduplicated=bool(source.deduplicated),
     )
 
 

@@ -101,6 +101,7 @@ def import_file(
     options: dict[str, Any] | None = None,
     progress: Progress | None = None,
     extra: Callable[[Any, FileImport], None] | None = None,
+    deduplicated: bool = False,
 ) -> FileImport:
     """Import one export file in one transaction.
 
@@ -115,6 +116,8 @@ def import_file(
     :param progress: called with the number of characters read since the last call.
     :param extra: called with the session and the result before the transaction commits (more
         events of the same import, e.g. its ``import.role``).
+    :param deduplicated: the file's records are already free of duplicates among themselves
+        (a library deduplicated before): dedup never merges two of them.
     :raises ImportFormatError: naming file, line and field, when the file or a record is bad,
         and when ``skip_bad`` left no record to import.
     """
@@ -152,6 +155,7 @@ def import_file(
             record_count=0,
             skipped_count=0,
             imported_by=actor,
+            deduplicated=deduplicated,
         )
         session.add(source)
         session.flush()
@@ -195,6 +199,7 @@ def import_file(
                 "source_file_id": source.id,
                 "format": reader_cls.name,
                 "database": file_database,
+                "deduplicated": deduplicated,
                 "skipped": [s.__dict__ for s in result.skipped],
                 "warnings": result.warnings,
             },

@@ -71,6 +71,7 @@ class Imports:
         role: str = "search",
         options: dict[str, Any] | None = None,
         progress: Progress | None = None,
+        deduplicated: bool = False,
     ) -> FileImport:
         """Import one file in one transaction; see :func:`evimap.importing.import_file`.
 
@@ -85,6 +86,8 @@ class Imports:
             ``import.role`` in the same transaction.
         :param options: reader options (e.g. ``{"columns": {...}}`` for generic CSV).
         :param progress: called with the number of characters read since the last call.
+        :param deduplicated: the file was deduplicated before (e.g. the library of an earlier
+            search round): dedup never merges two of its records, only them with others.
         """
         member = self._review.team.require(member)
         member.require(Action.IMPORT)
@@ -106,6 +109,7 @@ class Imports:
             options=options,
             progress=progress,
             extra=log_role,
+            deduplicated=deduplicated,
         )
         if result.already_imported and role != "search":
             with self._review.store.transaction() as session:

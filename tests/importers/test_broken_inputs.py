@@ -7,6 +7,8 @@ mangled; nothing of a failed import is written. Fixtures are small files written
 
 from __future__ import annotations
 
+import csv
+
 import pytest
 from sqlalchemy import func, select
 
@@ -561,6 +563,29 @@ def test_a_csv_row_that_swallowed_the_next_is_an_error_and_the_next_is_read(tmp_
     result = import_file(sqlite_store, path, skip_bad=True)
     assert [r.source_record_id for r in stored_records(sqlite_store)] == ["K1", "K3", "K4"]
     assert result.lost == 1
+
+
+def test_an_abstract_paragraph_with_a_rows_worth_of_commas_is_not_a_swallowed_row(
+    tmp_path, sqlite_store
+):
+    # As in Kitchenham 2010 (SYNERGY): a quoted abstract of several paragraphs, one of which
+    # splits at its commas into exactly the header's six cells, but holds no year where the
+    # year column is.
+    paragraph = " Findings, as expected, were mixed, costly, slow, and rigorous in the end"
+    text = (
+        "record_id,title,abstract,year,label_included,duplicate_record_id\n"
+        "1,First title,A plain abstract,2001,0,\n"
+        f'2,Second title,"Purpose\n The first part.\n\nFindings\n{paragraph}\n\nEnd",2002,1,\n'
+        # the last line of a quoted abstract, with the row's own year and label after it
+        '3,Third title,"An abstract\n\nThat ends here, in a line, with two commas.",2003,0,\n'
+        "4,Fourth title,Another abstract,2004,0,\n"
+    )
+    assert len(next(csv.reader([paragraph]))) == 6
+    assert len(next(csv.reader([text.splitlines()[-2]]))) == 6
+    path = _write(tmp_path, "labelled.csv", text)
+    assert import_file(sqlite_store, path).added == 4
+    second = [r for r in stored_records(sqlite_store) if r.title == "Second title"][0]
+    assert paragraph.strip() in second.abstract
 
 
 def test_an_issn_field_that_holds_no_issn_is_kept_and_warned(tmp_path, sqlite_store):

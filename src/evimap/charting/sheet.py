@@ -31,6 +31,8 @@ from evimap.errors import ChartingError, Problem
 from evimap.tomlfile import parse_toml
 
 STUDY_KEYS = {"key", "reviewer", "basis", "sources", "notes", "reference"}
+MAX_KEY = 200
+"""The longest study key (a record's ID, e.g. ``aspland2008``, ``WOS:000123``) the store keeps."""
 
 
 @dataclass
@@ -116,6 +118,16 @@ def parse_charting(
         key = entry.get("key")
         if not isinstance(key, str) or not key:
             problems.append(Problem("key is missing", file=file, field=where))
+            continue
+        if len(key) > MAX_KEY:
+            problems.append(
+                Problem(
+                    f"key is {len(key)} characters long; a study key (the record's ID) has at "
+                    f"most {MAX_KEY}",
+                    file=file,
+                    field=f"{where} key {key[:40]!r}...",
+                )
+            )
             continue
         where = f"study {key!r}"
         who = reviewer or entry.get("reviewer") or default_reviewer

@@ -38,7 +38,17 @@ FileIdArg = typer.Argument(
     ..., metavar="FILE_ID", help="The import's id (the first column of `evimap imports`)."
 )
 WhyOption = typer.Option("", "--why", help="The reason, kept in the event log.")
-COLUMNS = ["id", "name", "format", "database", "records", "skipped", "imported_at", "imported_by"]
+COLUMNS = [
+    "id",
+    "name",
+    "format",
+    "database",
+    "records",
+    "skipped",
+    "deduplicated",
+    "imported_at",
+    "imported_by",
+]
 
 
 def _list_rows(files: list) -> list[dict[str, Any]]:
@@ -55,6 +65,7 @@ def _list_table(files: list, call: Call) -> None:
             "database": f.database or "(unknown)",
             "records": n_of(f.records, total),
             "skipped": f.skipped,
+            "deduplicated": "yes" if f.deduplicated else "",
             "imported_at": f.imported_at.strftime("%Y-%m-%d %H:%M"),
             "imported_by": f.imported_by,
         }

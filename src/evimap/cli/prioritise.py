@@ -107,7 +107,7 @@ def simulate(
 
     from evimap.prioritise.cycle import ModelSpec
     from evimap.prioritise.data import read_labelled
-    from evimap.prioritise.features import record_text
+    from evimap.prioritise.features import record_document
     from evimap.prioritise.plots import write_recall_curves
     from evimap.prioritise.simulate import simulate_set
 
@@ -128,7 +128,7 @@ def simulate(
     ) as bar:
         task = bar.add_task(f"simulating {labelled.name}", total=labelled_per_run * len(seed_list))
         runs = simulate_set(
-            [record_text(r) for r in labelled.records],
+            [record_document(r) for r in labelled.records],
             labelled.labels,
             spec,
             seed_list,

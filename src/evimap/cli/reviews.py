@@ -119,6 +119,12 @@ def import_(
     column: list[str] = typer.Option(
         [], "--column", help="CSV column mapping FIELD=COLUMN (repeatable), e.g. title=Name."
     ),
+    deduplicated: bool = typer.Option(
+        False,
+        "--deduplicated",
+        help="The file was deduplicated before (e.g. an earlier search round's library): "
+        "dedup never merges two of its records, only them with others.",
+    ),
 ) -> ImportResults:
     """Import database exports (format detected from content); one transaction per file."""
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
@@ -148,6 +154,7 @@ def import_(
                     role=role,
                     options=options,
                     progress=lambda n, task=task, bar=bar: bar.advance(task, n),
+                    deduplicated=deduplicated,
                 )
             )
     results.totals = call.review.records.count_by_database()

@@ -96,6 +96,7 @@ def run(
     (csv: a row per record with its ID in the source file, matched, and the matched terms)."""
     review = call.review
     result = review.search.run(equation, syntax, member=call.member)
+    _finish_word_index_on_exit()
     if call.fmt == "table":  # json carries the same in "warnings"
         _say_syntax(result.reading)
     rows = []
@@ -120,6 +121,40 @@ def run(
         shown = review.search.explain(result.matched_ids()[:sample], equation, result.syntax)
         sources = {rid: review.search.source_info(rid) for rid in shown}
     return _Run(review, result, shown, sources, rows)
+
+
+_waiting = [False]
+
+
+def _finish_word_index_on_exit() -> None:
+    """Once the results are printed, let the word index being built (which makes the next run
+    of an edited equation fast) finish before the process ends; Ctrl-C skips it (the next run
+    builds it again)."""
+    import atexit
+
+    if _waiting[0]:
+        return
+    _waiting[0] = True
+
+    def finish() -> None:
+        from evimap.search.component import pending_builds
+
+        builders = pending_builds()
+        if not builders:
+            return
+        from rich.status import Status
+
+        try:
+            with Status(
+                "indexing the records' words for faster re-runs (Ctrl-C skips)",
+                console=err_console(),
+            ):
+                for builder in builders:
+                    builder.join()
+        except KeyboardInterrupt:
+            pass
+
+    atexit.register(finish)
 
 
 def _say_syntax(reading) -> None:

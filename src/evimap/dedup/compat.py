@@ -21,7 +21,12 @@ records do not merge when
   ``81A``): abstracts of one session, several on a page, by one team or by several; their
   true duplicates copy the title verbatim (0.97 and up in the gold sets);
 - **one is a notice of the other** (an erratum, a retraction, a reply and the article);
-- **their DOIs or PubMed IDs differ**: two identifiers, two works.
+- **their DOIs or PubMed IDs differ**: two identifiers, two works (versions of one Cochrane
+  review are one work: their DOIs meet in :func:`evimap.dedup.normalise.work_doi`);
+- **one is a listing in Dissertation Abstracts (or Masters Abstracts) and the other is not**:
+  the thesis itself, or an article from it, and its abstract listing are two reports, which
+  gold sets label both ways (in one set, two such pairs of identical structure: one merged,
+  one kept apart). They go to the review queue, flagged (:data:`THESIS_LISTING`).
 
 Records sharing a DOI or a PubMed ID whose titles clearly differ are not one work either: the
 identifier names a collection (one DOI for a whole supplement) or is wrong in one database.
@@ -45,6 +50,13 @@ COLLECTION_DOI = "collection-doi"
 """Queue flag: records share a DOI but their titles clearly differ (a supplement's DOI)."""
 PMID_CONFLICT = "pmid-conflict"
 """Queue flag: records share a PubMed ID but their titles clearly differ."""
+THESIS_LISTING = "thesis-listing"
+"""Queue flag: a Dissertation Abstracts listing and another record of the same work."""
+IDENTIFIER_FLAGS = frozenset({COLLECTION_DOI, PMID_CONFLICT})
+"""Flags the exact passes raise (one pair between two clusters sharing the identifier); the
+linkage pass leaves them to those passes rather than queueing every scored pair again."""
+FLAGS = IDENTIFIER_FLAGS | {THESIS_LISTING}
+"""Every queue flag: a pair that must not merge on its own but is shown to a person."""
 
 TITLE_SIMILARITY = 0.7
 """Below this (:func:`title_similarity`) titles clearly differ.
@@ -79,6 +91,7 @@ _RECURRING = re.compile(
     r"cover|masthead|untitled|no title|notes?"
     r")\b"
 )
+_LISTING = re.compile(r"^(?:dissertation|masters|master s) abstracts\b")
 _SUPPLEMENT_PAGE = re.compile(r"s\d+[a-z]?|\d+[a-z]")
 _DIGITS = re.compile(r"\d+")
 _SHORT_WORDS = 3
@@ -188,6 +201,12 @@ def _authors_differ(a: Keys, b: Keys) -> bool:
     return fuzz.ratio(fa, fb) < 75
 
 
+def is_listing(keys: Keys) -> bool:
+    """Whether the record is an abstract listing in Dissertation Abstracts International or
+    Masters Abstracts International (the source title says so), not the thesis itself."""
+    return bool(keys.journal) and bool(_LISTING.match(keys.journal))
+
+
 def verdict(a: Keys, b: Keys) -> Verdict:
     """Whether two records may merge (see the module notes for the rules).
 
@@ -200,6 +219,8 @@ def verdict(a: Keys, b: Keys) -> Verdict:
         return Verdict(False, "different PubMed IDs")
     if a.notice != b.notice:
         return Verdict(False, f"a {a.notice if a.notice != 'paper' else b.notice} and its paper")
+    if is_listing(a) != is_listing(b):
+        return Verdict(False, "a Dissertation Abstracts listing and another report", THESIS_LISTING)
     reason = ""
     if titles_differ(a, b):
         reason = "titles differ"

@@ -59,7 +59,7 @@ class Keys:
     :param page_digits: the digits of the first page (``42``).
     :param notice: ``erratum``, ``retraction``, ``reply``, ``comment``, or ``paper``.
     :param doc_type: the document type, coarsely (see :func:`coarse_type`).
-    :param doi: the normalised DOI.
+    :param doi: the normalised DOI of the work (:func:`work_doi`).
     :param pmid: the PubMed ID.
     :param abstract: the first 300 characters of the normalised abstract.
     """
@@ -188,6 +188,17 @@ def coarse_type(value: str | None) -> str:
     return ""
 
 
+_COCHRANE_VERSION = re.compile(r"^(10\.1002/14651858\.cd\d+)(?:\.pub\d+)?$")
+
+
+def work_doi(doi: str) -> str:
+    """The DOI of the work a normalised DOI names: a Cochrane review's versions
+    (``10.1002/14651858.cd002273.pub2``, ``.pub3``) are one review, so the version is dropped;
+    any other DOI is itself."""
+    match = _COCHRANE_VERSION.match(doi)
+    return match.group(1) if match else doi
+
+
 def _none(value: str) -> str | None:
     return value or None
 
@@ -204,7 +215,7 @@ def keys_for(unique_id: int, record: Record) -> Keys:
     families = [norm_family(a.family or a.literal) for a in record.authors]
     families = [f for f in families if f]
     journal = norm_text(record.source_title)
-    doi = normalise_doi(record.doi) if record.doi else ""
+    doi = work_doi(normalise_doi(record.doi)) if record.doi else ""
     abstract = norm_text(record.abstract)[:300]
     first_page = page_start(record.pages)
     return Keys(

@@ -37,12 +37,26 @@ class ClusterGuard:
     doubtful link from chaining distinct works together, and a third record from joining what
     a reviewer split. A reviewer's confirmation is never refused.
 
+    Records of one *distinct set* (an import marked deduplicated) are distinct works among
+    themselves: a cluster holds at most one record of each set.
+
     :param keys: the records' comparison keys.
     :param apart: record pairs a reviewer rejected.
+    :param distinct: sets of record ids already free of duplicates among themselves.
     """
 
-    def __init__(self, keys: Iterable[Keys], apart: Iterable[tuple[int, int]] = ()):
+    def __init__(
+        self,
+        keys: Iterable[Keys],
+        apart: Iterable[tuple[int, int]] = (),
+        distinct: Iterable[Iterable[int]] = (),
+    ):
         self._members: dict[int, list[Keys]] = {k.unique_id: [k] for k in keys}
+        # By cluster root: the distinct sets its records belong to.
+        self._sets: dict[int, set[int]] = {}
+        for number, ids in enumerate(distinct):
+            for rid in ids:
+                self._sets.setdefault(rid, set()).add(number)
         # By cluster root, for the few records named in a rejected pair: the records the
         # cluster must not take in, and its own records so named.
         self._avoid: dict[int, set[int]] = {}
@@ -58,15 +72,22 @@ class ClusterGuard:
         avoid = self._avoid.get(root_a)
         if avoid and not avoid.isdisjoint(self._named.get(root_b, ())):
             return False
+        if self.share_distinct_set(root_a, root_b):
+            return False
         return all(
             compat.compatible(x, y) for x in self._members[root_a] for y in self._members[root_b]
         )
+
+    def share_distinct_set(self, root_a: int, root_b: int) -> bool:
+        """Whether the clusters hold records of one distinct set (so they stay apart)."""
+        sets_a = self._sets.get(root_a)
+        return bool(sets_a) and not sets_a.isdisjoint(self._sets.get(root_b, ()))
 
     def join(self, root_a: int, root_b: int, new_root: int, _member: int) -> None:
         """Record that the clusters of ``root_a`` and ``root_b`` became ``new_root``."""
         merged = self._members.pop(root_a) + self._members.pop(root_b)
         self._members[new_root] = merged
-        for table in (self._avoid, self._named):
+        for table in (self._avoid, self._named, self._sets):
             joined = table.pop(root_a, set()) | table.pop(root_b, set())
             if joined:
                 table[new_root] = joined
@@ -112,6 +133,7 @@ def deduplicate(
     review_from: float = DEFAULT_REVIEW_FROM,
     confirmed: Iterable[tuple[int, int]] = (),
     rejected: Iterable[tuple[int, int]] = (),
+    distinct: Iterable[Iterable[int]] = (),
     step: Step | None = None,
 ) -> Outcome:
     """Find duplicate records: exact passes, Splink linkage, connected components.
@@ -124,6 +146,9 @@ def deduplicate(
     :param confirmed: pairs a reviewer confirmed: they merge whatever their score.
     :param rejected: pairs a reviewer rejected: they never merge, directly or through
         other records, nor queue again.
+    :param distinct: sets of record ids free of duplicates among themselves (imports marked
+        deduplicated): no cluster takes two records of one set, unless a reviewer confirmed
+        the pair; pairs within a set are not queued.
     :param step: called with a short description as each stage starts (for progress).
     """
     if not 0 < review_from <= threshold <= 1:
@@ -145,13 +170,23 @@ def deduplicate(
             runner.close()
     say("clustering")
     by_id = {k.unique_id: k for k in keys}
-    # Linkage pairs two records cannot be (titles clearly differ ...) neither merge nor queue.
-    scored = [p for p in scored if compat.compatible(by_id[p.a], by_id[p.b])]
+    # Linkage pairs two records cannot be (titles clearly differ ...) neither merge nor queue,
+    # unless the rule that blocks them flags them for a person (a thesis and its listing).
+    flagged = list(exact.flagged)
+    compatible: list[Pair] = []
+    for p in scored:
+        said = compat.verdict(by_id[p.a], by_id[p.b])
+        if said.ok:
+            compatible.append(p)
+        elif said.flag and said.flag not in compat.IDENTIFIER_FLAGS:
+            flagged.append(Pair(p.a, p.b, said.flag, p.probability))
+    scored = compatible
     blocked = {tuple(sorted(p)) for p in rejected}
     sets = DisjointSets(ids)
     accepted: list[Pair] = []
     seen: set[tuple[int, int]] = set()
-    guard = ClusterGuard(keys, blocked)
+    distinct = [set(ids) for ids in distinct]
+    guard = ClusterGuard(keys, blocked, distinct)
     for a, b in confirmed:
         pair = Pair(a, b, "reviewer")
         seen.add(pair.key)
@@ -177,9 +212,18 @@ def deduplicate(
             sets.union(pair.a, pair.b)
             guard.join(ra, rb, sets.find(pair.a), pair.a)
     queued: list[Pair] = []
-    for p in exact.flagged + [p for p in scored if p.key not in seen]:
-        if p.key in blocked or p.key in seen or sets.find(p.a) == sets.find(p.b):
+    shown: set[tuple[int, int]] = set()  # flagged: one pair between two clusters is enough
+    for p in flagged + [p for p in scored if p.key not in seen]:
+        ra, rb = sets.find(p.a), sets.find(p.b)
+        if p.key in blocked or p.key in seen or ra == rb:
             continue
+        if guard.share_distinct_set(ra, rb):  # one set, or its match is already in the cluster
+            continue
+        if p.rule in compat.FLAGS:
+            roots = (min(ra, rb), max(ra, rb))
+            if roots in shown:
+                continue
+            shown.add(roots)
         seen.add(p.key)
         queued.append(p)
     return Outcome(

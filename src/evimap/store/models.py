@@ -7,12 +7,14 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -46,6 +48,9 @@ class SourceFile(Base):
     skipped_count: Mapped[int] = mapped_column(Integer, default=0)
     imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     imported_by: Mapped[str] = mapped_column(Text, default="")
+    deduplicated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """The file's records are free of duplicates among themselves (revision
+    ``0012_deduplicated_imports``): dedup never puts two of them in one cluster."""
 
 
 class RecordRow(Base):
