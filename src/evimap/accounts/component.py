@@ -86,7 +86,7 @@ def _live_session(session: Session, token_hash: str) -> tuple[Account, datetime]
 
     Kept by :meth:`Accounts.session` until the store's settings version moves: ending a
     session, removing an account or changing a role raises it (migration
-    ``0012_settings_version``); expiry is checked on every use.
+    ``0013_settings_version``); expiry is checked on every use.
     """
     found = session.execute(
         select(AccountSessionRow.expires_at, AccountSessionRow.ended_at, AccountRow)

@@ -1,7 +1,7 @@
 """Values read on every call but changed rarely (the team's roles, the screening settings, live
 sessions), kept in memory while the store's settings version stays the same.
 
-The database raises the version itself (triggers of migration ``0012_settings_version``) on
+The database raises the version itself (triggers of migration ``0013_settings_version``) on
 every change to ``accounts``, ``screening_stage_settings`` and to sessions that end, whoever
 makes it: this process, the CLI in another one, or a statement typed by hand. Each use reads
 that one number in the caller's session, so a value is never older than the state the caller

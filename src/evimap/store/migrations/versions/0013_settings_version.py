@@ -10,7 +10,7 @@
   assignments in queue order, so "my next record to decide" walks the queue from its start
   and stops at the first open record instead of sorting every assignment.
 
-Revision ID: 0012_settings_version
+Revision ID: 0013_settings_version
 Revises: 0011_accounts (and needs 0008_members, so 0002_screening)
 Create Date: 2026-11-29
 """
@@ -20,7 +20,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012_settings_version"
+revision = "0013_settings_version"
 down_revision = "0011_accounts"
 branch_labels = None
 depends_on = "0008_members"
