@@ -160,7 +160,8 @@ def test_account_roles_are_the_screening_roles(review):
 
 def test_the_accounts_migration_goes_down_and_up_on_its_own(review):
     review.accounts.add("A", "reviewer", "long enough")
-    review.store.downgrade("accounts@-2")  # 0013_settings_version, then 0011_accounts
+    review.store.downgrade("0008_members")  # takes 0013_settings_version off (a merge)
+    review.store.downgrade("accounts@-1")
     tables = set(sa_inspect(review.store.engine).get_table_names())
     assert not {"accounts", "account_sessions", "screening_stage_settings"} & tables
     assert {"records", "screening_decisions", "charted_values"} <= tables

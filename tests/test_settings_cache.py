@@ -160,3 +160,14 @@ def test_the_next_record_to_decide_walks_the_queue_index_without_sorting(tmp_pat
         )
     finally:
         review.close()
+
+
+def test_a_current_store_is_at_every_head_so_opening_it_takes_no_write_lock(tmp_path):
+    from evimap.store import open_store
+    from evimap.store.database import _head_revisions
+
+    store = open_store(tmp_path / "heads.db")
+    try:
+        assert store.revisions() == _head_revisions()
+    finally:
+        store.close()

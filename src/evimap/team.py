@@ -72,9 +72,9 @@ class Team:
         member's login where an owner changed it, then members who have only a login
         (``review.accounts``; see :func:`evimap.screening.overrides.merge_team`)."""
         with self._review.store.read() as session:
-            return self.members_in(session)
+            return self._members_in(session)
 
-    def members_in(self, session) -> list[Member]:
+    def _members_in(self, session) -> list[Member]:
         """:meth:`members` read in the caller's session (kept in memory while the store's
         settings version stays the same; see :mod:`evimap.store.versions`).
 
@@ -100,7 +100,7 @@ class Team:
         """
         if not name or not name.strip():
             raise UnknownMember("say who you are: --as NAME (or EVIMAP_AS); " + self._listing())
-        team = self.members() if session is None else self.members_in(session)
+        team = self.members() if session is None else self._members_in(session)
         for member in team:
             if member.name == name.strip():
                 return member

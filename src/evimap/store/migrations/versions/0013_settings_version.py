@@ -11,7 +11,7 @@
   and stops at the first open record instead of sorting every assignment.
 
 Revision ID: 0013_settings_version
-Revises: 0011_accounts (and needs 0008_members, so 0002_screening)
+Revises: 0011_accounts, 0008_members
 Create Date: 2026-11-29
 """
 
@@ -21,12 +21,15 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_settings_version"
-down_revision = "0011_accounts"
+down_revision = ("0011_accounts", "0008_members")
+"""A merge of the accounts branch and the members branch: it needs both tables, and it must run
+after ``0008_members``, whose batch rebuild of ``screening_assignments`` on SQLite recreates that
+table's indexes from reflection, without a DESC (so would any later batch change of the table:
+create the index again as written here after it). A merge, not ``depends_on``: with
+``depends_on`` the database's version table drops ``0008_members`` while the scripts still
+list it as a head, and every open would then take the write lock to "migrate"."""
 branch_labels = None
-depends_on = "0008_members"
-"""After ``0008_members``, whose batch rebuild of ``screening_assignments`` on SQLite would
-recreate this index from reflection, without its DESC (so would any later batch change of
-that table: recreate the index as written here after it)."""
+depends_on = None
 
 WATCHED = {
     "accounts": ("INSERT", "UPDATE", "DELETE"),
