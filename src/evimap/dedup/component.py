@@ -18,7 +18,6 @@ from evimap.dedup import accounting, linkage, queue, splits, state
 from evimap.dedup.engine import Engine
 from evimap.dedup.pipeline import Step, deduplicate
 from evimap.dedup.removals import apply_rules
-from evimap.dedup.state import distinct_sets
 from evimap.errors import EvimapError
 from evimap.members import Action, Member, writes
 from evimap.records import Record
@@ -146,7 +145,7 @@ class Dedup:
         with store.read() as session:
             records = dict(iter_records(session))
             decided = queue.decisions(session)
-            distinct = distinct_sets(session)
+            distinct = state.distinct_sets(session)
         model = self._model()
         chosen = engine or self._settings.engine
         if reestimate:

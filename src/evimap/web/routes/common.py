@@ -14,7 +14,10 @@ Stage = Literal["title_abstract", "full_text"]
 STAGE_LABELS = {"title_abstract": "Title and abstract", "full_text": "Full text"}
 assert tuple(STAGE_LABELS) == STAGES
 
-RecordId = PathParam(..., ge=1, le=2**31 - 1, description="A record's evimap id.")
+MAX_ID = 2**31 - 1
+"""The largest id a store column holds (a 32-bit integer): ids in paths, queries and bodies."""
+
+RecordId = PathParam(..., ge=1, le=MAX_ID, description="A record's evimap id.")
 
 
 def text(max_length: int = 2000, min_length: int = 0):

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from evimap.web.auth import ReviewCtx
 from evimap.web.context import Ctx
-from evimap.web.routes.common import STAGE_LABELS, Stage, text
+from evimap.web.routes.common import MAX_ID, STAGE_LABELS, Stage, text
 from evimap.web.routes.screening import criteria, record_dict
 from evimap.web.routing import Body_, action, page
 
@@ -55,7 +55,7 @@ def _back(stage: str, ctx: Ctx, **_: Any) -> str:
 class SettleBody(Body_):
     """An arbiter's settlement of one record."""
 
-    record_id: int = Field(ge=1, le=2**31 - 1)
+    record_id: int = Field(ge=1, le=MAX_ID)
     decision: Literal["include", "exclude", "maybe"]
     why: str = text(5000, min_length=1)
     reason: str = text(100)
@@ -90,7 +90,7 @@ class SettleManyBody(Body_):
 )
 def settle_many(stage: Stage, body: SettleManyBody, ctx: Ctx = ReviewCtx) -> dict[str, Any]:
     """Settle several records the same way, all or none (arbiters and owners)."""
-    if any(not 1 <= r < 2**31 for r in body.record_ids):
+    if any(not 1 <= r <= MAX_ID for r in body.record_ids):
         from evimap.web.errors import WebError
 
         raise WebError("record ids are positive integers")

@@ -11,7 +11,7 @@ from pydantic import Field
 from evimap.members import PRIVILEGED
 from evimap.web.auth import ReviewCtx
 from evimap.web.context import Ctx
-from evimap.web.routes.common import text
+from evimap.web.routes.common import MAX_ID, text
 from evimap.web.routing import Body_, action, page
 
 router = APIRouter(tags=["dedup"])
@@ -51,7 +51,7 @@ def _back(ctx: Ctx, **_: Any) -> str:
 class PairBody(Body_):
     """A decision on a candidate pair."""
 
-    pair_id: int = Field(ge=1, le=2**31 - 1)
+    pair_id: int = Field(ge=1, le=MAX_ID)
     decision: Literal["merge", "keep_apart"]
     why: str = text(2000)
     force: bool = False
@@ -76,7 +76,7 @@ def decide_pair(body: PairBody, ctx: Ctx = ReviewCtx) -> dict[str, Any]:
 class DetachBody(Body_):
     """One record to take out of its cluster."""
 
-    record_id: int = Field(ge=1, le=2**31 - 1)
+    record_id: int = Field(ge=1, le=MAX_ID)
     why: str = text(2000)
     force: bool = False
 

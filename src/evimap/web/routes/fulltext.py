@@ -18,7 +18,7 @@ from evimap.web.auth import ReviewCtx
 from evimap.web.context import Ctx
 from evimap.web.errors import WebError
 from evimap.web.rendering import json_ok
-from evimap.web.routes.common import RecordId, text
+from evimap.web.routes.common import MAX_ID, RecordId, text
 from evimap.web.routes.screening import criteria
 from evimap.web.routing import JSON_RESPONSES, Body_, action, page, safe_next
 from evimap.web.security import PDF_CSP
@@ -111,7 +111,7 @@ def _upload(ctx: Ctx, files: list[UploadFile], record_id: int | None) -> dict[st
 
 
 UploadFiles = File(..., description="One PDF or many.")
-UploadRecord = Form(None, ge=1, le=2**31 - 1, description="The record (one PDF only).")
+UploadRecord = Form(None, ge=1, le=MAX_ID, description="The record (one PDF only).")
 
 
 @router.post(
@@ -148,7 +148,7 @@ def upload_form(
 class NotRetrievedBody(Body_):
     """A report that could not be retrieved."""
 
-    record_id: int = Field(ge=1, le=2**31 - 1)
+    record_id: int = Field(ge=1, le=MAX_ID)
     why: str = text(2000)
 
 

@@ -13,7 +13,7 @@ from pydantic import Field
 from evimap.screening.view import MY_FILTERS, RecordView
 from evimap.web.auth import ReviewCtx
 from evimap.web.context import Ctx
-from evimap.web.routes.common import STAGE_LABELS, Stage, parts, text
+from evimap.web.routes.common import MAX_ID, STAGE_LABELS, Stage, parts, text
 from evimap.web.routing import Body_, action, page
 
 router = APIRouter(tags=["screening"])
@@ -90,7 +90,7 @@ def criteria(ctx: Ctx) -> dict[str, Any]:
 def screen(
     stage: Stage,
     ctx: Ctx = ReviewCtx,
-    record: int | None = Query(None, ge=1, le=2**31 - 1, description="The record to show."),
+    record: int | None = Query(None, ge=1, le=MAX_ID, description="The record to show."),
     q: str = Query("", max_length=200, pattern=r"^[^\x00]*$", description="Search my records."),
     show: Show = Query("all", description="Which of my records to list."),
 ) -> dict[str, Any]:
@@ -130,7 +130,7 @@ def _back(stage: str, ctx: Ctx, body: Any, result: dict[str, Any], **_: Any) -> 
 class DecideBody(Body_):
     """A decision on a record."""
 
-    record_id: int = Field(ge=1, le=2**31 - 1)
+    record_id: int = Field(ge=1, le=MAX_ID)
     decision: Literal["include", "exclude", "maybe"]
     reason: str = text(100)
     note: str = text(5000)
@@ -154,7 +154,7 @@ def decide(stage: Stage, body: DecideBody, ctx: Ctx = ReviewCtx) -> dict[str, An
 class UndoBody(Body_):
     """Undo my latest decision (on one record, if given)."""
 
-    record_id: int | None = Field(None, ge=1, le=2**31 - 1)
+    record_id: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 @action(router, "/r/{slug}/screen/{stage}/undo", summary="Undo my latest decision", back=_back)
@@ -169,7 +169,7 @@ def undo(stage: Stage, body: UndoBody, ctx: Ctx = ReviewCtx) -> dict[str, Any]:
 class NoteBody(Body_):
     """A note on a record."""
 
-    record_id: int = Field(ge=1, le=2**31 - 1)
+    record_id: int = Field(ge=1, le=MAX_ID)
     text: str = text(5000, min_length=1)
 
 
@@ -185,7 +185,7 @@ def note(stage: Stage, body: NoteBody, ctx: Ctx = ReviewCtx) -> dict[str, Any]:
 class TagsBody(Body_):
     """My tags on a record (comma-separated texts are split)."""
 
-    record_id: int = Field(ge=1, le=2**31 - 1)
+    record_id: int = Field(ge=1, le=MAX_ID)
     tags: list[str] = Field(default_factory=list, max_length=50)
 
 
