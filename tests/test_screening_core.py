@@ -243,6 +243,39 @@ def test_pilot_round_comes_first_and_reports_agreement(make_review):
     assert s.queue(TA, member=TEAM["A"]) == [i for i in ids if i not in sample]
 
 
+def test_the_next_record_follows_the_one_decided_then_comes_back_for_what_was_passed(
+    make_review,
+):
+    review = make_review(pilot=4)
+    add_records(review, small_records(10))
+    s = review.screening
+    s.assign(TA, member=TEAM["O"], round="pilot")
+    pilot = s.queue(TA, member=TEAM["A"])
+    for rid in pilot[:3]:
+        s.decide(TA, rid, "include", member=TEAM["A"])
+        s.decide(TA, rid, "include", member=TEAM["B"])
+    s.decide(TA, pilot[3], "exclude", member=TEAM["B"])
+    _, following = s.decide_next(TA, pilot[3], "include", member=TEAM["A"])
+    assert following is None  # a conflict; the main round is not assigned yet
+    s.assign(TA, member=TEAM["O"])
+    main = s.queue(TA, member=TEAM["A"])
+    assert len(main) == 6
+    # the last pilot record again: the walk goes on into the next round
+    assert s.decide_next(TA, pilot[3], "exclude", member=TEAM["A"])[1] == main[0]
+    # a reviewer who jumps ahead goes on from there ...
+    assert s.decide_next(TA, main[3], "exclude", member=TEAM["A"])[1] == main[4]
+    assert s.decide_next(TA, main[4], "exclude", member=TEAM["A"])[1] == main[5]
+    # ... and past the end comes back to the records passed over
+    assert s.decide_next(TA, main[5], "exclude", member=TEAM["A"])[1] == main[0]
+    assert s.next_todo(TA, member=TEAM["A"]) == main[0]  # the screen opens at the first
+    for rid in main[:3]:
+        s.decide(TA, rid, "include", member=TEAM["A"])
+    # a record reopened behind the reviewer (undo) is met again once the walk wraps
+    s.undo(TA, member=TEAM["A"], record_id=main[1])
+    assert s.decide_next(TA, main[2], "maybe", member=TEAM["A"])[1] == main[1]
+    assert s.decide_next(TA, main[1], "maybe", member=TEAM["A"])[1] is None
+
+
 def test_split_assignment_keeps_the_overlap_share_dual(make_review):
     review = make_review()
     add_records(review, small_records(50))

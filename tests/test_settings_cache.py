@@ -141,18 +141,27 @@ def test_changes_made_in_another_process_are_seen_on_the_next_request(web):  # n
 def test_the_next_record_to_decide_walks_the_queue_index_without_sorting(tmp_path):
     review, ids = make_review(tmp_path / "plan")
     try:
-        sql = str(view._NEXT_TODO[False].compile(dialect=sqlite.dialect()))
-        params = ("title_abstract", "ana", 0, "title_abstract", "ana", "", "title_abstract")
-        params += ("", 1, 0)
-        with review.store.read() as session:
-            index = session.execute(
-                text("SELECT sql FROM sqlite_master WHERE name = 'ix_screening_assignments_queue'")
-            ).scalar_one()
-            raw = session.connection().connection.cursor()
-            plan = [row[-1] for row in raw.execute("EXPLAIN QUERY PLAN " + sql, params)]
-        assert "round DESC" in index
-        assert any("ix_screening_assignments_queue" in step for step in plan), plan
-        assert not any("TEMP B-TREE" in step for step in plan), plan
+        values = {"stage": "title_abstract", "reviewer": "ana", "skip": 0}
+        values.update(round="main", position=3, id=3)  # a queue key to walk on from
+        for walk in ("start", "same_round", "later_rounds"):
+            compiled = view._NEXT_TODO[False, walk].compile(dialect=sqlite.dialect())
+            params = [values.get(n, compiled.params.get(n)) for n in compiled.positiontup]
+            with review.store.read() as session:
+                index = session.execute(
+                    text(
+                        "SELECT sql FROM sqlite_master "
+                        "WHERE name = 'ix_screening_assignments_queue'"
+                    )
+                ).scalar_one()
+                raw = session.connection().connection.cursor()
+                plan = [
+                    row[-1] for row in raw.execute("EXPLAIN QUERY PLAN " + str(compiled), params)
+                ]
+            assert "round DESC" in index
+            assert any("ix_screening_assignments_queue" in step for step in plan), (walk, plan)
+            assert not any("TEMP B-TREE" in step for step in plan), (walk, plan)
+            if walk != "start":  # a range of the index, not a walk from the queue's start
+                assert any(("position>?" in s or "round<?" in s) for s in plan), (walk, plan)
         ana = review.team.member("ana")
         assert (
             review.screening.next_todo("title_abstract", member=ana)

@@ -195,10 +195,13 @@ class Screening:
         reason: str = "",
         note: str = "",
     ) -> tuple[decisions.Recorded, int | None]:
-        """Record one decision and name the member's next record to decide: :meth:`decide`,
-        then :meth:`next_todo` passing over this record, what the screen does after each key.
-        The next record is read in the decision's own transaction (one session, one check of
-        the member), unless prioritisation orders the queue.
+        """Record one decision and name the member's next record to decide, what the screen
+        does after each key: :meth:`decide`, then the first open record after this one in the
+        member's queue (past the queue's end, the first open one from its start; a reviewer
+        who jumped ahead comes back to what they passed over once they reach the end). Read in
+        the decision's own transaction (one session, one check of the member). When
+        prioritisation orders the queue, the next record is the ranking's first open one
+        (:meth:`next_todo` passing over this record): the ranking moves as decisions arrive.
 
         :param stage: ``title_abstract`` or ``full_text``.
         :param record_id: the record.
@@ -238,7 +241,9 @@ class Screening:
             # which ranking showed the record (prioritisation on): same transaction
             self._review.prioritise._note_shown(session, stage, member.name, record_id, done.id)
             if then_next and not self._review.prioritise.enabled:
-                following = view.next_todo(session, config, stage, member, skip=record_id)
+                following = view.next_todo(
+                    session, config, stage, member, skip=record_id, after=record_id
+                )
         self._review.prioritise._after_decision(stage, member.name)  # never waits for a model
         return done, following
 

@@ -27,9 +27,14 @@ from sqlalchemy.orm import Session
 from evimap.store.models_screening import AssignmentRow
 
 
+def _serial(session: Session) -> bool:
+    """True on SQLite, where the write transaction already holds the database's write lock."""
+    return session.get_bind().dialect.name == "sqlite"
+
+
 def _lock(session: Session, *where) -> None:
-    if session.get_bind().dialect.name == "sqlite":
-        return  # the write transaction already holds the database's write lock
+    if _serial(session):
+        return
     session.execute(
         select(AssignmentRow.id).where(*where).order_by(AssignmentRow.id).with_for_update()
     ).all()
@@ -43,6 +48,8 @@ def lock_unit(session: Session, stage: str, record_id: int, reviewer: str) -> No
     :param record_id: the record.
     :param reviewer: the reviewer deciding.
     """
+    if _serial(session):
+        return  # before building the clauses: every decision calls this
     _lock(
         session,
         AssignmentRow.stage == stage,

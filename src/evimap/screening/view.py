@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, exists, func, select
+from sqlalchemy import bindparam, exists, func, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from evimap.members import Member, name_of
@@ -216,9 +216,14 @@ def queue(
     return order(session, stage, name, todo, first=[r for r, round_ in mine if round_ == "pilot"])
 
 
-def _next_todo_query(full_text: bool):
-    """The statement of :func:`next_todo`, built once per kind of stage (its values are bound
-    parameters: ``stage``, ``reviewer``, ``skip``)."""
+def _next_todo_query(full_text: bool, walk: str = "start"):
+    """The statement of :func:`next_todo`, built once per kind of stage and walk (its values
+    are bound parameters: ``stage``, ``reviewer``, ``skip``; after a record, its queue key
+    ``round``, ``position``, ``id``).
+
+    :param walk: ``start`` (from the queue's start), ``same_round`` (after a queue key, in its
+        round) or ``later_rounds`` (the rounds after that key's).
+    """
     stage, name, skip = bindparam("stage"), bindparam("reviewer"), bindparam("skip")
     rid = AssignmentRow.record_id
     newer = aliased(DecisionRow)
@@ -256,6 +261,14 @@ def _next_todo_query(full_text: bool):
         query = query.where(
             ~exists().where(FulltextRow.id == newest_file, FulltextRow.status == "not_retrieved")
         )
+    if walk == "same_round":
+        query = query.where(
+            AssignmentRow.round == bindparam("round"),
+            tuple_(AssignmentRow.position, AssignmentRow.id)
+            > tuple_(bindparam("position"), bindparam("id")),
+        )
+    elif walk == "later_rounds":
+        query = query.where(AssignmentRow.round < bindparam("round"))  # rounds run DESC
     # the queue's order: index ix_screening_assignments_queue, so the walk stops at the first
     # open record (no sort of the reviewer's whole queue)
     return query.order_by(
@@ -263,7 +276,18 @@ def _next_todo_query(full_text: bool):
     ).limit(1)
 
 
-_NEXT_TODO = {False: _next_todo_query(False), True: _next_todo_query(True)}
+_WALKS = ("start", "same_round", "later_rounds")
+_NEXT_TODO = {
+    (full_text, walk): _next_todo_query(full_text, walk)
+    for full_text in (False, True)
+    for walk in _WALKS
+}
+_QUEUE_KEY = select(AssignmentRow.round, AssignmentRow.position, AssignmentRow.id).where(
+    AssignmentRow.stage == bindparam("stage"),
+    AssignmentRow.reviewer == bindparam("reviewer"),
+    AssignmentRow.record_id == bindparam("record_id"),
+    AssignmentRow.active.is_(True),
+)
 
 
 def next_todo(
@@ -273,16 +297,35 @@ def next_todo(
     viewer: Member,
     *,
     skip: int | None = None,
+    after: int | None = None,
 ) -> int | None:
     """The first record of ``viewer``'s queue still to decide (as :func:`queue` orders and
     filters it: active assignments, no live decision of the viewer, no standing settlement,
-    at full text not marked not retrieved), other than ``skip``. One indexed query, for the
-    answer to every decision: it walks the viewer's queue in order and stops at the first
-    open record."""
+    at full text not marked not retrieved), other than ``skip``; with ``after``, the first
+    such record after that one in the queue, or past the queue's end the first from its
+    start (a reviewer moving on from the record they just decided).
+
+    Indexed queries that walk the queue in order and stop at the first open record. From the
+    start, the walk passes every record already decided, so a reviewer's thousandth decision
+    would cost a walk over a thousand; from the record just decided it is usually one step.
+    """
     config.stage(stage)
-    query = _NEXT_TODO[stage == "full_text"]
-    params = {"stage": stage, "reviewer": viewer.name, "skip": 0 if skip is None else skip}
-    return session.scalar(query, params)
+    full_text = stage == "full_text"
+    connection = ledger.core(session)
+    params: dict[str, Any] = {
+        "stage": stage,
+        "reviewer": viewer.name,
+        "skip": 0 if skip is None else skip,
+    }
+    if after is not None:
+        key = connection.execute(_QUEUE_KEY, {**params, "record_id": after}).first()
+        if key is not None:
+            params.update(round=key.round, position=key.position, id=key.id)
+            for walk in ("same_round", "later_rounds"):
+                found = connection.execute(_NEXT_TODO[full_text, walk], params).scalar()
+                if found is not None:
+                    return found
+    return connection.execute(_NEXT_TODO[full_text, "start"], params).scalar()
 
 
 MY_FILTERS = ("all", "todo", "decided", "include", "exclude", "maybe", "settled")
