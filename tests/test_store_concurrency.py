@@ -19,7 +19,7 @@ from sqlalchemy import func, select, text
 
 from evimap.review import Review
 from evimap.store import EventLog, open_store
-from evimap.store.database import StoreBusy
+from evimap.store.database import StoreBusy, StoreBusyNow
 from evimap.store.models import EventRow
 from tests.test_cli import sample_exports
 
@@ -137,6 +137,45 @@ def test_a_write_past_the_busy_timeout_fails_with_a_clear_error(tmp_path):
     with store.read() as session:
         assert session.scalar(select(func.count()).select_from(EventRow)) == 2
     store.close()
+
+
+def test_a_write_that_must_not_wait_gives_way_at_once_having_written_nothing(tmp_path):
+    store = open_store(tmp_path / "review.db", busy_timeout=30)
+    started, release = threading.Event(), threading.Event()
+    holder = _hold_write_lock(tmp_path / "review.db", 30, started, release)
+    try:
+        start = time.monotonic()
+        with pytest.raises(StoreBusyNow), store.no_wait():
+            _append(store, "screen.note")
+        assert time.monotonic() - start < 1  # SQLite's own busy wait is 10 ms
+    finally:
+        release.set()
+        holder.join()
+    with store.no_wait():  # the store is free: the write goes through
+        _append(store, "screen.tags")
+    with store.read() as session:
+        kinds = [e.kind for e in EventLog.read(session)]
+    store.close()
+    assert kinds == ["import.file", "screen.tags"]
+
+
+def test_a_later_write_of_a_no_wait_block_waits_as_usual(tmp_path):
+    """Once a write of the block has committed, the block cannot be run again elsewhere, so
+    its next write waits for the other writer rather than giving way."""
+    store = open_store(tmp_path / "review.db", busy_timeout=30)
+    store.policy.on_wait = lambda waited: None
+    started = threading.Event()
+    with store.no_wait():
+        _append(store, "screen.note")
+        holder = _hold_write_lock(tmp_path / "review.db", 0.5, started)
+        try:
+            _append(store, "screen.tags")
+        finally:
+            holder.join()
+    with store.read() as session:
+        kinds = [e.kind for e in EventLog.read(session)]
+    store.close()
+    assert kinds == ["screen.note", "import.file", "screen.tags"]
 
 
 def test_threads_of_one_process_write_at_once_without_errors(tmp_path):

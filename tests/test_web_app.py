@@ -574,3 +574,54 @@ def test_evimap_serve_runs_the_app_with_uvicorn(tmp_path):
         process.terminate()
         out = process.communicate(timeout=20)[0].decode()
     assert f"Serving /r/served/ on http://127.0.0.1:{port}/" in out
+
+
+def test_a_decision_runs_on_the_event_loop_unless_another_writer_holds_the_store(
+    app_review, monkeypatch
+):
+    """A decision is written on the event loop when nothing would make it wait; while another
+    process holds SQLite's write lock (an import) it is handed to a worker thread, waits
+    there, and is stored once."""
+    import sqlite3
+    import threading
+    import time
+
+    from evimap.web import routing
+
+    app, review, ids = app_review
+    handed: list[int] = []
+    real = routing.run_in_threadpool
+
+    async def counting(call):
+        handed.append(1)
+        return await real(call)
+
+    monkeypatch.setattr(routing, "run_in_threadpool", counting)
+    client = _as(app, "ana")
+    url = "/r/webrev/screen/title_abstract/decide.json"
+    first = client.post(url, json={"record_id": ids[0], "decision": "include"})
+    assert first.status_code == 200 and handed == []  # on the loop
+
+    held, release = threading.Event(), threading.Event()
+
+    def other_writer() -> None:  # another process's import, holding the lock for a while
+        connection = sqlite3.connect(review.store.engine.url.database, isolation_level=None)
+        connection.execute("BEGIN IMMEDIATE")
+        held.set()
+        release.wait(10)
+        connection.execute("COMMIT")
+        connection.close()
+
+    holder = threading.Thread(target=other_writer)
+    holder.start()
+    assert held.wait(10)
+    threading.Timer(0.5, release.set).start()
+    start = time.monotonic()
+    second = client.post(url, json={"record_id": ids[1], "decision": "exclude"})
+    holder.join()
+    assert second.status_code == 200, second.text
+    assert time.monotonic() - start >= 0.4  # it waited for the other writer, in a thread
+    assert handed == [1]
+    stored = review.screening.decisions("title_abstract", member=review.team.member("olga"))
+    mine = [(r["record_id"], r["decision"]) for r in stored if r["reviewer"] == "ana"]
+    assert sorted(mine) == sorted([(ids[0], "include"), (ids[1], "exclude")])

@@ -15,6 +15,10 @@ Concurrency, on both engines:
   stderr) once it has waited ``notice_after`` seconds and then every ``notice_every`` seconds.
   On PostgreSQL a write waits for row locks up to ``busy_timeout`` (``lock_timeout``). Past the
   limit, :class:`StoreBusy` says who to wait for.
+- **Or they do not wait at all**, inside :meth:`Store.no_wait` (a server's event loop, which
+  must never sleep on a lock): on SQLite the first ``BEGIN IMMEDIATE`` that finds the store
+  locked raises :class:`StoreBusyNow` before anything is written, and the caller runs the
+  work where it may wait (a worker thread).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 import logging
 import random
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -61,6 +66,21 @@ logger = logging.getLogger("evimap.store")
 
 class StoreBusy(StoreError):
     """Another writer held the store for longer than the busy timeout."""
+
+
+class StoreBusyNow(StoreBusy):
+    """Inside :meth:`Store.no_wait`: the write lock was held when a write began; nothing was
+    written."""
+
+
+class _NoWait(threading.local):
+    """Per thread: inside :meth:`Store.no_wait`, and whether a write transaction began there."""
+
+    active = False
+    began = False
+
+
+_NO_WAIT = _NoWait()
 
 
 WaitNotice = Callable[[float], None]
@@ -109,16 +129,22 @@ def _head_revisions() -> set[str]:
 
 
 def _begin_immediate(raw: sqlite3.Connection, policy: WaitPolicy) -> None:
-    """``BEGIN IMMEDIATE``, retried while another connection holds the write lock."""
+    """``BEGIN IMMEDIATE``, retried while another connection holds the write lock (inside
+    :meth:`Store.no_wait`, tried once if it is the first write there)."""
     start = time.monotonic()
     next_notice = policy.notice_after
     while True:
         try:
             raw.execute("BEGIN IMMEDIATE")
+            if _NO_WAIT.active:
+                _NO_WAIT.began = True
             return
         except sqlite3.OperationalError as exc:
             if "locked" not in str(exc) and "busy" not in str(exc):
                 raise
+        if _NO_WAIT.active and not _NO_WAIT.began:
+            # a later write waits as usual: an earlier one of the same call is committed
+            raise StoreBusyNow("another writer holds the store")
         waited = time.monotonic() - start
         if waited >= policy.busy_timeout:
             raise StoreBusy(
@@ -225,6 +251,23 @@ class Store:
                     "another writer; try again, or raise [store] busy_timeout"
                 ) from exc
             raise
+
+    @contextmanager
+    def no_wait(self) -> Iterator[None]:
+        """Writes in this block (this thread) do not wait for another writer: on SQLite, the
+        first write that finds the store locked raises :class:`StoreBusyNow` at its
+        ``BEGIN``, having written nothing (SQLite's own busy wait, 10 ms, is the most it
+        waits). A later write of the block waits as usual, so a caller that retries the
+        block elsewhere never repeats a committed write. No effect on PostgreSQL, whose
+        writes wait for row locks, not the store."""
+        if _NO_WAIT.active:
+            yield
+            return
+        _NO_WAIT.active, _NO_WAIT.began = True, False
+        try:
+            yield
+        finally:
+            _NO_WAIT.active = _NO_WAIT.began = False
 
     @contextmanager
     def read(self) -> Iterator[Session]:

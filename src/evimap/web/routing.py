@@ -18,7 +18,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict
+from starlette.concurrency import run_in_threadpool
 
+from evimap.web.hub import NOT_RUN
 from evimap.web.rendering import json_ok, page_response
 
 JSON_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -126,10 +128,16 @@ def action(
     *,
     summary: str,
     back: Callable[..., str],
+    on_loop: bool = False,
 ) -> Callable:
     """Serve a function taking ``body`` (a pydantic model) as a form post at ``path`` (a 303
     redirect to the form's ``next`` or to ``back(**kwargs, result=...)``) and as a JSON post at
-    ``path.json``."""
+    ``path.json``.
+
+    :param on_loop: the JSON post runs on the event loop when it would not wait
+        (:meth:`~evimap.web.hub.Entry.run_on_loop`), else in a worker thread: for short
+        writes made many times a minute (a decision), whose function writes in one
+        transaction before anything else."""
 
     def register(fn: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
         hints = typing.get_type_hints(fn, include_extras=True)
@@ -140,9 +148,14 @@ def action(
         def as_json(**kwargs: Any) -> JSONResponse:
             return json_ok(fn(**kwargs))
 
-        async def as_form(**kwargs: Any) -> RedirectResponse:
-            from starlette.concurrency import run_in_threadpool
+        async def as_json_on_loop(**kwargs: Any) -> JSONResponse:
+            ctx, _ = _ctx_or_request(kwargs)
+            result = ctx.entry.run_on_loop(lambda: fn(**kwargs))
+            if result is NOT_RUN:
+                result = await run_in_threadpool(lambda: fn(**kwargs))
+            return json_ok(result)
 
+        async def as_form(**kwargs: Any) -> RedirectResponse:
             result = await run_in_threadpool(lambda: fn(**kwargs))
             _, request = _ctx_or_request(kwargs)
             form = await request.form()
@@ -155,7 +168,7 @@ def action(
             "POST",
             fn,
             summary,
-            (as_json, json_signature),
+            (as_json_on_loop if on_loop else as_json, json_signature),
             (as_form, form_signature),
             None,
         )

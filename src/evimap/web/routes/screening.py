@@ -136,7 +136,13 @@ class DecideBody(Body_):
     note: str = text(5000)
 
 
-@action(router, "/r/{slug}/screen/{stage}/decide", summary="Decide on a record", back=_back)
+@action(
+    router,
+    "/r/{slug}/screen/{stage}/decide",
+    summary="Decide on a record",
+    back=_back,
+    on_loop=True,
+)
 def decide(stage: Stage, body: DecideBody, ctx: Ctx = ReviewCtx) -> dict[str, Any]:
     """Record my decision (with a reason to exclude, and a note); returns my next record."""
     recorded, following = ctx.write(
