@@ -41,7 +41,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
+        for review in opened:  # no request waits for a checkpoint of SQLite's log
+            review.store.checkpoint_in_background()
         yield
+        for review in opened:
+            review.store.stop_checkpoints()
         for review in owned:
             review.close()
 
