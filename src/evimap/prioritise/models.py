@@ -10,12 +10,14 @@ query strategy turns the scores of the unlabelled rows into the order they are s
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
 
 from evimap.errors import PrioritiseError
+from evimap.prioritise.rows import TrainingRows
 
 # --------------------------------------------------------------------------- classifiers
 
@@ -53,6 +55,17 @@ class Classifier:
             model.fit(X, y, sample_weight=weights)
         return model
 
+    def fit_rows(self, X, rows: np.ndarray, y: np.ndarray, weights, seed: int) -> Any:
+        """Fit on rows ``rows`` of ``X`` (what :meth:`fit` does on ``X[rows]``); returns the model.
+
+        :param X: the feature matrix of every record.
+        :param rows: the training rows, in order.
+        :param y: their labels.
+        :param weights: their weights (or ``None``).
+        :param seed: the fit's seed.
+        """
+        return self.fit(X[rows], y, weights, seed)
+
     def score(self, model: Any, X) -> np.ndarray:
         """A relevance score per row of ``X``: higher is more likely relevant.
 
@@ -85,6 +98,9 @@ class LinearSvm(Classifier):
     DIRECT_PARAMS: ClassVar[frozenset[str]] = frozenset({"C", "loss", "max_iter", "tol"})
     """Parameters the direct liblinear call (:meth:`fit`) knows; any other uses LinearSVC."""
 
+    training: TrainingRows = field(default_factory=TrainingRows, repr=False, compare=False)
+    """The training rows of the previous retrain, for :meth:`fit_rows`."""
+
     def fit(self, X, y, weights, seed):
         """Fit as ``LinearSVC.fit`` does, calling scikit-learn's liblinear wrapper directly.
 
@@ -95,17 +111,49 @@ class LinearSvm(Classifier):
         compares it with ``LinearSVC``). Where the call does not apply (other parameters,
         dense or 64-bit-indexed input, a scikit-learn without the wrapper), ``LinearSVC`` fits.
         """
+        dual = self._direct_dual(X, X.shape, y)
+        if dual is None:
+            return super().fit(X, y, weights, seed)
+        return self._train(X, y, weights, seed, dual)
+
+    def fit_rows(self, X, rows, y, weights, seed):
+        """Fit on rows ``rows`` of ``X``: the model :meth:`fit` makes of ``X[rows]``, bit for bit.
+
+        Where liblinear's dual solver runs (more columns than training rows, as with TF-IDF),
+        the rows come from :class:`~evimap.prioritise.rows.TrainingRows`: kept from the
+        previous call when they extend its rows (only the new rows are taken out of ``X``),
+        in the compact column layout, where the solver makes the same sums faster. The weights
+        are mapped back to ``X``'s columns (0 for a column no training row holds, as in a fit
+        on ``X[rows]``). Elsewhere (the primal solver, LinearSVC) it fits ``X[rows]``.
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        dual = self._direct_dual(X, (len(rows), X.shape[1]), y)
+        if not dual:
+            return self.fit(X[rows], y, weights, seed)
+        compact = self.training.matrix(X, rows)
+        fitted = self._train(compact, y, weights, seed, dual)
+        coef = np.zeros(X.shape[1], dtype=np.float64)
+        coef[self.training.columns] = fitted.coef_[0]
+        return LinearFit(coef[np.newaxis, :], fitted.intercept_, fitted.n_iter_)
+
+    def _direct_dual(self, X, shape: tuple[int, int], y) -> bool | None:
+        """Whether liblinear's dual solver is LinearSVC's choice for training data of
+        ``shape``, or ``None`` where the direct call does not apply."""
         direct = _liblinear_direct()
-        options = {**self.DEFAULTS, **self.params}
         if (
             direct is None
             or not set(self.params) <= self.DIRECT_PARAMS
-            or options["loss"] not in ("squared_hinge", "hinge")
+            or {**self.DEFAULTS, **self.params}["loss"] not in ("squared_hinge", "hinge")
             or not _liblinear_ready(X)
             or set(np.unique(y).tolist()) != {0, 1}
         ):
-            return super().fit(X, y, weights, seed)
-        train_wrap, solver_type, dual_for = direct
+            return None
+        return direct[2](shape, {**self.DEFAULTS, **self.params}["loss"])
+
+    def _train(self, X, y, weights, seed: int, dual: bool) -> LinearFit:
+        """liblinear's fit of ``X``, called as ``LinearSVC.fit`` calls it."""
+        train_wrap, solver_type, _ = _liblinear_direct()
+        options = {**self.DEFAULTS, **self.params}
         n = X.shape[0]
         sample_weight = (
             np.ones(n, dtype=np.float64)
@@ -116,7 +164,7 @@ class LinearSvm(Classifier):
             X,
             np.require(np.asarray(y, dtype=np.float64).ravel(), requirements="W"),
             True,
-            solver_type(options["loss"], dual_for(X, options["loss"])),
+            solver_type(options["loss"], dual),
             float(options.get("tol", 1e-4)),
             1.0,  # bias: the intercept, scaled by intercept_scaling = 1
             float(options["C"]),
@@ -143,6 +191,7 @@ class LinearFit:
     n_iter_: int
 
 
+@functools.cache
 def _liblinear_direct():
     """scikit-learn's liblinear ``train_wrap`` and the two rules LinearSVC applies before
     calling it (solver type, dual or primal), or ``None`` if this scikit-learn lacks them."""
@@ -152,15 +201,24 @@ def _liblinear_direct():
         from sklearn.svm._classes import _validate_dual_parameter
     except ImportError:  # pragma: no cover - a scikit-learn that moved its private parts
         return None
-    _liblinear.set_verbosity_wrap(0)
 
     def solver_type(loss: str, dual: bool) -> int:
         return _get_liblinear_solver_type("ovr", "l2", loss, dual)
 
-    def dual_for(X, loss: str) -> bool:
-        return bool(_validate_dual_parameter("auto", loss, "l2", "ovr", X))
+    def dual_for(shape: tuple[int, int], loss: str) -> bool:
+        # LinearSVC's rule reads only the shape of the training data
+        return bool(_validate_dual_parameter("auto", loss, "l2", "ovr", _Shape(shape)))
 
-    return _liblinear.train_wrap, solver_type, dual_for
+    def train_wrap(*args):
+        _liblinear.set_verbosity_wrap(0)  # LinearSVC sets it at every fit too
+        return _liblinear.train_wrap(*args)
+
+    return train_wrap, solver_type, dual_for
+
+
+@dataclass(frozen=True)
+class _Shape:
+    shape: tuple[int, int]
 
 
 def _liblinear_ready(X) -> bool:
