@@ -145,7 +145,7 @@ class LinearSvm(Classifier):
             or not set(self.params) <= self.DIRECT_PARAMS
             or {**self.DEFAULTS, **self.params}["loss"] not in ("squared_hinge", "hinge")
             or not _liblinear_ready(X)
-            or set(np.unique(y).tolist()) != {0, 1}
+            or not _zeros_and_ones(y)
         ):
             return None
         return direct[2](shape, {**self.DEFAULTS, **self.params}["loss"])
@@ -214,6 +214,12 @@ def _liblinear_direct():
         return _liblinear.train_wrap(*args)
 
     return train_wrap, solver_type, dual_for
+
+
+def _zeros_and_ones(y) -> bool:
+    """True if ``y`` holds both 0 and 1 and nothing else."""
+    y = np.asarray(y)
+    return bool(((y == 0) | (y == 1)).all() and y.any() and not y.all())
 
 
 @dataclass(frozen=True)

@@ -28,18 +28,20 @@ class TrainingRows:
     """
 
     def __init__(self) -> None:
-        self._X = None
         self._reset(None)
 
     def _reset(self, X) -> None:
+        # room for every row of X once: no regrowth in a simulation (np.empty takes no time)
+        rows, nnz, columns = (0, 0, 0) if X is None else (X.shape[0], X.nnz, X.shape[1])
         self._X = X
-        self._rows = np.empty(0, dtype=np.int64)
-        self._data = np.empty(0, dtype=np.float64)
-        self._indices = np.empty(0, dtype=np.int32)
-        self._indptr = np.zeros(1, dtype=np.int32)
+        self._n_rows = 0
+        self._rows = np.empty(rows, dtype=np.int64)
+        self._data = np.empty(nnz, dtype=np.float64)
+        self._indices = np.empty(nnz, dtype=np.int32)
+        self._indptr = np.zeros(rows + 1, dtype=np.int32)
         self._nnz = 0
-        self._compact = None if X is None else np.full(X.shape[1], -1, dtype=np.int32)
-        self._columns = np.empty(0, dtype=np.int64)
+        self._compact = np.full(columns, -1, dtype=np.int32)
+        self._columns = np.empty(columns, dtype=np.int64)
         self._n_columns = 0
 
     @property
@@ -49,8 +51,8 @@ class TrainingRows:
 
     def extends(self, X, rows: np.ndarray) -> bool:
         """True if ``rows`` of ``X`` begin with the rows held now."""
-        held = len(self._rows)
-        return X is self._X and len(rows) >= held and np.array_equal(rows[:held], self._rows)
+        held = self._n_rows
+        return X is self._X and len(rows) >= held and np.array_equal(rows[:held], self._rows[:held])
 
     def matrix(self, X: sparse.csr_matrix, rows: np.ndarray) -> sparse.csr_matrix:
         """Rows ``rows`` of ``X`` (in that order) in the compact layout.
@@ -61,10 +63,10 @@ class TrainingRows:
         rows = np.asarray(rows, dtype=np.int64)
         if not self.extends(X, rows):
             self._reset(X)
-        new = rows[len(self._rows) :]
+        new = rows[self._n_rows :]
         if len(new):
             self._append(X, new)
-        n, nnz = len(self._rows), self._nnz
+        n, nnz = self._n_rows, self._nnz
         return sparse.csr_matrix(
             (self._data[:nnz], self._indices[:nnz], self._indptr[: n + 1]),
             shape=(n, self._n_columns),
@@ -76,24 +78,32 @@ class TrainingRows:
         # each row's values in their own order (a few rows: slices beat scipy's row indexing)
         cols = np.concatenate([X.indices[a:b] for a, b in zip(starts, ends, strict=True)])
         values = np.concatenate([X.data[a:b] for a, b in zip(starts, ends, strict=True)])
-        fresh = cols[self._compact[cols] < 0]
+        ids = self._compact[cols]
+        fresh = cols[ids < 0]
         if len(fresh):
-            unique, first = np.unique(fresh, return_index=True)
-            unique = unique[np.argsort(first, kind="stable")]  # in order of first occurrence
+            # the distinct fresh columns in order of first occurrence, without sorting: mark
+            # each with the smallest of its positions in `fresh` (np.minimum.at is unbuffered)
+            at = np.arange(len(fresh), dtype=np.int32)
+            self._compact[fresh] = np.iinfo(np.int32).max
+            np.minimum.at(self._compact, fresh, at)
+            unique = fresh[self._compact[fresh] == at]
             start = self._n_columns
             self._compact[unique] = np.arange(start, start + len(unique), dtype=np.int32)
             self._columns = _grown(self._columns, start + len(unique))
             self._columns[start : start + len(unique)] = unique
             self._n_columns += len(unique)
+            ids = self._compact[cols]
         nnz = self._nnz + len(cols)
         self._data = _grown(self._data, nnz)
         self._indices = _grown(self._indices, nnz)
         self._data[self._nnz : nnz] = values
-        self._indices[self._nnz : nnz] = self._compact[cols]
-        ends_at = self._nnz + np.cumsum(ends - starts, dtype=np.int64)
-        self._indptr = np.concatenate([self._indptr, ends_at.astype(np.int32)])
-        self._nnz = nnz
-        self._rows = np.concatenate([self._rows, new])
+        self._indices[self._nnz : nnz] = ids
+        n = self._n_rows + len(new)
+        self._indptr = _grown(self._indptr, n + 1)
+        self._indptr[self._n_rows + 1 : n + 1] = self._nnz + np.cumsum(ends - starts)
+        self._rows = _grown(self._rows, n)
+        self._rows[self._n_rows : n] = new
+        self._n_rows, self._nnz = n, nnz
 
 
 def _grown(array: np.ndarray, size: int) -> np.ndarray:
