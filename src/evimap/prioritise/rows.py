@@ -45,6 +45,11 @@ class TrainingRows:
         self._n_columns = 0
 
     @property
+    def rows(self) -> np.ndarray:
+        """The rows held now, in order."""
+        return self._rows[: self._n_rows]
+
+    @property
     def columns(self) -> np.ndarray:
         """The matrix column of each compact column (``columns[j]`` is column j's)."""
         return self._columns[: self._n_columns]
