@@ -1,8 +1,9 @@
 """The training rows of successive retrains, kept between them in a compact column layout.
 
-In a simulation (and in a reviewer's session) each retrain trains on the rows of the one before
-plus the few just labelled. Taking every training row out of the feature matrix again at each
-retrain copies them all; :class:`TrainingRows` keeps them and appends only the new ones.
+In a simulation each retrain trains on the rows of the one before plus the few just labelled.
+Taking every training row out of the feature matrix again at each retrain copies them all;
+:class:`TrainingRows` keeps them and appends only the new ones. (A live ranking makes a new
+cycle each time, so it takes its rows out once, in this layout.)
 
 It keeps them with their columns renumbered ``0, 1, 2, ...`` in the order they first occur in
 the training rows (the *compact layout*). liblinear's dual solver then works on a weight
@@ -79,10 +80,15 @@ class TrainingRows:
         )
 
     def _append(self, X, new: np.ndarray) -> None:
-        starts, ends = X.indptr[new], X.indptr[new + 1]
         # each row's values in their own order (a few rows: slices beat scipy's row indexing)
-        cols = np.concatenate([X.indices[a:b] for a, b in zip(starts, ends, strict=True)])
-        values = np.concatenate([X.data[a:b] for a, b in zip(starts, ends, strict=True)])
+        if len(new) > 32:
+            block = X[new]
+            cols, values, lengths = block.indices, block.data, np.diff(block.indptr)
+        else:
+            starts, ends = X.indptr[new], X.indptr[new + 1]
+            cols = np.concatenate([X.indices[a:b] for a, b in zip(starts, ends, strict=True)])
+            values = np.concatenate([X.data[a:b] for a, b in zip(starts, ends, strict=True)])
+            lengths = ends - starts
         ids = self._compact[cols]
         fresh = cols[ids < 0]
         if len(fresh):
@@ -105,7 +111,7 @@ class TrainingRows:
         self._indices[self._nnz : nnz] = ids
         n = self._n_rows + len(new)
         self._indptr = _grown(self._indptr, n + 1)
-        self._indptr[self._n_rows + 1 : n + 1] = self._nnz + np.cumsum(ends - starts)
+        self._indptr[self._n_rows + 1 : n + 1] = self._nnz + np.cumsum(lengths)
         self._rows = _grown(self._rows, n)
         self._rows[self._n_rows : n] = new
         self._n_rows, self._nnz = n, nnz
