@@ -47,7 +47,7 @@ def test_undersampling_keeps_every_relevant_row_and_draws_the_rest():
     assert weights is None and 0 in rows and len(rows) == 4
 
 
-@pytest.mark.parametrize("classifier", ["svm", "logistic", "nb"])
+@pytest.mark.parametrize("classifier", ["svm", "logistic", "nb", "svm-nb"])
 def test_every_classifier_ranks_the_on_topic_records_first(classifier):
     cycle = build("default", classifier=classifier)
     X = cycle.features(TEXTS)
@@ -162,3 +162,25 @@ def test_each_retrain_reports_wall_clock_and_processor_seconds():
     assert len(run.retrain_cpu_seconds) == len(run.retrain_seconds) > 0
     assert all(s > 0 for s in run.retrain_cpu_seconds)
     assert run.cpu_seconds_per_retrain == pytest.approx(np.mean(run.retrain_cpu_seconds))
+
+
+def test_the_svm_nb_ensemble_ranks_by_the_mean_of_the_svm_and_naive_bayes_ranks():
+    from evimap.prioritise.models import LinearSvm, NaiveBayes, _ranks
+
+    cycle = build("default", classifier="svm-nb", params={"C": 0.11, "alpha": 2.0})
+    ensemble = cycle.classifier
+    assert ensemble.params == {"C": 0.11} and ensemble.alpha == 2.0
+    X = cycle.features(TEXTS)
+    rows, y = np.array([0, 1, 2, 3]), np.array([1, 0, 1, 0])
+    weights = np.array([2.0, 0.5, 2.0, 0.5])
+    fitted = ensemble.fit_rows(X, rows, y, weights, 0)
+    svm = LinearSvm({"C": 0.11}).fit(X[rows], y, weights, 0)
+    assert np.array_equal(fitted.svm.coef_, svm.coef_)  # the SVM is the svm classifier's
+    nb = NaiveBayes({"alpha": 2.0})
+    nb_scores = nb.score(nb.fit(X[rows], y, weights, 0), X)
+    svm_scores = LinearSvm().score(svm, X)
+    expected = (_ranks(svm_scores) + _ranks(nb_scores)) / (2 * (len(TEXTS) - 1))
+    assert ensemble.score(fitted, X) == pytest.approx(expected)
+    # fitted on the sliced rows (no kept rows): the same scores
+    plain = build("default", classifier="svm-nb", params={"C": 0.11, "alpha": 2.0}).classifier
+    assert plain.score(plain.fit(X[rows], y, weights, 0), X) == pytest.approx(expected)

@@ -231,7 +231,7 @@ class ActiveLearningCycle:
             )
         start, cpu = time.perf_counter(), time.process_time()
         rows, weights = training_rows(labels, self.spec.balance, self.rng, self.ratio)
-        model = self.classifier.fit(X[labelled[rows]], labels[rows], weights, self.seed)
+        model = self.classifier.fit_rows(X, labelled[rows], labels[rows], weights, self.seed)
         # Scoring every row and picking the pool's is cheaper than slicing the pool's rows.
         scores = self.classifier.score(model, X)[pool]
         order = self.query.order(scores, self.classifier.boundary, self.rng)

@@ -28,7 +28,7 @@ MODELS: tuple[str, ...] = ("default", "svm", "logistic", "nb", "svm-char", "embe
 """Named presets (features + classifier + balance + query); see ``evimap.prioritise.registry``."""
 
 FEATURES: tuple[str, ...] = ("tfidf", "tfidf-char", "tfidf-terms", "embeddings")
-CLASSIFIERS: tuple[str, ...] = ("svm", "logistic", "nb")
+CLASSIFIERS: tuple[str, ...] = ("svm", "logistic", "nb", "svm-nb")
 BALANCERS: tuple[str, ...] = ("balanced", "undersample", "none")
 QUERIES: tuple[str, ...] = ("max", "uncertainty", "random", "mixed")
 
