@@ -132,6 +132,40 @@ def test_words_are_looked_up_not_searched_for(tmp_path, monkeypatch):
     assert not {n for n, _ in searched} & sizes
 
 
+def test_builders_of_one_index_at_once_never_mix_their_files(tmp_path, monkeypatch):
+    """Two runs (two CLI calls, or the web app and the CLI) may save the same index and build
+    its word index into the same folder at once; each writes its own temporary files, so
+    neither truncates or renames a file the other is writing, and what is left answers as the
+    scan does. (Each wrote to one shared temporary name: a CI run once found a CSV of matches
+    wrong after three CLI calls in one process.)"""
+    monkeypatch.setattr(words, "WINDOW", 300)  # many segments: the builds overlap for longer
+    records = FIXTURES * 40
+    built = [Index.build(enumerate(records), key=(len(records), 1)) for _ in range(4)]
+    errors: list[BaseException] = []
+
+    def build(index: Index) -> None:
+        try:
+            index.save(tmp_path)  # the laid-out streams too, as a run saves them
+            index.index_words(tmp_path)
+        except BaseException as exc:  # noqa: BLE001 (reported below)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=build, args=(index,)) for index in built]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert not list(tmp_path.glob("*.tmp*"))  # nothing of any build left behind
+    loaded, _ = Index.load(tmp_path)
+    assert loaded.load_words(tmp_path) == sorted(built[0].words)
+    for equation, syntax in EXTRA:
+        tree = parse(equation, syntax)
+        expected = np.array([scan(tree, r) for r in records])
+        for index in (*built, loaded):
+            assert np.array_equal(Matcher(index).mask(tree), expected), equation
+
+
 def test_vocabulary_lookups(tmp_path):
     index = _with_words(Index.build(enumerate(FIXTURES)), tmp_path)
     title = index.words["title"]

@@ -516,12 +516,12 @@ class Index:
             if name in written:
                 continue
             _atomic_save(folder / f"s.{name}.npz", starts=stream.starts)
-            tmp = folder / f"s.{name}.bin.tmp"
+            tmp = private_tmp(folder / f"s.{name}.bin")
             with open(tmp, "wb") as handle:
                 handle.write(stream.data)
             os.replace(tmp, folder / f"s.{name}.bin")
             written.add(name)
-        tmp = manifest.with_name("index.json.tmp")
+        tmp = private_tmp(manifest)
         tmp.write_text(json.dumps({"key": list(self.key), "streams": sorted(written)}))
         os.replace(tmp, manifest)
 
@@ -635,8 +635,17 @@ def _read_manifest(path: Path) -> dict | None:
     return None
 
 
+def private_tmp(path: str | Path) -> Path:
+    """A temporary name beside ``path`` that no other writer uses (process, thread and a
+    random part): two runs saving the same cache at once (two CLI calls, the web app beside
+    the CLI) each write their own file and rename it into place, so neither truncates or
+    renames a file the other is writing."""
+    mine = f"{os.getpid()}-{threading.get_ident()}-{os.urandom(4).hex()}"
+    return Path(f"{path}.{mine}.tmp")
+
+
 def _atomic_save(path: Path, **arrays: np.ndarray) -> None:
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = private_tmp(path)
     with open(tmp, "wb") as handle:
         np.savez(handle, **arrays)
     os.replace(tmp, path)

@@ -44,7 +44,7 @@ from pathlib import Path
 
 import numpy as np
 
-from evimap.search.index import Stream, word_regex
+from evimap.search.index import Stream, private_tmp, word_regex
 
 WINDOW = 2 * 1024 * 1024  # bytes of records tokenised at a time
 BLOCK = 4 * 1024 * 1024  # rows merged at a time
@@ -343,7 +343,10 @@ def build(
     folder.mkdir(parents=True, exist_ok=True)
     prefix = folder / f"w.{tag}"
     names = (*FILES, "seg.rows", "seg.ids", "seg.counts")
-    tmp = {name: Path(f"{prefix}.{name}.bin.tmp") for name in names}
+    # temporary files of this build only: two builds of one index at once (two runs, two
+    # processes) each write their own and rename them into place; the finished files of two
+    # builds of one tag hold the same bytes, so a reader meets one or the other, whole
+    tmp = {name: private_tmp(f"{prefix}.{name}.bin") for name in names}
     vocab = _Vocabulary()
     totals = np.zeros(0, np.int64)
     data, starts = stream.data, stream.starts
@@ -403,7 +406,7 @@ def build(
         for name in FILES:
             os.replace(tmp[name], f"{prefix}.{name}.bin")
         manifest = dict(meta, tag=tag, vocab=vocab_size, rows=rows_written)
-        manifest_tmp = Path(f"{prefix}.words.json.tmp")
+        manifest_tmp = private_tmp(f"{prefix}.words.json")
         manifest_tmp.write_text(json.dumps(manifest))
         os.replace(manifest_tmp, f"{prefix}.words.json")
     except BaseException:
