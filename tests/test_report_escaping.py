@@ -82,3 +82,29 @@ def test_the_report_shows_record_text_as_text_in_a_browser(tmp_path):
             assert "onerror=" in page.locator("body").inner_text()
         finally:
             browser.close()
+
+
+def test_control_characters_in_any_text_never_stop_the_workbook(tmp_path):
+    from evimap.report.tables import Table
+    from evimap.report.workbook import write_workbook
+
+    table = Table(
+        name="t",
+        title="T\x00itle",
+        columns=["a", "b"],
+        rows=[{"a": "tab\tand\nlines stay", "b": "bell\x07 and \x1a sub"}],
+        caption="",
+    )
+    write_workbook([table], tmp_path / "t.xlsx")
+    sheet = load_workbook(tmp_path / "t.xlsx")["t"]
+    assert sheet["A1"].value == "T\ufffditle"
+    assert sheet["A4"].value == "tab\tand\nlines stay"
+    assert sheet["B4"].value == "bell\ufffd and \ufffd sub"
+    # end to end: a stop decision's reasons typed with a control character (the web app's
+    # fuzzing found it: the whole report failed on the workbook)
+    folder = write_review(tmp_path / "review")
+    with Review.open(folder) as review:
+        review.prioritise.decide("title_abstract", "continue", member=TEAM["O"], why="\x1a")
+        review.report(tmp_path / "report")
+    book = load_workbook(tmp_path / "report" / "workbook.xlsx")
+    assert any(c.value == "\ufffd" for row in book["stopping"].iter_rows() for c in row)

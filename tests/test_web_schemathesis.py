@@ -25,7 +25,10 @@ SKIPPED = {"/logout.json"}  # would end the session the other operations run in
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """The app over a review mid-way: decisions, a conflict, full text assigned."""
-    review, ids = make_review(tmp_path_factory.mktemp("fuzz") / "fuzz")
+    # prioritisation on: the stopping panel, its actions and the rankers are fuzzed too
+    review, ids = make_review(
+        tmp_path_factory.mktemp("fuzz") / "fuzz", extra="\n[prioritise]\nenabled = true\n"
+    )
     s = review.screening
     for rid in ids[:4]:
         s.decide("title_abstract", rid, "include", member=review.team.member("ana"))

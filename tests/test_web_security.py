@@ -17,6 +17,15 @@ from tests.web_support import client_for, login, make_review, password, pdf_byte
 
 R = "{record}"  # replaced by the test's record id
 
+PRIORITISE = """
+[prioritise]
+enabled = true
+retrain_every = 1
+
+[prioritise.stopping]
+heuristic_run = 1
+"""
+
 CASES: dict[str, dict] = {
     "home": {},
     "home_json": {},
@@ -95,6 +104,10 @@ CASES: dict[str, dict] = {
     "set_stage_json": {"body": {"stage": "title_abstract", "blind": False}, "owner": True},
     "assign": {"body": {"stage": "title_abstract"}, "privileged": True},
     "assign_json": {"body": {"stage": "title_abstract"}, "privileged": True},
+    "sample": {"body": {"seed": "3"}, "privileged": True},
+    "sample_json": {"body": {"seed": 3}, "privileged": True},
+    "decide_stop": {"body": {"decision": "continue", "why": "w"}, "privileged": True},
+    "decide_stop_json": {"body": {"decision": "continue", "why": "w"}, "privileged": True},
 }
 PUBLIC = {
     "login_start_json",
@@ -158,7 +171,8 @@ def send(client, method: str, path: str, case: dict, record: int, csrf: str | No
 def served(tmp_path):
     """Two reviews served together; ana, zbyszek, pat and olga belong to ``one``; ``two`` has
     the same names with other passwords, so their logins open nothing there."""
-    one, ids = make_review(tmp_path / "one", title="Review one")
+    # prioritisation on in one: its rankers, stopping panel and actions are probed too
+    one, ids = make_review(tmp_path / "one", title="Review one", extra=PRIORITISE)
     two, _ = make_review(tmp_path / "two", title="Review two")
     for name in ("ana", "zbyszek", "pat", "olga"):
         two.accounts.set_password(name, f"other-{name}-pass")

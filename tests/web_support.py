@@ -151,12 +151,17 @@ def add_records(review: Review, items: list[Record], name: str = "web.csv") -> l
 
 
 def make_review(
-    folder: Path, db: str | None = None, *, title: str = "Web test review", n: int = 6
+    folder: Path,
+    db: str | None = None,
+    *,
+    title: str = "Web test review",
+    n: int = 6,
+    extra: str = "",
 ) -> tuple[Review, list[int]]:
     """A review folder with the web team's logins and ``n`` records assigned at title and
-    abstract to both reviewers."""
+    abstract to both reviewers (``extra``: more review.toml, e.g. a ``[prioritise]`` table)."""
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "review.toml").write_text(PROTOCOL.format(title=title), encoding="utf-8")
+    (folder / "review.toml").write_text(PROTOCOL.format(title=title) + extra, encoding="utf-8")
     (folder / "codebook.toml").write_text(CODEBOOK, encoding="utf-8")
     (folder / "report.toml").write_text(REPORT, encoding="utf-8")
     review = Review.open(folder, db=db)

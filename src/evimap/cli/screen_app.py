@@ -93,8 +93,8 @@ class ScreenApp(App):
                 )
             )
         )
-        if self.review.prioritise.enabled:  # retrains in the background; never blocks a key
-            self.review.prioritise.start(self.stage, member=self.member)
+        # retrains in the background (when prioritisation is on); never blocks a key
+        self.review.prioritise.serve(self.stage, member=self.member)
         self.show_next()
 
     # -- drawing ------------------------------------------------------------------------------

@@ -360,6 +360,33 @@ class Prioritise:
                 why,
             )
 
+    def decisions(self, stage: str, *, member: Member | None = None) -> list[dict[str, Any]]:
+        """The team's decisions to stop (or go on) screening ``stage``, oldest first, from the
+        event log (``prioritise.stop``): when, who, the decision, why, whether the test had
+        rejected, and the records left unscreened.
+
+        :param stage: the stage.
+        :param member: the viewer (the log as they may read it).
+        """
+        out = []
+        for event in self._review.events.read(kind="prioritise.stop", member=member):
+            details = event.details
+            if details.get("stage") != stage:
+                continue
+            out.append(
+                {
+                    "at": event.at.isoformat(),
+                    "by": event.actor,
+                    "decision": details.get("decision"),
+                    "why": event.why,
+                    "guarantee": bool(details.get("guarantee")),
+                    "unscreened": details.get("unscreened"),
+                    "screened": details.get("screened"),
+                    "total": details.get("total"),
+                }
+            )
+        return out
+
     # -- background ---------------------------------------------------------------------------
 
     @writes
@@ -377,6 +404,56 @@ class Prioritise:
             runner.start()
             self._runners[key] = runner
         return runner
+
+    @writes
+    def serve(self, stage: str, *, member: Member) -> Runner | None:
+        """Keep ``member``'s queue at ``stage`` ranked in the background while a long-lived
+        process serves them (the web app, the terminal screen): starts their runner once and
+        returns it; None while prioritisation is off. Cheap to call on every request.
+
+        :param stage: the stage.
+        :param member: the reviewer being served.
+        """
+        if not self.enabled:
+            return None
+        runner = self._runners.get((stage, member.name))
+        if runner is not None and runner.alive:
+            return runner
+        return self.start(stage, member=member)
+
+    def ordering(self, stage: str, *, member: Member | None = None) -> dict[str, Any]:
+        """How ``member``'s queue at ``stage`` is ordered now, for a screen to say so: by their
+        newest ranking (model, training set, when) or, until the model has one relevant and
+        one irrelevant record of theirs, by assignment; and their background runner's state.
+
+        :param stage: the stage.
+        :param member: the viewer (no one sees nothing but whether prioritisation is on).
+        """
+        member = self._review.team.confirm(member)
+        out: dict[str, Any] = {
+            "enabled": self.enabled,
+            "model": self.spec().describe() if self.enabled else None,
+            "source": "assignment",
+            "ranking": None,
+            "runner": None,
+        }
+        if not self.enabled or member is None:
+            return out
+        info = self.latest(stage, member=member)
+        if info is not None:
+            out["source"] = "ranking"
+            out["ranking"] = info.__dict__
+        runner = self._runners.get((stage, member.name))
+        if runner is not None:
+            out["runner"] = {
+                "running": runner.alive,
+                "busy": runner.busy,
+                "retrains": runner.rankings,
+                "pending": runner.pending,
+                "every": runner.every,
+                "error": None if runner.error is None else str(runner.error),
+            }
+        return out
 
     def _after_decision(self, stage: str, reviewer: str) -> None:
         """Tell the reviewer's runner (if one runs) that a decision was made; never waits."""
@@ -425,6 +502,16 @@ class Runner:
     def alive(self) -> bool:
         """True while the thread runs."""
         return self._thread.is_alive()
+
+    @property
+    def busy(self) -> bool:
+        """True while a retrain is due or running."""
+        return not self._idle.is_set()
+
+    @property
+    def pending(self) -> int:
+        """Decisions counted since the last wake-up (a retrain comes at :attr:`every`)."""
+        return self._pending
 
     def start(self) -> None:
         """Start the thread."""

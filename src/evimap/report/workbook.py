@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
@@ -29,10 +30,19 @@ def _sheet_name(name: str, used: set[str]) -> str:
     return title
 
 
+def _storable(value):
+    """Text with the control characters a worksheet cannot hold (``\x00``-``\x1f`` but tab
+    and line breaks) shown as U+FFFD: an export or a typed note may carry them, and openpyxl
+    refuses the whole workbook for one."""
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    return value
+
+
 def _append(sheet, values: Sequence) -> None:
     """Append a row; text is always text (a title starting with ``=`` is not run as a formula,
     so no cell can become a live formula or link)."""
-    sheet.append(values)
+    sheet.append([_storable(v) for v in values])
     for cell in sheet[sheet.max_row]:
         if isinstance(cell.value, str) and cell.data_type == "f":
             cell.data_type = "s"

@@ -45,6 +45,7 @@ def create_app(
             review.store.checkpoint_in_background()
         yield
         for review in opened:
+            review.prioritise.stop_runners()  # the rankers the app started for its reviewers
             review.store.stop_checkpoints()
         for review in owned:
             review.close()

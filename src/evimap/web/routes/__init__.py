@@ -9,6 +9,7 @@ from evimap.web.routes import (
     fulltext,
     report,
     screening,
+    stopping,
     team,
 )
 
@@ -16,6 +17,7 @@ ROUTERS = [
     account.router,
     dashboard.router,
     screening.router,
+    stopping.router,
     conflicts.router,
     fulltext.router,
     dedup.router,

@@ -14,6 +14,7 @@ from evimap.screening.errors import NotPermitted
 from evimap.web.auth import ReviewCtx
 from evimap.web.context import Ctx
 from evimap.web.routes.common import STAGE_LABELS
+from evimap.web.routes.stopping import panel
 from evimap.web.routing import page
 from evimap.web.security import SVG_CSP
 
@@ -37,13 +38,15 @@ def _stage(ctx: Ctx, stage: str, settings: dict[str, Any]) -> dict[str, Any]:
         "progress": progress,
         "conflicts": conflicts,
         "agreement": agreement,
+        "stopping": panel(ctx, stage),
     }
 
 
 @page(router, "/r/{slug}/dashboard", "dashboard.html", summary="Dashboard")
 def dashboard(ctx: Ctx = ReviewCtx) -> dict[str, Any]:
     """Progress per stage (mine, and the team's for owners and arbiters), conflicts waiting,
-    agreement so far, and the PRISMA counts."""
+    agreement so far, when screening may stop (with prioritisation on), and the PRISMA
+    counts."""
     settings = ctx.review.screening.stage_settings()
     prisma = ctx.prisma()
     return {

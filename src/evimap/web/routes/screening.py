@@ -14,6 +14,7 @@ from evimap.screening.view import MY_FILTERS, RecordView
 from evimap.web.auth import ReviewCtx
 from evimap.web.context import Ctx
 from evimap.web.routes.common import MAX_ID, STAGE_LABELS, Stage, parts, text
+from evimap.web.routes.stopping import ordering
 from evimap.web.routing import Body_, action, page
 
 router = APIRouter(tags=["screening"])
@@ -95,8 +96,9 @@ def screen(
     show: Show = Query("all", description="Which of my records to list."),
 ) -> dict[str, Any]:
     """A record to screen (by default my next one to decide), my queue around it, my
-    progress, the criteria, and my records matching the search."""
+    progress, how my queue is ordered, the criteria, and my records matching the search."""
     screening = ctx.review.screening
+    order = ordering(ctx, stage)  # with prioritisation on, starts my background ranker
     mine = screening.queue(stage, todo_only=False, member=ctx.member)
     todo = screening.queue(stage, member=ctx.member)
     current = record or (todo[0] if todo else (mine[0] if mine else None))
@@ -117,6 +119,7 @@ def screen(
         "back": mine[at - 1] if at is not None and at > 0 else None,
         "forward": mine[at + 1] if at is not None and at + 1 < len(mine) else None,
         "next_todo": later[0] if later else None,
+        "ordering": order,
         **criteria(ctx),
         "search": screening.my_records(stage, text=q, show=show, limit=100, member=ctx.member),
     }
@@ -145,6 +148,7 @@ class DecideBody(Body_):
 )
 def decide(stage: Stage, body: DecideBody, ctx: Ctx = ReviewCtx) -> dict[str, Any]:
     """Record my decision (with a reason to exclude, and a note); returns my next record."""
+    ctx.review.prioritise.serve(stage, member=ctx.member)  # counts this decision, if ranking
     recorded, following = ctx.write(
         ctx.review.screening.decide_next,
         stage,
