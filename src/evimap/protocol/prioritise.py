@@ -9,6 +9,7 @@ without the section simply screens in assignment order.
 enabled = true             # order each reviewer's queue by the model
 model = "default"          # a named preset: see evimap.prioritise.registry.MODELS
 classifier = "svm"         # override one part of the preset (optional)
+feature_params = { authors = true }   # parameters of the features (optional)
 retrain_every = 5          # decisions between background retrains
 
 [prioritise.stopping]
@@ -69,6 +70,8 @@ class PrioritiseSettings(_Strict):
     :param model: a named preset; ``features``, ``classifier``, ``balance`` and ``query``
         override its parts.
     :param params: extra parameters of the classifier (e.g. ``{C = 0.5}``).
+    :param feature_params: parameters of the feature extractor over the preset's (e.g.
+        ``{authors = true}``: TF-IDF also reads the authors).
     :param retrain_every: decisions of one reviewer between background retrains.
     :param seed: seed of every random choice (random queries, samples for stopping).
     :param stopping: the stopping rules.
@@ -81,6 +84,7 @@ class PrioritiseSettings(_Strict):
     balance: str | None = None
     query: str | None = None
     params: dict[str, Any] = Field(default_factory=dict)
+    feature_params: dict[str, Any] = Field(default_factory=dict)
     retrain_every: int = Field(5, ge=1)
     seed: int = 20240101
     stopping: StoppingSettings = Field(default_factory=StoppingSettings)
@@ -109,3 +113,12 @@ class PrioritiseSettings(_Strict):
     @classmethod
     def _query(cls, value: str | None) -> str | None:
         return None if value is None else check_name("query", value, QUERIES)
+
+    @field_validator("feature_params")
+    @classmethod
+    def _feature_params(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if "authors" in value and not isinstance(value["authors"], bool):
+            raise ValueError(
+                f"feature_params.authors must be true or false, not {value['authors']!r}"
+            )
+        return value
