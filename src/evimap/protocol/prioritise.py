@@ -9,7 +9,7 @@ without the section simply screens in assignment order.
 enabled = true             # order each reviewer's queue by the model
 model = "default"          # a named preset: see evimap.prioritise.registry.MODELS
 classifier = "svm"         # override one part of the preset (optional)
-feature_params = { authors = true }   # parameters of the features (optional)
+# feature_params = { authors = true }   # feature parameters (optional; authors lost out of sample)
 retrain_every = 5          # decisions between background retrains
 
 [prioritise.stopping]
