@@ -63,13 +63,13 @@ def _records(copies: int = 3) -> list[Record]:
     return out
 
 
-def _open(folder, prioritise: bool = True) -> tuple[Review, list[int]]:
+def _open(folder, prioritise: bool = True, db: str | None = None) -> tuple[Review, list[int]]:
     folder.mkdir(parents=True)
     protocol = PROTOCOL.format(title="Prioritised review") + (PRIORITISE if prioritise else "")
     (folder / "review.toml").write_text(protocol, encoding="utf-8")
     (folder / "codebook.toml").write_text(CODEBOOK, encoding="utf-8")
     (folder / "report.toml").write_text(REPORT, encoding="utf-8")
-    review = Review.open(folder)
+    review = Review.open(folder, db=db)
     ids = add_records(review, _records())
     for name, role in TEAM.items():
         review.accounts.add(name, role, password(name))
@@ -259,5 +259,33 @@ def test_with_prioritisation_off_nothing_is_ranked_or_shown(tmp_path):
         drawn = _as(app, "olga").post(f"/r/prio/stop/{STAGE}/sample.json", json={"seed": 1})
         assert drawn.status_code == 200 and drawn.json()["drawn"] == drawn.json()["look_size"]
         assert review.prioritise.ordering(STAGE, member=review.team.member("ana"))["runner"] is None
+    finally:
+        review.close()
+
+
+def test_rankers_and_the_stopping_panel_on_postgresql(tmp_path, postgres_url):
+    from evimap.web import create_app
+    from tests import pg
+
+    review, ids = _open(tmp_path / "prio", db=pg.fresh_database(postgres_url, "evimap_webstop"))
+    try:
+        app = create_app([review])
+        ana, olga = _as(app, "ana"), _as(app, "olga")
+        assert ana.get(f"/r/prio/screen/{STAGE}.json").json()["ordering"]["runner"]["running"]
+        for rid, decision in ((ids[0], "include"), (ids[4], "exclude")):
+            answer = ana.post(
+                f"/r/prio/screen/{STAGE}/decide.json",
+                json={"record_id": rid, "decision": decision, "reason": "E1" * (rid == ids[4])},
+            )
+            assert answer.status_code == 200, answer.text
+        runner = _runner(review, "ana")
+        assert runner.wait_idle(600) and runner.error is None and runner.rankings == 1
+        page = ana.get(f"/r/prio/screen/{STAGE}.json").json()
+        assert page["ordering"]["source"] == "ranking"
+        assert _on_topic(ids, page["record"]["record_id"])
+        drawn = olga.post(f"/r/prio/stop/{STAGE}/sample.json", json={"seed": 2}).json()
+        panel = olga.get("/r/prio/dashboard.json").json()["stages"][0]["stopping"]
+        assert panel["status"]["round"]["drawn"] == drawn["drawn"]
+        assert panel["rankings"]["ana"]["training_size"] == 2
     finally:
         review.close()
