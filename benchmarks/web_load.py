@@ -4,12 +4,19 @@ every acknowledged decision is stored exactly once (in the decision tables and t
 
     python benchmarks/web_load.py [--seconds 60] [--reviewers 20] [--records 12000]
                                   [--engine sqlite|postgresql|both] [--think 0]
+                                  [--prioritise N]
 
 Each reviewer logs in, opens the screening page's JSON twin, then decides on the record it
 shows and on the next one each answer names, one request at a time, as fast as the server
 answers (``--think S`` adds a pause between decisions, like a person reading an abstract).
 The baseline, measured in the same run on the same engine, is the core alone:
 ``review.screening.decide`` called in-process, one at a time, without HTTP.
+
+``--prioritise N`` runs each engine twice, first as above and then with ``[prioritise]``
+enabled (a background ranker per reviewer, retraining after every N of their decisions, in
+the server process): a decision should never wait for a model, so the two rows should differ
+only by the processor time the retrains take from the requests. The rankings stored are
+counted after the run.
 
 PostgreSQL is a throw-away server started as the tests do (``tests/pg.py``). The machine's
 load average is printed before and after: on a shared machine, compare figures within a run.
@@ -40,9 +47,11 @@ TA = "title_abstract"
 OWNER = "owner"
 
 
-def _protocol(reviewers: int, url: str) -> str:
+def _protocol(reviewers: int, url: str, retrain_every: int = 0) -> str:
     team = "".join(f'\n[[screening.reviewers]]\nname = "r{i:02d}"\n' for i in range(reviewers))
     store = f'\n[store]\nurl = "{url}"\n' if url else ""
+    if retrain_every:
+        store += f"\n[prioritise]\nenabled = true\nretrain_every = {retrain_every}\n"
     return f"""title = "Web load"
 authors = ["load"]
 
@@ -92,10 +101,12 @@ def _ris(n: int) -> str:
     return "\n".join(out)
 
 
-def build(folder: Path, reviewers: int, records: int, url: str) -> list[str]:
+def build(
+    folder: Path, reviewers: int, records: int, url: str, retrain_every: int = 0
+) -> list[str]:
     """A review of ``records`` records assigned dual to ``reviewers``; their passwords."""
     folder.mkdir(parents=True)
-    (folder / "review.toml").write_text(_protocol(reviewers, url), encoding="utf-8")
+    (folder / "review.toml").write_text(_protocol(reviewers, url, retrain_every), encoding="utf-8")
     (folder / "records.ris").write_text(_ris(records), encoding="utf-8")
     secrets = [f"load-pass-{i:02d}" for i in range(reviewers)]
     with Review.open(folder) as review:
@@ -246,9 +257,19 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
 
 
-def run(engine: str, args, url: str = "") -> dict:
+def rankings_stored(folder: Path) -> int:
+    """Rankings the server's background rankers stored (prioritisation on)."""
+    from sqlalchemy import func, select
+
+    from evimap.store.models_prioritise import RankingRow
+
+    with Review.open(folder) as review, review.store.read() as session:
+        return session.scalar(select(func.count()).select_from(RankingRow))
+
+
+def run(engine: str, args, url: str = "", retrain_every: int = 0) -> dict:
     folder = Path(tempfile.mkdtemp(prefix=f"evimap-load-{engine}-")) / "load"
-    secrets = build(folder, args.reviewers, args.records, url)
+    secrets = build(folder, args.reviewers, args.records, url, retrain_every)
     baseline = core_baseline(folder, args.baseline)
     BASELINE_DECISIONS[0] = len(baseline)
     port = args.port + (0 if engine == "sqlite" else 1)
@@ -288,8 +309,10 @@ def run(engine: str, args, url: str = "") -> dict:
     latencies = [x for r in results for x in r["latencies"]]
     errors = sum((r["errors"] for r in results), Counter())
     stored = check(folder, results)
+    label = engine + (f" + prioritise (retrain every {retrain_every})" if retrain_every else "")
     return {
-        "engine": engine,
+        "engine": label,
+        "rankings": rankings_stored(folder) if retrain_every else None,
         "elapsed": elapsed,
         "per_s": stored["acked"] / elapsed,
         "p50": pct(latencies, 50),
@@ -423,6 +446,13 @@ def main() -> None:
     )
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument(
+        "--prioritise",
+        type=int,
+        default=0,
+        metavar="N",
+        help="run each engine again with prioritisation on, retraining every N decisions",
+    )
+    parser.add_argument(
         "--floor",
         action="store_true",
         help="also run the clients against an empty endpoint (no store): the HTTP floor",
@@ -435,6 +465,8 @@ def main() -> None:
     rows = []
     if args.engine in ("sqlite", "both"):
         rows.append(run("sqlite", args))
+        if args.prioritise:
+            rows.append(run("sqlite", args, retrain_every=args.prioritise))
     if args.engine in ("postgresql", "both"):
         from tests import pg
 
@@ -442,6 +474,9 @@ def main() -> None:
             raise SystemExit("PostgreSQL (initdb, pg_ctl) is not installed")
         with pg.postgres_server() as server:
             rows.append(run("postgresql", args, pg.fresh_database(server, "evimap_load")))
+            if args.prioritise:
+                url = pg.fresh_database(server, "evimap_load_prioritise")
+                rows.append(run("postgresql", args, url, retrain_every=args.prioritise))
     if args.floor:
         rows.append(floor(args))
     print("load average after: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
@@ -478,6 +513,9 @@ def main() -> None:
             f"{r['unacked']} | {r['errors'] or 0} |"
         )
     print("\ncore p50/p95: review.screening.decide in-process, one at a time (the baseline)")
+    for r in rows:
+        if r.get("rankings") is not None:
+            print(f"{r['engine']}: {r['rankings']} rankings stored by the background rankers")
     if args.floor:
         print(
             "floor: the same clients against an empty FastAPI endpoint in uvicorn (no store, "
