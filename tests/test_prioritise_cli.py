@@ -151,7 +151,8 @@ def test_rank_status_and_stop_from_the_command_line(review):
     result = runner.invoke(app, ["stop", folder, "--as", "O", "--sample", "--seed", "5"])
     assert result.exit_code == 0, result.output
     assert "they now lead every queue" in result.output
-    assert "not rejected yet" in result.output and "heuristic, no guarantee" in result.output
+    assert "keep screening the sample" in result.output
+    assert "heuristic, no guarantee" in result.output
     result = runner.invoke(
         app, ["stop", folder, "--as", "O", "--decide", "continue", "--why", "sample unscreened"]
     )
@@ -163,3 +164,30 @@ def test_rank_status_and_stop_from_the_command_line(review):
     assert table is not None and table.rows[0]["decision"] == "continue"
     assert table.rows[0]["why"] == "sample unscreened"
     assert table.rows[0]["left unscreened"] == len(review.ids) - 2
+
+
+def _topic(review, rid: int) -> bool:
+    return review.ids.index(rid) % 12 < 6
+
+
+def test_stop_prints_the_test_once_a_look_is_read_and_the_decision_after(review):
+    folder = str(review.folder)
+    on = [r for r in review.ids if _topic(review, r)]
+    for who in "AB":
+        for rid in on:
+            review.screening.decide("title_abstract", rid, "include", member=TEAM[who])
+    result = runner.invoke(
+        app, ["stop", folder, "--as", "O", "--sample", "--seed", "1", "-f", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    for who in "AB":  # the sample holds only off-topic records: all relevant were found
+        for rid in json.loads(result.output)["drawn"]["record_ids"]:
+            review.screening.decide("title_abstract", rid, "exclude", member=TEAM[who])
+    result = runner.invoke(app, ["stop", folder, "--as", "O"])
+    assert result.exit_code == 0, result.output  # printed the test without a crash
+    assert "at look 1" in result.output and "the team may stop" in result.output
+    assert "relevant records still unseen" in result.output
+    result = runner.invoke(app, ["stop", folder, "--as", "O", "--decide", "stop", "--why", "done"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["stop", folder, "--as", "A"])
+    assert "stopped by O" in result.output and "at look 1" in result.output

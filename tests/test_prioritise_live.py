@@ -252,3 +252,38 @@ def test_the_prioritise_migration_goes_down_and_up(review):
     assert "0009_prioritise" in store.revisions()
     with store.read() as session:
         assert session.execute(text("SELECT count(*) FROM prioritise_rankings")).scalar() == 0
+
+
+def test_the_test_says_stop_only_once_every_decided_record_is_settled(review):
+    stage = "title_abstract"
+    lead = TEAM["O"]
+    on = [r for r in review.ids if _topic(review, r)]
+    off = [r for r in review.ids if not _topic(review, r)]
+    _decide(review, "A", on)
+    _decide(review, "B", on)
+    status = review.prioritise.stopping(stage, member=lead)
+    assert (status.state, status.pending, status.unseen) == ("no_sample", 0, len(off))
+    # r_AL = 18 at 90%: K_tar = 3 of 18 unseen; no relevant in 11 draws rejects at look 1
+    assert status.next_look == 11
+    drawn = review.prioritise.sample(stage, member=lead, seed=1)
+    assert drawn["look_size"] == 11
+    assert review.prioritise.stopping(stage, member=lead).state == "screen_look"
+    _decide(review, "A", drawn["record_ids"])
+    _decide(review, "B", drawn["record_ids"])
+    status = review.prioritise.stopping(stage, member=lead)
+    assert status.test["reject"] and status.state == "may_stop" and status.pending == 0
+    # one more record decided by one reviewer only: the guarantee does not cover it yet
+    extra = next(r for r in off if r not in drawn["record_ids"])
+    _decide(review, "A", [extra])
+    status = review.prioritise.stopping(stage, member=lead)
+    assert (status.state, status.pending) == ("settle_pending", 1)
+    assert "settle them before stopping" in status.advice
+    assert review.prioritise.stopping(stage, member=TEAM["A"]).pending is None  # the lead's
+    _decide(review, "B", [extra])
+    assert review.prioritise.stopping(stage, member=lead).state == "may_stop"
+    decided = review.prioritise.decide(stage, "stop", member=lead, why="test rejects")
+    assert decided["guarantee"] is True and decided["pending"] == 0
+    status = review.prioritise.stopping(stage, member=lead)
+    assert status.state == "stopped" and status.round is None
+    assert status.decided["look"] == 1 and status.decided["guarantee"] is True
+    assert review.prioritise.ordering(stage, member=TEAM["A"])["stopped"]["by"] == "O"

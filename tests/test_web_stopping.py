@@ -156,27 +156,36 @@ def test_the_dashboard_shows_when_to_stop_and_the_lead_samples_and_decides(serve
     lead = olga.get("/r/prio/dashboard.json").json()["stages"][0]["stopping"]
     status = lead["status"]
     assert status["total"] == len(ids) and status["unseen"] == len(ids) - 3
-    assert status["test"] is None and status["round"] is None
+    assert status["test"] is None and status["round"] is None and status["state"] == "no_sample"
+    assert status["pending"] == 3 and status["next_look"] > 0  # ana's, not yet zbyszek's
     assert status["heuristic"]["runs"] == {"ana": 3, "zbyszek": 0}
     assert status["heuristic"]["fired"]["ana"] is True
     assert set(lead["rankings"]) == {"ana", "zbyszek"} and lead["decisions"] == []
     mine = ana.get("/r/prio/dashboard.json").json()["stages"][0]["stopping"]
     assert set(mine["rankings"]) == {"ana"} and mine["status"]["heuristic"]["runs"] == {"ana": 3}
+    assert mine["status"]["pending"] is None  # the team's progress is the lead's to see
+    # nothing assigned at full text yet: no panel there
+    assert olga.get("/r/prio/dashboard.json").json()["stages"][1]["stopping"] is None
 
     refused = ana.post(f"/r/prio/stop/{STAGE}/sample.json", json={})
     assert refused.status_code == 403 and refused.json()["ok"] is False
-    assert ana.post(f"/r/prio/stop/{STAGE}/decide.json", json={"decision": "stop"}).status_code == (
-        403
-    )
+    refused = ana.post(f"/r/prio/stop/{STAGE}/decide.json", json={"decision": "stop", "why": "w"})
+    assert refused.status_code == 403
+    no_reason = olga.post(f"/r/prio/stop/{STAGE}/decide.json", json={"decision": "stop"})
+    assert no_reason.status_code == 422  # a decision is recorded with its reasons
 
     drawn = olga.post(f"/r/prio/stop/{STAGE}/sample.json", json={"seed": 5}).json()
     assert drawn["ok"] and drawn["urn"] == len(ids) - 3 and drawn["drawn"] == drawn["look_size"]
-    first = ana.get(f"/r/prio/screen/{STAGE}.json").json()["record"]["record_id"]
+    page = ana.get(f"/r/prio/screen/{STAGE}.json").json()
     sample = [r for r in drawn["record_ids"] if r not in ids[4:7]]
-    assert first == sample[0]  # the sample leads every assigned queue
+    assert page["record"]["record_id"] == sample[0]  # the sample leads every assigned queue
+    assert page["ordering"]["source"] == "sample"
+    assert page["ordering"]["sample_next"] == len(sample)
+    html = ana.get(f"/r/prio/screen/{STAGE}", headers={"accept": "text/html"}).text
+    assert f"Your next {len(sample)} records were drawn at random" in html
     status = olga.get("/r/prio/dashboard.json").json()["stages"][0]["stopping"]["status"]
     assert status["round"]["seed"] == 5 and status["test"]["sample_size"] == 0
-    assert status["test"]["reject"] is False
+    assert status["test"]["reject"] is False and status["state"] == "screen_look"
     events = review.events.read(kind="prioritise.sample")
     assert events[-1].details["record_ids"] == drawn["record_ids"]
 
@@ -200,7 +209,7 @@ def test_the_dashboard_page_and_its_forms(served):
     html = olga.get("/r/prio/dashboard", headers={"accept": "text/html"}).text
     assert 'id="stop-title_abstract"' in html and "Heuristic, without a guarantee" in html
     assert 'action="/r/prio/stop/title_abstract/sample"' in html
-    assert "no random sample drawn yet" in html
+    assert "no random sample drawn yet" in html and "Draw a random sample (" in html
     token = olga.headers["x-csrf-token"]
     form = olga.post(
         f"/r/prio/stop/{STAGE}/sample",
@@ -212,7 +221,7 @@ def test_the_dashboard_page_and_its_forms(served):
     round_ = review.prioritise.stopping(STAGE, member=review.team.member("olga")).round
     assert round_["seed"] == review.prioritise.settings.seed
     html = olga.get("/r/prio/dashboard", headers={"accept": "text/html"}).text
-    assert "Draw the next look" in html and 'data-verdict="keep"' in html
+    assert "Draw the next look" in html and 'data-verdict="screen_look"' in html
     ana_html = _as(app, "ana").get("/r/prio/dashboard", headers={"accept": "text/html"}).text
     assert 'id="stop-title_abstract"' in ana_html and "/stop/title_abstract/sample" not in ana_html
 
@@ -251,6 +260,8 @@ def test_with_prioritisation_off_nothing_is_ranked_or_shown(tmp_path):
             "source": "assignment",
             "ranking": None,
             "runner": None,
+            "sample_next": 0,
+            "stopped": None,
         }
         assert ana.get("/r/prio/dashboard.json").json()["stages"][0]["stopping"] is None
         html = ana.get("/r/prio/dashboard", headers={"accept": "text/html"}).text
@@ -289,3 +300,19 @@ def test_rankers_and_the_stopping_panel_on_postgresql(tmp_path, postgres_url):
         assert panel["rankings"]["ana"]["training_size"] == 2
     finally:
         review.close()
+
+
+def test_after_the_team_stops_the_pages_say_so(served):
+    app, review, ids = served
+    olga, ana = _as(app, "olga"), _as(app, "ana")
+    answer = olga.post(
+        f"/r/prio/stop/{STAGE}/decide.json", json={"decision": "stop", "why": "budget spent"}
+    )
+    assert answer.status_code == 200 and answer.json()["guarantee"] is False
+    status = olga.get("/r/prio/dashboard.json").json()["stages"][0]["stopping"]["status"]
+    assert status["state"] == "stopped" and status["decided"]["why"] == "budget spent"
+    html = olga.get("/r/prio/dashboard", headers={"accept": "text/html"}).text
+    assert "Screening stopped" in html and "Without the test's guarantee" in html
+    assert "Stop screening this stage" not in html
+    page = ana.get(f"/r/prio/screen/{STAGE}", headers={"accept": "text/html"}).text
+    assert 'id="stopped"' in page and "budget spent" in page

@@ -302,34 +302,48 @@ def stop(
 
 def _print_stop(status_: dict) -> None:
     total = status_["total"]
+    waiting = status_.get("pending")
     say(
         f"{status_['stage']}: {n_of(status_['screened'], total)} records settled, "
         f"{status_['relevant']} relevant, {status_['unseen']} not yet seen by anyone"
+        + (f", {waiting} decided but waiting to be settled" if waiting else "")
     )
-    test = status_.get("test")
-    if test is None:
-        say("statistical test: no sample yet (draw one: evimap stop REVIEW --sample --as ...)")
-    else:
-        verdict = (
-            f"REJECTED at look {test['look']}: recall >= {test['recall_target']:.0%} at "
-            f"{test['confidence']:.0%} confidence; the team may stop"
-            if test["reject"]
-            else "not rejected yet: keep screening the sample"
-        )
+    test, round_ = status_.get("test"), status_.get("round")
+    if test is not None and round_ is not None:
         say(
-            f"statistical test (Callaghan & Müller-Hansen 2020): sample "
-            f"{n_of(test['sample_relevant'], test['sample_size'])} relevant of "
-            f"{test['urn']} unseen at the round's start; p = {test['p_value']:.4f} vs "
-            f"{test['alpha']:.4f} (look {test['look']}, {test['look_size']} a look); {verdict}"
+            f"random sample: {round_['drawn']} of the {test['urn']} records unseen at its start "
+            f"drawn ({test['look_size']} a look); the first {round_['screened']} in the drawn "
+            f"order settled ({round_['settled']} settled in all)"
         )
+        if test["look"]:
+            say(
+                f"statistical test (Callaghan & Müller-Hansen 2020) at look {test['look']}: "
+                f"{n_of(test['sample_relevant'], test['sample_size'])} relevant; "
+                f"p = {test['p_value']:.4f} vs {test['alpha']:.4f} for recall < "
+                f"{test['recall_target']:.0%} at {test['confidence']:.0%} confidence"
+            )
         if test["sample_size"]:
             say(
                 f"relevant records still unseen: about {test['remaining']:.1f} "
                 f"({test['confidence']:.0%} interval {test['remaining_low']}-"
-                f"{test['remaining_high']})",
-                highlight=False,
-                soft_wrap=True,
+                f"{test['remaining_high']})"
             )
+    decided = status_.get("decided")
+    if status_["state"] == "stopped" and decided:
+        say(
+            f"stopped by {decided['by']} on {decided['at'][:10]}: {decided['why'] or '(no reason)'}"
+            + (
+                f" (the test had shown the target at look {decided['look']})"
+                if decided["guarantee"]
+                else " (without the test's guarantee)"
+            )
+        )
+    say(f"statistical test: {status_['advice']}")
+    if status_["state"] in ("no_sample", "draw_next", "stopped") and status_["next_look"]:
+        say(
+            f"the next draw adds {status_['next_look']} records "
+            "(evimap stop REVIEW --sample --as an arbiter or owner)"
+        )
     heuristic = status_["heuristic"]
     runs = ", ".join(
         f"{name} {run}" + (" (reached)" if heuristic["fired"][name] else "")

@@ -423,13 +423,17 @@ class Prioritise:
         return self.start(stage, member=member)
 
     def ordering(self, stage: str, *, member: Member | None = None) -> dict[str, Any]:
-        """How ``member``'s queue at ``stage`` is ordered now, for a screen to say so: by their
+        """How ``member``'s queue at ``stage`` is ordered now, for a screen to say so: records
+        drawn for the stopping test first (``sample_next``: how many lead it), then their
         newest ranking (model, training set, when) or, until the model has one relevant and
-        one irrelevant record of theirs, by assignment; and their background runner's state.
+        one irrelevant record of theirs, assignment order; their background runner's state;
+        and the team's decision to stop, if that is the latest word on the stage.
 
         :param stage: the stage.
         :param member: the viewer (no one sees nothing but whether prioritisation is on).
         """
+        from evimap.prioritise import rounds
+
         member = self._review.team.confirm(member)
         out: dict[str, Any] = {
             "enabled": self.enabled,
@@ -437,13 +441,30 @@ class Prioritise:
             "source": "assignment",
             "ranking": None,
             "runner": None,
+            "sample_next": 0,
+            "stopped": None,
         }
-        if not self.enabled or member is None:
+        if member is None:
+            return out
+        with self._review.store.read() as session:
+            drawn = set(queue_order.sampled(session, stage))
+            last = rounds.last_decision(session, stage)
+        if last is not None and last["decision"] == "stop" and not drawn:
+            out["stopped"] = last
+        if drawn:  # the records drawn for the stopping test lead the queue
+            todo = self._review.screening.queue(stage, member=member)
+            out["sample_next"] = next(
+                (i for i, rid in enumerate(todo) if rid not in drawn), len(todo)
+            )
+        if not self.enabled:
             return out
         info = self.latest(stage, member=member)
         if info is not None:
-            out["source"] = "ranking"
             out["ranking"] = info.__dict__
+        if out["sample_next"]:
+            out["source"] = "sample"
+        elif info is not None:
+            out["source"] = "ranking"
         runner = self._runners.get((stage, member.name))
         if runner is not None:
             out["runner"] = {
@@ -564,6 +585,12 @@ class StopStatus:
     :param round: the open sampling round (id, seed, urn, drawn, look size), if any.
     :param test: the stopping test on the round's screened sample, if any.
     :param heuristic: each visible reviewer's run of exclusions in a row, and the threshold.
+    :param pending: records decided but not settled (None for a reviewer: the lead's to see).
+    :param state: where the team stands: ``no_sample``, ``screen_look``, ``draw_next``,
+        ``all_drawn``, ``settle_pending``, ``may_stop`` or ``stopped``
+        (:data:`evimap.prioritise.rounds.ADVICE` says each in words, in :attr:`advice`).
+    :param next_look: records the next draw would add (the first look's size before a round).
+    :param decided: the team's latest decision on the stage, if any.
     """
 
     stage: str
@@ -574,6 +601,11 @@ class StopStatus:
     round: dict[str, Any] | None = None
     test: dict[str, Any] | None = None
     heuristic: dict[str, Any] = field(default_factory=dict)
+    pending: int | None = None
+    state: str = "no_sample"
+    advice: str = ""
+    next_look: int = 0
+    decided: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -583,6 +615,11 @@ class StopStatus:
             "screened": self.screened,
             "relevant": self.relevant,
             "unseen": self.unseen,
+            "pending": self.pending,
+            "state": self.state,
+            "advice": self.advice,
+            "next_look": self.next_look,
+            "decided": self.decided,
             "round": self.round,
             "test": self.test,
             "heuristic": self.heuristic,

@@ -3,8 +3,9 @@
 A round freezes the stage as it stands: the records nobody has decided (the urn) are put in a
 seeded random order, and the team screens them one look at a time. The test reads only settled
 records (agreement or arbiter), so it reveals nothing a blind reviewer may not see. Records
-decided but not yet settled count as not relevant, which can only make the test more cautious:
-recall rises with every relevant record found.
+decided but not yet settled are in neither the urn nor the relevant count: settling them can
+only raise recall, so the guarantee holds once they are settled, and until then the status
+says so (``settle_pending``) instead of "the team may stop".
 """
 
 from __future__ import annotations
@@ -28,6 +29,22 @@ from evimap.store.models_prioritise import SampleRoundRow
 
 DECISIONS = ("stop", "continue")
 
+ADVICE = {
+    "no_sample": "no random sample drawn yet: draw one when the team thinks it has found "
+    "nearly every relevant record (for example once the heuristic is reached)",
+    "screen_look": "keep screening the sample: the test reads a look once its records are "
+    "settled, in the drawn order",
+    "draw_next": "not shown at this look: draw the next look",
+    "settle_pending": "shown for the records settled, but records decided by one reviewer "
+    "are still waiting for the other or the arbiter: settle them before stopping (until "
+    "then the guarantee does not cover them)",
+    "may_stop": "shown: the team may stop with the stated guarantee",
+    "stopped": "the team decided to stop screening this stage",
+    "all_drawn": "every unseen record has been drawn: screen the rest of the sample",
+}
+"""What each stop state (``StopStatus.state``) tells the team, in the words both the CLI and
+the web app use."""
+
 
 def outcomes(session: Session, config: ScreeningConfig, stage: str) -> dict[str, Any]:
     """The stage's pool, settled labels (1/0) and records nobody has decided."""
@@ -40,7 +57,8 @@ def outcomes(session: Session, config: ScreeningConfig, stage: str) -> dict[str,
             if value is not None:
                 settled[rid] = value
     unseen = [rid for rid in pool if rid not in decided and rid not in settled]
-    return {"pool": pool, "settled": settled, "unseen": unseen}
+    pending = [rid for rid in pool if rid in decided and rid not in settled]
+    return {"pool": pool, "settled": settled, "unseen": unseen, "pending": pending}
 
 
 def _require_lead(member: Member, what: str) -> None:
@@ -173,12 +191,15 @@ def status(
         names: list[str] = []
     else:
         names = config.screeners if viewer.privileged else [viewer.name]
+    privileged = viewer is not None and viewer.privileged
     result = StopStatus(
         stage=stage,
         total=len(state["pool"]),
         screened=len(settled),
         relevant=sum(settled.values()),
         unseen=len(state["unseen"]),
+        # how many a co-reviewer has decided is the lead's to see (as the team's progress)
+        pending=len(state["pending"]) if privileged else None,
         heuristic={
             "threshold": stop.heuristic_run,
             "runs": _runs(session, stage, names),
@@ -189,14 +210,32 @@ def status(
         name: run >= stop.heuristic_run for name, run in result.heuristic["runs"].items()
     }
     row = open_round(session, stage)
-    if row is not None:
+    alpha = 1 - stop.confidence
+    if row is None:
+        result.next_look = (
+            first_look_size(
+                len(state["unseen"]), result.relevant, stop.recall_target, look_alpha(alpha, 1)
+            )
+            if state["unseen"]
+            else 0
+        )
+        last = last_decision(session, stage)
+        result.decided = last
+        result.state = "stopped" if last and last["decision"] == "stop" else "no_sample"
+    else:
         drawn = [int(r) for r in row.record_ids[: row.drawn]]
         labels: list[int] = []
         for rid in drawn:  # the settled prefix of the drawn order is a random sample
             if rid not in settled:
                 break
             labels.append(settled[rid])
-        result.round = {**_round_dict(row), "screened": len(labels)}
+        result.round = {
+            **_round_dict(row),
+            "screened": len(labels),
+            "settled": sum(rid in settled for rid in drawn),
+        }
+        result.next_look = min(row.look_size, len(row.record_ids) - row.drawn)
+        result.decided = last_decision(session, stage)
         test = check_sample(
             total=row.total,
             urn=len(row.record_ids),
@@ -207,7 +246,36 @@ def status(
             confidence=row.confidence,
         )
         result.test = test.to_dict()
+        if test.reject:
+            waiting = len(state["pending"])
+            result.state = "settle_pending" if waiting else "may_stop"
+        elif len(labels) < len(drawn):
+            result.state = "screen_look"
+        elif result.next_look:
+            result.state = "draw_next"
+        else:
+            result.state = "all_drawn"
+    result.advice = ADVICE[result.state]
     return result
+
+
+def last_decision(session: Session, stage: str) -> dict[str, Any] | None:
+    """The team's latest decision on ``stage`` (``prioritise.stop``): who, when, what, why,
+    and whether the test had rejected then; None before any."""
+    for event in reversed(EventLog.read(session, kind=Kind.PRIORITISE_STOP)):
+        if event.details.get("stage") == stage:
+            test = event.details.get("test") or {}
+            return {
+                "decision": event.details.get("decision"),
+                "by": event.actor,
+                "at": event.at.isoformat(),
+                "why": event.why,
+                "guarantee": bool(event.details.get("guarantee")),
+                "look": test.get("look"),
+                "p_value": test.get("p_value"),
+                "unscreened": event.details.get("unscreened"),
+            }
+    return None
 
 
 def decide(
@@ -235,7 +303,7 @@ def decide(
     current = status(session, config, settings, stage, member)
     details = {
         "decision": decision,
-        "guarantee": bool(current.test and current.test["reject"]),
+        "guarantee": current.state == "may_stop",
         "unscreened": current.unseen,
         **current.to_dict(),
     }
@@ -256,7 +324,11 @@ def decide(
         actor=actor,
         subject=f"stage:{stage}",
         why=why,
-        counts={"unscreened": details["unscreened"], "screened": details["screened"]},
+        counts={
+            "unscreened": details["unscreened"],
+            "screened": details["screened"],
+            "pending": details["pending"],
+        },
         details=details,
     )
     return details

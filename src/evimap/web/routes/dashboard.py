@@ -38,7 +38,7 @@ def _stage(ctx: Ctx, stage: str, settings: dict[str, Any]) -> dict[str, Any]:
         "progress": progress,
         "conflicts": conflicts,
         "agreement": agreement,
-        "stopping": panel(ctx, stage),
+        "stopping": panel(ctx, stage, assigned=bool(progress["records"])),
     }
 
 

@@ -26,12 +26,13 @@ def ordering(ctx: Ctx, stage: str) -> dict[str, Any]:
     return prioritise.ordering(stage, member=ctx.member)
 
 
-def panel(ctx: Ctx, stage: str) -> dict[str, Any] | None:
-    """The dashboard's "when to stop" panel of a stage (None while prioritisation is off):
+def panel(ctx: Ctx, stage: str, assigned: bool = True) -> dict[str, Any] | None:
+    """The dashboard's "when to stop" panel of a stage (None while prioritisation is off or
+    nothing is assigned there yet):
     the stop status as the member may see it, the rankings behind the queues (the member's
     own; every screener's for an owner or arbiter) and the team's decisions so far."""
     prioritise = ctx.review.prioritise
-    if not prioritise.enabled:
+    if not prioritise.enabled or not assigned:
         return None
     member = ctx.member
     names = ctx.review.screening.config.screeners if member.privileged else [member.name]
@@ -78,7 +79,7 @@ class StopBody(Body_):
     """The team's decision on a stage, with its reasons."""
 
     decision: Literal["stop", "continue"]
-    why: str = text(2000)
+    why: str = text(2000, min_length=1)
 
 
 @action(
