@@ -117,7 +117,7 @@ def test_the_screen_page_starts_my_ranker_and_my_queue_follows_my_decisions(serv
             json={"record_id": rid, "decision": decision, "reason": "E1" * (rid == off)},
         )
         assert answer.status_code == 200, answer.text
-    assert runner.wait_idle(600) and runner.error is None and runner.rankings == 1
+    assert runner.wait_idle(600) and runner.error is None and runner.rankings >= 1
     page = ana.get(f"/r/prio/screen/{STAGE}.json").json()
     order = page["ordering"]
     assert order["source"] == "ranking"
@@ -290,7 +290,7 @@ def test_rankers_and_the_stopping_panel_on_postgresql(tmp_path, postgres_url):
             )
             assert answer.status_code == 200, answer.text
         runner = _runner(review, "ana")
-        assert runner.wait_idle(600) and runner.error is None and runner.rankings == 1
+        assert runner.wait_idle(600) and runner.error is None and runner.rankings >= 1
         page = ana.get(f"/r/prio/screen/{STAGE}.json").json()
         assert page["ordering"]["source"] == "ranking"
         assert _on_topic(ids, page["record"]["record_id"])

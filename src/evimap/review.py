@@ -41,6 +41,9 @@ from evimap.store.records import count_by_database, iter_records
 from evimap.store.urls import sqlite_path, store_url, url_for_protocol
 from evimap.team import Team
 
+_WORKER_REVIEWS: dict[tuple[str, str], Review] = {}
+"""Reviews a ranking worker process has opened (:meth:`Review.rank_in_worker`)."""
+
 if TYPE_CHECKING:  # pragma: no cover
     from evimap.outputs import RecordList, ReportFiles
     from evimap.report.prisma import PrismaCounts
@@ -563,6 +566,21 @@ class Review:
             approach=approach,
             include_general=include_general,
         )
+
+    @staticmethod
+    def rank_in_worker(folder: str, url: str, stage: str, member: Member):
+        """A background retrain in a worker process (``review.prioritise``'s runners): the
+        review is opened once per worker process and kept, with its feature matrix.
+
+        :param folder: the review folder.
+        :param url: the store's URL (the serving process's, so both use one database).
+        :param stage: the stage.
+        :param member: whose queue to rank.
+        """
+        review = _WORKER_REVIEWS.get((folder, url))
+        if review is None:
+            review = _WORKER_REVIEWS[(folder, url)] = Review.open(folder, db=url)
+        return review.prioritise.rank(stage, member=member)
 
     def close(self) -> None:
         """Stop background rankers and release the store's connections."""

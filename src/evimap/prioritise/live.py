@@ -111,6 +111,8 @@ class Prioritise:
         self._review = review
         self._features: dict[tuple, Any] = {}
         self._lock = threading.Lock()
+        self._one_retrain = threading.Lock()
+        self._worker = None  # the process the runners retrain in (started on first use)
         self._runners: dict[tuple[str, str], Runner] = {}
 
     @property
@@ -166,7 +168,16 @@ class Prioritise:
         :param stage: ``title_abstract`` or ``full_text``.
         :param member: whose queue to rank (learned from their decisions only).
         :raises PrioritiseError: when review.toml does not enable prioritisation.
+
+        Retrains run one at a time in a process (the runners of a web app's reviewers queue
+        here): a retrain is processor work that holds the interpreter, and twenty at once,
+        each building the same feature matrix, starved the app's requests
+        (``benchmarks/web_load.py --prioritise``). The matrix is then built once and shared.
         """
+        with self._one_retrain:
+            return self._rank(stage, member)
+
+    def _rank(self, stage: str, member: Member) -> RankingInfo | None:
         from evimap.prioritise.cycle import ActiveLearningCycle
 
         if not self.enabled:
@@ -477,6 +488,33 @@ class Prioritise:
             }
         return out
 
+    @writes
+    def rank_in_worker(self, stage: str, *, member: Member) -> RankingInfo | None:
+        """:meth:`rank` in the review's worker process, one retrain at a time: what the
+        background runners call. A retrain is processor work that holds the interpreter; in
+        the web app's own process it slowed every request while it ran (``benchmarks/
+        web_load.py --prioritise``: 20 reviewers, 12,000 records, p95 27 ms without
+        prioritisation, 1.1 s with retrains in threads). In a process of its own it takes the
+        other core and leaves the app's interpreter alone. The worker opens the review once
+        (store, protocol, feature matrix) and keeps it.
+
+        :param stage: the stage.
+        :param member: whose queue.
+        """
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        with self._lock:
+            if self._worker is None:
+                self._worker = ProcessPoolExecutor(
+                    max_workers=1, mp_context=multiprocessing.get_context("spawn")
+                )
+            worker = self._worker
+        review = self._review
+        url = review.store.engine.url.render_as_string(hide_password=False)
+        job = worker.submit(type(review).rank_in_worker, str(review.folder), url, stage, member)
+        return job.result()
+
     def _after_decision(self, stage: str, reviewer: str) -> None:
         """Tell the reviewer's runner (if one runs) that a decision was made; never waits."""
         runner = self._runners.get((stage, reviewer))
@@ -488,10 +526,15 @@ class Prioritise:
         for runner in list(self._runners.values()):
             runner.stop()
         self._runners.clear()
+        with self._lock:
+            worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.shutdown(wait=True, cancel_futures=True)
 
 
 class Runner:
-    """Retrains one reviewer's ranking on a background thread.
+    """Retrains one reviewer's ranking from a background thread, in the review's worker
+    process (:meth:`Prioritise.rank_in_worker`).
 
     :meth:`notify` only counts and, every ``every`` decisions, wakes the thread: it returns at
     once, so a decision never waits for a model. The thread ranks once at start, then each time
@@ -564,7 +607,8 @@ class Runner:
                 break
             self._wake.clear()
             try:
-                if self.prioritise.rank(self.stage, member=self.member) is not None:
+                ranked = self.prioritise.rank_in_worker(self.stage, member=self.member)
+                if ranked is not None:
                     self.rankings += 1
                 self.error = None
             except Exception as exc:  # kept for the caller; the queue keeps its last order
