@@ -568,6 +568,7 @@ class Review:
         )
 
     @staticmethod
+    @writes
     def rank_in_worker(folder: str, url: str, stage: str, member: Member):
         """A background retrain in a worker process (``review.prioritise``'s runners): the
         review is opened once per worker process and kept, with its feature matrix.
