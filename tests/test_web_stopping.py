@@ -10,6 +10,8 @@ import pytest
 
 from evimap.records import Record
 from evimap.review import Review
+from tests.test_prioritise_live import OFF_TOPIC as LIVE_OFF_TOPIC
+from tests.test_prioritise_live import ON_TOPIC as LIVE_ON_TOPIC
 from tests.web_support import (
     CODEBOOK,
     PROTOCOL,
@@ -32,18 +34,7 @@ confidence = 0.9
 heuristic_run = 3
 """
 
-ON_TOPIC = [
-    "Repairing alliance ruptures in psychotherapy: a process study",
-    "Therapeutic alliance rupture and repair episodes in brief therapy",
-    "Rupture resolution training for therapists and the working alliance",
-    "Withdrawal and confrontation ruptures in the therapeutic alliance",
-]
-OFF_TOPIC = [
-    "Liver enzyme activity in rats fed a high fat diet",
-    "Soil nitrogen and wheat yield under drought",
-    "Corrosion of steel bridges in coastal climates",
-    "Deep learning for traffic sign recognition in cars",
-]
+ON_TOPIC, OFF_TOPIC = LIVE_ON_TOPIC[:4], LIVE_OFF_TOPIC[:4]
 STAGE = "title_abstract"
 
 

@@ -166,8 +166,12 @@ class Tfidf(FeatureExtractor):
     OWN_KEYS: ClassVar[tuple[str, ...]] = ("authors",)
     """Parameters of the extractor itself, not passed to ``TfidfVectorizer``."""
 
-    def vectorizer(self):
-        """The configured scikit-learn vectorizer."""
+    def vectorizer(self, analyzer=None):
+        """The configured scikit-learn vectorizer; with ``analyzer``, one that reads through it
+        and keeps only the options outside the analyzer (``tfidf-terms``' term words).
+
+        :param analyzer: a callable from a text to its tokens, or None for the word n-grams.
+        """
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         options = {**self.DEFAULTS, **self.params}
@@ -175,6 +179,9 @@ class Tfidf(FeatureExtractor):
             options.pop(key, None)
         if isinstance(options.get("ngram_range"), list):
             options["ngram_range"] = tuple(options["ngram_range"])
+        if analyzer is not None:
+            options = {k: v for k, v in options.items() if k in _OUTER_OPTIONS}
+            options["analyzer"] = analyzer
         try:
             return TfidfVectorizer(**options)
         except TypeError as exc:  # a key TfidfVectorizer does not take
@@ -258,19 +265,6 @@ class TfidfTerms(Tfidf):
         "term_max_df",
         "title_repeat",
     )
-
-    def vectorizer(self, analyzer=None):
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
-        options = {**self.DEFAULTS, **self.params}
-        for key in self.OWN_KEYS:
-            options.pop(key, None)
-        if isinstance(options.get("ngram_range"), list):
-            options["ngram_range"] = tuple(options["ngram_range"])
-        if analyzer is not None:
-            options = {k: v for k, v in options.items() if k in _OUTER_OPTIONS}
-            options["analyzer"] = analyzer
-        return TfidfVectorizer(**options)
 
     def text_matrix(self, texts: Sequence[Readable]) -> sparse.csr_matrix:
         """The matrix of title, abstract and keyword terms, as ``keywords`` says."""

@@ -111,8 +111,8 @@ class Prioritise:
         self._review = review
         self._features: dict[tuple, Any] = {}
         self._lock = threading.Lock()
-        self._one_retrain = threading.Lock()
         self._worker = None  # the process the runners retrain in (started on first use)
+        self._worker_args: tuple[str, str] = ("", "")  # the review's folder and store URL
         self._runners: dict[tuple[str, str], Runner] = {}
 
     @property
@@ -168,16 +168,7 @@ class Prioritise:
         :param stage: ``title_abstract`` or ``full_text``.
         :param member: whose queue to rank (learned from their decisions only).
         :raises PrioritiseError: when review.toml does not enable prioritisation.
-
-        Retrains run one at a time in a process (the runners of a web app's reviewers queue
-        here): a retrain is processor work that holds the interpreter, and twenty at once,
-        each building the same feature matrix, starved the app's requests
-        (``benchmarks/web_load.py --prioritise``). The matrix is then built once and shared.
         """
-        with self._one_retrain:
-            return self._rank(stage, member)
-
-    def _rank(self, stage: str, member: Member) -> RankingInfo | None:
         from evimap.prioritise.cycle import ActiveLearningCycle
 
         if not self.enabled:
@@ -373,30 +364,34 @@ class Prioritise:
             )
 
     def decisions(self, stage: str, *, member: Member | None = None) -> list[dict[str, Any]]:
-        """The team's decisions to stop (or go on) screening ``stage``, oldest first, from the
-        event log (``prioritise.stop``): when, who, the decision, why, whether the test had
-        rejected, and the records left unscreened.
+        """The team's decisions to stop (or go on) screening ``stage``, oldest first
+        (:func:`~evimap.prioritise.rounds.stop_decisions`; the log every member reads).
 
         :param stage: the stage.
-        :param member: the viewer (the log as they may read it).
+        :param member: the viewer.
         """
-        out = []
-        for event in self._review.events.read(kind="prioritise.stop", member=member):
-            details = event.details
-            if details.get("stage") != stage:
-                continue
-            out.append(
-                {
-                    "at": event.at.isoformat(),
-                    "by": event.actor,
-                    "decision": details.get("decision"),
-                    "why": event.why,
-                    "guarantee": bool(details.get("guarantee")),
-                    "unscreened": details.get("unscreened"),
-                    "screened": details.get("screened"),
-                    "total": details.get("total"),
-                }
-            )
+        from evimap.prioritise import rounds
+
+        self._review.team.confirm(member)
+        with self._review.store.read() as session:
+            return rounds.stop_decisions(session, stage)
+
+    def rankings(self, stage: str, *, member: Member | None = None) -> dict[str, Any]:
+        """The newest ranking behind each queue ``member`` may see, by reviewer (None where
+        the queue is still in assignment order): every screener's for an owner or arbiter,
+        their own for a reviewer, none for no one.
+
+        :param stage: the stage.
+        :param member: the viewer.
+        """
+        member = self._review.team.confirm(member)
+        if member is None:
+            return {}
+        names = self._review.screening.config.screeners if member.privileged else [member.name]
+        out: dict[str, Any] = {}
+        for name in names:
+            info = self.latest(stage, member=member, reviewer=name)
+            out[name] = None if info is None else info.__dict__
         return out
 
     # -- background ---------------------------------------------------------------------------
@@ -494,7 +489,8 @@ class Prioritise:
         background runners call. A retrain is processor work that holds the interpreter; in
         the web app's own process it slowed every request while it ran (``benchmarks/
         web_load.py --prioritise``: 20 reviewers, 12,000 records, p95 27 ms without
-        prioritisation, 1.1 s with retrains in threads). In a process of its own it takes the
+        prioritisation, 1.1 s with retrains in threads; twenty at once, each building the same
+        feature matrix, 40 s). In a process of its own, one retrain at a time, it takes the
         other core and leaves the app's interpreter alone. The worker opens the review once
         (store, protocol, feature matrix) and keeps it.
 
@@ -504,16 +500,16 @@ class Prioritise:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
+        review = self._review
         with self._lock:
             if self._worker is None:
                 self._worker = ProcessPoolExecutor(
                     max_workers=1, mp_context=multiprocessing.get_context("spawn")
                 )
-            worker = self._worker
-        review = self._review
-        url = review.store.engine.url.render_as_string(hide_password=False)
-        job = worker.submit(type(review).rank_in_worker, str(review.folder), url, stage, member)
-        return job.result()
+                url = review.store.engine.url.render_as_string(hide_password=False)
+                self._worker_args = (str(review.folder), url)
+            worker, (folder, url) = self._worker, self._worker_args
+        return worker.submit(type(review).rank_in_worker, folder, url, stage, member).result()
 
     def _after_decision(self, stage: str, reviewer: str) -> None:
         """Tell the reviewer's runner (if one runs) that a decision was made; never waits."""

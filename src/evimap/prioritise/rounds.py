@@ -259,23 +259,37 @@ def status(
     return result
 
 
-def last_decision(session: Session, stage: str) -> dict[str, Any] | None:
-    """The team's latest decision on ``stage`` (``prioritise.stop``): who, when, what, why,
-    and whether the test had rejected then; None before any."""
-    for event in reversed(EventLog.read(session, kind=Kind.PRIORITISE_STOP)):
-        if event.details.get("stage") == stage:
-            test = event.details.get("test") or {}
-            return {
-                "decision": event.details.get("decision"),
+def stop_decisions(session: Session, stage: str) -> list[dict[str, Any]]:
+    """The team's decisions to stop (or go on) screening ``stage``, oldest first, from the
+    event log (``prioritise.stop``): who, when, what, why, whether the guarantee held, the
+    test's look and p-value then, and the records settled and left unscreened."""
+    out = []
+    for event in EventLog.read(session, kind=Kind.PRIORITISE_STOP):
+        details = event.details
+        if details.get("stage") != stage:
+            continue
+        test = details.get("test") or {}
+        out.append(
+            {
+                "decision": details.get("decision"),
                 "by": event.actor,
                 "at": event.at.isoformat(),
                 "why": event.why,
-                "guarantee": bool(event.details.get("guarantee")),
+                "guarantee": bool(details.get("guarantee")),
                 "look": test.get("look"),
                 "p_value": test.get("p_value"),
-                "unscreened": event.details.get("unscreened"),
+                "unscreened": details.get("unscreened"),
+                "screened": details.get("screened"),
+                "total": details.get("total"),
             }
-    return None
+        )
+    return out
+
+
+def last_decision(session: Session, stage: str) -> dict[str, Any] | None:
+    """The team's latest decision on ``stage`` (:func:`stop_decisions`); None before any."""
+    decisions = stop_decisions(session, stage)
+    return decisions[-1] if decisions else None
 
 
 def decide(

@@ -35,15 +35,10 @@ def panel(ctx: Ctx, stage: str, assigned: bool = True) -> dict[str, Any] | None:
     if not prioritise.enabled or not assigned:
         return None
     member = ctx.member
-    names = ctx.review.screening.config.screeners if member.privileged else [member.name]
-    rankings = {}
-    for name in names:
-        info = prioritise.latest(stage, member=member, reviewer=name)
-        rankings[name] = None if info is None else info.__dict__
     return {
         "model": prioritise.spec().describe(),
         "status": prioritise.stopping(stage, member=member).to_dict(),
-        "rankings": rankings,
+        "rankings": prioritise.rankings(stage, member=member),
         "decisions": prioritise.decisions(stage, member=member),
     }
 
