@@ -4,7 +4,7 @@
 decisions at a stage plus the records settled there (never a co-reviewer's unsettled decision:
 blind stays blind), orders the records assigned to that reviewer which the training set does
 not hold, and stores the ranking with the model and the training-set size behind it. The queue
-(:func:`evimap.prioritise.order.apply`) reads the newest one. :class:`Runner` calls
+(:meth:`evimap.prioritise.order.QueueOrder.apply`) reads the newest one. :class:`Runner` calls
 :meth:`~Prioritise.rank` on a background thread after every ``retrain_every`` decisions, so a
 decision never waits for a model; the terminal screen starts one, and a web app can hold one
 per reviewer the same way. A model only ever orders records: nothing here writes a decision.
@@ -114,6 +114,7 @@ class Prioritise:
         self._worker = None  # the process the runners retrain in (started on first use)
         self._worker_args: tuple[str, str] = ("", "")  # the review's folder and store URL
         self._runners: dict[tuple[str, str], Runner] = {}
+        self._queue_order = queue_order.QueueOrder()  # the stored orders, each read once
 
     @property
     def settings(self) -> PrioritiseSettings:
@@ -262,8 +263,13 @@ class Prioritise:
             return RankingInfo.of(row) if row else None
 
     def _order(self, session: Session, stage: str, viewer: str, ids: list[int], first=()):
-        """The queue hook: ``ids`` in prioritised order (see :func:`order.apply`)."""
-        return queue_order.apply(session, stage, viewer, ids, first)
+        """The queue hook: ``ids`` in prioritised order (see :meth:`order.QueueOrder.apply`)."""
+        return self._queue_order.apply(session, stage, viewer, ids, first)
+
+    def _lead(self, session: Session, stage: str, viewer: str):
+        """The next-record hook: the records :meth:`_order` puts first after the pilot round
+        (see :meth:`order.QueueOrder.lead`)."""
+        return self._queue_order.lead(session, stage, viewer)
 
     def _note_shown(
         self, session: Session, stage: str, reviewer: str, record_id: int, decision_id: int
@@ -271,7 +277,7 @@ class Prioritise:
         """Record which ranking showed a decided record (in the decision's transaction)."""
         if not self.enabled:
             return
-        shown = queue_order.shown(session, stage, reviewer, record_id)
+        shown = self._queue_order.shown(session, stage, reviewer, record_id)
         session.add(
             ShownRow(
                 decision_id=decision_id,
@@ -453,7 +459,7 @@ class Prioritise:
         if member is None:
             return out
         with self._review.store.read() as session:
-            drawn = set(queue_order.sampled(session, stage))
+            drawn = set(self._queue_order.sampled(session, stage))
             last = rounds.last_decision(session, stage)
         if last is not None and last["decision"] == "stop" and not drawn:
             out["stopped"] = last

@@ -201,7 +201,8 @@ class Screening:
         who jumped ahead comes back to what they passed over once they reach the end). Read in
         the decision's own transaction (one session, one check of the member). When
         prioritisation orders the queue, the next record is the ranking's first open one
-        (:meth:`next_todo` passing over this record): the ranking moves as decisions arrive.
+        (:meth:`next_todo` passing over this record): the ranking moves as decisions arrive;
+        only the records at the queue's head are read, not the whole queue.
 
         :param stage: ``title_abstract`` or ``full_text``.
         :param record_id: the record.
@@ -211,12 +212,7 @@ class Screening:
         :param note: an optional note kept with it.
         :returns: the decision as recorded, and the id of the next record (None when done).
         """
-        done, following = self._decide(
-            stage, record_id, decision, member, reason, note, then_next=True
-        )
-        if self._review.prioritise.enabled:
-            following = self.next_todo(stage, member=member, skip=record_id)
-        return done, following
+        return self._decide(stage, record_id, decision, member, reason, note, then_next=True)
 
     def _decide(
         self,
@@ -240,8 +236,8 @@ class Screening:
                 decisions.add_note(session, config, stage, record_id, member=member, text=note)
             # which ranking showed the record (prioritisation on): same transaction
             self._review.prioritise._note_shown(session, stage, member.name, record_id, done.id)
-            if then_next and not self._review.prioritise.enabled:
-                following = view.next_todo(
+            if then_next:
+                following = self._next_todo(
                     session, config, stage, member, skip=record_id, after=record_id
                 )
         self._review.prioritise._after_decision(stage, member.name)  # never waits for a model
@@ -543,19 +539,33 @@ class Screening:
 
     def next_todo(self, stage: str, *, member: Member, skip: int | None = None) -> int | None:
         """The id of the member's next record to decide (``queue(...)[0]``, other than
-        ``skip``): what the screen moves to after each decision. In one query, unless
-        prioritisation orders the queue.
+        ``skip``): what the screen moves to after each decision. A few indexed queries: the
+        whole queue is not read, even when prioritisation orders it.
 
         :param stage: the stage.
         :param member: the reviewer.
         :param skip: a record to pass over (the one just decided).
         """
-        if self._review.prioritise.enabled:
-            rest = [r for r in self.queue(stage, member=member) if r != skip]
-            return rest[0] if rest else None
         with self._review.store.read() as session:
             member = self._review.team.require(member, session=session)
-            return view.next_todo(session, self._config(session), stage, member, skip=skip)
+            return self._next_todo(session, self._config(session), stage, member, skip=skip)
+
+    def _next_todo(
+        self,
+        session,
+        config: ScreeningConfig,
+        stage: str,
+        member: Member,
+        *,
+        skip: int | None,
+        after: int | None = None,
+    ) -> int | None:
+        """:meth:`next_todo` in the caller's session; ``after`` (assignment order only): go on
+        from that record, as :meth:`decide_next` does (a ranking always starts at its head)."""
+        prioritise = self._review.prioritise
+        if prioritise.enabled:
+            return view.next_in_order(session, config, stage, member, prioritise._lead, skip=skip)
+        return view.next_todo(session, config, stage, member, skip=skip, after=after)
 
     def my_records(
         self,
@@ -597,8 +607,8 @@ class Screening:
         :param stage: the stage.
         :param member: the reviewer.
         """
-        todo = self.queue(stage, member=member)
-        return self.record(stage, todo[0], member=member) if todo else None
+        rid = self.next_todo(stage, member=member)
+        return self.record(stage, rid, member=member) if rid is not None else None
 
     def progress(self, stage: str, *, member: Member | None = None) -> dict[str, Any]:
         """How far the member (and, for owners and arbiters, the team) is at a stage.

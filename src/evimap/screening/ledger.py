@@ -151,18 +151,22 @@ def assignments(session: Session, stage: str, round_: str | None = None) -> dict
     return out
 
 
-def assigned_to(session: Session, stage: str, reviewer: str) -> list[tuple[int, str]]:
-    """``(record_id, round)`` of one reviewer's assignments, in queue order."""
-    query = (
-        select(AssignmentRow.record_id, AssignmentRow.round)
-        .where(
-            AssignmentRow.stage == stage,
-            AssignmentRow.reviewer == reviewer,
-            AssignmentRow.active.is_(True),
-        )
-        .order_by(AssignmentRow.round.desc(), AssignmentRow.position, AssignmentRow.id)
+_ASSIGNED_TO = (
+    select(AssignmentRow.record_id, AssignmentRow.round)
+    .where(
+        AssignmentRow.stage == bindparam("stage"),
+        AssignmentRow.reviewer == bindparam("reviewer"),
+        AssignmentRow.active.is_(True),
     )
-    return [(rid, round_) for rid, round_ in session.execute(query)]
+    .order_by(AssignmentRow.round.desc(), AssignmentRow.position, AssignmentRow.id)
+)
+
+
+def assigned_to(session: Session, stage: str, reviewer: str) -> list[tuple[int, str]]:
+    """``(record_id, round)`` of one reviewer's assignments, in queue order (one prebuilt
+    statement: every screen reads a reviewer's whole assignment list)."""
+    rows = core(session).execute(_ASSIGNED_TO, {"stage": stage, "reviewer": reviewer})
+    return [(rid, round_) for rid, round_ in rows]
 
 
 def is_assigned(session: Session, stage: str, record_id: int, reviewer: str) -> bool:

@@ -12,7 +12,8 @@ tell them the other reviewer differs).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -216,15 +217,11 @@ def queue(
     return order(session, stage, name, todo, first=[r for r, round_ in mine if round_ == "pilot"])
 
 
-def _next_todo_query(full_text: bool, walk: str = "start"):
-    """The statement of :func:`next_todo`, built once per kind of stage and walk (its values
-    are bound parameters: ``stage``, ``reviewer``, ``skip``; after a record, its queue key
-    ``round``, ``position``, ``id``).
-
-    :param walk: ``start`` (from the queue's start), ``same_round`` (after a queue key, in its
-        round) or ``later_rounds`` (the rounds after that key's).
-    """
-    stage, name, skip = bindparam("stage"), bindparam("reviewer"), bindparam("skip")
+def _open_query(full_text: bool):
+    """The records still to decide, as :func:`queue` filters them (active assignments of
+    ``reviewer`` at ``stage``, no live decision of theirs, no standing settlement, at full text
+    not marked not retrieved), as one statement of bound parameters."""
+    stage, name = bindparam("stage"), bindparam("reviewer")
     rid = AssignmentRow.record_id
     newer = aliased(DecisionRow)
     latest = (
@@ -246,7 +243,6 @@ def _next_todo_query(full_text: bool, walk: str = "start"):
         AssignmentRow.stage == stage,
         AssignmentRow.reviewer == name,
         AssignmentRow.active.is_(True),
-        rid != skip,
         ~decided,
         ~settled,
     )
@@ -261,6 +257,19 @@ def _next_todo_query(full_text: bool, walk: str = "start"):
         query = query.where(
             ~exists().where(FulltextRow.id == newest_file, FulltextRow.status == "not_retrieved")
         )
+    return query
+
+
+def _next_todo_query(full_text: bool, walk: str = "start"):
+    """The statement of :func:`next_todo`, built once per kind of stage and walk (its values
+    are bound parameters: ``stage``, ``reviewer``, ``skip``; after a record, its queue key
+    ``round``, ``position``, ``id``; in one round, ``round``).
+
+    :param walk: ``start`` (from the queue's start), ``same_round`` (after a queue key, in its
+        round), ``later_rounds`` (the rounds after that key's) or ``in_round`` (from the start
+        of one round).
+    """
+    query = _open_query(full_text).where(AssignmentRow.record_id != bindparam("skip"))
     if walk == "same_round":
         query = query.where(
             AssignmentRow.round == bindparam("round"),
@@ -269,6 +278,8 @@ def _next_todo_query(full_text: bool, walk: str = "start"):
         )
     elif walk == "later_rounds":
         query = query.where(AssignmentRow.round < bindparam("round"))  # rounds run DESC
+    elif walk == "in_round":
+        query = query.where(AssignmentRow.round == bindparam("round"))
     # the queue's order: index ix_screening_assignments_queue, so the walk stops at the first
     # open record (no sort of the reviewer's whole queue)
     return query.order_by(
@@ -276,11 +287,17 @@ def _next_todo_query(full_text: bool, walk: str = "start"):
     ).limit(1)
 
 
-_WALKS = ("start", "same_round", "later_rounds")
+_WALKS = ("start", "same_round", "later_rounds", "in_round")
 _NEXT_TODO = {
     (full_text, walk): _next_todo_query(full_text, walk)
     for full_text in (False, True)
     for walk in _WALKS
+}
+_OPEN_AMONG = {
+    full_text: _open_query(full_text).where(
+        AssignmentRow.record_id.in_(bindparam("ids", expanding=True))
+    )
+    for full_text in (False, True)
 }
 _QUEUE_KEY = select(AssignmentRow.round, AssignmentRow.position, AssignmentRow.id).where(
     AssignmentRow.stage == bindparam("stage"),
@@ -298,12 +315,14 @@ def next_todo(
     *,
     skip: int | None = None,
     after: int | None = None,
+    in_round: str | None = None,
 ) -> int | None:
     """The first record of ``viewer``'s queue still to decide (as :func:`queue` orders and
     filters it: active assignments, no live decision of the viewer, no standing settlement,
     at full text not marked not retrieved), other than ``skip``; with ``after``, the first
     such record after that one in the queue, or past the queue's end the first from its
-    start (a reviewer moving on from the record they just decided).
+    start (a reviewer moving on from the record they just decided); with ``in_round``, the
+    first in that round only (``pilot``), or None.
 
     Indexed queries that walk the queue in order and stop at the first open record. From the
     start, the walk passes every record already decided, so a reviewer's thousandth decision
@@ -317,6 +336,9 @@ def next_todo(
         "reviewer": viewer.name,
         "skip": 0 if skip is None else skip,
     }
+    if in_round is not None:
+        params["round"] = in_round
+        return connection.execute(_NEXT_TODO[full_text, "in_round"], params).scalar()
     if after is not None:
         key = connection.execute(_QUEUE_KEY, {**params, "record_id": after}).first()
         if key is not None:
@@ -326,6 +348,69 @@ def next_todo(
                 if found is not None:
                     return found
     return connection.execute(_NEXT_TODO[full_text, "start"], params).scalar()
+
+
+def first_open(
+    session: Session,
+    config: ScreeningConfig,
+    stage: str,
+    viewer: Member,
+    candidates: Iterable[int],
+    *,
+    skip: int | None = None,
+    chunk: int = 32,
+) -> int | None:
+    """The first of ``candidates`` (in their order) that ``viewer`` still has to decide (as
+    :func:`queue` filters), other than ``skip``; or None. Reads the candidates in chunks that
+    double in size, one indexed query each, so a ranking whose first records are open costs
+    one small query and a stale one a few.
+
+    :param candidates: record ids in the order to try them (repeats and records not assigned
+        to the viewer are passed over).
+    :param chunk: the first chunk's size.
+    """
+    config.stage(stage)
+    statement = _OPEN_AMONG[stage == "full_text"]
+    connection = ledger.core(session)
+    params: dict[str, Any] = {"stage": stage, "reviewer": viewer.name}
+    batch: list[int] = []
+    for rid in itertools.chain(candidates, [None]):
+        if rid is not None and rid != skip:
+            batch.append(rid)
+        if batch and (len(batch) >= chunk or rid is None):
+            found = set(connection.execute(statement, {**params, "ids": batch}).scalars())
+            first = next((r for r in batch if r in found), None)
+            if first is not None:
+                return first
+            batch, chunk = [], chunk * 2
+    return None
+
+
+def next_in_order(
+    session: Session,
+    config: ScreeningConfig,
+    stage: str,
+    viewer: Member,
+    lead: Callable[[Session, str, str], Iterable[int]],
+    *,
+    skip: int | None = None,
+) -> int | None:
+    """``queue(..., order=...)[0]`` other than ``skip``, without reading the whole queue:
+    the first open record of the pilot round, else the first open one among ``lead``
+    (prioritisation's hook, ``lead(session, stage, viewer)``: the records its ``order`` puts
+    first after the pilot, in that order), else the first open one in assignment order (the
+    records ``order`` leaves in that order at the end).
+
+    :param lead: the leading records of the ordered queue (they may repeat or be closed).
+    :param skip: a record to pass over (the one just decided).
+    """
+    found = next_todo(session, config, stage, viewer, skip=skip, in_round="pilot")
+    if found is None:
+        leading = lead(session, stage, viewer.name)
+        found = first_open(session, config, stage, viewer, leading, skip=skip)
+    if found is None:
+        found = next_todo(session, config, stage, viewer, skip=skip)
+    return found
 
 
 MY_FILTERS = ("all", "todo", "decided", "include", "exclude", "maybe", "settled")
