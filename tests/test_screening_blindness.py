@@ -92,6 +92,8 @@ def _calls(ids, decisions_file, pdf):
             ("queue", (stage,), {}),
             ("queue", (stage,), {"todo_only": False}),
             ("next_todo", (stage,), {}),
+            ("navigation", (stage,), {}),
+            ("navigation", (stage,), {"record_id": r1}),
             ("next", (stage,), {}),
             ("progress", (stage,), {}),
             ("decisions", (stage,), {}),

@@ -1,9 +1,11 @@
 """The terminal screening screen (Textual): one record at a time, decided from the keyboard.
 
 Keys: ``i`` include, ``e`` exclude, ``m`` maybe, ``1``-``9`` exclude with that reason, ``u``
-undo the last decision, ``n`` write a note, ``t`` set tags (comma-separated), ``q`` quit.
-Everything goes through ``review.screening`` (each key press is one committed decision), so
-blindness and validation are the core's; this module only draws.
+undo the last decision, ``n`` write a note, ``t`` set tags (comma-separated), left and right
+arrows back and forward, ``q`` quit. Everything goes through ``review.screening`` (each key
+press is one committed decision), so blindness and validation are the core's; this module only
+draws. Back and forward walk the order the queue serves the records, as on the web page
+(``review.screening.navigation``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from evimap.errors import EvimapError
 from evimap.members import Member
 from evimap.review import Review
 from evimap.screening.highlight import Span
+from evimap.screening.navigation import Navigation
 from evimap.screening.view import RecordView
 
 STYLES = {"include": "bold green", "exclude": "bold red"}
@@ -55,6 +58,8 @@ class ScreenApp(App):
         Binding("e", "decide('exclude')", "exclude"),
         Binding("m", "decide('maybe')", "maybe"),
         Binding("u", "undo", "undo"),
+        Binding("left", "back", "back"),
+        Binding("right", "forward", "forward"),
         Binding("n", "note", "note"),
         Binding("t", "tags", "tags"),
         Binding("q", "quit", "quit"),
@@ -67,6 +72,7 @@ class ScreenApp(App):
         self.stage = stage
         self.member = member
         self.current: RecordView | None = None
+        self.where: Navigation | None = None
         self.input_mode = "note"
         self.reasons = list(review.screening.config.reasons)
 
@@ -100,10 +106,12 @@ class ScreenApp(App):
     # -- drawing ------------------------------------------------------------------------------
 
     def show(self, record_id: int | None) -> None:
-        """Show a record (or the end screen when ``record_id`` is None) and the progress."""
+        """Show a record (or the end screen when ``record_id`` is None), where it stands in
+        the order the records are served, and the progress."""
         screening = self.review.screening
-        assigned = len(screening.queue(self.stage, member=self.member, todo_only=False))
-        done = assigned - len(screening.queue(self.stage, member=self.member))
+        where = screening.navigation(self.stage, record_id=record_id, member=self.member)
+        self.where = where
+        assigned, done = where.assigned, where.assigned - where.to_do
         bar = self.query_one("#progress", ProgressBar)
         bar.update(total=max(assigned, 1), progress=done)
         if record_id is None:
@@ -120,9 +128,10 @@ class ScreenApp(App):
             mine += "  others: " + ", ".join(
                 f"{c.reviewer} {c.decision} {c.reason}".rstrip() for c in view.others
             )
+        place = f"{where.position} of {assigned}  " if where.position else ""
         self.query_one("#meta", Static).update(
             Text(
-                f"record {record_id}  {record.year or ''}  {record.source_title}  "
+                f"{place}record {record_id}  {record.year or ''}  {record.source_title}  "
                 f"{record.doi}  [{done}/{assigned} done]{mine}"
             )
         )
@@ -132,8 +141,7 @@ class ScreenApp(App):
         )
 
     def show_next(self) -> None:
-        todo = self.review.screening.queue(self.stage, member=self.member)
-        self.show(todo[0] if todo else None)
+        self.show(self.review.screening.next_todo(self.stage, member=self.member))
 
     def say(self, message: str) -> None:
         self.query_one("#status", Static).update(Text(message))
@@ -144,7 +152,7 @@ class ScreenApp(App):
         if self.current is None:
             return
         try:
-            self.review.screening.decide(
+            _, following = self.review.screening.decide_next(
                 self.stage,
                 self.current.record_id,
                 decision,
@@ -155,7 +163,7 @@ class ScreenApp(App):
             self.say(f"[red]{exc}[/red]")
             return
         self.say(f"record {self.current.record_id}: {decision} {reason}".rstrip())
-        self.show_next()
+        self.show(following)
 
     def action_decide(self, decision: str) -> None:
         """Include, exclude (without a reason) or maybe."""
@@ -167,6 +175,20 @@ class ScreenApp(App):
             self.say(f"[red]no reason {number}[/red]")
             return
         self._decide("exclude", self.reasons[number - 1])
+
+    def action_back(self) -> None:
+        """Show the record served before this one (from the end screen, the last one)."""
+        if self.current is None:
+            served = self.review.screening.queue(self.stage, member=self.member, todo_only=False)
+            if served:
+                self.show(served[-1])
+        elif self.where is not None and self.where.back is not None:
+            self.show(self.where.back)
+
+    def action_forward(self) -> None:
+        """Show the record served after this one."""
+        if self.current is not None and self.where is not None and self.where.forward:
+            self.show(self.where.forward)
 
     def action_undo(self) -> None:
         """Undo the last decision and show its record again."""

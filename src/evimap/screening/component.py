@@ -20,6 +20,7 @@ from evimap.screening import (
     fulltext,
     fulltext_match,
     ledger,
+    navigation,
     outcomes,
     transfer,
     units,
@@ -523,19 +524,45 @@ class Screening:
             return view.record_view(session, self._config(session), stage, record_id, member)
 
     def queue(self, stage: str, *, member: Member, todo_only: bool = True) -> list[int]:
-        """The member's records at a stage, in order (by default only those to decide).
+        """The member's records at a stage in the order they are served them: by default only
+        those still to decide, in the order the screen will serve them; with
+        ``todo_only=False`` every assigned record, decided ones first when prioritisation is on
+        (the order back and forward walk; see :mod:`evimap.screening.navigation`).
 
         :param stage: the stage.
         :param member: the reviewer.
         :param todo_only: leave out decided and settled records.
         """
         member = self._writer(member)
-        prioritise = self._review.prioritise
-        order = prioritise._order if prioritise.enabled else None
+        order = self._order()
         with self._review.store.read() as session:
-            return view.queue(
-                session, self._config(session), stage, member, todo_only=todo_only, order=order
-            )
+            config = self._config(session)
+            if not todo_only:
+                return view.served(session, config, stage, member, order=order).order
+            return view.queue(session, config, stage, member, order=order)
+
+    def navigation(
+        self, stage: str, *, member: Member, record_id: int | None = None
+    ) -> navigation.Navigation:
+        """Where a record stands in the order the member is served their records (the screen's
+        "37 of 400", back and forward; :mod:`evimap.screening.navigation`): the order the
+        queue is served in, with decided records where they left it. Reads only the member's
+        own decisions and ranking, so a co-reviewer's unsettled decisions never move it.
+
+        :param stage: the stage.
+        :param member: the reviewer.
+        :param record_id: the record on screen (default: the next to decide).
+        """
+        member = self._writer(member)
+        order = self._order()
+        with self._review.store.read() as session:
+            config = self._config(session)
+            return navigation.navigation(session, config, stage, member, record_id, order=order)
+
+    def _order(self):
+        """Prioritisation's queue hook, or None while it is off (assignment order)."""
+        prioritise = self._review.prioritise
+        return prioritise._order if prioritise.enabled else None
 
     def next_todo(self, stage: str, *, member: Member, skip: int | None = None) -> int | None:
         """The id of the member's next record to decide (``queue(...)[0]``, other than
@@ -576,8 +603,9 @@ class Screening:
         show: str = "all",
         limit: int = 200,
     ) -> dict[str, Any]:
-        """The member's assigned records at a stage, searched and filtered, in queue order
-        (the screen's "my records"; :meth:`outcomes` lists a stage's records by outcome).
+        """The member's assigned records at a stage, searched and filtered, in the order they
+        are served them (as :meth:`queue` with ``todo_only=False``; the screen's "my
+        records"; :meth:`outcomes` lists a stage's records by outcome).
 
         :param stage: the stage.
         :param member: the viewer (``None``: no one, who has no records).
@@ -599,6 +627,7 @@ class Screening:
                 text=text,
                 show=show,
                 limit=limit,
+                order=self._order(),
             )
 
     def next(self, stage: str, *, member: Member) -> view.RecordView | None:

@@ -169,6 +169,35 @@ def assigned_to(session: Session, stage: str, reviewer: str) -> list[tuple[int, 
     return [(rid, round_) for rid, round_ in rows]
 
 
+_DECISION_ROWS = (
+    select(DecisionRow.id, DecisionRow.record_id, DecisionRow.decision)
+    .where(DecisionRow.stage == bindparam("stage"), DecisionRow.reviewer == bindparam("reviewer"))
+    .order_by(DecisionRow.id)
+)
+
+
+def decided_since(session: Session, stage: str, reviewer: str) -> dict[int, int]:
+    """``record_id -> row id`` for each record ``reviewer`` has a live decision on at
+    ``stage``: the row that took the record out of their queue, i.e. the first of the unbroken
+    run of decided rows that ends at the current one. A changed mind (or an undo back to an
+    earlier decision) continues the run, so the record keeps its place; an undo back to
+    undecided ends it, and a new decision starts a new run. Records whose assignment is no
+    longer active are included (callers keep the reviewer's own assigned records).
+
+    :param session: an open session.
+    :param stage: the stage.
+    :param reviewer: whose decisions (only theirs are read).
+    """
+    since: dict[int, int] = {}
+    rows = core(session).execute(_DECISION_ROWS, {"stage": stage, "reviewer": reviewer})
+    for id_, record_id, decision in rows:
+        if not decision:
+            since.pop(record_id, None)
+        elif record_id not in since:
+            since[record_id] = id_
+    return since
+
+
 def is_assigned(session: Session, stage: str, record_id: int, reviewer: str) -> bool:
     """Whether ``record_id`` is actively assigned to ``reviewer`` at ``stage``."""
     return (

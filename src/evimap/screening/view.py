@@ -193,7 +193,9 @@ def queue(
     """Record ids assigned to ``viewer`` at ``stage`` in queue order (pilot first); by default
     only those still to decide. ``order`` (prioritisation's hook,
     ``order(session, stage, viewer, ids, first=pilot_ids)``) reorders the records after the
-    pilot round: the newest ranking learned from the viewer's own decisions.
+    pilot round: the newest ranking learned from the viewer's own decisions. With
+    ``todo_only=False``, every assigned record in assignment order (:func:`served` gives the
+    order a reviewer is served them).
 
     A record the viewer has not decided cannot be settled by agreement (that needs every
     assigned reviewer's call), so "to decide" is: not decided by the viewer, not settled by an
@@ -205,13 +207,84 @@ def queue(
     mine = ledger.assigned_to(session, stage, name)
     if not todo_only:
         return [rid for rid, _ in mine]
-    decided = ledger.current_decisions(session, stage, reviewer=name)
+    decided = {rid for rid, _ in ledger.current_decisions(session, stage, reviewer=name)}
+    return ordered_todo(session, stage, name, mine, decided, order)
+
+
+@dataclass(frozen=True)
+class Served:
+    """A reviewer's records at a stage as they are served.
+
+    :param order: every record assigned to the reviewer, in the order they are served them.
+    :param todo: the records still to decide, in the order the queue serves them (the same
+        order: ``todo`` is ``order`` without the decided and closed records).
+    """
+
+    order: list[int]
+    todo: list[int]
+
+
+def served(
+    session: Session,
+    config: ScreeningConfig,
+    stage: str,
+    viewer: Member,
+    *,
+    order: Callable[..., list[int]] | None = None,
+) -> Served:
+    """``viewer``'s records at ``stage`` in the order they are served them, the order a
+    screen's position, back and forward walk (:mod:`evimap.screening.navigation`):
+
+    - without prioritisation (``order`` None), the assignment order, decided or not;
+    - with it, the records the viewer has decided, in the order they decided them (each keeps
+      the place where it left the queue, :func:`ledger.decided_since`), then the queue still
+      to decide as :func:`queue` serves it, then the records closed without the viewer's
+      decision (settled by an arbiter, at full text not retrieved) in assignment order.
+
+    Reads only the viewer's own decisions and the settlements (seen by all), and ``order``
+    reads only the viewer's own ranking: a co-reviewer's unsettled decisions never move it.
+
+    :param order: prioritisation's hook (as :func:`queue` takes it); None: assignment order.
+    """
+    config.stage(stage)
+    name = viewer.name
+    mine = ledger.assigned_to(session, stage, name)
+    if order is None:
+        decided = {rid for rid, _ in ledger.current_decisions(session, stage, reviewer=name)}
+        todo = ordered_todo(session, stage, name, mine, decided)
+        return Served([rid for rid, _ in mine], todo)
+    since = ledger.decided_since(session, stage, name)
+    todo = ordered_todo(session, stage, name, mine, set(since), order)
+    open_ = set(todo)
+    done = sorted((rid for rid, _ in mine if rid in since), key=since.__getitem__)
+    closed = [rid for rid, _ in mine if rid not in since and rid not in open_]
+    return Served(done + todo + closed, todo)
+
+
+def closed_to_reviewers(session: Session, stage: str) -> set[int]:
+    """Records no reviewer decides any more at ``stage``, whoever has decided them: settled by
+    an arbiter, or (at full text) marked not retrieved. Public: settled is seen by all."""
     blocked = set(ledger.arbiter_settlements(session, stage))
     if stage == "full_text":
         blocked |= {
             r for r, row in ledger.fulltext_status(session).items() if row.status == "not_retrieved"
         }
-    todo = [rid for rid, _ in mine if (rid, name) not in decided and rid not in blocked]
+    return blocked
+
+
+def ordered_todo(
+    session: Session,
+    stage: str,
+    name: str,
+    mine: list[tuple[int, str]],
+    decided: set[int],
+    order: Callable[..., list[int]] | None = None,
+) -> list[int]:
+    """The records of ``mine`` (``(record_id, round)`` in assignment order) still to decide
+    by reviewer ``name``, who has decided ``decided``: in assignment order, or as ``order``
+    puts them after the pilot round (see :func:`queue`)."""
+    blocked = closed_to_reviewers(session, stage)
+    todo = [rid for rid, _ in mine if rid not in decided and rid not in blocked]
     if order is None:
         return todo
     return order(session, stage, name, todo, first=[r for r, round_ in mine if round_ == "pilot"])
@@ -439,8 +512,10 @@ def my_records(
     text: str = "",
     show: str = "all",
     limit: int = 200,
+    order: Callable[..., list[int]] | None = None,
 ) -> dict[str, Any]:
-    """The viewer's assigned records at ``stage`` in queue order, filtered by ``show`` (see
+    """The viewer's assigned records at ``stage`` in the order they are served them
+    (:func:`served`; ``order`` is prioritisation's hook), filtered by ``show`` (see
     :data:`MY_FILTERS`) and by ``text`` (every word in title, abstract, journal, keywords or
     authors), with the viewer's own decision and the status the viewer may be told (no one
     has no records)."""
@@ -450,10 +525,10 @@ def my_records(
     if viewer is None:
         return {"stage": stage, "show": show, "text": text, "total": 0, "rows": []}
     me = viewer.name
-    mine = [rid for rid, _ in ledger.assigned_to(session, stage, me)]
+    mine = served(session, config, stage, viewer, order=order)
     calls = ledger.current_decisions(session, stage, reviewer=me)
     states = ledger.stage_states(session, config, stage)
-    todo = set(queue(session, config, stage, viewer))
+    todo = set(mine.todo)
 
     def kept(rid: int) -> bool:
         call = calls.get((rid, me))
@@ -467,7 +542,7 @@ def my_records(
             return states[rid].status == "settled"
         return True
 
-    wanted = [rid for rid in mine if kept(rid)]
+    wanted = [rid for rid in mine.order if kept(rid)]
     words = text.lower().split()
     rows: list[dict[str, Any]] = []
     total = 0

@@ -99,12 +99,10 @@ def screen(
     progress, how my queue is ordered, the criteria, and my records matching the search."""
     screening = ctx.review.screening
     order = ordering(ctx, stage)  # with prioritisation on, starts my background ranker
-    mine = screening.queue(stage, todo_only=False, member=ctx.member)
-    todo = screening.queue(stage, member=ctx.member)
-    current = record or (todo[0] if todo else (mine[0] if mine else None))
-    at = mine.index(current) if current in mine else None
+    # my records in the order my queue serves them: position, back and forward walk it
+    where = screening.navigation(stage, record_id=record, member=ctx.member)
+    current = where.record_id
     view = screening.record(stage, current, member=ctx.member) if current is not None else None
-    later = [r for r in todo if r != current]
     return {
         "review": {"slug": ctx.slug, "title": ctx.entry.title},
         "me": ctx.member.to_dict(),
@@ -114,11 +112,11 @@ def screen(
         "settings": screening.stage_settings()[stage],
         "progress": screening.progress(stage, member=ctx.member),
         "record": record_dict(view) if view is not None else None,
-        "position": None if at is None else at + 1,
-        "assigned": len(mine),
-        "back": mine[at - 1] if at is not None and at > 0 else None,
-        "forward": mine[at + 1] if at is not None and at + 1 < len(mine) else None,
-        "next_todo": later[0] if later else None,
+        "position": where.position,
+        "assigned": where.assigned,
+        "back": where.back,
+        "forward": where.forward,
+        "next_todo": where.next_todo,
         "ordering": order,
         **criteria(ctx),
         "search": screening.my_records(stage, text=q, show=show, limit=100, member=ctx.member),
