@@ -7,7 +7,16 @@ import asyncio
 from textual.widgets import ProgressBar, Static
 
 from evimap.cli.screen_app import ScreenApp
-from tests.screening_support import TEAM, add_records, make_review, new_db, small_records  # noqa: F401
+from evimap.review import Review
+from tests.screening_support import (  # noqa: F401
+    TEAM,
+    add_records,
+    make_review,
+    new_db,
+    small_records,
+    write_review,
+)
+from tests.test_prioritise_live import PRIORITISE, _records
 
 TA, FT = "title_abstract", "full_text"
 
@@ -82,3 +91,50 @@ def test_full_text_exclusion_without_a_reason_is_refused_on_screen(make_review):
 
     asyncio.run(drive())
     assert _stored(review, "B", FT) == [(ids[0], "exclude", "E2")]
+
+
+def test_with_prioritisation_the_arrows_walk_the_order_my_records_are_served(tmp_path):
+    folder = write_review(tmp_path / "ranked")
+    text = (folder / "review.toml").read_text(encoding="utf-8") + PRIORITISE
+    (folder / "review.toml").write_text(text, encoding="utf-8")
+    review = Review.open(folder)
+    ids = add_records(review, _records())
+    s = review.screening
+    s.assign(TA, member=TEAM["O"])
+    s.decide(TA, ids[6], "exclude", member=TEAM["A"])  # decided first, though assigned later
+    s.decide(TA, ids[0], "include", member=TEAM["A"])
+    review.prioritise.rank(TA, member=TEAM["A"])
+
+    def meta(app) -> str:
+        return str(app.query_one("#meta", Static).render())
+
+    async def drive():
+        app = ScreenApp(review, TA, TEAM["A"])
+        async with app.run_test() as pilot:
+            runner = review.prioritise.serve(TA, member=TEAM["A"])
+            assert runner.wait_idle(600) and runner.error is None
+            queue = s.queue(TA, member=TEAM["A"])
+            app.show_next()
+            assert app.current.record_id == queue[0] and meta(app).startswith("3 of 36")
+            await pilot.press("i")
+            assert app.current.record_id == queue[1] and meta(app).startswith("4 of 36")
+            await pilot.press("left")  # back: the record just decided
+            assert app.current.record_id == queue[0] and meta(app).startswith("3 of 36")
+            await pilot.press("left", "left")
+            assert app.current.record_id == ids[6] and meta(app).startswith("1 of 36")
+            await pilot.press("left")  # nothing before the first
+            assert app.current.record_id == ids[6]
+            await pilot.press("i")  # a changed mind: on to the queue, the record keeps its place
+            assert app.current.record_id == queue[1]
+            await pilot.press("left")
+            assert app.current.record_id == queue[0]
+            await pilot.press("right")
+            assert app.current.record_id == queue[1]
+            assert runner.wait_idle(600) and runner.error is None
+            await pilot.press("q")
+
+    try:
+        asyncio.run(drive())
+        assert s.record(TA, ids[6], member=TEAM["A"]).mine.decision == "include"
+    finally:
+        review.close()

@@ -509,6 +509,7 @@ class Prioritise:
         review = self._review
         with self._lock:
             if self._worker is None:
+                _tracker_running()
                 self._worker = ProcessPoolExecutor(
                     max_workers=1, mp_context=multiprocessing.get_context("spawn")
                 )
@@ -670,6 +671,29 @@ class StopStatus:
             "test": self.test,
             "heuristic": self.heuristic,
         }
+
+
+def _tracker_running() -> None:
+    """Start multiprocessing's resource tracker (the worker process needs it) with a real
+    standard error. The tracker hands its process ``sys.stderr``'s descriptor; a screen that
+    captures standard error (the terminal screen: Textual's capture says -1) made the launch
+    fail, so the terminal screen's queue was never ranked."""
+    import contextlib
+    import os
+    import sys
+    from multiprocessing import resource_tracker
+
+    try:
+        usable = sys.stderr is None or sys.stderr.fileno() >= 0
+    except (AttributeError, OSError, ValueError):
+        usable = True  # the tracker passes no descriptor then, which it handles
+    if usable:
+        resource_tracker.ensure_running()
+        return
+    with contextlib.ExitStack() as stack:
+        real = sys.__stderr__ or stack.enter_context(open(os.devnull, "w"))
+        stack.enter_context(contextlib.redirect_stderr(real))
+        resource_tracker.ensure_running()
 
 
 def open_round(session: Session, stage: str) -> SampleRoundRow | None:
