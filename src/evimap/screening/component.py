@@ -699,24 +699,7 @@ class Screening:
         with self._review.store.read() as session:
             config = self._config(session)
             view.require_overview(config, stage, member, "the conflict list")
-            found = conflicts.conflicts(session, config, stage)
-            calls = ledger.current_decisions(session, stage, [s.record_id for s in found])
-            records = units.unit_records(session, [s.record_id for s in found])
-            out = []
-            for s in found:
-                mine = {name: calls[(s.record_id, name)] for name in s.reviewers}
-                out.append(
-                    {
-                        "record_id": s.record_id,
-                        "title": records[s.record_id].title,
-                        "conflict": s.conflict,
-                        "calls": {
-                            name: c.decision + (f" ({c.reason})" if c.reason else "")
-                            for name, c in mine.items()
-                        },
-                    }
-                )
-            return out
+            return conflicts.conflict_rows(session, config, stage)
 
     def agreement(
         self, stage: str, *, member: Member | None = None, round: str | None = None
@@ -754,22 +737,7 @@ class Screening:
         """
         self._reader(member)
         with self._review.store.read() as session:
-            config = self._config(session)
-            states = ledger.stage_states(session, config, "title_abstract")
-            have = ledger.fulltext_status(session)
-            wanted = sorted(
-                r for r, s in states.items() if ledger.advances(config, s) and r not in have
-            )
-            records = units.unit_records(session, wanted)
-            return [
-                {
-                    "record_id": r,
-                    "title": records[r].title,
-                    "doi": records[r].doi,
-                    "year": records[r].year,
-                }
-                for r in wanted
-            ]
+            return fulltext.missing_rows(session, self._config(session))
 
     def fulltexts(self, *, member: Member | None = None) -> list[dict[str, Any]]:
         """Every report sought (settled include at title/abstract) with its full-text status:
@@ -780,27 +748,8 @@ class Screening:
         """
         self._reader(member)
         with self._review.store.read() as session:
-            sought = self._sought(session, self._config(session))
-            have = ledger.fulltext_status(session)
-            records = units.unit_records(session, list(sought))
-        rows = []
-        for rid in sought:
-            status = have.get(rid)
-            record = records[rid]
-            rows.append(
-                {
-                    "record_id": rid,
-                    "title": record.title,
-                    "doi": record.doi,
-                    "year": record.year,
-                    "source_record_id": record.source_record_id,
-                    "status": status.status if status else "missing",
-                    "original_name": status.original_name if status else "",
-                    "size": status.size if status else 0,
-                    "why": status.why if status else "",
-                }
-            )
-        return rows
+            config = self._config(session)
+            return fulltext.report_rows(session, list(self._sought(session, config)))
 
     def fulltext_file(self, record_id: int, *, member: Member | None = None) -> Path:
         """The PDF attached to a record (the newest); a report sought is settled, so anyone

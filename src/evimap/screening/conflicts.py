@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from evimap.members import Action, Member
 from evimap.protocol.screening import STAGES
-from evimap.screening import ledger, locks
+from evimap.screening import ledger, locks, units
 from evimap.screening.config import ScreeningConfig
 from evimap.screening.errors import InvalidDecision, NotPermitted, ScreeningError
 from evimap.store.events import EventLog
@@ -19,6 +19,29 @@ def conflicts(session: Session, config: ScreeningConfig, stage: str) -> list[led
     """Records in conflict at ``stage``, in record order (no blindness: callers check roles)."""
     states = ledger.stage_states(session, config, stage)
     return [states[rid] for rid in sorted(states) if states[rid].status == "conflict"]
+
+
+def conflict_rows(session: Session, config: ScreeningConfig, stage: str) -> list[dict]:
+    """:func:`conflicts` with each record's title and each reviewer's call (no blindness:
+    callers check roles)."""
+    found = conflicts(session, config, stage)
+    calls = ledger.current_decisions(session, stage, [s.record_id for s in found])
+    records = units.unit_records(session, [s.record_id for s in found])
+    out = []
+    for s in found:
+        mine = {name: calls[(s.record_id, name)] for name in s.reviewers}
+        out.append(
+            {
+                "record_id": s.record_id,
+                "title": records[s.record_id].title,
+                "conflict": s.conflict,
+                "calls": {
+                    name: c.decision + (f" ({c.reason})" if c.reason else "")
+                    for name, c in mine.items()
+                },
+            }
+        )
+    return out
 
 
 def settle(

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from evimap.members import Action, Member
 from evimap.protocol.screening import STAGES
-from evimap.screening import ledger
+from evimap.screening import ledger, units
 from evimap.screening.config import ScreeningConfig
 from evimap.screening.errors import ScreeningError
 from evimap.store.events import EventLog
@@ -126,3 +126,41 @@ def mark_not_retrieved(
         details={"record_id": record_id, "fulltext_id": row.id},
     )
     return row
+
+
+def missing_rows(session: Session, config: ScreeningConfig) -> list[dict]:
+    """Reports sought (settled include at title/abstract) with no PDF and not marked not
+    retrieved, in record order."""
+    states = ledger.stage_states(session, config, STAGES[0])
+    have = ledger.fulltext_status(session)
+    wanted = sorted(r for r, s in states.items() if ledger.advances(config, s) and r not in have)
+    records = units.unit_records(session, wanted)
+    return [
+        {"record_id": r, "title": records[r].title, "doi": records[r].doi, "year": records[r].year}
+        for r in wanted
+    ]
+
+
+def report_rows(session: Session, sought: list[int]) -> list[dict]:
+    """Each report in ``sought`` with its full-text status: ``missing``, ``attached`` (with
+    the file's name and size) or ``not_retrieved``."""
+    have = ledger.fulltext_status(session)
+    records = units.unit_records(session, sought)
+    rows = []
+    for rid in sought:
+        status = have.get(rid)
+        record = records[rid]
+        rows.append(
+            {
+                "record_id": rid,
+                "title": record.title,
+                "doi": record.doi,
+                "year": record.year,
+                "source_record_id": record.source_record_id,
+                "status": status.status if status else "missing",
+                "original_name": status.original_name if status else "",
+                "size": status.size if status else 0,
+                "why": status.why if status else "",
+            }
+        )
+    return rows
