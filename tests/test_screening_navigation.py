@@ -126,6 +126,14 @@ def test_a_co_reviewers_unsettled_decisions_do_not_move_my_records(ranked):
     assert [r["record_id"] for r in listed] == served[: len(listed)]
 
 
+def test_my_to_do_list_is_my_queue_in_the_order_it_is_served(ranked):
+    review, ids, s = ranked, ranked.ids, ranked.screening
+    _decide(review, "A", [ids[0], ids[6]])
+    review.prioritise.rank(TA, member=TEAM["A"])
+    todo = [o.record_id for o in s.outcomes(TA, "todo", member=TEAM["A"])]
+    assert todo == _todo(review) and todo != sorted(todo)
+
+
 def test_a_record_settled_without_my_decision_goes_to_the_end(ranked):
     review, ids, s = ranked, ranked.ids, ranked.screening
     _decide(review, "A", [ids[0], ids[6]])

@@ -676,7 +676,8 @@ class Screening:
     def outcomes(
         self, stage: str, outcome: str, *, member: Member | None = None
     ) -> list[outcomes.Outcome]:
-        """The records with ``outcome`` at ``stage``: ``todo`` (the member's queue),
+        """The records with ``outcome`` at ``stage``: ``todo`` (the member's queue, in the order
+        it is served),
         ``included``, ``excluded`` (with reasons), ``maybe``, ``conflict`` (owners and
         arbiters while blind) or ``pending``; see :mod:`evimap.screening.outcomes`.
 
@@ -686,7 +687,9 @@ class Screening:
         """
         member = self._reader(member)
         with self._review.store.read() as session:
-            return outcomes.stage_outcomes(session, self._config(session), stage, outcome, member)
+            config = self._config(session)
+            order = self._order()
+            return outcomes.stage_outcomes(session, config, stage, outcome, member, order)
 
     def conflicts(self, stage: str, *, member: Member | None = None) -> list[dict[str, Any]]:
         """Records in conflict at a stage with each reviewer's call (owners and arbiters, or

@@ -18,6 +18,7 @@ viewer is never told ``conflict`` (it shows as ``pending``) and may not list con
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -70,9 +71,10 @@ def stage_outcomes(
     stage: str,
     outcome: str,
     viewer: Member | None,
+    order: Callable[..., list[int]] | None = None,
 ) -> list[Outcome]:
     """The records with ``outcome`` at ``stage`` as ``viewer`` may see them, in record order
-    (``todo``: in the viewer's queue order).
+    (``todo``: in the viewer's queue order, as ``order``, prioritisation's hook, puts it).
 
     :raises InvalidDecision: for an unknown stage or outcome.
     :raises UnknownReviewer: for ``todo`` without a viewer.
@@ -84,7 +86,8 @@ def stage_outcomes(
     if outcome == "todo":
         if viewer is None:
             raise UnknownReviewer("say whose to-do list: --as NAME (or EVIMAP_AS)")
-        return [Outcome(rid, stage, "todo") for rid in view.queue(session, config, stage, viewer)]
+        todo = view.queue(session, config, stage, viewer, order=order)
+        return [Outcome(rid, stage, "todo") for rid in todo]
     if outcome == "conflict":
         view.require_overview(config, stage, viewer, "listing conflicts")
     states = ledger.stage_states(session, config, stage)
