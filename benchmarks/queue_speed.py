@@ -1,7 +1,8 @@
 """What one screening key press costs with prioritisation off and on: ``decide_next`` (the
 decision, the ranking that showed the record, the next record to serve) and the screening
 page's navigation (position, back, forward), on a review of N records screened dual by two
-reviewers, with a stored ranking for the timed reviewer.
+reviewers, with a stored ranking for the timed reviewer (made once, when the review is built:
+later repeats pass over the records decided since, as with a ranking no runner refreshes).
 
     PYTHON benchmarks/queue_speed.py [--records 3000] [--decisions 40] [--repeats 5]
                                      [--profile on|off]
