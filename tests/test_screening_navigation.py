@@ -206,6 +206,29 @@ def test_the_next_record_is_the_head_of_my_whole_queue_in_every_state(tmp_path, 
     review.close()
 
 
+def test_the_first_open_record_among_candidates_read_in_growing_chunks(ranked, monkeypatch):
+    from evimap.screening import view
+
+    review, ids, s = ranked, ranked.ids, ranked.screening
+    _decide(review, "A", ids[:20])
+    s.settle(TA, ids[25], "exclude", member=TEAM["P"], why="arbiter", reason="E1")
+    # decided, repeated, not A's, settled by the arbiter: all passed over, in chunks 1, 2, 4 ...
+    candidates = [*ids[:20], ids[3], 10**9, ids[25], ids[30], ids[21]]
+
+    def first(**options):
+        with review.store.read() as session:
+            config = s.config
+            return view.first_open(session, config, TA, TEAM["A"], candidates, **options)
+
+    assert first(chunk=1) == ids[30] == first() == first(chunk=3)
+    assert first(chunk=1, skip=ids[30]) == ids[21]
+    assert first(chunk=2, skip=ids[21]) == ids[30]
+    monkeypatch.setattr(view, "MAX_CHUNK", 2)  # chunks stop growing at the cap
+    assert first(chunk=1) == ids[30]
+    candidates = ids[:20]
+    assert first(chunk=1) is None
+
+
 def test_a_record_marked_not_retrieved_is_never_served_at_full_text(tmp_path, new_db):  # noqa: F811
     review = _open(tmp_path, new_db())
     ids = add_records(review, _records(1))

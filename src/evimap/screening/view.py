@@ -423,6 +423,11 @@ def next_todo(
     return connection.execute(_NEXT_TODO[full_text, "start"], params).scalar()
 
 
+MAX_CHUNK = 1024
+"""The most record ids :func:`first_open` binds in one query (SQLite and PostgreSQL limit a
+statement's parameters)."""
+
+
 def first_open(
     session: Session,
     config: ScreeningConfig,
@@ -440,7 +445,7 @@ def first_open(
 
     :param candidates: record ids in the order to try them (repeats and records not assigned
         to the viewer are passed over).
-    :param chunk: the first chunk's size.
+    :param chunk: the first chunk's size (chunks grow to at most :data:`MAX_CHUNK`).
     """
     config.stage(stage)
     statement = _OPEN_AMONG[stage == "full_text"]
@@ -455,7 +460,7 @@ def first_open(
             first = next((r for r in batch if r in found), None)
             if first is not None:
                 return first
-            batch, chunk = [], chunk * 2
+            batch, chunk = [], min(chunk * 2, MAX_CHUNK)
     return None
 
 
