@@ -31,6 +31,10 @@ def marked(text: str, spans: list[Span]) -> Text:
     return out
 
 
+def _short(text: str, width: int = 48) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 class ScreenApp(App):
     """Screen the records assigned to one reviewer at one stage.
 
@@ -68,7 +72,8 @@ class ScreenApp(App):
         self.member = member
         self.current: RecordView | None = None
         self.input_mode = "note"
-        self.reasons = list(review.screening.config.reasons)
+        # key "1".."9" -> reason code, the same keys the reasons line shows
+        self.reasons = {key: code for key, code in review.screening.config.reason_keys() if key}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -84,12 +89,13 @@ class ScreenApp(App):
 
     def on_mount(self) -> None:
         self.sub_title = f"{self.stage} as {self.member.name}"
-        texts = self.review.screening.config.reason_texts
+        config = self.review.screening.config
         self.query_one("#reasons", Static).update(
             Text(
-                "  ".join(
-                    f"[{i}] {code} {texts.get(code, '')[:40]}"
-                    for i, code in enumerate(self.reasons[:9], start=1)
+                "exclude with: "
+                + "  ".join(
+                    f"[{key}] {_short(config.reason_label(code))}"
+                    for key, code in self.reasons.items()
                 )
             )
         )
@@ -135,8 +141,9 @@ class ScreenApp(App):
         todo = self.review.screening.queue(self.stage, member=self.member)
         self.show(todo[0] if todo else None)
 
-    def say(self, message: str) -> None:
-        self.query_one("#status", Static).update(Text(message))
+    def say(self, message: str, style: str = "") -> None:
+        """Show ``message`` (plain text, never markup) in the status line."""
+        self.query_one("#status", Static).update(Text(message, style=style))
 
     # -- actions ------------------------------------------------------------------------------
 
@@ -152,9 +159,10 @@ class ScreenApp(App):
                 member=self.member,
             )
         except EvimapError as exc:
-            self.say(f"[red]{exc}[/red]")
+            self.say(str(exc), "red")
             return
-        self.say(f"record {self.current.record_id}: {decision} {reason}".rstrip())
+        why = f" ({self.review.screening.config.reason_label(reason)})" if reason else ""
+        self.say(f"record {self.current.record_id}: {decision}{why}")
         self.show_next()
 
     def action_decide(self, decision: str) -> None:
@@ -162,18 +170,19 @@ class ScreenApp(App):
         self._decide(decision)
 
     def action_reason(self, number: int) -> None:
-        """Exclude with the ``number``-th reason."""
-        if number > len(self.reasons):
-            self.say(f"[red]no reason {number}[/red]")
+        """Exclude with the reason that key ``number`` stands for."""
+        code = self.reasons.get(str(number))
+        if code is None:
+            self.say(f"no reason {number}", "red")
             return
-        self._decide("exclude", self.reasons[number - 1])
+        self._decide("exclude", code)
 
     def action_undo(self) -> None:
         """Undo the last decision and show its record again."""
         try:
             undone = self.review.screening.undo(self.stage, member=self.member)
         except EvimapError as exc:
-            self.say(f"[red]{exc}[/red]")
+            self.say(str(exc), "red")
             return
         self.say(f"undone: record {undone.record_id}")
         self.show(undone.record_id)
@@ -213,7 +222,7 @@ class ScreenApp(App):
                     screening.note(self.stage, rid, text, member=self.member)
                     self.say(f"note saved on record {rid}")
             except EvimapError as exc:
-                self.say(f"[red]{exc}[/red]")
+                self.say(str(exc), "red")
         note.value = ""
         note.remove_class("open")
         self.set_focus(None)

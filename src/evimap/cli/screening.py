@@ -275,7 +275,7 @@ def _flow_rows(counts) -> list[dict[str, Any]]:
         {"box": "Reports excluded", "n": n_of(flow.reports_excluded, flow.reports_assessed)},
     ]
     rows += [
-        {"box": f"  {code}: {flow.reason_texts.get(code, '')}", "n": n_of(n, flow.reports_excluded)}
+        {"box": f"  {flow.reason_labels.get(code, code)}", "n": n_of(n, flow.reports_excluded)}
         for code, n in flow.reports_excluded_by_reason.items()
     ]
     rows += [

@@ -10,7 +10,7 @@ with the data: they are never typed into the diagram.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -202,7 +202,10 @@ def _latest_by(events: Iterable[Event], key) -> dict[Any, Event]:
 
 
 def compute_prisma(
-    events: Iterable[Event], searched: Iterable[str] = (), screening: Any = None
+    events: Iterable[Event],
+    searched: Iterable[str] = (),
+    screening: Any = None,
+    reason_labels: Mapping[str, str] | None = None,
 ) -> PrismaCounts:
     """PRISMA 2020 counts from a review's event log (in log order).
 
@@ -212,18 +215,22 @@ def compute_prisma(
         ``records_screened``, ``records_excluded``, ``reports_sought``,
         ``reports_not_retrieved``, ``reports_assessed``, ``reports_excluded``,
         ``reports_excluded_by_reason``, ``studies_included``); it fills the screening boxes.
+    :param reason_labels: how each exclusion reason code reads in the eligibility boxes
+        (``I4`` -> ``I4 not met: Focused on adult patients``; the protocol's criteria,
+        :meth:`~evimap.protocol.Criterion.reason_label`); a code not in it reads as itself.
     """
     events = list(events)
     result = PrismaCounts(searched=list(searched), screening=screening)
+    labels = dict(reason_labels or {})
     if screening is not None:
-        _from_screening(result, screening)
-    _from_events(result, events)
+        _from_screening(result, screening, labels)
+    _from_events(result, events, labels)
     _from_reported(result, [e for e in events if e.kind == KIND_REPORTED])
     _derive(result)
     return result
 
 
-def _from_events(result: PrismaCounts, events: list[Event]) -> None:
+def _from_events(result: PrismaCounts, events: list[Event], labels: Mapping[str, str]) -> None:
     by_database: dict[str, int] = defaultdict(int)
     roles = {
         e.details.get("sha256"): e.details.get("role", "search")
@@ -315,7 +322,7 @@ def _from_events(result: PrismaCounts, events: list[Event]) -> None:
         result.set(f"{prefix}_excluded", _n(full, "excluded"), EVENTS)
         result.set(included, _n(full, "included"), EVENTS)
         why = full.details.get("reasons") or {}
-        setattr(result, reasons_attr, {str(k): int(v) for k, v in why.items()})
+        setattr(result, reasons_attr, _labelled(why, labels))
 
     retrievals = _latest_by(
         (e for e in events if e.kind == KIND_RETRIEVAL), lambda e: e.details.get("arm", "databases")
@@ -327,7 +334,16 @@ def _from_events(result: PrismaCounts, events: list[Event]) -> None:
             result.set(f"{prefix}_notretrieved_reports", _n(event, "not_retrieved"), EVENTS)
 
 
-def _from_screening(result: PrismaCounts, flow: Any) -> None:
+def _labelled(reasons: Mapping[Any, Any], labels: Mapping[str, str]) -> dict[str, int]:
+    """Reason code -> count, keyed by how each reason reads."""
+    out: dict[str, int] = {}
+    for code, n in reasons.items():
+        label = labels.get(str(code), str(code))
+        out[label] = out.get(label, 0) + int(n)
+    return out
+
+
+def _from_screening(result: PrismaCounts, flow: Any, labels: Mapping[str, str]) -> None:
     """The screening and eligibility boxes from the screening part's replay of the log."""
     for box, attribute in (
         ("records_screened", "records_screened"),
@@ -339,12 +355,8 @@ def _from_screening(result: PrismaCounts, flow: Any) -> None:
         ("dbr_included", "studies_included"),
     ):
         result.set(box, getattr(flow, attribute, None), EVENTS)
-    texts = getattr(flow, "reason_texts", {}) or {}
-    reasons = getattr(flow, "reports_excluded_by_reason", {}) or {}
-    result.dbr_reasons = {
-        (f"{code} {texts[code]}" if texts.get(code, code) != code else code): int(n)
-        for code, n in reasons.items()
-    }
+    labels = {**labels, **(getattr(flow, "reason_labels", {}) or {})}
+    result.dbr_reasons = _labelled(getattr(flow, "reports_excluded_by_reason", {}) or {}, labels)
     if getattr(flow, "other_identified", 0):
         # records identified by other methods, screened in the same stages (their arm)
         for box, attribute in (
@@ -356,10 +368,7 @@ def _from_screening(result: PrismaCounts, flow: Any) -> None:
         ):
             result.set(box, getattr(flow, attribute, None), EVENTS)
         other_reasons = getattr(flow, "other_excluded_by_reason", {}) or {}
-        result.other_reasons = {
-            (f"{code} {texts[code]}" if texts.get(code, code) != code else code): int(n)
-            for code, n in other_reasons.items()
-        }
+        result.other_reasons = _labelled(other_reasons, labels)
         excluded = getattr(flow, "other_records_excluded", 0) or 0
         if excluded:
             result.notes.append(

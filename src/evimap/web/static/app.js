@@ -102,10 +102,10 @@ async function undo() {
 
 function pickReason(n) {
   const panel = screen();
-  const option = panel && $(`#reason option[data-n="${n}"]`, panel);
+  const option = panel && $(`#reason option[data-key="${n}"]`, panel);
   if (!option) return;
   $("#reason", panel).value = option.value;
-  say(`Reason ${option.textContent.trim()}`);
+  say(`Reason ${option.textContent.trim()} (e excludes with it)`);
 }
 
 function go(which) {
