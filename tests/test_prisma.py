@@ -169,7 +169,7 @@ def test_diagram_shows_each_count_with_its_provenance(tmp_path):
     svg = save_figure(prisma_figure(c), tmp_path / "p.svg", tmp_path / "p.png")
     assert "Records identified from databases (n = 500)" in svg
     assert "Web of Science (n = 300)" in svg
-    assert "Duplicate records (n = 120*)" in svg
+    assert "Duplicate records removed (n = 120*)" in svg
     assert "Records screened" in svg and "n = not reported" in svg
     assert "Identification of new studies via other methods" in svg
     assert "A note." in svg

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from evimap.numbers import n_of
 from evimap.store import Event
 from evimap.store.kinds import Kind
 
@@ -56,6 +57,58 @@ EXTRA_FIELDS = (
     "dbr_included",
     "other_included",
 )
+
+#: Each box in words, as the PRISMA 2020 flow diagram (Page et al. 2021, new and updated
+#: reviews) writes it; the diagram, the report's counts table, the dashboard and
+#: ``evimap screening-flow`` show these, never the template's field names alone. A box of the
+#: other-methods arm ends with :data:`OTHER_ARM_SUFFIX` (the diagram shows it without: its
+#: column says so). In the order a reader follows the diagram: tables list the boxes so.
+BOX_LABELS: dict[str, str] = {
+    "previous_studies": "Studies included in previous version of review",
+    "previous_reports": "Reports of studies included in previous version of review",
+    "database_results": "Records identified from databases",
+    "register_results": "Records identified from registers",
+    "removed_before_screening": "Records removed before screening",
+    "duplicates": "Duplicate records removed",
+    "excluded_automatic": "Records marked as ineligible by automation tools",
+    "excluded_other": "Records removed for other reasons",
+    "records_screened": "Records screened",
+    "records_excluded": "Records excluded",
+    "dbr_sought_reports": "Reports sought for retrieval",
+    "dbr_notretrieved_reports": "Reports not retrieved",
+    "dbr_assessed": "Reports assessed for eligibility",
+    "dbr_excluded": "Reports excluded",
+    "excluded_screening_and_eligibility": "Records excluded at screening and eligibility together",
+    "dbr_included": "Studies included via databases and registers",
+    "website_results": "Records identified from websites",
+    "organisation_results": "Records identified from organisations",
+    "citations_results": "Records identified from citation searching",
+    "other_sought_reports": "Reports sought for retrieval (other methods)",
+    "other_notretrieved_reports": "Reports not retrieved (other methods)",
+    "other_assessed": "Reports assessed for eligibility (other methods)",
+    "other_excluded": "Reports excluded (other methods)",
+    "other_included": "Studies included via other methods",
+    "new_studies": "New studies included in review",
+    "new_reports": "Reports of new included studies",
+    "total_studies": "Studies included in review",
+    "total_reports": "Reports of included studies",
+}
+OTHER_ARM_SUFFIX = " (other methods)"
+
+#: A box that is a share of the box(es) it comes out of: its denominator is their sum (the
+#: records identified are databases plus registers). Tables print it as ``n/N (%)``.
+DENOMINATORS: dict[str, tuple[str, ...]] = {
+    "duplicates": ("database_results", "register_results"),
+    "excluded_automatic": ("database_results", "register_results"),
+    "excluded_other": ("database_results", "register_results"),
+    "removed_before_screening": ("database_results", "register_results"),
+    "records_excluded": ("records_screened",),
+    "excluded_screening_and_eligibility": ("records_screened",),
+    "dbr_notretrieved_reports": ("dbr_sought_reports",),
+    "dbr_excluded": ("dbr_assessed",),
+    "other_notretrieved_reports": ("other_sought_reports",),
+    "other_excluded": ("other_assessed",),
+}
 
 EVENTS = "events"
 REPORTED = "reported"
@@ -180,6 +233,40 @@ class PrismaCounts:
             },
         }
         return out
+
+    def denominator(self, name: str) -> int | None:
+        """What box ``name`` is a share of (:data:`DENOMINATORS`), or ``None`` when it is no
+        share or the boxes it comes out of are not known."""
+        parts = DENOMINATORS.get(name)
+        if not parts or not self.known(parts[0]):
+            return None
+        return sum(self[part] or 0 for part in parts)
+
+    def rows(self, *, known_only: bool = False) -> list[dict[str, Any]]:
+        """The boxes as table rows, in the diagram's order: ``box`` (the template's field
+        name), ``label`` (:data:`BOX_LABELS`), ``n``, ``share`` (``n/N (%)`` of
+        :meth:`denominator`, or ``""``), ``source`` and ``quote``. The report's counts table,
+        ``evimap prisma`` and the web dashboard all print these.
+
+        :param known_only: leave out the boxes with no number.
+        """
+        rows = []
+        for name, label in BOX_LABELS.items():
+            n = self[name]
+            if known_only and n is None:
+                continue
+            of = self.denominator(name)
+            rows.append(
+                {
+                    "box": name,
+                    "label": label,
+                    "n": n,
+                    "share": n_of(n, of) if n is not None and of is not None else "",
+                    "source": self.source.get(name, ""),
+                    "quote": self.quotes.get(name, ""),
+                }
+            )
+        return rows
 
 
 def _pairs(counts: dict[str, int]) -> str | None:
