@@ -203,15 +203,25 @@ def test_the_web_picker_shows_the_reason_and_numbers_only_the_keys(folder):
         assert reasons[1]["label"] == ADULTS
         assert [r["key"] for r in reasons[9:]] == ["", ""]
         html = client.get(f"/r/{slug}/screen/{TA}").text
-        options = re.findall(r'<option value="(\w+)"([^>]*)>([^<]*)</option>', html)
-        assert options[1] == ("I2", ' data-key="2"', f"2. {ADULTS}")
-        assert options[9] == ("E7", "", "E7: Conference abstracts")  # no key, no number
-        assert all(re.fullmatch(r' data-key="[1-9]"', attrs) for _, attrs, _ in options[:9])
-        # a conflict's settle form: no key picks a reason there, so no numbers are shown
-        for who in (A, B):
-            review.screening.decide(TA, ids[0], "include" if who is A else "exclude", member=who)
+        options = re.findall(r'<option value="(\w+)" data-label="([^"]*)"([^>]*)>([^<]*)<', html)
+        assert options[1] == ("I2", ADULTS, ' data-key="2"', f"2. {ADULTS}")
+        assert options[9] == ("E7", "E7: Conference abstracts", "", "E7: Conference abstracts")
+        assert [attrs for _, _, attrs, _ in options] == [
+            f' data-key="{n}"' for n in range(1, 10)
+        ] + [
+            "",
+            "",
+        ]
+        # my decision reads as its reason
+        review.screening.decide(TA, ids[1], "exclude", reason="I2", member=A)
+        mine = client.get(f"/r/{slug}/screen/{TA}?record={ids[1]}").text
+        assert f"exclude ({ADULTS})</strong>" in mine
+        # a conflict's calls read so too; its settle form has no keys, so no numbers
+        review.screening.decide(TA, ids[0], "include", member=A)
+        review.screening.decide(TA, ids[0], "exclude", reason="I2", member=B)
         client.headers["x-csrf-token"] = login(client, "P")
         conflicts = client.get(f"/r/{slug}/conflicts/{TA}").text
+        assert f"exclude ({ADULTS})</p>" in conflicts
         assert f'<option value="I2">{ADULTS}</option>' in conflicts
         assert not re.search(r"<option value=\"\w+\">\d+\.", conflicts)
 
