@@ -28,6 +28,7 @@ import argparse
 import asyncio
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -268,7 +269,19 @@ def rankings_stored(folder: Path) -> int:
 
 
 def run(engine: str, args, url: str = "", retrain_every: int = 0) -> dict:
+    """One engine's run in a throw-away review folder (removed after, unless ``--keep``)."""
     folder = Path(tempfile.mkdtemp(prefix=f"evimap-load-{engine}-")) / "load"
+    try:
+        return measure(folder, engine, args, url, retrain_every)
+    finally:
+        if args.keep:
+            print(f"kept the {engine} review: {folder}")
+        else:
+            shutil.rmtree(folder.parent, ignore_errors=True)
+
+
+def measure(folder: Path, engine: str, args, url: str, retrain_every: int) -> dict:
+    """Build the review in ``folder``, serve it, run the reviewers, check what was stored."""
     secrets = build(folder, args.reviewers, args.records, url, retrain_every)
     baseline = core_baseline(folder, args.baseline)
     BASELINE_DECISIONS[0] = len(baseline)
@@ -453,6 +466,9 @@ def main() -> None:
         help="run each engine again with prioritisation on, retraining every N decisions",
     )
     parser.add_argument(
+        "--keep", action="store_true", help="keep each run's review folder (printed) for a look"
+    )
+    parser.add_argument(
         "--floor",
         action="store_true",
         help="also run the clients against an empty endpoint (no store): the HTTP floor",
@@ -523,7 +539,7 @@ def main() -> None:
         )
     print(
         "server/client cpu ms: processor time (user + system) of the server process and of "
-        "the 20 clients' process per decision posted under load"
+        f"the {args.reviewers} clients' process per decision posted under load"
     )
     bad = [r for r in rows if r["lost"] or r["twice"]]
     if bad:

@@ -109,6 +109,63 @@ def test_simulate_names_the_valid_models_and_the_missing_label(tmp_path):
         read_labelled(bad)
 
 
+def test_simulate_takes_parts_and_parameters_over_the_preset(tmp_path):
+    data = _labelled_csv(tmp_path / "set.csv")
+    out = ["--out", str(tmp_path / "curves"), "-f", "json"]
+    args = ["simulate", str(data), "--param", "C=0.3", "--feature-param", "authors=true"]
+    got = json.loads(runner.invoke(app, [*args, "--query", "mixed", *out]).output)
+    assert got["model"]["params"]["C"] == 0.3 and got["model"]["query"] == "mixed"
+    assert got["model"]["feature_params"] == {"authors": True}
+    assert got["described"] == "default (tfidf + svm, balanced, mixed; C=0.3, authors=true)"
+    plain = json.loads(runner.invoke(app, ["simulate", str(data), *out]).output)
+    assert plain["described"] == "default (tfidf + svm, balanced, max)"
+    assert plain["runs"][0]["order"] != got["runs"][0]["order"]
+
+
+def test_simulate_reads_the_model_of_a_review_toml_and_overrides_it(tmp_path):
+    data = _labelled_csv(tmp_path / "set.csv")
+    folder = write_review(tmp_path / "r")
+    toml = folder / "review.toml"
+    toml.write_text(
+        toml.read_text() + '\n[prioritise]\nclassifier = "nb"\nparams = { alpha = 2.0 }\n'
+    )
+    out = ["--out", str(tmp_path / "curves"), "-f", "json"]
+    got = json.loads(
+        runner.invoke(app, ["simulate", str(data), "--settings", str(toml), *out]).output
+    )
+    assert got["model"]["classifier"] == "nb" and got["model"]["params"]["alpha"] == 2.0
+    result = runner.invoke(
+        app, ["simulate", str(data), "--settings", str(toml), "--classifier", "logistic", *out]
+    )
+    assert json.loads(result.output)["model"]["classifier"] == "logistic"
+
+
+def test_a_bad_model_parameter_is_a_clear_error_before_any_work(tmp_path):
+    data = _labelled_csv(tmp_path / "set.csv")
+    result = runner.invoke(app, ["simulate", str(data), "--param", "Cc=1"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert "unknown parameter 'Cc' of the svm classifier; its parameters: C," in result.output
+    result = runner.invoke(app, ["simulate", str(data), "--param", "C=-1"])
+    assert result.exit_code == 1 and "must be a float in the range (0.0, inf)" in result.output
+    result = runner.invoke(app, ["simulate", str(data), "--param", "C"])
+    assert result.exit_code == 2 and "give --param KEY=VALUE" in result.output
+    result = runner.invoke(app, ["simulate", str(data), "--feature-param", "min_df=-3"])
+    assert result.exit_code == 1 and "the tfidf features: The 'min_df' parameter" in result.output
+
+
+def test_a_bad_parameter_in_review_toml_stops_a_retrain_with_its_name(review):
+    toml = review.folder / "review.toml"
+    toml.write_text(
+        toml.read_text().replace("retrain_every = 2", "retrain_every = 2\nparams = { C = 0 }")
+    )
+    folder = str(review.folder)
+    for rid, decision in ((review.ids[0], "include"), (review.ids[6], "exclude")):
+        review.screening.decide("title_abstract", rid, decision, member=TEAM["A"])
+    result = runner.invoke(app, ["prioritise", "rank", folder, "--as", "A"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert "the svm classifier's parameters: The 'C' parameter of LinearSVC" in result.output
+
+
 def test_the_protocol_lists_valid_names_for_an_unknown_part(tmp_path):
     folder = write_review(tmp_path / "r")
     text = (folder / "review.toml").read_text() + '\n[prioritise]\nclassifier = "forest"\n'

@@ -47,6 +47,64 @@ def parse_prior(text: str) -> tuple[int, int]:
     return relevant, irrelevant
 
 
+def parse_params(items: list[str] | None, option: str) -> dict[str, Any]:
+    """``["C=0.3", "authors=true"]`` -> ``{"C": 0.3, "authors": True}`` (values read as TOML
+    values, as review.toml writes them; a bare word is a string)."""
+    import tomllib
+
+    params: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, text = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise typer.BadParameter(f"{item!r}: give {option} KEY=VALUE, e.g. {option} C=0.3")
+        try:
+            params[key] = tomllib.loads(f"v = {text.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            params[key] = text.strip()
+    return params
+
+
+def simulation_spec(
+    model: str | None,
+    review_toml: Path | None,
+    parts: dict[str, str | None],
+    params: dict[str, Any],
+    feature_params: dict[str, Any],
+):
+    """The model a simulation runs: review.toml's ``[prioritise]`` model when given, a preset
+    otherwise (``default``), with the command line's parts and parameters over it."""
+    from evimap.prioritise.cycle import BALANCE_PARAMS, QUERY_PARAMS, ModelSpec
+
+    base: dict[str, Any] = {"name": model or "default"}
+    if review_toml is not None:
+        from evimap.protocol import load_protocol
+
+        settings = load_protocol(review_toml).prioritise
+        base = {
+            "name": model or settings.model,
+            "features": settings.features,
+            "classifier": settings.classifier,
+            "balance": settings.balance,
+            "query": settings.query,
+            "params": dict(settings.params),
+            "feature_params": dict(settings.feature_params),
+        }
+    overrides = {k: v for k, v in base.items() if k != "name"}
+    current = overrides.get("classifier") or ModelSpec.named(base["name"]).classifier
+    if parts.get("classifier") and parts["classifier"] != current:
+        # review.toml's classifier parameters belong to its own classifier
+        overrides["params"] = {
+            k: v
+            for k, v in overrides.get("params", {}).items()
+            if k in QUERY_PARAMS + BALANCE_PARAMS
+        }
+    overrides.update({k: v for k, v in parts.items() if v is not None})
+    overrides["params"] = {**overrides.get("params", {}), **params}
+    overrides["feature_params"] = {**overrides.get("feature_params", {}), **feature_params}
+    return ModelSpec.named(base["name"], **overrides)
+
+
 class _Simulation(dict):
     """A simulation's result: JSON as is, a table of its runs for people."""
 
@@ -83,7 +141,26 @@ def _simulation_table(result: _Simulation, call: Call) -> None:
 def simulate(
     call: Call,
     data: Path = typer.Argument(..., metavar="DATA", help="A labelled file (label_included)."),
-    model: str = typer.Option("default", "--model", "-m", help="A model preset name."),
+    model: str = typer.Option(
+        None, "--model", "-m", help="A model preset name (default: default, or review.toml's)."
+    ),
+    review_toml: Path = typer.Option(
+        None,
+        "--settings",
+        help="A review.toml: simulate the model of its [prioritise] section.",
+        exists=True,
+        dir_okay=False,
+    ),
+    features: str = typer.Option(None, "--features", help="Feature extractor over the model's."),
+    classifier: str = typer.Option(None, "--classifier", help="Classifier over the model's."),
+    balance: str = typer.Option(None, "--balance", help="Class balance over the model's."),
+    query: str = typer.Option(None, "--query", help="Query strategy over the model's."),
+    param: list[str] = typer.Option(
+        None, "--param", help="A classifier parameter KEY=VALUE (repeat), e.g. C=0.3."
+    ),
+    feature_param: list[str] = typer.Option(
+        None, "--feature-param", help="A feature parameter KEY=VALUE (repeat), e.g. authors=true."
+    ),
     seeds: str = typer.Option("0", "--seeds", help="Seeds, e.g. 0-4 or 0,3."),
     prior: str = typer.Option("1,1", "--prior", help="Relevant,irrelevant priors per seed."),
     prior_idx: list[int] = typer.Option(
@@ -105,7 +182,7 @@ def simulate(
         TimeElapsedColumn,
     )
 
-    from evimap.prioritise.cycle import ModelSpec
+    from evimap.prioritise.cycle import ActiveLearningCycle
     from evimap.prioritise.data import read_labelled
     from evimap.prioritise.features import record_document
     from evimap.prioritise.plots import write_recall_curves
@@ -113,7 +190,14 @@ def simulate(
 
     seed_list = parse_seeds(seeds)
     counts = parse_prior(prior)
-    spec = ModelSpec.named(model)
+    spec = simulation_spec(
+        model,
+        review_toml,
+        {"features": features, "classifier": classifier, "balance": balance, "query": query},
+        parse_params(param, "--param"),
+        parse_params(feature_param, "--feature-param"),
+    )
+    ActiveLearningCycle(spec)  # checks the parameters before any work
     labelled = read_labelled(data)
     fixed = list(prior_idx) if prior_idx else None
     labelled_per_run = len(labelled) - (len(fixed) if fixed else sum(counts))
@@ -139,7 +223,7 @@ def simulate(
         )
     folder = out or Path(f"simulation-{labelled.name}")
     svg, png = write_recall_curves(
-        runs, folder, f"recall-{model}", f"{labelled.name}: {spec.describe()}"
+        runs, folder, f"recall-{spec.name}", f"{labelled.name}: {spec.describe()}"
     )
     rows = [
         {

@@ -151,8 +151,35 @@ class ModelSpec:
         }
 
     def describe(self) -> str:
-        """One line for people: ``default (tfidf + svm, balanced, max)``."""
-        return f"{self.name} ({self.features} + {self.classifier}, {self.balance}, {self.query})"
+        """One line for people: ``default (tfidf + svm, balanced, max)``, with the parameters
+        that differ from the preset's after a semicolon (``...; C=0.3, authors=true``)."""
+        preset = MODELS.get(self.name, {})
+        changed = [
+            f"{key}={_toml_word(value)}"
+            for given, base in (
+                (self.params, preset.get("params", {})),
+                (self.feature_params, preset.get("feature_params", {})),
+            )
+            for key, value in given.items()
+            if base.get(key, _UNSET) != value
+        ]
+        extra = f"; {', '.join(changed)}" if changed else ""
+        return (
+            f"{self.name} ({self.features} + {self.classifier}, {self.balance}, {self.query}"
+            f"{extra})"
+        )
+
+
+_UNSET = object()
+
+
+def _toml_word(value: Any) -> str:
+    """A parameter value as review.toml writes it (``true``, ``0.3``, ``"words"``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return str(value)
 
 
 @dataclass
@@ -195,8 +222,9 @@ class ActiveLearningCycle:
         self.query: Query = QUERIES[spec.query](
             {k: v for k, v in spec.params.items() if k in QUERY_PARAMS}
         )
-        # Import the estimator's module now: a retrain's time is the fit, not a first import.
-        self.classifier.estimator(seed)
+        # Check the parameters once (the retrains skip scikit-learn's checks); this also
+        # imports the estimator's module now: a retrain's time is the fit, not a first import.
+        self.classifier.check()
 
     def features(self, texts: Sequence[str]) -> Any:
         """The feature matrix of ``texts`` (one row a record).
@@ -204,7 +232,10 @@ class ActiveLearningCycle:
         :raises PrioritiseError: if a value is not finite (the classifiers rely on this check,
             made once here rather than at every retrain).
         """
-        X = self.extractor.fit_transform(texts)
+        try:
+            X = self.extractor.fit_transform(texts)
+        except (TypeError, ValueError) as exc:  # scikit-learn's word for a bad parameter value
+            raise PrioritiseError(f"the {self.spec.features} features: {exc}") from None
         values = X.data if sparse.issparse(X) else np.asarray(X)
         if values.size and not np.isfinite(values).all():
             raise PrioritiseError("the feature matrix holds a value that is not finite")

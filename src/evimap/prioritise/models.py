@@ -40,6 +40,33 @@ class Classifier:
         """A new scikit-learn estimator."""
         raise NotImplementedError
 
+    def check(self) -> None:
+        """Raise :class:`PrioritiseError` unless :attr:`params` are parameters the estimator
+        takes, with values it accepts.
+
+        The fits of a cycle skip scikit-learn's parameter validation (:meth:`fit`), so a bad
+        value would otherwise go unnoticed or fail deep in a background retrain. This builds
+        the estimator and fits it once on a toy problem with every check on.
+        """
+        try:
+            model = self.estimator(0)
+        except TypeError:
+            known = sorted(type(self)().estimator(0).get_params()) + sorted(self.own_params())
+            unknown = sorted(set(self.params) - set(known))
+            raise PrioritiseError(
+                f"unknown parameter {', '.join(map(repr, unknown))} of the {self.name} "
+                f"classifier; its parameters: {', '.join(known)}"
+            ) from None
+        X = np.eye(4) + 0.5
+        try:
+            model.fit(X, np.array([0, 1, 0, 1]))
+        except (TypeError, ValueError) as exc:
+            raise PrioritiseError(f"the {self.name} classifier's parameters: {exc}") from None
+
+    def own_params(self) -> tuple[str, ...]:
+        """Parameters the classifier reads itself rather than passing to its estimator."""
+        return ()
+
     def fit(self, X, y: np.ndarray, weights: np.ndarray | None, seed: int) -> Any:
         """Fit a new estimator on ``X``/``y`` with per-row ``weights``; returns it.
 
@@ -317,6 +344,9 @@ class SvmNbEnsemble(LinearSvm):
     label: ClassVar[str] = "linear SVM + naive Bayes, mean rank"
     NB_PARAMS: ClassVar[tuple[str, ...]] = ("alpha",)
     boundary: ClassVar[float] = 0.5
+
+    def own_params(self) -> tuple[str, ...]:
+        return self.NB_PARAMS
 
     def __post_init__(self) -> None:
         self.alpha = float(self.params.get("alpha", NaiveBayes.DEFAULTS["alpha"]))
