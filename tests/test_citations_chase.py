@@ -133,11 +133,11 @@ def test_included_records_chase_candidates_screening_and_prisma(make_review):
     assert prisma["dbr_included"] == 3
     assert (prisma["other_sought_reports"], prisma["other_assessed"]) == (2, 2)
     assert (prisma["other_excluded"], prisma["other_included"]) == (1, 1)
-    assert prisma.other_reasons == {"E2 Wrong publication type": 1}
+    assert prisma.other_reasons == {"E2: Wrong publication type": 1}
     assert prisma["new_studies"] == 4
     template = prisma.to_template()
     assert template["citations_results"] == result.candidates
-    assert template["other_excluded"] == "E2 Wrong publication type, 1"
+    assert template["other_excluded"] == "E2: Wrong publication type, 1"
 
     # the included candidate is itself included now: chasing again reads its (empty) list
     assert set(review.included()) == {*included, keep[0]}

@@ -91,7 +91,10 @@ def test_a_report_right_after_screening_has_the_diagram_the_tables_and_agreement
     assert (ta["pair"], ta["records"], ta["agreed"]) == ("A / B", "5", "4/5 (80.0%)")
     assert ft["agreed"] == "2/2 (100.0%)"
     with open(out / "tables" / "screening_reasons.csv", encoding="utf-8") as handle:
-        assert [r["reason"] for r in csv.DictReader(handle)] == ["(no reason given)", "E2"]
+        assert [(r["code"], r["reason"]) for r in csv.DictReader(handle)] == [
+            ("", "(no reason given)"),
+            ("E2", "Wrong publication type"),
+        ]
     html = (out / "report.html").read_text(encoding="utf-8")
     assert 'id="screening"' in html and "Agreement between reviewers" in html
     assert "PRISMA 2020 flow diagram" in html and "not started (1 studies included so far)" in html

@@ -169,7 +169,7 @@ def test_diagram_shows_each_count_with_its_provenance(tmp_path):
     svg = save_figure(prisma_figure(c), tmp_path / "p.svg", tmp_path / "p.png")
     assert "Records identified from databases (n = 500)" in svg
     assert "Web of Science (n = 300)" in svg
-    assert "Duplicate records (n = 120*)" in svg
+    assert "Duplicate records removed (n = 120*)" in svg
     assert "Records screened" in svg and "n = not reported" in svg
     assert "Identification of new studies via other methods" in svg
     assert "A note." in svg
@@ -274,7 +274,7 @@ class _Flow:
     reports_excluded_by_reason = {"E1": 7, "I4": 5}
     reports_awaiting = 2
     studies_included = 5
-    reason_texts = {"E1": "Literature reviews", "I4": "I4"}
+    reason_labels = {"E1": "E1: Literature reviews"}
 
 
 def test_the_screening_flow_replayed_from_the_log_fills_the_screening_boxes():
@@ -282,7 +282,7 @@ def test_the_screening_flow_replayed_from_the_log_fills_the_screening_boxes():
     assert (c["records_screened"], c.source["records_screened"]) == (78, "events")
     assert (c["dbr_sought_reports"], c["dbr_assessed"], c["dbr_excluded"]) == (18, 17, 12)
     assert c["dbr_included"] == 5 and c["new_studies"] == 5
-    assert c.dbr_reasons == {"E1 Literature reviews": 7, "I4": 5}
+    assert c.dbr_reasons == {"E1: Literature reviews": 7, "I4": 5}
     assert c.notes == ["2 records or reports still await a settled decision."]
 
 

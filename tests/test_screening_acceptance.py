@@ -186,7 +186,7 @@ def test_two_blind_reviewers_an_arbiter_and_the_prisma_boxes(make_review, tmp_pa
         },
         "reports_awaiting": 0,
         "studies_included": 20,
-        "reason_texts": {"E1": "Not psychotherapy", "E2": "Wrong publication type"},
+        "reason_labels": {"E1": "E1: Not psychotherapy", "E2": "E2: Wrong publication type"},
     }
     assert flow.reports_excluded == 82 - 20
     assert log_flow(review) == flow

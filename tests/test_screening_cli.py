@@ -102,7 +102,7 @@ def test_a_whole_review_from_the_command_line(make_review, tmp_path):
             who,
         )
     result = _run(review, "screening-flow", folder, "--as", "A", "--format", "json")
-    assert json.loads(result.output) | {"reason_texts": None} == {
+    assert json.loads(result.output) | {"reason_labels": None} == {
         "records_screened": 4,
         "records_excluded": 1,
         "records_awaiting": 0,
@@ -113,7 +113,7 @@ def test_a_whole_review_from_the_command_line(make_review, tmp_path):
         "reports_excluded_by_reason": {"E2": 1},
         "reports_awaiting": 0,
         "studies_included": 1,
-        "reason_texts": None,
+        "reason_labels": None,
     }
     result = _run(review, "screening-flow", folder, "--as", "A")
     assert "Reports excluded" in result.output and "1/2 (50.0%)" in result.output

@@ -177,7 +177,7 @@ def test_full_text_needs_reasons_and_feeds_the_prisma_boxes(review, tmp_path):
     ]
     s.settle(FT, ids[2], "exclude", reason="E2", member=TEAM["P"], why="a book chapter")
     flow = table_flow(review)
-    assert flow.to_dict() | {"reason_texts": {}} == {
+    assert flow.to_dict() | {"reason_labels": {}} == {
         "records_screened": 6,
         "records_excluded": 1,
         "records_awaiting": 0,
@@ -188,9 +188,9 @@ def test_full_text_needs_reasons_and_feeds_the_prisma_boxes(review, tmp_path):
         "reports_excluded_by_reason": {"E1": 1, "E2": 1},
         "reports_awaiting": 1,
         "studies_included": 1,
-        "reason_texts": {},
+        "reason_labels": {},
     }
-    assert flow.reason_texts == {"E1": "Not psychotherapy", "E2": "Wrong publication type"}
+    assert flow.reason_labels == {"E1": "E1: Not psychotherapy", "E2": "E2: Wrong publication type"}
     assert log_flow(review) == flow
 
 

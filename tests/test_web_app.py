@@ -150,9 +150,11 @@ def test_screening_by_json_and_by_form(app_review):
     assert record["record_id"] == ids[0] and page["position"] == 1 and page["forward"] == ids[1]
     assert {"text": "ruptures", "kind": "include"} in record["title_parts"]
     assert {"text": "rats", "kind": "exclude"} in record["abstract_parts"]
-    assert [r["code"] for r in page["reasons"]] == ["I1", "E1", "E2"] and page["reasons"][0][
-        "n"
-    ] == 1
+    assert [(r["key"], r["code"]) for r in page["reasons"]] == [
+        ("1", "I1"),
+        ("2", "E1"),
+        ("3", "E2"),
+    ]
     assert page["progress"]["assigned"] == 6 and page["progress"]["to_do"] == 6
     done = ana.post(
         "/r/webrev/screen/title_abstract/decide.json",

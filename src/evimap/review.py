@@ -461,7 +461,9 @@ class Review:
                 if e.kind.startswith(_SCREENING_KINDS) or e.kind == units.OTHER_METHODS_KIND
             ]
             screening = flow_from_events(screened, config, len(unit_ids), set(unit_ids))
-        return compute_prisma(events, self.protocol.search.databases, screening)
+        return compute_prisma(
+            events, self.protocol.search.databases, screening, config.reason_labels
+        )
 
     def included(self, *, member: Member | None = None) -> list[int]:
         """THE included studies (record ids): settled include at the last screening stage, or

@@ -12,7 +12,7 @@ from evimap.cli import app
 from evimap.cli.output import emit_rows, say
 from evimap.cli.verb import TJC, Call, verb
 
-PRISMA_COLUMNS = ["box", "n", "source"]
+PRISMA_COLUMNS = ["label", "box", "n", "share", "source"]
 
 
 def _report_table(result, call: Call) -> None:
@@ -59,13 +59,9 @@ class _Prisma:
 
 
 def _prisma_rows(result: _Prisma) -> list[dict[str, Any]]:
-    from evimap.report.prisma import COUNT_FIELDS
-
-    counts = result.counts
     return [
-        {"box": name, "n": counts[name], "source": counts.source.get(name, "")}
-        for name in COUNT_FIELDS
-        if counts.known(name)
+        {column: row[column] for column in PRISMA_COLUMNS}
+        for row in result.counts.rows(known_only=True)
     ]
 
 

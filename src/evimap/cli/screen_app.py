@@ -34,6 +34,10 @@ def marked(text: str, spans: list[Span]) -> Text:
     return out
 
 
+def _short(text: str, width: int = 48) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 class ScreenApp(App):
     """Screen the records assigned to one reviewer at one stage.
 
@@ -74,7 +78,8 @@ class ScreenApp(App):
         self.current: RecordView | None = None
         self.where: Navigation | None = None
         self.input_mode = "note"
-        self.reasons = list(review.screening.config.reasons)
+        # key "1".."9" -> reason code, the same keys the reasons line shows
+        self.reasons = {key: code for key, code in review.screening.config.reason_keys() if key}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -90,12 +95,13 @@ class ScreenApp(App):
 
     def on_mount(self) -> None:
         self.sub_title = f"{self.stage} as {self.member.name}"
-        texts = self.review.screening.config.reason_texts
+        config = self.review.screening.config
         self.query_one("#reasons", Static).update(
             Text(
-                "  ".join(
-                    f"[{i}] {code} {texts.get(code, '')[:40]}"
-                    for i, code in enumerate(self.reasons[:9], start=1)
+                "exclude with: "
+                + "  ".join(
+                    f"[{key}] {_short(config.reason_label(code))}"
+                    for key, code in self.reasons.items()
                 )
             )
         )
@@ -143,8 +149,9 @@ class ScreenApp(App):
     def show_next(self) -> None:
         self.show(self.review.screening.next_todo(self.stage, member=self.member))
 
-    def say(self, message: str) -> None:
-        self.query_one("#status", Static).update(Text(message))
+    def say(self, message: str, style: str = "") -> None:
+        """Show ``message`` (plain text, never markup) in the status line."""
+        self.query_one("#status", Static).update(Text(message, style=style))
 
     # -- actions ------------------------------------------------------------------------------
 
@@ -160,9 +167,10 @@ class ScreenApp(App):
                 member=self.member,
             )
         except EvimapError as exc:
-            self.say(f"[red]{exc}[/red]")
+            self.say(str(exc), "red")
             return
-        self.say(f"record {self.current.record_id}: {decision} {reason}".rstrip())
+        why = f" ({self.review.screening.config.reason_label(reason)})" if reason else ""
+        self.say(f"record {self.current.record_id}: {decision}{why}")
         self.show(following)
 
     def action_decide(self, decision: str) -> None:
@@ -170,11 +178,12 @@ class ScreenApp(App):
         self._decide(decision)
 
     def action_reason(self, number: int) -> None:
-        """Exclude with the ``number``-th reason."""
-        if number > len(self.reasons):
-            self.say(f"[red]no reason {number}[/red]")
+        """Exclude with the reason that key ``number`` stands for."""
+        code = self.reasons.get(str(number))
+        if code is None:
+            self.say(f"no reason {number}", "red")
             return
-        self._decide("exclude", self.reasons[number - 1])
+        self._decide("exclude", code)
 
     def action_back(self) -> None:
         """Show the record served before this one (from the end screen, the last one)."""
@@ -195,7 +204,7 @@ class ScreenApp(App):
         try:
             undone = self.review.screening.undo(self.stage, member=self.member)
         except EvimapError as exc:
-            self.say(f"[red]{exc}[/red]")
+            self.say(str(exc), "red")
             return
         self.say(f"undone: record {undone.record_id}")
         self.show(undone.record_id)
@@ -235,7 +244,7 @@ class ScreenApp(App):
                     screening.note(self.stage, rid, text, member=self.member)
                     self.say(f"note saved on record {rid}")
             except EvimapError as exc:
-                self.say(f"[red]{exc}[/red]")
+                self.say(str(exc), "red")
         note.value = ""
         note.remove_class("open")
         self.set_focus(None)

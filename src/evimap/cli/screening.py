@@ -262,25 +262,30 @@ def _flow_rows(counts) -> list[dict[str, Any]]:
     flow = counts.screening
     if flow is None:
         return []
+    from evimap.report.prisma import BOX_LABELS as LABEL
+
     rows = [
-        {"box": "Records screened", "n": flow.records_screened},
-        {"box": "Records excluded", "n": n_of(flow.records_excluded, flow.records_screened)},
-        {"box": "Records awaiting a decision", "n": flow.records_awaiting},
-        {"box": "Reports sought for retrieval", "n": flow.reports_sought},
+        {"box": LABEL["records_screened"], "n": flow.records_screened},
         {
-            "box": "Reports not retrieved",
+            "box": LABEL["records_excluded"],
+            "n": n_of(flow.records_excluded, flow.records_screened),
+        },
+        {"box": "Records awaiting a decision", "n": flow.records_awaiting},
+        {"box": LABEL["dbr_sought_reports"], "n": flow.reports_sought},
+        {
+            "box": LABEL["dbr_notretrieved_reports"],
             "n": n_of(flow.reports_not_retrieved, flow.reports_sought),
         },
-        {"box": "Reports assessed for eligibility", "n": flow.reports_assessed},
-        {"box": "Reports excluded", "n": n_of(flow.reports_excluded, flow.reports_assessed)},
+        {"box": LABEL["dbr_assessed"], "n": flow.reports_assessed},
+        {"box": LABEL["dbr_excluded"], "n": n_of(flow.reports_excluded, flow.reports_assessed)},
     ]
     rows += [
-        {"box": f"  {code}: {flow.reason_texts.get(code, '')}", "n": n_of(n, flow.reports_excluded)}
+        {"box": f"  {flow.reason_labels.get(code, code)}", "n": n_of(n, flow.reports_excluded)}
         for code, n in flow.reports_excluded_by_reason.items()
     ]
     rows += [
         {"box": "Reports awaiting a decision", "n": flow.reports_awaiting},
-        {"box": "Studies included", "n": flow.studies_included},
+        {"box": LABEL["dbr_included"], "n": flow.studies_included},
     ]
     return rows
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 
 from evimap.importers import databases as db
-from evimap.importers.delimited import DelimitedReader, Layout, read_header
+from evimap.importers.delimited import DelimitedReader, Layout, header_key, read_header
 
 EMBASE = Layout(
     name="embase",
@@ -213,35 +213,56 @@ RAYYAN = Layout(
 )
 
 # Any other table with recognisable column names: ASReview and other labelled data sets,
-# dedup benchmarks, hand-made lists.
+# dedup benchmarks, hand-made lists. Its names are matched loosely (``header_key``): ``PubMed
+# ID``, ``pubmed_id`` and ``pubmedID`` are one alias, so each alias is written once, as people
+# write it.
 GENERIC = Layout(
     name="generic",
+    loose=True,
     columns={
-        "id": ("record_id", "id", "key", "ID"),
-        "title": ("title", "primary_title", "article title", "document title", "item title", "ti"),
-        "abstract": ("abstract", "abstract note", "notes_abstract", "ab"),
+        "id": ("record_id", "id", "key", "ref id", "reference id"),
+        "title": (
+            "title",
+            "primary title",
+            "article title",
+            "document title",
+            "item title",
+            "paper title",
+            "ti",
+        ),
+        "abstract": ("abstract", "abstract note", "notes abstract", "abstract text", "ab"),
         "authors": ("authors", "author", "author names", "author full names", "au"),
-        "year": ("year", "publication year", "publication_year", "py", "date"),
+        "year": (
+            "year",
+            "publication year",
+            "year of publication",
+            "pub year",
+            "py",
+            "date",
+            "publication date",
+        ),
         "source_title": (
             "journal",
+            "journal title",
+            "journal name",
             "source title",
             "publication title",
-            "secondary_title",
-            "container_title",
+            "secondary title",
+            "container title",
             "booktitle",
             "so",
         ),
         "volume": ("volume", "vl"),
         "issue": ("issue", "number", "is"),
         "pages": ("pages",),
-        "page_start": ("start page", "first page", "bp"),
-        "page_end": ("end page", "last page", "ep"),
+        "page_start": ("start page", "first page", "page start", "bp"),
+        "page_end": ("end page", "last page", "page end", "ep"),
         "doi": ("doi", "di"),
-        "issn": ("issn", "sn"),
-        "pmid": ("pmid", "pubmed id", "pubmed_id", "pm"),
-        "isbn": ("isbn", "bn"),
-        "keywords": ("keywords", "author keywords", "de"),
-        "indexed_keywords": ("mesh_terms", "mesh terms", "index keywords"),
+        "issn": ("issn", "issns", "eissn", "sn"),
+        "pmid": ("pmid", "pubmed id", "pubmed", "medline pmid", "pubmed identifier", "pm"),
+        "isbn": ("isbn", "isbns", "bn"),
+        "keywords": ("keywords", "keyword", "author keywords", "de"),
+        "indexed_keywords": ("mesh terms", "mesh headings", "mesh", "index keywords"),
         "language": ("language", "la"),
         "document_type": ("type", "document type", "publication type"),
         "cited_references": ("references", "cited references", "cr"),
@@ -278,8 +299,8 @@ class GenericCsvReader(DelimitedReader):
             return 0
         if any(layout.matches(header) for layout in LAYOUTS):
             return 60
-        lower = {n.lower() for n in names}
-        if lower & {a.lower() for a in GENERIC.columns["title"]}:
+        keys = {header_key(n) for n in names}
+        if keys & {header_key(a) for a in GENERIC.columns["title"]}:
             return 40
         # An unknown table: claim it weakly if its first rows have as many cells as the header,
         # so the import can say which column to map.

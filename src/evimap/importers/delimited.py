@@ -4,7 +4,9 @@ one conversion from a row to a :class:`Record` that every delimited format share
 A *layout* is data: which header names (aliases, matched case-insensitively) hold which record
 field, how list cells are separated, and which database the layout comes from. The Scopus
 reader and the generic CSV reader differ only in their layouts and in how sure they are that a
-file is theirs.
+file is theirs. A database's own export is matched by the names it writes; a ``loose`` layout
+(the generic one, for tables people and other tools write) matches names by
+:func:`header_key`, so ``PubMed ID``, ``pubmed_id``, ``pubmedID`` and ``PUBMED-ID`` are one name.
 """
 
 from __future__ import annotations
@@ -97,6 +99,9 @@ class Layout:
     :param checks: header name -> pattern a non-empty cell of that column always matches
         (Scopus ``EID``: ``2-s2.0-...``); a cell that does not shows the row's cells shifted
         (a delimiter lost or added), and the row is an error naming the column.
+    :param loose: match header names to aliases by :func:`header_key` (case, spaces,
+        underscores, hyphens, dots and camelCase aside) instead of by their letters (case
+        aside); for tables whose column names nobody fixed.
     """
 
     name: str
@@ -106,6 +111,7 @@ class Layout:
     separators: Mapping[str, str] = field(default_factory=dict)
     link_ids: tuple[tuple[str, str], ...] = ()
     checks: Mapping[str, re.Pattern[str]] = field(default_factory=dict)
+    loose: bool = False
 
     def matches(self, header: Iterable[str]) -> bool:
         """True when every signature column is in the header."""
@@ -284,6 +290,25 @@ def unique_header(cells: list[str]) -> list[str]:
 
 # --------------------------------------------------------------------------- columns
 
+_NOT_KEY = re.compile(r"[\W_]+")
+
+
+def header_key(name: str) -> str:
+    """A header name reduced to what tells columns apart when people name them: its letters and
+    digits, case-folded. ``PubMed ID``, ``pubmed_id``, ``pubmedID``, ``PUBMED-ID`` and
+    ``Pubmed.Id`` all give ``pubmedid``; ``Author(s)`` gives ``authors``."""
+    return _NOT_KEY.sub("", name.casefold())
+
+
+def _lookup(header: list[str], key) -> dict[str, str]:
+    """``key(name)`` -> the first header name with that key (empty keys left out)."""
+    found: dict[str, str] = {}
+    for name in header:
+        k = key(name)
+        if k:
+            found.setdefault(k, name)
+    return found
+
 
 def resolve_columns(
     header: list[str], layout: Layout, mapping: Mapping[str, str] | None = None
@@ -295,12 +320,17 @@ def resolve_columns(
     :param mapping: user mapping ``{field: header}``, overriding the layout for that field.
     :raises ImportFormatError: naming the field or header when the mapping does not fit.
     """
-    by_lower: dict[str, str] = {}
-    for name in header:
-        by_lower.setdefault(name.lower(), name)
+    by_lower = _lookup(header, str.lower)
+    by_key = _lookup(header, header_key)
+    match = by_key if layout.loose else by_lower
+    fold = header_key if layout.loose else str.lower
     columns: dict[str, list[str]] = {}
     for name, aliases in layout.columns.items():
-        found = [by_lower[a.lower()] for a in aliases if a.lower() in by_lower]
+        found: list[str] = []
+        for alias in aliases:
+            column = match.get(fold(alias))
+            if column is not None and column not in found:
+                found.append(column)
         if found:
             columns[name] = found
     for name, column in (mapping or {}).items():
@@ -309,12 +339,13 @@ def resolve_columns(
                 f"unknown field {name!r} in the column mapping; fields: {', '.join(FIELDS)}",
                 field=name,
             )
-        if column.lower() not in by_lower:
+        named = by_lower.get(column.lower()) or by_key.get(header_key(column))
+        if named is None:
             raise ImportFormatError(
                 f"column {column!r} mapped to {name} is not in the header ({_show_header(header)})",
                 field=name,
             )
-        columns[name] = [by_lower[column.lower()]]
+        columns[name] = [named]
     return columns
 
 

@@ -44,12 +44,39 @@ class Search(_Strict):
         return value
 
 
+NOT_MET = "not met"
+"""How an inclusion criterion reads as an exclusion reason: the record does not meet it."""
+
+
 class Criterion(_Strict):
-    """One eligibility criterion; its code doubles as an exclusion reason."""
+    """One eligibility criterion; its code doubles as an exclusion reason, worded by
+    :attr:`reason` and :attr:`reason_label` (the one wording every picker, table, report and
+    PRISMA diagram shows)."""
 
     code: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$")
     kind: Literal["inclusion", "exclusion"]
     text: str = Field(min_length=1)
+
+    @property
+    def reason(self) -> str:
+        """This criterion worded as the reason a record is excluded, without its code.
+
+        A record excluded by an inclusion criterion fails to meet it, so the reason is
+        ``Not met: Focused on adult patients``, never the criterion's own words (which say the
+        opposite); a record excluded by an exclusion criterion meets it, so the reason is the
+        criterion as written (``Literature reviews``).
+        """
+        if self.kind == "inclusion":
+            return f"{NOT_MET.capitalize()}: {self.text}"
+        return self.text
+
+    @property
+    def reason_label(self) -> str:
+        """The reason with its code, as one line: ``I4 not met: Focused on adult patients``,
+        ``E1: Literature reviews``."""
+        if self.kind == "inclusion":
+            return f"{self.code} {NOT_MET}: {self.text}"
+        return f"{self.code}: {self.text}"
 
 
 class StoreSettings(_Strict):

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 TEMPLATE = """# evimap review protocol. Every step of the review reads this file; keep it under
-# version control. Criteria codes double as exclusion reasons when screening.
+# version control. Criteria codes double as exclusion reasons when screening: an
+# inclusion criterion a record fails reads "I1 not met: <text>", an exclusion criterion
+# "E1: <text>", so write each criterion as what a record must be (or must not be).
 
 title = "{title}"
 authors = []

@@ -29,7 +29,7 @@ from evimap.report.consistency import (
     load_paper_numbers,
 )
 from evimap.report.exports import to_bibtex, to_csv, to_ris
-from evimap.report.prisma import COUNT_FIELDS, PrismaCounts
+from evimap.report.prisma import PrismaCounts
 from evimap.report.prisma_diagram import prisma_figure
 from evimap.report.reported import BOXES
 from evimap.report.screening_tables import screening_tables
@@ -327,16 +327,7 @@ def render_html(data: ReportData, prisma_svg: str, gapmaps: Sequence[dict[str, A
     )
     template = env.get_template("report.html.j2")
     review = data.review
-    prisma_rows = [
-        {
-            "box": name,
-            "n": data.prisma[name],
-            "source": data.prisma.source.get(name, ""),
-            "quote": data.prisma.quotes.get(name, ""),
-        }
-        for name in COUNT_FIELDS
-        if data.prisma.known(name)
-    ]
+    prisma_rows = data.prisma.rows(known_only=True)
     grouped_recs: dict[str, list] = {}
     for rec in data.recommendations:
         grouped_recs.setdefault(rec.domain, []).append(
@@ -420,21 +411,14 @@ def _checklist_table(items: Sequence[ChecklistItem]) -> Table:
 
 
 def _prisma_table(prisma: PrismaCounts) -> Table:
-    rows = [
-        {
-            "box": name,
-            "n": prisma[name],
-            "source": prisma.source.get(name, ""),
-            "quote": prisma.quotes.get(name, ""),
-        }
-        for name in COUNT_FIELDS
-    ]
     return Table(
         "prisma",
         "PRISMA 2020 flow counts",
-        ["box", "n", "source", "quote"],
-        rows,
-        "Template field names; source: events, reported or derived; empty n: not known.",
+        ["label", "box", "n", "share", "source", "quote"],
+        prisma.rows(),
+        "Each box in the PRISMA 2020 diagram's words (box: the template's field name, as in "
+        "prisma.json); share: n/N (%) of the box it comes out of; source: events, reported or "
+        "derived; empty n: not known.",
         "prisma",
     )
 

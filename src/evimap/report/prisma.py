@@ -10,10 +10,11 @@ with the data: they are never typed into the diagram.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from evimap.numbers import n_of
 from evimap.store import Event
 from evimap.store.kinds import Kind
 
@@ -56,6 +57,58 @@ EXTRA_FIELDS = (
     "dbr_included",
     "other_included",
 )
+
+#: Each box in words, as the PRISMA 2020 flow diagram (Page et al. 2021, new and updated
+#: reviews) writes it; the diagram, the report's counts table, the dashboard and
+#: ``evimap screening-flow`` show these, never the template's field names alone. A box of the
+#: other-methods arm ends with :data:`OTHER_ARM_SUFFIX` (the diagram shows it without: its
+#: column says so). In the order a reader follows the diagram: tables list the boxes so.
+BOX_LABELS: dict[str, str] = {
+    "previous_studies": "Studies included in previous version of review",
+    "previous_reports": "Reports of studies included in previous version of review",
+    "database_results": "Records identified from databases",
+    "register_results": "Records identified from registers",
+    "removed_before_screening": "Records removed before screening",
+    "duplicates": "Duplicate records removed",
+    "excluded_automatic": "Records marked as ineligible by automation tools",
+    "excluded_other": "Records removed for other reasons",
+    "records_screened": "Records screened",
+    "records_excluded": "Records excluded",
+    "dbr_sought_reports": "Reports sought for retrieval",
+    "dbr_notretrieved_reports": "Reports not retrieved",
+    "dbr_assessed": "Reports assessed for eligibility",
+    "dbr_excluded": "Reports excluded",
+    "excluded_screening_and_eligibility": "Records excluded at screening and eligibility together",
+    "dbr_included": "Studies included via databases and registers",
+    "website_results": "Records identified from websites",
+    "organisation_results": "Records identified from organisations",
+    "citations_results": "Records identified from citation searching",
+    "other_sought_reports": "Reports sought for retrieval (other methods)",
+    "other_notretrieved_reports": "Reports not retrieved (other methods)",
+    "other_assessed": "Reports assessed for eligibility (other methods)",
+    "other_excluded": "Reports excluded (other methods)",
+    "other_included": "Studies included via other methods",
+    "new_studies": "New studies included in review",
+    "new_reports": "Reports of new included studies",
+    "total_studies": "Studies included in review",
+    "total_reports": "Reports of included studies",
+}
+OTHER_ARM_SUFFIX = " (other methods)"
+
+#: A box that is a share of the box(es) it comes out of: its denominator is their sum (the
+#: records identified are databases plus registers). Tables print it as ``n/N (%)``.
+DENOMINATORS: dict[str, tuple[str, ...]] = {
+    "duplicates": ("database_results", "register_results"),
+    "excluded_automatic": ("database_results", "register_results"),
+    "excluded_other": ("database_results", "register_results"),
+    "removed_before_screening": ("database_results", "register_results"),
+    "records_excluded": ("records_screened",),
+    "excluded_screening_and_eligibility": ("records_screened",),
+    "dbr_notretrieved_reports": ("dbr_sought_reports",),
+    "dbr_excluded": ("dbr_assessed",),
+    "other_notretrieved_reports": ("other_sought_reports",),
+    "other_excluded": ("other_assessed",),
+}
 
 EVENTS = "events"
 REPORTED = "reported"
@@ -181,6 +234,40 @@ class PrismaCounts:
         }
         return out
 
+    def denominator(self, name: str) -> int | None:
+        """What box ``name`` is a share of (:data:`DENOMINATORS`), or ``None`` when it is no
+        share or the boxes it comes out of are not known."""
+        parts = DENOMINATORS.get(name)
+        if not parts or not self.known(parts[0]):
+            return None
+        return sum(self[part] or 0 for part in parts)
+
+    def rows(self, *, known_only: bool = False) -> list[dict[str, Any]]:
+        """The boxes as table rows, in the diagram's order: ``box`` (the template's field
+        name), ``label`` (:data:`BOX_LABELS`), ``n``, ``share`` (``n/N (%)`` of
+        :meth:`denominator`, or ``""``), ``source`` and ``quote``. The report's counts table,
+        ``evimap prisma`` and the web dashboard all print these.
+
+        :param known_only: leave out the boxes with no number.
+        """
+        rows = []
+        for name, label in BOX_LABELS.items():
+            n = self[name]
+            if known_only and n is None:
+                continue
+            of = self.denominator(name)
+            rows.append(
+                {
+                    "box": name,
+                    "label": label,
+                    "n": n,
+                    "share": n_of(n, of) if n is not None and of is not None else "",
+                    "source": self.source.get(name, ""),
+                    "quote": self.quotes.get(name, ""),
+                }
+            )
+        return rows
+
 
 def _pairs(counts: dict[str, int]) -> str | None:
     return "; ".join(f"{k}, {v}" for k, v in counts.items()) if counts else None
@@ -202,7 +289,10 @@ def _latest_by(events: Iterable[Event], key) -> dict[Any, Event]:
 
 
 def compute_prisma(
-    events: Iterable[Event], searched: Iterable[str] = (), screening: Any = None
+    events: Iterable[Event],
+    searched: Iterable[str] = (),
+    screening: Any = None,
+    reason_labels: Mapping[str, str] | None = None,
 ) -> PrismaCounts:
     """PRISMA 2020 counts from a review's event log (in log order).
 
@@ -212,18 +302,22 @@ def compute_prisma(
         ``records_screened``, ``records_excluded``, ``reports_sought``,
         ``reports_not_retrieved``, ``reports_assessed``, ``reports_excluded``,
         ``reports_excluded_by_reason``, ``studies_included``); it fills the screening boxes.
+    :param reason_labels: how each exclusion reason code reads in the eligibility boxes
+        (``I4`` -> ``I4 not met: Focused on adult patients``; the protocol's criteria,
+        :meth:`~evimap.protocol.Criterion.reason_label`); a code not in it reads as itself.
     """
     events = list(events)
     result = PrismaCounts(searched=list(searched), screening=screening)
+    labels = dict(reason_labels or {})
     if screening is not None:
-        _from_screening(result, screening)
-    _from_events(result, events)
+        _from_screening(result, screening, labels)
+    _from_events(result, events, labels)
     _from_reported(result, [e for e in events if e.kind == KIND_REPORTED])
     _derive(result)
     return result
 
 
-def _from_events(result: PrismaCounts, events: list[Event]) -> None:
+def _from_events(result: PrismaCounts, events: list[Event], labels: Mapping[str, str]) -> None:
     by_database: dict[str, int] = defaultdict(int)
     roles = {
         e.details.get("sha256"): e.details.get("role", "search")
@@ -315,7 +409,7 @@ def _from_events(result: PrismaCounts, events: list[Event]) -> None:
         result.set(f"{prefix}_excluded", _n(full, "excluded"), EVENTS)
         result.set(included, _n(full, "included"), EVENTS)
         why = full.details.get("reasons") or {}
-        setattr(result, reasons_attr, {str(k): int(v) for k, v in why.items()})
+        setattr(result, reasons_attr, _labelled(why, labels))
 
     retrievals = _latest_by(
         (e for e in events if e.kind == KIND_RETRIEVAL), lambda e: e.details.get("arm", "databases")
@@ -327,7 +421,16 @@ def _from_events(result: PrismaCounts, events: list[Event]) -> None:
             result.set(f"{prefix}_notretrieved_reports", _n(event, "not_retrieved"), EVENTS)
 
 
-def _from_screening(result: PrismaCounts, flow: Any) -> None:
+def _labelled(reasons: Mapping[Any, Any], labels: Mapping[str, str]) -> dict[str, int]:
+    """Reason code -> count, keyed by how each reason reads."""
+    out: dict[str, int] = {}
+    for code, n in reasons.items():
+        label = labels.get(str(code), str(code))
+        out[label] = out.get(label, 0) + int(n)
+    return out
+
+
+def _from_screening(result: PrismaCounts, flow: Any, labels: Mapping[str, str]) -> None:
     """The screening and eligibility boxes from the screening part's replay of the log."""
     for box, attribute in (
         ("records_screened", "records_screened"),
@@ -339,12 +442,8 @@ def _from_screening(result: PrismaCounts, flow: Any) -> None:
         ("dbr_included", "studies_included"),
     ):
         result.set(box, getattr(flow, attribute, None), EVENTS)
-    texts = getattr(flow, "reason_texts", {}) or {}
-    reasons = getattr(flow, "reports_excluded_by_reason", {}) or {}
-    result.dbr_reasons = {
-        (f"{code} {texts[code]}" if texts.get(code, code) != code else code): int(n)
-        for code, n in reasons.items()
-    }
+    labels = {**labels, **(getattr(flow, "reason_labels", {}) or {})}
+    result.dbr_reasons = _labelled(getattr(flow, "reports_excluded_by_reason", {}) or {}, labels)
     if getattr(flow, "other_identified", 0):
         # records identified by other methods, screened in the same stages (their arm)
         for box, attribute in (
@@ -356,10 +455,7 @@ def _from_screening(result: PrismaCounts, flow: Any) -> None:
         ):
             result.set(box, getattr(flow, attribute, None), EVENTS)
         other_reasons = getattr(flow, "other_excluded_by_reason", {}) or {}
-        result.other_reasons = {
-            (f"{code} {texts[code]}" if texts.get(code, code) != code else code): int(n)
-            for code, n in other_reasons.items()
-        }
+        result.other_reasons = _labelled(other_reasons, labels)
         excluded = getattr(flow, "other_records_excluded", 0) or 0
         if excluded:
             result.notes.append(

@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
-from evimap.report.prisma import DERIVED, OTHER_METHODS, REPORTED, PrismaCounts
+from evimap.report.prisma import (
+    BOX_LABELS,
+    DERIVED,
+    OTHER_ARM_SUFFIX,
+    OTHER_METHODS,
+    REPORTED,
+    PrismaCounts,
+)
 
 WIDTH = 150.0
 HEIGHT = 104.0
@@ -59,6 +66,16 @@ def n_text(counts: PrismaCounts, name: str) -> str:
     if value is None:
         return "n = not reported"
     return f"n = {value}{MARKS.get(counts.source.get(name, ''), '')}"
+
+
+def box_label(name: str) -> str:
+    """Box ``name`` in the diagram's words (:data:`BOX_LABELS`; its column names the arm)."""
+    return BOX_LABELS[name].removesuffix(OTHER_ARM_SUFFIX)
+
+
+def counted(counts: PrismaCounts, name: str) -> str:
+    """``Records screened (n = 220)``: the box's label and its number."""
+    return f"{box_label(name)} ({n_text(counts, name)})"
 
 
 def _lines(pairs: dict[str, int], indent: str = "  ") -> list[str]:
@@ -116,7 +133,7 @@ def layout(counts: PrismaCounts, title: str = "") -> tuple[list[Box], list[tuple
     ):
         boxes[key] = Box(1.0, top, 4.5, bottom - top, label, BLUE, bold=True, size=8, rotate=True)
 
-    identified = [f"Records identified from databases ({n_text(c, 'database_results')})"]
+    identified = [counted(c, "database_results")]
     identified += _lines(c.databases)
     unknown = [name for name in c.searched if name not in c.databases]
     if unknown and not c.databases:
@@ -125,14 +142,10 @@ def layout(counts: PrismaCounts, title: str = "") -> tuple[list[Box], list[tuple
         identified.append(f"Registers ({n_text(c, 'register_results')})")
     box("identified", a_x, 1, a_w, "\n".join(identified))
 
-    removed = [f"Records removed before screening ({n_text(c, 'removed_before_screening')}):"]
+    removed = [counted(c, "removed_before_screening") + ":"]
     if any(c.known(k) for k in ("duplicates", "excluded_automatic", "excluded_other")):
-        removed.append(f"  Duplicate records ({n_text(c, 'duplicates')})")
-        removed.append(
-            f"  Records marked as ineligible by automation tools "
-            f"({n_text(c, 'excluded_automatic')})"
-        )
-        removed.append(f"  Records removed for other reasons ({n_text(c, 'excluded_other')})")
+        removed += [f"  {counted(c, k)}" for k in ("duplicates", "excluded_automatic")]
+        removed.append(f"  {counted(c, 'excluded_other')}")
         removed += _lines(c.removal_reasons, "    ")
     else:
         removed.append(
@@ -141,27 +154,20 @@ def layout(counts: PrismaCounts, title: str = "") -> tuple[list[Box], list[tuple
         )
     box("removed", b_x, 1, b_w, "\n".join(removed))
 
-    box("screened", a_x, 2, a_w, f"Records screened\n({n_text(c, 'records_screened')})")
-    excluded = f"Records excluded\n({n_text(c, 'records_excluded')})"
-    box("excluded", b_x, 2, b_w, excluded)
-    box("sought", a_x, 3, a_w, f"Reports sought for retrieval\n({n_text(c, 'dbr_sought_reports')})")
-    box(
-        "notretrieved",
-        b_x,
-        3,
-        b_w,
-        f"Reports not retrieved\n({n_text(c, 'dbr_notretrieved_reports')})",
-    )
-    box("assessed", a_x, 4, a_w, f"Reports assessed for eligibility\n({n_text(c, 'dbr_assessed')})")
-    reasons = [f"Reports excluded ({n_text(c, 'dbr_excluded')})"]
+    def two_lines(name: str) -> str:
+        return f"{box_label(name)}\n({n_text(c, name)})"
+
+    box("screened", a_x, 2, a_w, two_lines("records_screened"))
+    box("excluded", b_x, 2, b_w, two_lines("records_excluded"))
+    box("sought", a_x, 3, a_w, two_lines("dbr_sought_reports"))
+    box("notretrieved", b_x, 3, b_w, two_lines("dbr_notretrieved_reports"))
+    box("assessed", a_x, 4, a_w, two_lines("dbr_assessed"))
+    reasons = [counted(c, "dbr_excluded")]
     reasons += _lines(c.dbr_reasons)
     if c.known("excluded_screening_and_eligibility") and not (
         c.known("records_excluded") and c.known("dbr_excluded")
     ):
-        reasons.append(
-            "Excluded at screening and eligibility together: "
-            f"{n_text(c, 'excluded_screening_and_eligibility')}"
-        )
+        reasons.append(counted(c, "excluded_screening_and_eligibility"))
     box("dbr_excluded", b_x, 4, b_w, "\n".join(reasons))
 
     other = []
@@ -176,34 +182,16 @@ def layout(counts: PrismaCounts, title: str = "") -> tuple[list[Box], list[tuple
         if method.lower() in OTHER_METHODS and OTHER_METHODS[method.lower()] is None:
             other.append(f"{method.capitalize()} ({n})")
     box("other_identified", c_x, 1, c_w, "Records identified from:\n" + "\n".join(other))
-    box(
-        "other_sought",
-        c_x,
-        3,
-        c_w,
-        f"Reports sought for retrieval\n({n_text(c, 'other_sought_reports')})",
-    )
-    box(
-        "other_notretrieved",
-        d_x,
-        3,
-        d_w,
-        f"Reports not retrieved\n({n_text(c, 'other_notretrieved_reports')})",
-    )
-    box(
-        "other_assessed",
-        c_x,
-        4,
-        c_w,
-        f"Reports assessed for eligibility\n({n_text(c, 'other_assessed')})",
-    )
-    other_reasons = [f"Reports excluded ({n_text(c, 'other_excluded')})"]
+    box("other_sought", c_x, 3, c_w, two_lines("other_sought_reports"))
+    box("other_notretrieved", d_x, 3, d_w, two_lines("other_notretrieved_reports"))
+    box("other_assessed", c_x, 4, c_w, two_lines("other_assessed"))
+    other_reasons = [counted(c, "other_excluded")]
     other_reasons += _lines(c.other_reasons)
     box("other_excluded", d_x, 4, d_w, "\n".join(other_reasons))
 
-    included = [f"Studies included in review ({n_text(c, 'total_studies')})"]
+    included = [counted(c, "total_studies")]
     if c.known("new_reports") or c.known("total_reports"):
-        included.append(f"Reports of included studies ({n_text(c, 'total_reports')})")
+        included.append(counted(c, "total_reports"))
     included.append(f"  via databases and registers ({n_text(c, 'dbr_included')})")
     included.append(f"  via other methods ({n_text(c, 'other_included')})")
     box("included", a_x, 5, a_w, "\n".join(included))

@@ -41,7 +41,7 @@ def screening_tables(review: Review, member: Member | None) -> list[Table]:
     outcome_rows = []
     reason_rows = []
     agreement_rows = []
-    texts = screening.config.reason_texts
+    config = screening.config
     blind_note = False
     for stage, progress in stages:
         total = progress["records"]
@@ -61,14 +61,13 @@ def screening_tables(review: Review, member: Member | None) -> list[Table]:
         )
         reasons: dict[str, int] = {}
         for outcome in screening.outcomes(stage, "excluded", member=member):
-            code = outcome.reason or "(no reason given)"
-            reasons[code] = reasons.get(code, 0) + 1
+            reasons[outcome.reason] = reasons.get(outcome.reason, 0) + 1
         for code, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])):
             reason_rows.append(
                 {
                     "stage": STAGE_LABELS[stage],
-                    "reason": code,
-                    "criterion": texts.get(code, ""),
+                    "code": code,
+                    "reason": config.reason_text(code) if code else "(no reason given)",
                     "records": n_of(n, counts["excluded"]),
                 }
             )
@@ -102,9 +101,10 @@ def screening_tables(review: Review, member: Member | None) -> list[Table]:
         Table(
             "screening_reasons",
             "Exclusion reasons",
-            ["stage", "reason", "criterion", "records"],
+            ["stage", "code", "reason", "records"],
             reason_rows,
-            "Records settled as excluded, by reason (criterion code), as n/N (%) of the records "
+            "Records settled as excluded, by reason (the criterion code; an inclusion criterion "
+            "excludes a record that does not meet it: 'Not met'), as n/N (%) of the records "
             "excluded at that stage.",
             "screening",
         ),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from evimap.protocol import Protocol
+from evimap.protocol import Criterion, Protocol
 from evimap.protocol.screening import STAGES, Reviewer, ScreeningSettings, StageSettings
 from evimap.screening.errors import InvalidDecision, StageClosed
 from evimap.screening.overrides import Overrides, merge_team
@@ -15,14 +15,16 @@ class ScreeningConfig:
     """What screening needs from the protocol.
 
     :param settings: the ``[screening]`` section.
-    :param reasons: exclusion reason codes (the section's ``reasons``, else every criterion).
-    :param reason_texts: the criterion text of each reason code.
+    :param reasons: exclusion reason codes, in the order the pickers offer them: the
+        section's ``reasons``, else every criterion in protocol order.
+    :param criteria: every criterion of the protocol by code (a reason's wording is its
+        criterion's :attr:`~evimap.protocol.Criterion.reason_label`).
     :param closed: stages an owner has closed (no decisions or undos there).
     """
 
     settings: ScreeningSettings
     reasons: tuple[str, ...]
-    reason_texts: dict[str, str]
+    criteria: dict[str, Criterion]
     closed: frozenset[str] = field(default_factory=frozenset)
 
     @classmethod
@@ -40,9 +42,32 @@ class ScreeningConfig:
         closed: set[str] = set()
         if overrides is not None:
             settings, closed = _apply(settings, overrides)
-        texts = {c.code: c.text for c in protocol.criteria}
-        reasons = tuple(settings.reasons or texts)
-        return cls(settings, reasons, {code: texts[code] for code in reasons}, frozenset(closed))
+        criteria = {c.code: c for c in protocol.criteria}
+        reasons = tuple(settings.reasons or criteria)
+        return cls(settings, reasons, criteria, frozenset(closed))
+
+    def reason_text(self, code: str) -> str:
+        """How reason ``code`` reads, without its code (``Not met: Focused on adult
+        patients``); a code that is no criterion (``unspecified``) reads as itself."""
+        criterion = self.criteria.get(code)
+        return criterion.reason if criterion else code
+
+    def reason_label(self, code: str) -> str:
+        """How reason ``code`` reads with its code (``I4 not met: Focused on adult
+        patients``, ``E1: Literature reviews``); a code that is no criterion reads as itself."""
+        criterion = self.criteria.get(code)
+        return criterion.reason_label if criterion else code
+
+    @property
+    def reason_labels(self) -> dict[str, str]:
+        """Every criterion code and its :meth:`reason_label`."""
+        return {code: c.reason_label for code, c in self.criteria.items()}
+
+    def reason_keys(self) -> list[tuple[str, str]]:
+        """The reasons as the screening pickers offer them: ``(key, code)`` in
+        :attr:`reasons` order, keys ``"1"`` to ``"9"`` for the first nine and ``""`` (no key)
+        for any after them, so the number a picker shows is always the key that picks it."""
+        return [(str(n) if n <= 9 else "", code) for n, code in enumerate(self.reasons, start=1)]
 
     def is_open(self, stage: str) -> bool:
         """False when an owner has closed ``stage``."""

@@ -156,13 +156,38 @@ def _is_records_export(table: CsvTable) -> bool:
     )
 
 
+def _words(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
 def reason_code(config: ScreeningConfig, text: str) -> str | None:
-    """The criterion code a reason names (by code or by its text), or ``None``."""
-    wanted = text.strip().lower()
+    """The reason code ``text`` names, or ``None``: by its code (``I4``), its criterion's text
+    (``Focused on adult patients``), or its wording as evimap shows it (``Not met: Focused on
+    adult patients``, ``I4 not met: Focused on adult patients``); case and spacing aside."""
+    wanted = _words(text)
     for code in config.reasons:
-        if wanted in (code.lower(), config.reason_texts.get(code, "").strip().lower()):
+        names = [code]
+        criterion = config.criteria.get(code)
+        if criterion is not None:
+            names += [criterion.text, criterion.reason, criterion.reason_label]
+        if wanted in {_words(name) for name in names}:
             return code
     return None
+
+
+def first_reason(config: ScreeningConfig, text: str) -> tuple[str, str | None]:
+    """The first reason of a cell that may list several (``;`` or ``,`` between them, as
+    Rayyan writes them), and its code (``None`` when it names none). A reason whose own words
+    hold a comma or semicolon is read whole: the longest run of pieces from the start that names
+    a reason wins."""
+    pieces = re.split(r"([;,])", text)
+    best: tuple[str, str | None] = (pieces[0].strip(), None)
+    for end in range(1, len(pieces) + 1, 2):
+        candidate = "".join(pieces[:end]).strip()
+        code = reason_code(config, candidate)
+        if code is not None:
+            best = (candidate, code)
+    return best
 
 
 def rayyan_votes(notes: str) -> tuple[dict[str, str], str]:
@@ -281,8 +306,7 @@ def _row(
         )
     reason = ""
     if reason_text and decision == "exclude":
-        first = re.split(r"[;,]", reason_text)[0]
-        code = reason_code(config, first)
+        first, code = first_reason(config, reason_text)
         if code is None:
             return Problem(
                 f"exclusion reason {first!r} is not a criterion code or text; codes are "

@@ -35,7 +35,8 @@ class ScreeningFlow:
     reports_excluded_by_reason: dict[str, int]
     reports_awaiting: int
     studies_included: int
-    reason_texts: dict[str, str] = field(default_factory=dict)
+    reason_labels: dict[str, str] = field(default_factory=dict)
+    """How each reason counted above reads (:meth:`ScreeningConfig.reason_label`)."""
     other_identified: int = 0
     """Units identified by other methods (PRISMA's right-hand arm; not in the boxes above)."""
     other_records_excluded: int = 0
@@ -91,9 +92,9 @@ def flow_from_states(
         reports_excluded_by_reason=dbr["by_reason"],
         reports_awaiting=dbr["assessed"] - dbr["decided"],
         studies_included=dbr["included"],
-        reason_texts={
-            code: config.reason_texts.get(code, code)
-            for code in {**dbr["by_reason"], **other["by_reason"]}
+        reason_labels={
+            code: config.reason_label(code)
+            for code in sorted({**dbr["by_reason"], **other["by_reason"]})
         },
         other_identified=len(other_ids),
         other_records_excluded=other["excluded"],

@@ -56,6 +56,7 @@ def dashboard(ctx: Ctx = ReviewCtx) -> dict[str, Any]:
         "stages": [_stage(ctx, stage, settings[stage]) for stage in STAGES],
         "prisma": {
             "counts": {name: prisma[name] for name in COUNT_FIELDS if prisma.known(name)},
+            "rows": prisma.rows(known_only=True),
             "notes": prisma.notes,
             "svg": ctx.url("prisma.svg"),
         },

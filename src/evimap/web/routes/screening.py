@@ -73,15 +73,21 @@ def record_dict(view: RecordView) -> dict[str, Any]:
 
 
 def criteria(ctx: Ctx) -> dict[str, Any]:
-    """The eligibility criteria at hand and the numbered exclusion reasons."""
+    """The eligibility criteria at hand and the exclusion reasons, each with the key (``1``
+    to ``9``, or ``""``) that picks it and how it reads (``I4 not met: ...``)."""
     config = ctx.review.screening.config
     return {
         "criteria": [
             {"code": c.code, "kind": c.kind, "text": c.text} for c in ctx.review.protocol.criteria
         ],
         "reasons": [
-            {"n": i + 1, "code": code, "text": config.reason_texts.get(code, code)}
-            for i, code in enumerate(config.reasons)
+            {
+                "key": key,
+                "code": code,
+                "label": config.reason_label(code),
+                "text": config.reason_text(code),
+            }
+            for key, code in config.reason_keys()
         ],
         "options": list(config.settings.options),
     }

@@ -71,7 +71,9 @@ async function decide(decision) {
   const panel = screen();
   if (!panel || !panel.dataset.record) return;
   const form = $("#decide", panel);
-  const reason = decision === "exclude" ? $("#reason", panel).value : "";
+  const picked = $("#reason", panel).selectedOptions[0];
+  const reason = decision === "exclude" && picked ? picked.value : "";
+  const label = reason ? picked.dataset.label || reason : "";
   const note = $("#note", panel).value;
   try {
     const data = await postJSON(`${panel.dataset.base}/decide`, {
@@ -80,7 +82,7 @@ async function decide(decision) {
       reason,
       note,
     });
-    say(`Record ${data.recorded.record_id}: ${decision}${reason ? ` (${reason})` : ""}`);
+    say(`Record ${data.recorded.record_id}: ${decision}${label ? ` (${label})` : ""}`);
     await show(recordUrl(panel, data.next || data.recorded.record_id));
   } catch (error) {
     say(error.message, true);
@@ -102,10 +104,10 @@ async function undo() {
 
 function pickReason(n) {
   const panel = screen();
-  const option = panel && $(`#reason option[data-n="${n}"]`, panel);
+  const option = panel && $(`#reason option[data-key="${n}"]`, panel);
   if (!option) return;
   $("#reason", panel).value = option.value;
-  say(`Reason ${option.textContent.trim()}`);
+  say(`Reason ${option.dataset.label} (e excludes with it)`);
 }
 
 function go(which) {
