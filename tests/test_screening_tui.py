@@ -138,3 +138,62 @@ def test_with_prioritisation_the_arrows_walk_the_order_my_records_are_served(tmp
         assert s.record(TA, ids[6], member=TEAM["A"]).mine.decision == "include"
     finally:
         review.close()
+
+
+def _order(app) -> str:
+    return str(app.query_one("#order", Static).render())
+
+
+def test_the_screen_says_how_the_queue_is_ordered_and_a_failed_retrain(tmp_path):
+    folder = write_review(tmp_path / "ranked")
+    text = (folder / "review.toml").read_text(encoding="utf-8") + PRIORITISE
+    (folder / "review.toml").write_text(text, encoding="utf-8")
+    review = Review.open(folder)
+    ids = add_records(review, _records())
+    s = review.screening
+    s.assign(TA, member=TEAM["O"])
+
+    async def drive():
+        app = ScreenApp(review, TA, TEAM["A"])
+        async with app.run_test() as pilot:
+            assert _order(app).startswith("In assignment order until you have made one include")
+            s.decide(TA, ids[6], "exclude", member=TEAM["A"])
+            s.decide(TA, ids[0], "include", member=TEAM["A"])
+            review.prioritise.rank(TA, member=TEAM["A"])
+            app.show_next()
+            assert _order(app).startswith("Ordered by the model default (tfidf + svm")
+            assert "learned from 2 of your decisions" in _order(app)
+            await pilot.press("q")
+
+    try:
+        asyncio.run(drive())
+    finally:
+        review.close()
+
+
+def test_a_failed_background_retrain_shows_on_the_screen(tmp_path):
+    folder = write_review(tmp_path / "bad")
+    text = (folder / "review.toml").read_text(encoding="utf-8") + PRIORITISE
+    text = text.replace("retrain_every = 2", "retrain_every = 2\nparams = { C = 0 }")
+    (folder / "review.toml").write_text(text, encoding="utf-8")
+    review = Review.open(folder)
+    ids = add_records(review, _records())
+    s = review.screening
+    s.assign(TA, member=TEAM["O"])
+    s.decide(TA, ids[6], "exclude", member=TEAM["A"])
+    s.decide(TA, ids[0], "include", member=TEAM["A"])
+
+    async def drive():
+        app = ScreenApp(review, TA, TEAM["A"])
+        async with app.run_test() as pilot:
+            runner = review.prioritise.serve(TA, member=TEAM["A"])
+            assert runner.wait_idle(600) and runner.error is not None
+            app.show_next()
+            assert "The last retrain failed: the svm classifier's parameters" in _order(app)
+            assert "the queue keeps its last order" in _order(app)
+            await pilot.press("q")
+
+    try:
+        asyncio.run(drive())
+    finally:
+        review.close()

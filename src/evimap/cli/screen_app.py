@@ -38,6 +38,31 @@ def _short(text: str, width: int = 48) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def order_words(o: dict) -> str:
+    """How the queue is ordered, in words, from ``review.prioritise.ordering``."""
+    if o.get("stopped"):
+        stop = o["stopped"]
+        return (
+            f"The team stopped screening this stage ({stop['by']}): "
+            "the records left are not needed."
+        )
+    if o.get("sample_next"):
+        n = o["sample_next"]
+        return (
+            f"Your next {n} record{'s' if n != 1 else ''} were drawn at random for the stopping "
+            "test: screen them as any other."
+        )
+    if not o.get("enabled"):
+        return ""
+    ranking = o.get("ranking")
+    if ranking:
+        return (
+            f"Ordered by the model {o['model']}, learned from {ranking['training_size']} of your "
+            f"decisions and settled records ({ranking['training_relevant']} relevant)."
+        )
+    return "In assignment order until you have made one include and one exclude."
+
+
 class ScreenApp(App):
     """Screen the records assigned to one reviewer at one stage.
 
@@ -53,6 +78,7 @@ class ScreenApp(App):
     #title { text-style: bold; margin: 1 1 0 1; }
     #abstract { margin: 1 1; }
     #reasons { margin: 0 1; color: $text-muted; }
+    #order { margin: 0 1; color: $text-muted; }
     #status { margin: 0 1; height: 2; }
     #note { display: none; }
     #note.open { display: block; }
@@ -85,6 +111,7 @@ class ScreenApp(App):
         yield Header()
         yield ProgressBar(id="progress", show_eta=False)
         yield Static(id="meta")
+        yield Static(id="order")
         with VerticalScroll():
             yield Static(id="title")
             yield Static(id="abstract")
@@ -117,6 +144,7 @@ class ScreenApp(App):
         screening = self.review.screening
         where = screening.navigation(self.stage, record_id=record_id, member=self.member)
         self.where = where
+        self.show_order()
         assigned, done = where.assigned, where.assigned - where.to_do
         bar = self.query_one("#progress", ProgressBar)
         bar.update(total=max(assigned, 1), progress=done)
@@ -145,6 +173,19 @@ class ScreenApp(App):
         self.query_one("#abstract", Static).update(
             marked(record.abstract or "(no abstract)", view.highlights["abstract"])
         )
+
+    def show_order(self) -> None:
+        """Say how the queue is ordered (the model, the stopping sample, or assignment order),
+        and a failed background retrain, as the web page does."""
+        o = self.review.prioritise.ordering(self.stage, member=self.member)
+        words = order_words(o)
+        error = (o.get("runner") or {}).get("error")
+        line = Text(words)
+        if error:
+            line.append(
+                f"  The last retrain failed: {error}; the queue keeps its last order.", "red"
+            )
+        self.query_one("#order", Static).update(line)
 
     def show_next(self) -> None:
         self.show(self.review.screening.next_todo(self.stage, member=self.member))
