@@ -93,14 +93,21 @@ def test_full_text_exclusion_without_a_reason_is_refused_on_screen(make_review):
     assert _stored(review, "B", FT) == [(ids[0], "exclude", "E2")]
 
 
-def test_with_prioritisation_the_arrows_walk_the_order_my_records_are_served(tmp_path):
+def _prioritised(tmp_path, params: str = "") -> tuple[Review, list[int]]:
+    """An open review with prioritisation on (and ``params`` under it), its records assigned."""
     folder = write_review(tmp_path / "ranked")
     text = (folder / "review.toml").read_text(encoding="utf-8") + PRIORITISE
+    text = text.replace("retrain_every = 2", f"retrain_every = 2\n{params}")
     (folder / "review.toml").write_text(text, encoding="utf-8")
     review = Review.open(folder)
     ids = add_records(review, _records())
+    review.screening.assign(TA, member=TEAM["O"])
+    return review, ids
+
+
+def test_with_prioritisation_the_arrows_walk_the_order_my_records_are_served(tmp_path):
+    review, ids = _prioritised(tmp_path)
     s = review.screening
-    s.assign(TA, member=TEAM["O"])
     s.decide(TA, ids[6], "exclude", member=TEAM["A"])  # decided first, though assigned later
     s.decide(TA, ids[0], "include", member=TEAM["A"])
     review.prioritise.rank(TA, member=TEAM["A"])
@@ -145,13 +152,8 @@ def _order(app) -> str:
 
 
 def test_the_screen_says_how_the_queue_is_ordered_and_a_failed_retrain(tmp_path):
-    folder = write_review(tmp_path / "ranked")
-    text = (folder / "review.toml").read_text(encoding="utf-8") + PRIORITISE
-    (folder / "review.toml").write_text(text, encoding="utf-8")
-    review = Review.open(folder)
-    ids = add_records(review, _records())
+    review, ids = _prioritised(tmp_path)
     s = review.screening
-    s.assign(TA, member=TEAM["O"])
 
     async def drive():
         app = ScreenApp(review, TA, TEAM["A"])
@@ -172,14 +174,8 @@ def test_the_screen_says_how_the_queue_is_ordered_and_a_failed_retrain(tmp_path)
 
 
 def test_a_failed_background_retrain_shows_on_the_screen(tmp_path):
-    folder = write_review(tmp_path / "bad")
-    text = (folder / "review.toml").read_text(encoding="utf-8") + PRIORITISE
-    text = text.replace("retrain_every = 2", "retrain_every = 2\nparams = { C = 0 }")
-    (folder / "review.toml").write_text(text, encoding="utf-8")
-    review = Review.open(folder)
-    ids = add_records(review, _records())
+    review, ids = _prioritised(tmp_path, params="params = { C = 0 }")  # C must be > 0
     s = review.screening
-    s.assign(TA, member=TEAM["O"])
     s.decide(TA, ids[6], "exclude", member=TEAM["A"])
     s.decide(TA, ids[0], "include", member=TEAM["A"])
 
