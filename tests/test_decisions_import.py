@@ -311,3 +311,35 @@ def test_the_records_export_with_a_decision_column_matches_by_evimap_id(review, 
     bare = _write(tmp_path, "bare.csv", f"record_id,decision\n{first},include\n")
     with pytest.raises(DecisionFileError, match="expected evimap_id for evimap's record ids"):
         review.screening.import_decisions(bare, TA, member=A)
+
+
+def test_a_rayyan_file_matches_by_pubmed_id_where_its_key_and_title_do_not(tmp_path):
+    with Review.open(write_review(tmp_path / "review")) as review:
+        records = [
+            Record(title="Naproxen in gout", year=1999, pmid="1001", source_record_id="S1"),
+            Record(title="Ibuprofen in children", year=2001, pmid="1002", source_record_id="S2"),
+        ]
+        ids = add_records(review, records)
+        path = _write(
+            tmp_path,
+            "articles.csv",
+            "key,title,year,pubmed_id,doi,notes\n"
+            # Rayyan's own keys, titles retyped with another wording: only the PMID matches
+            'rayyan-1,"Naproxen for gout: a trial",1999,PMID: 1001,,'
+            '"RAYYAN-INCLUSION: {""A""=>""Included""}"\n'
+            'rayyan-2,"Paediatric ibuprofen",2001,1002,,'
+            '"RAYYAN-INCLUSION: {""A""=>""Excluded""}"\n'
+            'rayyan-3,"Not in this review",2001,9999,,'
+            '"RAYYAN-INCLUSION: {""A""=>""Excluded""}"\n',
+        )
+        result = review.screening.import_decisions(path, TA, member=A, skip_unmatched=True)
+        assert (result.layout, result.decisions) == ("rayyan", 2)
+        assert result.unmatched == [
+            {
+                "line": 4,
+                "why": "matches no record by source ID 'rayyan-3' or PubMed ID 9999 or title "
+                "'Not in this review' (2001)",
+            }
+        ]
+        calls = {r["record_id"]: r["decision"] for r in review.screening.decisions(TA, member=OW)}
+        assert calls == {ids[0]: "include", ids[1]: "exclude"}

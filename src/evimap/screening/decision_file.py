@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 from evimap.csvtable import CsvRow, CsvTable
 from evimap.errors import Problem
-from evimap.records.normalise import normalise_doi, normalise_year
+from evimap.records.normalise import normalise_doi, normalise_pmid, normalise_year
 from evimap.screening.config import ScreeningConfig
 
 LAYOUTS = ("evimap", "rayyan", "covidence", "asreview", "csv")
@@ -51,6 +51,8 @@ SOURCE_ID_COLUMNS = (
     "pubmedid",
     "id",
 )
+PMID_COLUMNS = ("pmid", "pubmed_id", "pubmedid", "pubmed id")
+"""Columns read as a PubMed id as well (matched against the records' PMIDs)."""
 DOI_COLUMNS = ("doi",)
 TITLE_COLUMNS = ("title", "primary_title")
 YEAR_COLUMNS = ("year", "published year", "publication year", "py")
@@ -126,11 +128,14 @@ class FileRow:
     kind: str = "decision"
     why: str = ""
     stage: str = ""
+    pmid: str = ""
 
     @property
     def has_key(self) -> bool:
         """Whether the row names its record in any way evimap can match."""
-        return bool(self.evimap_id is not None or self.source_id or self.doi or self.title)
+        return bool(
+            self.evimap_id is not None or self.source_id or self.pmid or self.doi or self.title
+        )
 
 
 def layout_of(table: CsvTable) -> str:
@@ -220,6 +225,7 @@ def read_decision_rows(
     id_columns = SOURCE_ID_COLUMNS + (("record_id",) if layout == "asreview" else ())
     cols = {
         "id": table.column(*id_columns),
+        "pmid": table.column(*PMID_COLUMNS),
         "doi": table.column(*DOI_COLUMNS),
         "title": table.column(*TITLE_COLUMNS),
         "year": table.column(*YEAR_COLUMNS),
@@ -235,7 +241,7 @@ def read_decision_rows(
         or (table.column("id") if _is_records_export(table) else None),
         "notes": table.column("notes") if layout == "rayyan" else None,
     }
-    if not any(cols[k] for k in ("id", "doi", "title", "evimap")):
+    if not any(cols[k] for k in ("id", "pmid", "doi", "title", "evimap")):
         problems.append(
             Problem(
                 "no column names the records (expected evimap_id for evimap's record ids, or "
@@ -340,4 +346,5 @@ def _row(
         kind=kind if kind in ("decision", "settlement") else "decision",
         why=row.get(cols["why"]).strip(),
         stage=row.get(cols["stage"]).strip(),
+        pmid=normalise_pmid(row.get(cols["pmid"])),
     )

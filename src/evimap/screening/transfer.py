@@ -2,8 +2,9 @@
 who made it, and record it (a reviewer's decision, or an arbiter's settlement).
 
 **Matching**, in this order, the first key that finds a record wins: evimap's record id (only
-in evimap's own export), the ID the record had in its source file, the DOI, then the normalised
-title with the year. A key that finds several records is an error listing them (never a
+in evimap's own export), the ID the record had in its source file, the PubMed ID (a ``pmid``
+or ``pubmed_id`` column: Rayyan's and ASReview's exports of PubMed records), the DOI, then the
+normalised title with the year. A key that finds several records is an error listing them (never a
 decision on each); a row that matches nothing is an error with its line, or, with
 ``skip_unmatched``, skipped and reported (rows naming no record at all included).
 
@@ -98,18 +99,26 @@ class Matcher:
         self.unit_of = unit_of
         self.by_id: dict[str, set[int]] = defaultdict(set)
         self.by_doi: dict[str, set[int]] = defaultdict(set)
+        self.by_pmid: dict[str, set[int]] = defaultdict(set)
         self.by_title: dict[tuple[str, int | None], set[int]] = defaultdict(set)
         self.dois_of: dict[int, set[str]] = defaultdict(set)
         self.titles_of: dict[int, set[str]] = defaultdict(set)
         query = select(
-            RecordRow.id, RecordRow.source_record_id, RecordRow.doi, RecordRow.title, RecordRow.year
+            RecordRow.id,
+            RecordRow.source_record_id,
+            RecordRow.pmid,
+            RecordRow.doi,
+            RecordRow.title,
+            RecordRow.year,
         ).order_by(RecordRow.id)
-        for rid, source_id, doi, title, year in session.execute(query):
+        for rid, source_id, pmid, doi, title, year in session.execute(query):
             uid = unit_of.get(rid, rid)
             if uid not in self.units:
                 continue
             if source_id:
                 self.by_id[str(source_id).strip()].add(uid)
+            if pmid:
+                self.by_pmid[pmid].add(uid)
             clean = normalise_doi(doi) or (doi or "").lower()
             if clean:
                 self.by_doi[clean].add(uid)
@@ -128,6 +137,7 @@ class Matcher:
                 return [uid], "evimap id"
         for how, found in (
             ("source ID", self.by_id.get(row.source_id) if row.source_id else None),
+            ("PubMed ID", self.by_pmid.get(row.pmid) if row.pmid else None),
             ("DOI", self.by_doi.get(row.doi) if row.doi else None),
             (
                 "title and year",
@@ -157,6 +167,8 @@ class Matcher:
             parts.append(f"record_id {row.evimap_id}")
         if row.source_id:
             parts.append(f"source ID {row.source_id!r}")
+        if row.pmid and row.pmid != row.source_id:
+            parts.append(f"PubMed ID {row.pmid}")
         if row.doi:
             parts.append(f"DOI {row.doi}")
         if row.title:
