@@ -216,7 +216,7 @@ def test_reported_counts_are_logged_as_events_and_computed_back(store, tmp_path)
     c = compute_prisma(events)
     assert (c["database_results"], c["total_studies"]) == (775, 25)
     assert c["removed_before_screening"] is None  # not reported, and nothing to derive it from
-    assert c.notes == ["Not reported by the review's authors: duplicates."]
+    assert c.notes == ["Not reported by the review's authors: duplicate records removed."]
 
 
 def test_a_reported_count_without_a_known_box_is_an_error(tmp_path):

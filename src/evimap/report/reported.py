@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from evimap.errors import Problem, ReportError
-from evimap.report.prisma import COUNT_FIELDS, KIND_REPORTED
+from evimap.report.prisma import BOX_LABELS, COUNT_FIELDS, KIND_REPORTED
 from evimap.store import EventLog, Store
 from evimap.tomlfile import load_toml
 
@@ -151,7 +151,7 @@ def log_reported_counts(store: Store, reported: ReportedCounts, actor: str = "")
     :returns: the number of events logged.
     """
     n = 0
-    not_reported = "; ".join(k.replace("_", " ") for k, _ in reported.not_reported)
+    not_reported = "; ".join(not_reported_words(k) for k, _ in reported.not_reported)
     with store.transaction() as session:
         for count in reported.counts:
             if not count.reported:
@@ -179,6 +179,14 @@ def log_reported_counts(store: Store, reported: ReportedCounts, actor: str = "")
                 },
             )
     return n
+
+
+def not_reported_words(key: str) -> str:
+    """A count the authors did not report, in words: its PRISMA box's label where the key names
+    a box (``excluded_title_abstract`` -> ``records excluded``), else the key spelled out."""
+    box = BOXES.get(key, key)
+    label = BOX_LABELS.get(box)
+    return label[0].lower() + label[1:] if label else key.replace("_", " ")
 
 
 def _details(count: ReportedCount) -> dict[str, Any]:
