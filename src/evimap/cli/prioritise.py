@@ -65,46 +65,6 @@ def parse_params(items: list[str] | None, option: str) -> dict[str, Any]:
     return params
 
 
-def simulation_spec(
-    model: str | None,
-    review_toml: Path | None,
-    parts: dict[str, str | None],
-    params: dict[str, Any],
-    feature_params: dict[str, Any],
-):
-    """The model a simulation runs: review.toml's ``[prioritise]`` model when given, a preset
-    otherwise (``default``), with the command line's parts and parameters over it."""
-    from evimap.prioritise.cycle import BALANCE_PARAMS, QUERY_PARAMS, ModelSpec
-
-    base: dict[str, Any] = {"name": model or "default"}
-    if review_toml is not None:
-        from evimap.protocol import load_protocol
-
-        settings = load_protocol(review_toml).prioritise
-        base = {
-            "name": model or settings.model,
-            "features": settings.features,
-            "classifier": settings.classifier,
-            "balance": settings.balance,
-            "query": settings.query,
-            "params": dict(settings.params),
-            "feature_params": dict(settings.feature_params),
-        }
-    overrides = {k: v for k, v in base.items() if k != "name"}
-    current = overrides.get("classifier") or ModelSpec.named(base["name"]).classifier
-    if parts.get("classifier") and parts["classifier"] != current:
-        # review.toml's classifier parameters belong to its own classifier
-        overrides["params"] = {
-            k: v
-            for k, v in overrides.get("params", {}).items()
-            if k in QUERY_PARAMS + BALANCE_PARAMS
-        }
-    overrides.update({k: v for k, v in parts.items() if v is not None})
-    overrides["params"] = {**overrides.get("params", {}), **params}
-    overrides["feature_params"] = {**overrides.get("feature_params", {}), **feature_params}
-    return ModelSpec.named(base["name"], **overrides)
-
-
 class _Simulation(dict):
     """A simulation's result: JSON as is, a table of its runs for people."""
 
@@ -182,20 +142,26 @@ def simulate(
         TimeElapsedColumn,
     )
 
-    from evimap.prioritise.cycle import ActiveLearningCycle
+    from evimap.prioritise.cycle import ActiveLearningCycle, ModelSpec
     from evimap.prioritise.data import read_labelled
     from evimap.prioritise.features import record_document
     from evimap.prioritise.plots import write_recall_curves
     from evimap.prioritise.simulate import simulate_set
+    from evimap.protocol import load_protocol
+    from evimap.protocol.prioritise import PrioritiseSettings
 
     seed_list = parse_seeds(seeds)
     counts = parse_prior(prior)
-    spec = simulation_spec(
+    settings = load_protocol(review_toml).prioritise if review_toml else PrioritiseSettings()
+    spec = ModelSpec.from_settings(
+        settings,
         model,
-        review_toml,
-        {"features": features, "classifier": classifier, "balance": balance, "query": query},
-        parse_params(param, "--param"),
-        parse_params(feature_param, "--feature-param"),
+        params=parse_params(param, "--param"),
+        feature_params=parse_params(feature_param, "--feature-param"),
+        features=features,
+        classifier=classifier,
+        balance=balance,
+        query=query,
     )
     ActiveLearningCycle(spec)  # checks the parameters before any work
     labelled = read_labelled(data)

@@ -27,6 +27,7 @@ from evimap.prioritise.models import (
 )
 from evimap.protocol.prioritise import (
     BALANCERS,
+    PrioritiseSettings,
     check_name,
 )
 from evimap.protocol.prioritise import (
@@ -137,6 +138,44 @@ class ModelSpec:
         except ValueError as exc:
             raise PrioritiseError(str(exc)) from None
         return cls(name=name, **preset)
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: PrioritiseSettings,
+        model: str | None = None,
+        *,
+        params: dict[str, Any] | None = None,
+        feature_params: dict[str, Any] | None = None,
+        **parts: str | None,
+    ) -> ModelSpec:
+        """The model of a ``[prioritise]`` section, with another preset, parts and parameters
+        over it (``evimap simulate``'s options; none given: the section's own model).
+
+        A part changing the classifier drops the section's classifier parameters (they belong
+        to its own classifier), as :meth:`named` drops a preset's.
+
+        :param settings: the section.
+        :param model: a preset in place of the section's.
+        :param params: classifier parameters over the section's.
+        :param feature_params: feature parameters over the section's.
+        :param parts: ``features``, ``classifier``, ``balance``, ``query`` (None: the section's).
+        """
+        name = model or settings.model
+        given = dict(settings.params)
+        current = settings.classifier or MODELS.get(name, {}).get("classifier")
+        if parts.get("classifier") and parts["classifier"] != current:
+            given = {k: v for k, v in given.items() if k in QUERY_PARAMS + BALANCE_PARAMS}
+        chosen = {
+            key: parts.get(key) or getattr(settings, key)
+            for key in ("features", "classifier", "balance", "query")
+        }
+        return cls.named(
+            name,
+            **chosen,
+            params={**given, **(params or {})} or None,
+            feature_params={**settings.feature_params, **(feature_params or {})} or None,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (stored with each ranking)."""

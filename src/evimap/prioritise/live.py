@@ -130,16 +130,7 @@ class Prioritise:
         """The model review.toml names (preset plus overrides)."""
         from evimap.prioritise.cycle import ModelSpec
 
-        s = self.settings
-        return ModelSpec.named(
-            s.model,
-            features=s.features,
-            classifier=s.classifier,
-            balance=s.balance,
-            query=s.query,
-            params=dict(s.params) or None,
-            feature_params=dict(s.feature_params) or None,
-        )
+        return ModelSpec.from_settings(self.settings)
 
     # -- rankings ---------------------------------------------------------------------------
 
